@@ -1,0 +1,54 @@
+// One jest run for the whole workspace. Two groups: `unit` (pure logic, no I/O)
+// and `integration` (*.int.spec.ts: real PostgreSQL and a real Kafka broker).
+// The integration project's globalSetup checks PostgreSQL and starts one shared Kafka broker per run.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+const moduleNameMapper = {
+  '^@clientela/contracts$': '<rootDir>/libs/contracts/src/index.ts',
+  '^@clientela/event-store$': '<rootDir>/libs/event-store/src/index.ts',
+  '^@clientela/testing$': '<rootDir>/libs/testing/src/index.ts',
+  '^@clientela/projections$': '<rootDir>/libs/projections/src/index.ts',
+  '^@clientela/platform$': '<rootDir>/libs/platform/src/index.ts',
+  '^@clientela/kafka-runner$': '<rootDir>/tools/kafka/src/index.ts',
+};
+
+const roots = ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/tools'];
+const common = {
+  rootDir: __dirname,
+  roots,
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper,
+  testEnvironment: 'node',
+  setupFiles: ['reflect-metadata'],
+};
+
+module.exports = {
+  verbose: false,
+  testTimeout: 120_000,
+  reporters: ['default', '<rootDir>/libs/testing/src/jest/summary-reporter.js'],
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['**/*.spec.ts', '!**/*.int.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['**/*.int.spec.ts'],
+      // Project-level, so it runs only when an integration test is selected.
+      globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.js',
+      globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.js',
+    },
+  ],
+};

@@ -1,0 +1,74 @@
+import {
+  CancelledError,
+  DeadlineExceededError,
+  NotLeaderError,
+  StreamDeletedError as EsdbStreamDeletedError,
+  StreamNotFoundError as EsdbStreamNotFoundError,
+  TimeoutError,
+  UnavailableError,
+  WrongExpectedVersionError,
+} from '@eventstore/db-client';
+import { isClientelaError } from '@clientela/contracts';
+import type { ExpectedRevision } from '../port/event-store';
+import {
+  EventStoreUnavailableError,
+  StreamDeletedError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+} from '../port/errors';
+import { fromEsdbCurrentRevision, fromEsdbExpectedRevision } from './revisions';
+
+export const isWrongExpectedVersion = (error: unknown): error is WrongExpectedVersionError =>
+  error instanceof WrongExpectedVersionError;
+
+export const isStreamNotFound = (error: unknown): error is EsdbStreamNotFoundError =>
+  error instanceof EsdbStreamNotFoundError;
+
+export const isStreamDeleted = (error: unknown): error is EsdbStreamDeletedError => error instanceof EsdbStreamDeletedError;
+
+/**
+ * The server cannot be reached or cannot answer now; a retry later may work. `NotLeaderError`
+ * is here because the client reconnects to the leader on the next call. "Failed to discover"
+ * is what the client throws (as a plain Error) when cluster discovery gives up.
+ */
+export const isUnavailable = (error: unknown): boolean =>
+  error instanceof UnavailableError ||
+  error instanceof DeadlineExceededError ||
+  error instanceof TimeoutError ||
+  error instanceof NotLeaderError ||
+  error instanceof CancelledError ||
+  (error instanceof Error && /^Failed to discover after \d+ attempts/.test(error.message));
+
+export interface ErrorContext {
+  streamId?: string;
+  /** The port's expected revision of the failed call, so the error carries exactly what the caller sent. */
+  expected?: ExpectedRevision;
+}
+
+/** Turns a client error into the port's typed error; anything unknown is returned as it is. */
+export const toPortError = (error: unknown, context: ErrorContext = {}): unknown => {
+  if (isClientelaError(error)) return error;
+  if (isWrongExpectedVersion(error)) {
+    return new WrongExpectedRevisionError(
+      context.streamId ?? error.streamName,
+      context.expected ?? fromEsdbExpectedRevision(error.expectedVersion),
+      fromEsdbCurrentRevision(error.actualVersion),
+    );
+  }
+  if (isStreamNotFound(error)) return new StreamNotFoundError(context.streamId ?? error.streamName);
+  if (isStreamDeleted(error)) return new StreamDeletedError(context.streamId ?? error.streamName);
+  if (isUnavailable(error)) {
+    const reason = error instanceof Error && error.message ? error.message : 'no answer';
+    return new EventStoreUnavailableError(`EventStoreDB is unavailable: ${reason}`, error);
+  }
+  return error;
+};
+
+/** Runs a client call and rethrows its failure as the port's error. */
+export const mapErrors = async <T>(action: () => Promise<T>, context: ErrorContext = {}): Promise<T> => {
+  try {
+    return await action();
+  } catch (error) {
+    throw toPortError(error, context);
+  }
+};

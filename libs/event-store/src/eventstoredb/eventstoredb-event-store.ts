@@ -1,0 +1,565 @@
+import {
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  START as ESDB_START,
+  jsonEvent,
+  type AllStreamResolvedEvent,
+  type AppendResult as EsdbAppendResult,
+  type ReadPosition,
+  type ReadStreamOptions as EsdbReadStreamOptions,
+} from '@eventstore/db-client';
+import { assertStreamId, START, type EventCatalogue, type NewEvent, type Position, type RecordedEvent, type StreamId } from '@clientela/contracts';
+import type {
+  AppendOptions,
+  AppendResult,
+  DeleteOptions,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadAllPage,
+  ReadStreamOptions,
+  StreamMetadata,
+  StreamState,
+  SubscribeToAllOptions,
+  Subscription,
+} from '../port/event-store';
+import {
+  IdempotencyConflictError,
+  InvalidArgumentError,
+  StreamDeletedError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+} from '../port/errors';
+import {
+  assertExpectedRevision,
+  assertMaxCount,
+  DEFAULT_READ_PAGE,
+  prepareAppend,
+  type PreparedEvent,
+} from '../port/prepare-append';
+import { isStreamDeleted, isWrongExpectedVersion, mapErrors, toPortError } from './errors';
+import { compareStoredBatch, foreignReason, positionOf, toEventData, toRecordedEvent } from './events';
+import { isSystemEvent, matchesFilter, normalizeFilter, serverFilter } from './filters';
+import { assertPosition, isRealPosition, packPosition, toReadPosition } from './positions';
+import {
+  fromEsdbCurrentRevision,
+  toEsdbDeleteExpectedRevision,
+  toEsdbExpectedRevision,
+  toRevisionNumber,
+} from './revisions';
+import { fromEsdbStreamMetadata, isSoftDeleteMarker, mergeStreamMetadata, toEsdbStreamMetadata } from './stream-metadata';
+import { DEFAULT_RESUBSCRIBE, EventStoreDbAllSubscription, type ResubscribePolicy } from './subscription';
+
+export interface EventStoreDbEventStoreOptions {
+  catalogue: EventCatalogue;
+  /**
+   * How many events of a stream, at most, the adapter reads (newest first) to recognise a retried
+   * append after the server refused its expected revision. Default 10 000.
+   */
+  idempotencyScanLimit?: number;
+  /** Events per request while scanning `$all` in readAll and headPosition. Default 1 000. */
+  readAllChunkSize?: number;
+  /** How a subscription whose connection drops is reopened. */
+  resubscribe?: Partial<ResubscribePolicy>;
+  /** Dispose the client on close(). Default: false for a client given to the constructor. */
+  ownsClient?: boolean;
+}
+
+export interface EventStoreDbConnectOptions extends Omit<EventStoreDbEventStoreOptions, 'ownsClient'> {
+  /** `esdb://host:2113?tls=false`, `esdb+discover://...`: EventStoreDB's connection string. */
+  connectionString: string;
+  /** Read once before returning, so a wrong address fails at start. Default true. */
+  verifyConnection?: boolean;
+}
+
+/** An expected revision no stream can reach: an append with it fails and tells the stream's revision. */
+const PROBE_REVISION = 1n << 62n;
+const SCAN_PAGE = 256;
+const HEAD_PAGE = 64;
+const DEFAULT_SUBSCRIPTION_BATCH = 500;
+
+const collect = async <T>(read: AsyncIterable<T>): Promise<T[]> => {
+  const items: T[] = [];
+  for await (const item of read) items.push(item);
+  return items;
+};
+
+/** Where and what the client's ParseError expected, without the string itself (it may hold a password). */
+const parseErrorDetail = (error: unknown): string => {
+  if (typeof error !== 'object' || error === null || !('expected' in error) || !('location' in error)) return '';
+  const { expected, location } = error;
+  if (typeof expected !== 'string' || !Array.isArray(location) || typeof location[0] !== 'number') return '';
+  return `: at character ${location[0]}, expected ${expected}`;
+};
+
+const positiveInteger = (value: number | undefined, fallback: number, name: string): number => {
+  if (value === undefined) return fallback;
+  if (Number.isSafeInteger(value) && value > 0) return value;
+  throw new InvalidArgumentError(`${name} must be a positive integer, got ${JSON.stringify(value)}`, [
+    { path: name, constraints: { [name]: 'must be a positive integer' } },
+  ]);
+};
+
+/** The client's stream read options of a port read, checked. */
+export const toEsdbReadStreamOptions = (options: ReadStreamOptions): EsdbReadStreamOptions => {
+  const direction = options.direction ?? 'forwards';
+  if (direction !== 'forwards' && direction !== 'backwards') {
+    throw new InvalidArgumentError(`direction must be 'forwards' or 'backwards', got ${JSON.stringify(direction)}`, [
+      { path: 'direction', constraints: { direction: "must be 'forwards' or 'backwards'" } },
+    ]);
+  }
+  const from = options.from ?? (direction === 'forwards' ? 'start' : 'end');
+  let fromRevision: EsdbReadStreamOptions['fromRevision'];
+  if (from === 'start') fromRevision = ESDB_START;
+  else if (from === 'end') fromRevision = END;
+  else if (typeof from === 'number' && Number.isSafeInteger(from) && from >= 0) fromRevision = BigInt(from);
+  else {
+    throw new InvalidArgumentError(`from must be 'start', 'end' or a revision >= 0, got ${JSON.stringify(from)}`, [
+      { path: 'from', constraints: { from: "must be 'start', 'end' or a revision >= 0" } },
+    ]);
+  }
+  return {
+    direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
+    fromRevision,
+    maxCount: assertMaxCount(options.maxCount, Number.MAX_SAFE_INTEGER),
+  };
+};
+
+/**
+ * The EventStore port on EventStoreDB (gRPC client `@eventstore/db-client` 6.x, server 22.6 or
+ * later). What maps how, and where EventStoreDB differs from the contract, is written down in
+ * the adapter's section of docs/architecture.md; the comments here say why each step is there.
+ */
+export class EventStoreDbEventStore implements EventStore {
+  private readonly catalogue: EventCatalogue;
+  private readonly idempotencyScanLimit: number;
+  private readonly readAllChunkSize: number;
+  private readonly resubscribe: ResubscribePolicy;
+  private readonly ownsClient: boolean;
+  private readonly subscriptions = new Set<EventStoreDbAllSubscription>();
+  private closing: Promise<void> | undefined;
+
+  /** Connects with a connection string; the store owns the client and disposes it on close(). */
+  static async connect(options: EventStoreDbConnectOptions): Promise<EventStoreDbEventStore> {
+    const { connectionString, verifyConnection = true, ...rest } = options;
+    if (typeof connectionString !== 'string' || connectionString.trim() === '') {
+      throw new InvalidArgumentError('an EventStoreDB connection string is required (esdb://host:2113?tls=false)', [
+        { path: 'connectionString', constraints: { isNotEmpty: 'must be an esdb:// connection string' } },
+      ]);
+    }
+    if (/[?&]throwOnAppendFailure=false(?:&|$)/i.test(connectionString)) {
+      throw new InvalidArgumentError('the EventStoreDB connection string must not set throwOnAppendFailure=false', [
+        { path: 'connectionString', constraints: { throwOnAppendFailure: 'must stay true' } },
+      ]);
+    }
+    let client: EventStoreDBClient;
+    try {
+      client = EventStoreDBClient.connectionString(connectionString);
+    } catch (error) {
+      // The parser's message quotes the whole string, credentials included: say where, not what.
+      throw new InvalidArgumentError(`the EventStoreDB connection string is not valid${parseErrorDetail(error)}`, [
+        { path: 'connectionString', constraints: { connectionString: 'must be an esdb:// or esdb+discover:// connection string' } },
+      ]);
+    }
+    const store = new EventStoreDbEventStore(client, { ...rest, ownsClient: true });
+    if (verifyConnection) {
+      try {
+        await store.headPosition();
+      } catch (error) {
+        await store.close().catch(() => undefined);
+        throw error;
+      }
+    }
+    return store;
+  }
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    options: EventStoreDbEventStoreOptions,
+  ) {
+    this.catalogue = options.catalogue;
+    this.idempotencyScanLimit = positiveInteger(options.idempotencyScanLimit, 10_000, 'idempotencyScanLimit');
+    this.readAllChunkSize = positiveInteger(options.readAllChunkSize, 1_000, 'readAllChunkSize');
+    this.resubscribe = { ...DEFAULT_RESUBSCRIBE, ...options.resubscribe };
+    this.ownsClient = options.ownsClient ?? false;
+  }
+
+  // ---------------------------------------------------------------- append
+
+  async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision);
+    // Ids the caller chose can come back in a retry; generated ones cannot, so those appends
+    // need no idempotency checks and stay one round trip.
+    const callerIds = events.some((event) => event.id !== undefined);
+    let result: EsdbAppendResult;
+    try {
+      result = await this.client.appendToStream(prepared.streamId, prepared.events.map(toEventData), {
+        expectedRevision: toEsdbExpectedRevision(prepared.expectedRevision),
+      });
+    } catch (error) {
+      if (isWrongExpectedVersion(error)) {
+        return this.onConflict(prepared, callerIds, fromEsdbCurrentRevision(error.actualVersion));
+      }
+      if (isStreamDeleted(error) && prepared.expectedRevision === 'exists' && !(await this.isTombstoned(prepared.streamId))) {
+        // The server answers STREAM_EXISTS on a soft-deleted stream with "stream deleted"; to
+        // the port that stream has no event, which is a wrong expected revision, not a tombstone.
+        return this.onConflict(prepared, callerIds, -1);
+      }
+      throw toPortError(error, { streamId: prepared.streamId, expected: prepared.expectedRevision });
+    }
+    if (!result.success) {
+      // Only with throwOnAppendFailure=false on a client given to the constructor; the client's
+      // batch append then reports a wrong current revision, so it is read again.
+      return this.onConflict(prepared, callerIds, await this.lastRevision(prepared.streamId));
+    }
+    return this.confirm(prepared, callerIds, result);
+  }
+
+  /**
+   * After a successful append. EventStoreDB answers success both for a new write and for a
+   * retry it recognised (same ids at the expected revision, or recently written ids with ANY),
+   * and it compares ids only. With caller ids the adapter reads the revisions the append
+   * occupies: the stored events must be these (same ids, type and data), else it is an
+   * IdempotencyConflictError; their positions are the first append's, whichever call this is.
+   */
+  private async confirm(
+    prepared: { streamId: StreamId; events: PreparedEvent[] },
+    callerIds: boolean,
+    result: EsdbAppendResult,
+  ): Promise<AppendResult> {
+    const nextRevision = toRevisionNumber(result.nextExpectedRevision);
+    if (!callerIds && isRealPosition(result.position)) {
+      // A new write: the server's position is that of the last event appended.
+      return { nextRevision, position: packPosition(result.position) };
+    }
+    const { streamId, events } = prepared;
+    const first = nextRevision - events.length + 1;
+    const stored = first >= 0 ? await this.readBatch(streamId, first, events.length) : [];
+    const comparison = compareStoredBatch(streamId, stored, events);
+    if (comparison.kind === 'same') return { nextRevision, position: stored[stored.length - 1].position };
+    if (comparison.kind === 'changed') throw new IdempotencyConflictError(comparison.eventId, comparison.reason);
+    // The batch is not where the answer puts it (an idempotent answer naming the stream's current
+    // revision rather than the first append's), or stream metadata hides it (maxCount, maxAge):
+    // look for it.
+    const prior = await this.findPriorAppend(streamId, events);
+    if (prior) return prior;
+    if (isRealPosition(result.position)) return { nextRevision, position: packPosition(result.position) };
+    // Written, but the server gave no position and the events cannot be read back: the head of
+    // $all is at or after them, which is enough to read one's own write.
+    return { nextRevision, position: await this.headPosition() };
+  }
+
+  /**
+   * The server refused the expected revision. With caller ids this may be a retry of an append
+   * that did go through (for instance first sent with 'any', retried with 'no_stream'), which
+   * the server only recognises at the expected revision: the adapter looks for the batch in the
+   * stream and answers with the first result, or refuses a reused id.
+   */
+  private async onConflict(
+    prepared: { streamId: StreamId; events: PreparedEvent[]; expectedRevision: ExpectedRevision },
+    callerIds: boolean,
+    actual: number,
+  ): Promise<AppendResult> {
+    if (callerIds) {
+      const prior = await this.findPriorAppend(prepared.streamId, prepared.events);
+      if (prior) return prior;
+    }
+    throw new WrongExpectedRevisionError(prepared.streamId, prepared.expectedRevision, actual);
+  }
+
+  /**
+   * Reads the stream newest first, up to idempotencyScanLimit events, for any id of the batch.
+   * Found: the batch must be stored whole and unchanged from where it starts (its first result
+   * is returned), else the id was reused (IdempotencyConflictError). Not found: undefined.
+   */
+  private async findPriorAppend(streamId: StreamId, events: readonly PreparedEvent[]): Promise<AppendResult | undefined> {
+    const index = new Map(events.map((event, i) => [event.id, i]));
+    let from: bigint | typeof END = END;
+    let scanned = 0;
+    while (scanned < this.idempotencyScanLimit) {
+      const maxCount = Math.min(SCAN_PAGE, this.idempotencyScanLimit - scanned);
+      const page = await this.readStreamRawOrEmpty(streamId, { direction: BACKWARDS, fromRevision: from, maxCount });
+      for (const stored of page) {
+        const at = index.get(stored.id);
+        if (at === undefined) continue;
+        const start = stored.revision - at;
+        const batch = start >= 0 ? await this.readBatch(streamId, start, events.length) : [];
+        const comparison = compareStoredBatch(streamId, batch, events);
+        if (comparison.kind === 'same') {
+          return { nextRevision: start + events.length - 1, position: batch[batch.length - 1].position };
+        }
+        if (comparison.kind !== 'absent') throw new IdempotencyConflictError(comparison.eventId, comparison.reason);
+        throw new IdempotencyConflictError(stored.id, `in another append to stream ${streamId} (revision ${stored.revision})`);
+      }
+      scanned += page.length;
+      const oldest = page[page.length - 1];
+      if (page.length < maxCount || oldest === undefined || oldest.revision === 0) return undefined;
+      from = BigInt(oldest.revision - 1);
+    }
+    return undefined;
+  }
+
+  /** The stored (not upcast) events at revisions first .. first+count-1, read on the leader. */
+  private readBatch(streamId: StreamId, first: number, count: number): Promise<RecordedEvent[]> {
+    return this.readStreamRawOrEmpty(streamId, { direction: FORWARDS, fromRevision: BigInt(first), maxCount: count });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async readStream(streamId: StreamId, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    assertStreamId(streamId);
+    const stored = await this.readStreamRaw(streamId, toEsdbReadStreamOptions(options));
+    return stored.map((event) => this.catalogue.upcast(event));
+  }
+
+  /** Stored events of a stream as the port's envelopes, not upcast. Throws the port's errors. */
+  private async readStreamRaw(streamId: StreamId, options: EsdbReadStreamOptions): Promise<RecordedEvent[]> {
+    const resolved = await mapErrors(() => collect(this.client.readStream(streamId, options)), { streamId });
+    const events: RecordedEvent[] = [];
+    for (const { event, commitPosition } of resolved) {
+      if (event === undefined) continue;
+      const position = positionOf(event, { commitPosition });
+      if (position === undefined) {
+        throw new Error(
+          `EventStoreDB gave no position for event ${event.id} of ${streamId}: the adapter needs EventStoreDB 22.6 or later`,
+        );
+      }
+      const recorded = toRecordedEvent(event, position);
+      if (recorded === undefined) {
+        throw new Error(`event ${event.id} of ${streamId} was not written through the event store: ${foreignReason(event)}`);
+      }
+      events.push(recorded);
+    }
+    return events;
+  }
+
+  /** readStreamRaw on the leader (so a write just made is visible), with no stream read as no events. */
+  private async readStreamRawOrEmpty(streamId: StreamId, options: EsdbReadStreamOptions): Promise<RecordedEvent[]> {
+    try {
+      return await this.readStreamRaw(streamId, { ...options, requiresLeader: true });
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+  }
+
+  private async isTombstoned(streamId: StreamId): Promise<boolean> {
+    try {
+      await this.readStreamRawOrEmpty(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+      return false;
+    } catch (error) {
+      if (error instanceof StreamDeletedError) return true;
+      throw error;
+    }
+  }
+
+  /** Revision of the stream's last readable event, -1 when there is none. */
+  private async lastRevision(streamId: StreamId): Promise<number> {
+    const [last] = await this.readStreamRawOrEmpty(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+    return last?.revision ?? -1;
+  }
+
+  /**
+   * One page of `$all`. The 6.x client reads `$all` without a server-side filter, so the adapter
+   * reads chunks and filters them itself, which also tells it exactly how far it has looked:
+   * nextPosition is the last event examined, matching or not, so the next page starts after
+   * events that did not match. The server reads from a position inclusively; the port's
+   * fromPosition is exclusive, so the event at it is skipped.
+   */
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
+    const fromPosition = options.fromPosition === undefined ? START : assertPosition(options.fromPosition);
+    const maxCount = assertMaxCount(options.maxCount, DEFAULT_READ_PAGE);
+    const filter = normalizeFilter(options.filter);
+    const events: RecordedEvent[] = [];
+    let cursor = fromPosition;
+    for (;;) {
+      // From a position the server starts with the event at it: one more, so a chunk always moves on.
+      const requested = this.readAllChunkSize + (cursor === START ? 0 : 1);
+      const chunk = await this.readAllChunk(cursor, FORWARDS, requested);
+      const reachedEnd = chunk.length < requested;
+      for (const { event } of chunk) {
+        if (event === undefined) continue;
+        const position = packPosition(event.position);
+        if (position <= cursor) continue;
+        const recorded = matchesFilter(filter, event.streamId, event.type) ? toRecordedEvent(event, position) : undefined;
+        if (recorded !== undefined) {
+          // A full page stops before the next matching event: it belongs to the next page.
+          if (events.length >= maxCount) return { events, nextPosition: cursor, isEnd: false };
+          events.push(this.catalogue.upcast(recorded));
+        }
+        cursor = position;
+      }
+      // The rest of the chunk did not match: the page ends there; isEnd only if $all did too.
+      if (reachedEnd || events.length >= maxCount) return { events, nextPosition: cursor, isEnd: reachedEnd };
+    }
+  }
+
+  private readAllChunk(from: Position | typeof END, direction: typeof FORWARDS | typeof BACKWARDS, maxCount: number) {
+    const fromPosition: ReadPosition = from === END ? END : toReadPosition(from);
+    return mapErrors(() => collect<AllStreamResolvedEvent>(this.client.readAll({ fromPosition, direction, maxCount })));
+  }
+
+  /** The newest event that readAll would return: `$all` read backwards, past system and foreign events. */
+  async headPosition(): Promise<Position> {
+    let from: Position | typeof END = END;
+    for (;;) {
+      const chunk = await this.readAllChunk(from, BACKWARDS, HEAD_PAGE);
+      let moved = false;
+      for (const { event } of chunk) {
+        if (event === undefined) continue;
+        const position = packPosition(event.position);
+        if (from !== END && position >= from) continue;
+        if (!isSystemEvent(event.streamId, event.type) && foreignReason(event) === undefined) return position;
+        from = position;
+        moved = true;
+      }
+      if (chunk.length < HEAD_PAGE || !moved) return START;
+    }
+  }
+
+  /**
+   * A catch-up subscription to `$all` with the filter on the server (see serverFilter), its
+   * checkpoints carried into pages, system and filtered-out events skipped. The server's
+   * fromPosition is exclusive, like the port's; START means the beginning.
+   */
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    const fromPosition = options.fromPosition === undefined ? START : assertPosition(options.fromPosition);
+    const filter = normalizeFilter(options.filter);
+    const batchSize = positiveInteger(options.batchSize, DEFAULT_SUBSCRIPTION_BATCH, 'batchSize');
+    const onServer = serverFilter(filter);
+    const subscription: EventStoreDbAllSubscription = new EventStoreDbAllSubscription({
+      fromPosition,
+      batchSize,
+      resubscribe: this.resubscribe,
+      open: (after, onCheckpoint) =>
+        this.client.subscribeToAll(
+          {
+            fromPosition: toReadPosition(after),
+            filter: { ...onServer, checkpointReached: (_subscription, position) => onCheckpoint(packPosition(position)) },
+          },
+          { highWaterMark: batchSize },
+        ),
+      positionOf: ({ event }) => (event === undefined ? undefined : packPosition(event.position)),
+      convert: ({ event }) => {
+        if (event === undefined || !matchesFilter(filter, event.streamId, event.type)) return undefined;
+        const recorded = toRecordedEvent(event, packPosition(event.position));
+        return recorded === undefined ? undefined : this.catalogue.upcast(recorded);
+      },
+      head: () => this.headPosition(),
+      onClose: () => this.subscriptions.delete(subscription),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  // ---------------------------------------------------------------- stream state and metadata
+
+  async streamState(streamId: StreamId): Promise<StreamState | undefined> {
+    assertStreamId(streamId);
+    let last: RecordedEvent | undefined;
+    try {
+      [last] = await this.readStreamRaw(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader: true });
+    } catch (error) {
+      // A tombstone hides the stream's revision from reads and from the probe alike.
+      if (error instanceof StreamDeletedError) return { revision: -1, deleted: true, tombstoned: true, metadata: {} };
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    const { metadata } = await mapErrors(() => this.client.getStreamMetadata(streamId, { requiresLeader: true }), { streamId });
+    if (last === undefined && metadata === undefined) return undefined;
+    // Nothing readable (soft-deleted, truncated, expired) does not mean no revision: appends
+    // continue after the last event written, so the adapter asks the server for it.
+    const revision = last?.revision ?? (await this.probeRevision(streamId));
+    const deleted = isSoftDeleteMarker(metadata?.truncateBefore);
+    const state: StreamState = { revision, deleted, tombstoned: false, metadata: fromEsdbStreamMetadata(metadata) };
+    // What the server keeps as "deleted" (Int64.MaxValue) becomes what it will set on the next
+    // append, and what the PostgreSQL adapter reports: everything up to the last event is gone.
+    if (deleted) state.metadata.truncateBefore = revision + 1;
+    return state;
+  }
+
+  /**
+   * The revision of a stream's last event even when none can be read: an append with an
+   * expected revision no stream can have is refused, and the refusal names the current
+   * revision. Nothing is written. Used only by streamState, when reads show no event.
+   */
+  private async probeRevision(streamId: StreamId): Promise<number> {
+    try {
+      const result = await this.client.appendToStream(streamId, jsonEvent({ type: 'ClientelaRevisionProbe', data: {} }), {
+        expectedRevision: PROBE_REVISION,
+      });
+      // throwOnAppendFailure=false: the refusal comes back as a result.
+      return result.success ? toRevisionNumber(result.nextExpectedRevision) : -1;
+    } catch (error) {
+      if (isWrongExpectedVersion(error)) return fromEsdbCurrentRevision(error.actualVersion);
+      throw toPortError(error, { streamId });
+    }
+  }
+
+  async setStreamMetadata(streamId: StreamId, metadata: StreamMetadata): Promise<void> {
+    assertStreamId(streamId);
+    const next = toEsdbStreamMetadata(metadata);
+    await mapErrors(
+      async () => {
+        const current = await this.client.getStreamMetadata(streamId, { requiresLeader: true });
+        await this.client.setStreamMetadata(streamId, mergeStreamMetadata(next, current.metadata));
+      },
+      { streamId },
+    );
+  }
+
+  async deleteStream(streamId: StreamId, options: DeleteOptions = {}): Promise<void> {
+    await this.remove('soft', streamId, options);
+  }
+
+  async tombstoneStream(streamId: StreamId, options: DeleteOptions = {}): Promise<void> {
+    await this.remove('hard', streamId, options);
+  }
+
+  private async remove(kind: 'soft' | 'hard', streamId: StreamId, options: DeleteOptions): Promise<void> {
+    assertStreamId(streamId);
+    const expected = assertExpectedRevision(options.expectedRevision ?? 'any');
+    // The client's deletes take no STREAM_EXISTS: check it here, then delete with ANY.
+    if (expected === 'exists' && (await this.lastRevision(streamId)) < 0) {
+      throw new WrongExpectedRevisionError(streamId, expected, -1);
+    }
+    const expectedRevision = toEsdbDeleteExpectedRevision(expected);
+    try {
+      if (kind === 'soft') await this.client.deleteStream(streamId, { expectedRevision });
+      else await this.client.tombstoneStream(streamId, { expectedRevision });
+    } catch (error) {
+      // Deleting a stream that has no events is refused as a wrong expected revision even with
+      // ANY or NO_STREAM: to the caller, as in the PostgreSQL adapter, the stream is not there.
+      if (
+        isWrongExpectedVersion(error) &&
+        (expected === 'any' || expected === 'no_stream') &&
+        fromEsdbCurrentRevision(error.actualVersion) < 0
+      ) {
+        throw new StreamNotFoundError(streamId);
+      }
+      throw toPortError(error, { streamId, expected });
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+      if (this.ownsClient) await this.client.dispose();
+    })();
+    return this.closing;
+  }
+}
+
+/** The store on a connection string (it owns its client), or on a client of the caller's (it does not). */
+export const createEventStoreDbEventStore = async (
+  options: EventStoreDbConnectOptions | (EventStoreDbEventStoreOptions & { client: EventStoreDBClient }),
+): Promise<EventStoreDbEventStore> => {
+  if ('client' in options) {
+    const { client, ...rest } = options;
+    return new EventStoreDbEventStore(client, rest);
+  }
+  return EventStoreDbEventStore.connect(options);
+};

@@ -1,0 +1,136 @@
+import type { NewEvent, Position, RecordedEvent, StreamId } from '@clientela/contracts';
+
+/**
+ * What the caller believes about the stream before an append:
+ * - `'no_stream'`: it has no events (new, or soft-deleted and never written since);
+ * - `'exists'`: it has at least one event;
+ * - `'any'`: no check;
+ * - a number: the revision of its last event (revisions start at 0).
+ */
+export type ExpectedRevision = 'no_stream' | 'any' | 'exists' | number;
+
+export interface AppendOptions {
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface AppendResult {
+  /** The revision of the last event appended: pass it as expectedRevision next time. */
+  nextRevision: number;
+  /** The position of the last event appended: send it as X-Min-Position to read your write. */
+  position: Position;
+}
+
+export type Direction = 'forwards' | 'backwards';
+
+export interface ReadStreamOptions {
+  /** First revision to read (inclusive). Default: the start (forwards) or the end (backwards). */
+  from?: number | 'start' | 'end';
+  direction?: Direction;
+  maxCount?: number;
+}
+
+/** Restricts reads of all events. Categories and types are OR-ed within, AND-ed across. */
+export interface EventFilter {
+  categories?: readonly string[];
+  eventTypes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Read events after this position (exclusive). Default START. */
+  fromPosition?: Position;
+  maxCount?: number;
+  filter?: EventFilter;
+}
+
+export interface ReadAllPage {
+  events: RecordedEvent[];
+  /**
+   * Where the next read continues from. With a filter it can move past events that did not
+   * match, so a subscriber checkpoints it rather than the last event's position.
+   */
+  nextPosition: Position;
+  /** True when the page reached the end of what is readable now. */
+  isEnd: boolean;
+}
+
+export interface SubscribeToAllOptions {
+  /** Deliver events after this position (exclusive): the subscriber's own checkpoint. */
+  fromPosition?: Position;
+  filter?: EventFilter;
+  /** Events fetched per read while catching up. */
+  batchSize?: number;
+}
+
+/** What a subscription delivers at a time: a batch of events and where it has got to. */
+export interface SubscriptionPage {
+  events: RecordedEvent[];
+  /**
+   * Checkpoint after this page: every event up to here that matches the filter has been
+   * delivered. It can move past the last event (filtered-out events), and a page can be
+   * empty when only the checkpoint moved.
+   */
+  position: Position;
+  /** True when the page reached the end of what is readable now (the subscription is live). */
+  caughtUp: boolean;
+}
+
+/**
+ * Catches up from its position, then follows live. Iterate it for single events, or
+ * `pages()` for batches with checkpoints (projections and the relay do). Ends when closed,
+ * or throws if the store fails for good; transient outages are retried inside.
+ */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  pages(): AsyncIterable<SubscriptionPage>;
+  close(): Promise<void>;
+}
+
+/** Stream metadata as EventStoreDB knows it (`$tb`, `$maxCount`, `$maxAge`) plus custom keys. */
+export interface StreamMetadata {
+  /** Events below this revision are no longer read from the stream. */
+  truncateBefore?: number;
+  maxCount?: number;
+  /** Seconds. */
+  maxAge?: number;
+  custom?: Record<string, unknown>;
+}
+
+export interface StreamState {
+  /** Revision of the last event, or -1 when the stream has none. */
+  revision: number;
+  /** Soft-deleted: reads say not found, a new append brings the stream back with revisions continuing. */
+  deleted: boolean;
+  /** Hard-deleted: gone for good, appends are refused. */
+  tombstoned: boolean;
+  metadata: StreamMetadata;
+}
+
+export interface DeleteOptions {
+  expectedRevision?: ExpectedRevision;
+}
+
+/**
+ * The port every service writes and reads events through. Two adapters: PostgreSQL
+ * (the embedded default) and EventStoreDB. Above it, no code knows which one runs.
+ */
+export interface EventStore {
+  /**
+   * Appends atomically. Every event is validated against the catalogue first; nothing is
+   * written if one fails. Idempotent on event ids: re-appending the same ids returns the
+   * first result and writes nothing; the same id with another stream or payload is an error.
+   */
+  append(streamId: StreamId, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Events of one stream, upcast to their current schema. Throws StreamNotFoundError / StreamDeletedError. */
+  readStream(streamId: StreamId, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** One page of all events in global order, from a position. */
+  readAll(options?: ReadAllOptions): Promise<ReadAllPage>;
+  subscribeToAll(options?: SubscribeToAllOptions): Subscription;
+  /** The position of the newest event readable now (START when empty). */
+  headPosition(): Promise<Position>;
+  streamState(streamId: StreamId): Promise<StreamState | undefined>;
+  setStreamMetadata(streamId: StreamId, metadata: StreamMetadata): Promise<void>;
+  /** Soft delete. */
+  deleteStream(streamId: StreamId, options?: DeleteOptions): Promise<void>;
+  /** Hard delete: the stream id can never be used again. */
+  tombstoneStream(streamId: StreamId, options?: DeleteOptions): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+export * from './postgres-event-store';
+export { migrate } from './migrate';
+export { packPosition, unpackPosition } from './position-codec';

@@ -1,0 +1,478 @@
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import {
+  assertStreamId,
+  categoryOf,
+  START,
+  type EventCatalogue,
+  type EventMetadata,
+  type NewEvent,
+  type Position,
+  type RecordedEvent,
+  type StreamId,
+} from '@clientela/contracts';
+import type {
+  AppendOptions,
+  AppendResult,
+  DeleteOptions,
+  EventFilter,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadAllPage,
+  ReadStreamOptions,
+  StreamMetadata,
+  StreamState,
+  SubscribeToAllOptions,
+  Subscription,
+} from '../port/event-store';
+import {
+  EventStoreUnavailableError,
+  IdempotencyConflictError,
+  InvalidArgumentError,
+  StreamDeletedError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+} from '../port/errors';
+import { assertExpectedRevision, assertMaxCount, DEFAULT_READ_PAGE, prepareAppend } from '../port/prepare-append';
+import { assertSchemaName, migrate } from './migrate';
+import { Notifier } from './notifier';
+import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, STREAM_TOMBSTONED, WRONG_REVISION } from './pg-errors';
+import { packPosition, unpackPosition } from './position-codec';
+import { PostgresSubscription } from './postgres-subscription';
+
+export interface PostgresEventStoreOptions {
+  catalogue: EventCatalogue;
+  /** Used when no pool is given. */
+  connectionString?: string;
+  /** A pool owned by the caller; close() leaves it open. */
+  pool?: Pool;
+  /** Size of the pool the store makes for itself. Default 10. */
+  poolSize?: number;
+  /** The store's own schema. Default `event_store`. */
+  schema?: string;
+  /** Apply the store's migrations on create. Default true. */
+  migrate?: boolean;
+  /** Told about transient failures that subscriptions retry (lost connections, restarts). */
+  onTransientError?: (error: unknown) => void;
+  /** How long an idle subscription waits for a notification before it looks anyway. Default 1000 ms. */
+  idlePollMs?: number;
+}
+
+interface EventRow extends QueryResultRow {
+  event_id: string;
+  stream_id: string;
+  revision: string;
+  transaction_id: string;
+  seq: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+interface StreamRow extends QueryResultRow {
+  stream_revision: string;
+  deleted: boolean;
+  tombstoned: boolean;
+}
+
+/** The page a subscription reads, with what it needs to decide how to wait. */
+export interface InternalPage extends ReadAllPage {
+  /** Committed events exist beyond the horizon that an older, still running transaction holds back. */
+  heldBack: boolean;
+}
+
+const EXPECTED_CODES: Record<'no_stream' | 'any' | 'exists', number> = { no_stream: -1, any: -2, exists: -3 };
+const MAX_REVISION = '9223372036854775807';
+const EVENT_COLUMNS = 'e.event_id, e.stream_id, e.revision, e.transaction_id, e.seq, e.type, e.data, e.metadata, e.recorded_at';
+
+/**
+ * The embedded default EventStore, on PostgreSQL. One round trip per append (a plpgsql
+ * function), gap-free global order from transaction ids (see position-codec.ts), and
+ * LISTEN/NOTIFY to wake subscribers.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly schema: string;
+  private readonly notifier: Notifier;
+  private readonly subscriptions = new Set<PostgresSubscription>();
+  private notifying = false;
+  private notifyAgain = false;
+
+  private constructor(
+    readonly pool: Pool,
+    private readonly ownsPool: boolean,
+    private readonly catalogue: EventCatalogue,
+    schema: string,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.schema = schema;
+    this.notifier = new Notifier(
+      { connectionString: options.connectionString, ...pool.options },
+      `${schema}_events`,
+      (error) => this.reportTransient(error),
+    );
+  }
+
+  static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    const schema = assertSchemaName(options.schema ?? 'event_store');
+    if (!options.pool && !options.connectionString) throw new TypeError('PostgresEventStore needs a pool or a connectionString');
+    const pool = options.pool ?? new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    if (!options.pool) pool.on('error', (error) => options.onTransientError?.(error));
+    const store = new PostgresEventStore(pool, !options.pool, options.catalogue, schema, options);
+    try {
+      if (options.migrate ?? true) await migrate(pool, schema);
+    } catch (error) {
+      await store.close();
+      throw store.unavailable('migrating the event store schema', error);
+    }
+    return store;
+  }
+
+  async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any');
+    const expected = prepared.expectedRevision;
+    const params = [
+      streamId,
+      categoryOf(streamId),
+      typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
+      prepared.events.map((e) => e.id),
+      prepared.events.map((e) => e.type),
+      prepared.events.map((e) => JSON.stringify(e.data)),
+      prepared.events.map((e) => JSON.stringify(e.metadata)),
+    ];
+    const sql = `select * from ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{ last_revision: string; last_transaction_id: string; last_seq: string }>(
+          sql,
+          params,
+        );
+        const row = rows[0];
+        this.announceAppend();
+        return { nextRevision: Number(row.last_revision), position: packPosition(row.last_transaction_id, row.last_seq) };
+      } catch (error) {
+        const pg = asPgError(error);
+        // Two appends raced with the same event id into different streams: the loser looks again,
+        // and now sees the winner's events (a retry, or a conflict).
+        if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt === 1) continue;
+        throw this.appendError(streamId, expected, error);
+      }
+    }
+  }
+
+  async readStream(streamId: StreamId, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    assertStreamId(streamId);
+    const direction = options.direction ?? 'forwards';
+    if (direction !== 'forwards' && direction !== 'backwards') {
+      throw new InvalidArgumentError(`direction must be 'forwards' or 'backwards', got ${JSON.stringify(direction)}`);
+    }
+    const maxCount = assertMaxCount(options.maxCount, Number.MAX_SAFE_INTEGER);
+    const from = options.from ?? (direction === 'forwards' ? 'start' : 'end');
+    if (typeof from === 'number' && (!Number.isSafeInteger(from) || from < 0)) {
+      throw new InvalidArgumentError(`from must be a revision >= 0, 'start' or 'end', got ${from}`);
+    }
+    const fromRevision = from === 'start' ? '0' : from === 'end' ? MAX_REVISION : String(from);
+    const forwards = direction === 'forwards';
+    const { rows } = await this.query<StreamRow & Partial<EventRow>>(
+      `select s.revision as stream_revision, s.deleted, s.tombstoned, ${EVENT_COLUMNS}
+         from ${this.schema}.streams s
+         left join lateral (
+           select * from ${this.schema}.events e
+            where e.stream_id = s.stream_id
+              and e.revision >= greatest(s.truncate_before, coalesce(s.revision - s.max_count + 1, 0))
+              and (s.max_age_seconds is null or e.recorded_at >= now() - make_interval(secs => s.max_age_seconds))
+              and e.revision ${forwards ? '>=' : '<='} $2::bigint
+            order by e.revision ${forwards ? 'asc' : 'desc'}
+            limit $3) e on true
+        where s.stream_id = $1`,
+      [streamId, fromRevision, Math.min(maxCount, 2 ** 31 - 1)],
+    );
+    const head = rows[0];
+    if (!head) throw new StreamNotFoundError(streamId);
+    if (head.tombstoned) throw new StreamDeletedError(streamId);
+    if (head.deleted) throw new StreamNotFoundError(streamId);
+    return rows.filter((row): row is StreamRow & EventRow => row.event_id != null).map((row) => this.toRecorded(row, false));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
+    const { events, nextPosition, isEnd } = await this.readPage(options);
+    return { events, nextPosition, isEnd };
+  }
+
+  /** readAll plus whether older running transactions hold committed events back. */
+  async readPage(options: ReadAllOptions & { raw?: boolean }): Promise<InternalPage> {
+    const from = options.fromPosition ?? START;
+    if (typeof from !== 'bigint' || from < 0n) throw new InvalidArgumentError('fromPosition must be a Position (bigint >= 0)');
+    const maxCount = assertMaxCount(options.maxCount, DEFAULT_READ_PAGE);
+    const { transactionId, seq } = unpackPosition(from);
+    const params: unknown[] = [transactionId, seq, maxCount];
+    const conditions = this.filterConditions(options.filter, params);
+    // One statement, so the page, the tip and the horizon come from one snapshot. Only
+    // transactions older than every running one are read: nothing can commit below them later.
+    const { rows } = await this.query<Partial<EventRow> & { tip_tx: string | null; tip_seq: string | null; held_back: boolean }>(
+      `with page as (
+         select ${EVENT_COLUMNS} from ${this.schema}.events e
+          where (e.transaction_id, e.seq) > ($1::xid8, $2::bigint)
+            and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            ${conditions}
+          order by e.transaction_id, e.seq
+          limit $3),
+       tip as (
+         select e.transaction_id, e.seq from ${this.schema}.events e
+          where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          order by e.transaction_id desc, e.seq desc
+          limit 1)
+       select (select transaction_id from tip) as tip_tx, (select seq from tip) as tip_seq,
+              exists (select 1 from ${this.schema}.events e
+                       where e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) as held_back,
+              page.*
+         from (select 1) as one left join page on true
+        order by page.transaction_id, page.seq`,
+      params,
+    );
+    const head = rows[0];
+    const events = rows
+      .filter((row): row is EventRow & typeof head => row.event_id != null)
+      .map((row) => this.toRecorded(row, options.raw ?? false));
+    const isEnd = events.length < maxCount;
+    const tip = head?.tip_tx != null && head.tip_seq != null ? packPosition(head.tip_tx, head.tip_seq) : START;
+    const last = events.length > 0 ? events[events.length - 1].position : from;
+    // At the end of what is readable, everything up to the tip has been seen (or filtered out).
+    const nextPosition = isEnd && tip > last ? tip : last;
+    return { events, nextPosition, isEnd, heldBack: head?.held_back ?? false };
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions & { raw?: boolean } = {}): Subscription {
+    const subscription = new PostgresSubscription({
+      read: (fromPosition) =>
+        this.readPage({ fromPosition, maxCount: options.batchSize ?? DEFAULT_READ_PAGE, filter: options.filter, raw: options.raw }),
+      notificationGeneration: () => this.notifier.current(),
+      waitForNotification: (generation, ms) => this.notifier.wait(generation, ms),
+      wake: () => this.notifier.wakeAll(),
+      isTransient: (error) => error instanceof EventStoreUnavailableError || isConnectionError(error),
+      onTransientError: (error) => this.reportTransient(error),
+      fromPosition: options.fromPosition ?? START,
+      idlePollMs: this.options.idlePollMs ?? 1_000,
+      onClosed: (s) => this.subscriptions.delete(s),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<Position> {
+    const { rows } = await this.query<{ transaction_id: string; seq: string }>(
+      `select e.transaction_id, e.seq from ${this.schema}.events e
+        where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        order by e.transaction_id desc, e.seq desc limit 1`,
+    );
+    return rows[0] ? packPosition(rows[0].transaction_id, rows[0].seq) : START;
+  }
+
+  async streamState(streamId: StreamId): Promise<StreamState | undefined> {
+    assertStreamId(streamId);
+    const { rows } = await this.query<{
+      revision: string;
+      deleted: boolean;
+      tombstoned: boolean;
+      truncate_before: string;
+      max_count: string | null;
+      max_age_seconds: string | null;
+      custom: Record<string, unknown> | null;
+    }>(`select * from ${this.schema}.streams where stream_id = $1`, [streamId]);
+    const row = rows[0];
+    if (!row) return undefined;
+    const metadata: StreamMetadata = {};
+    if (Number(row.truncate_before) > 0) metadata.truncateBefore = Number(row.truncate_before);
+    if (row.max_count != null) metadata.maxCount = Number(row.max_count);
+    if (row.max_age_seconds != null) metadata.maxAge = Number(row.max_age_seconds);
+    if (row.custom != null) metadata.custom = row.custom;
+    return { revision: Number(row.revision), deleted: row.deleted, tombstoned: row.tombstoned, metadata };
+  }
+
+  async setStreamMetadata(streamId: StreamId, metadata: StreamMetadata): Promise<void> {
+    assertStreamId(streamId);
+    for (const key of ['truncateBefore', 'maxCount', 'maxAge'] as const) {
+      const value = metadata[key];
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+        throw new InvalidArgumentError(`${key} must be an integer >= 0, got ${value}`, [
+          { path: key, constraints: { min: 'must be an integer >= 0' } },
+        ]);
+      }
+    }
+    const { rows } = await this.query<{ tombstoned: boolean }>(
+      `insert into ${this.schema}.streams as s (stream_id, category, truncate_before, max_count, max_age_seconds, custom)
+       values ($1, $2, $3, $4, $5, $6)
+       on conflict (stream_id) do update
+         set truncate_before = excluded.truncate_before, max_count = excluded.max_count,
+             max_age_seconds = excluded.max_age_seconds, custom = excluded.custom, updated_at = now()
+       returning s.tombstoned`,
+      [
+        streamId,
+        categoryOf(streamId),
+        metadata.truncateBefore ?? 0,
+        metadata.maxCount ?? null,
+        metadata.maxAge ?? null,
+        metadata.custom === undefined ? null : JSON.stringify(metadata.custom),
+      ],
+    );
+    if (rows[0]?.tombstoned) throw new StreamDeletedError(streamId);
+  }
+
+  deleteStream(streamId: StreamId, options: DeleteOptions = {}): Promise<void> {
+    return this.markDeleted(streamId, options, false);
+  }
+
+  tombstoneStream(streamId: StreamId, options: DeleteOptions = {}): Promise<void> {
+    return this.markDeleted(streamId, options, true);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.notifier.close();
+    if (this.ownsPool) await this.pool.end().catch(() => undefined);
+  }
+
+  private async markDeleted(streamId: StreamId, options: DeleteOptions, tombstone: boolean): Promise<void> {
+    assertStreamId(streamId);
+    const expected = assertExpectedRevision(options.expectedRevision ?? 'any');
+    await this.transaction(async (client) => {
+      const { rows } = await client.query<{ revision: string; deleted: boolean; tombstoned: boolean }>(
+        `select revision, deleted, tombstoned from ${this.schema}.streams where stream_id = $1 for update`,
+        [streamId],
+      );
+      const row = rows[0];
+      if (row?.tombstoned) throw new StreamDeletedError(streamId);
+      const actual = row && !row.deleted ? Number(row.revision) : -1;
+      if (!matchesExpected(expected, actual)) throw new WrongExpectedRevisionError(streamId, expected, actual);
+      if (!row) {
+        if (!tombstone) throw new StreamNotFoundError(streamId);
+        await client.query(
+          `insert into ${this.schema}.streams (stream_id, category, deleted, tombstoned) values ($1, $2, true, true)`,
+          [streamId, categoryOf(streamId)],
+        );
+        return;
+      }
+      await client.query(
+        `update ${this.schema}.streams
+            set deleted = true, tombstoned = tombstoned or $2, truncate_before = revision + 1, updated_at = now()
+          where stream_id = $1`,
+        [streamId, tombstone],
+      );
+    });
+  }
+
+  private filterConditions(filter: EventFilter | undefined, params: unknown[]): string {
+    let sql = '';
+    if (filter?.categories) {
+      params.push([...filter.categories]);
+      sql += ` and e.category = any($${params.length}::text[])`;
+    }
+    if (filter?.eventTypes) {
+      params.push([...filter.eventTypes]);
+      sql += ` and e.type = any($${params.length}::text[])`;
+    }
+    return sql;
+  }
+
+  private toRecorded(row: EventRow, raw: boolean): RecordedEvent {
+    const event: RecordedEvent = {
+      id: row.event_id,
+      type: row.type,
+      streamId: row.stream_id,
+      revision: Number(row.revision),
+      position: packPosition(row.transaction_id, row.seq),
+      data: row.data,
+      metadata: row.metadata,
+      recordedAt: row.recorded_at,
+    };
+    return raw ? event : this.catalogue.upcast(event);
+  }
+
+  /**
+   * Wakes subscribers after an append: this process's at once, other processes' with a NOTIFY
+   * of its own (at most one in flight; appends meanwhile are covered by one more).
+   */
+  private announceAppend(): void {
+    this.notifier.wakeAll();
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    void this.pool
+      .query('select pg_notify($1, $2)', [`${this.schema}_events`, ''])
+      .catch((error: unknown) => this.reportTransient(error))
+      .finally(() => {
+        this.notifying = false;
+        if (this.notifyAgain) {
+          this.notifyAgain = false;
+          this.announceAppend();
+        }
+      });
+  }
+
+  private appendError(streamId: StreamId, expected: ExpectedRevision, error: unknown): Error {
+    const pg = asPgError(error);
+    switch (pg?.code) {
+      case WRONG_REVISION:
+        return new WrongExpectedRevisionError(streamId, expected, Number(pg.detail));
+      case STREAM_TOMBSTONED:
+        return new StreamDeletedError(streamId);
+      case IDEMPOTENCY_CONFLICT: {
+        const detail = JSON.parse(pg.detail ?? '{}') as { eventId?: string; streamId?: string; sameStream?: boolean };
+        return new IdempotencyConflictError(
+          detail.eventId ?? 'unknown',
+          detail.sameStream ? 'for another event or payload in this stream' : `in stream ${detail.streamId ?? 'unknown'}`,
+        );
+      }
+      default:
+        return isConnectionError(error) ? this.unavailable('appending', error) : (error as Error);
+    }
+  }
+
+  private async query<R extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<{ rows: R[] }> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (error) {
+      throw isConnectionError(error) ? this.unavailable('reading', error) : error;
+    }
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw this.unavailable('connecting', error);
+    }
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw isConnectionError(error) ? this.unavailable('writing', error) : error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private unavailable(doing: string, error: unknown): EventStoreUnavailableError {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new EventStoreUnavailableError(`event store unavailable while ${doing}: ${reason}`, error);
+  }
+
+  private reportTransient(error: unknown): void {
+    this.options.onTransientError?.(error);
+  }
+}
+
+const matchesExpected = (expected: ExpectedRevision, actual: number): boolean =>
+  expected === 'any' ||
+  (expected === 'no_stream' && actual < 0) ||
+  (expected === 'exists' && actual >= 0) ||
+  expected === actual;
+
+export const createPostgresEventStore = (options: PostgresEventStoreOptions): Promise<PostgresEventStore> =>
+  PostgresEventStore.create(options);

@@ -1,0 +1,93 @@
+import type { Position, RecordedEvent } from '@clientela/contracts';
+import type { Subscription, SubscriptionPage } from '../port/event-store';
+import type { InternalPage } from './postgres-event-store';
+
+export interface SubscriptionDriver {
+  read(fromPosition: Position): Promise<InternalPage>;
+  notificationGeneration(): number;
+  waitForNotification(sinceGeneration: number, timeoutMs: number): Promise<void>;
+  wake(): void;
+  isTransient(error: unknown): boolean;
+  onTransientError(error: unknown): void;
+  fromPosition: Position;
+  idlePollMs: number;
+  onClosed(subscription: PostgresSubscription): void;
+}
+
+const HELD_BACK_MIN_MS = 2;
+const HELD_BACK_MAX_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * Pages through all events from a position, then waits: for a NOTIFY when it is at the
+ * end, briefly and repeatedly while an older transaction holds committed events back, and
+ * with a capped backoff while the database is unreachable. It never skips: it only moves
+ * past positions the store says are complete.
+ */
+export class PostgresSubscription implements Subscription {
+  private closed = false;
+  private position: Position;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private wakeSleep: (() => void) | undefined;
+
+  constructor(private readonly driver: SubscriptionDriver) {
+    this.position = driver.fromPosition;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    for await (const page of this.pages()) yield* page.events;
+  }
+
+  async *pages(): AsyncGenerator<SubscriptionPage> {
+    let failures = 0;
+    let heldBackDelay = HELD_BACK_MIN_MS;
+    try {
+      while (!this.closed) {
+        let page: InternalPage;
+        const generation = this.driver.notificationGeneration();
+        try {
+          page = await this.driver.read(this.position);
+          failures = 0;
+        } catch (error) {
+          if (this.closed) return;
+          if (!this.driver.isTransient(error)) throw error;
+          this.driver.onTransientError(error);
+          await this.sleep(Math.min(RETRY_MAX_MS, 100 * 2 ** failures++));
+          continue;
+        }
+        const moved = page.nextPosition !== this.position;
+        this.position = page.nextPosition;
+        if (this.closed) return;
+        if (page.events.length > 0 || moved) {
+          yield { events: page.events, position: page.nextPosition, caughtUp: page.isEnd };
+        }
+        if (!page.isEnd) continue;
+        if (page.heldBack) {
+          await this.sleep(heldBackDelay);
+          heldBackDelay = Math.min(HELD_BACK_MAX_MS, heldBackDelay * 2);
+          continue;
+        }
+        heldBackDelay = HELD_BACK_MIN_MS;
+        await this.driver.waitForNotification(generation, this.driver.idlePollMs);
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.sleepTimer);
+    this.wakeSleep?.();
+    this.driver.wake();
+    this.driver.onClosed(this);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeSleep = resolve;
+      this.sleepTimer = setTimeout(resolve, ms);
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { isClientelaError, UnavailableError } from '@clientela/contracts';
+
+/** An RFC 9457 problem document. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  code?: string;
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const TYPE_BASE = 'https://clientela.dev/problems/';
+
+/** The response an error becomes: the one mapping from errors to HTTP for every service. */
+export const toProblem = (error: unknown, instance?: string): { problem: ProblemDetails; headers: Record<string, string> } => {
+  const headers: Record<string, string> = {};
+  if (isClientelaError(error)) {
+    if (error instanceof UnavailableError && error.retryAfterSeconds !== undefined) {
+      headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+    }
+    return {
+      problem: {
+        type: `${TYPE_BASE}${error.code}`,
+        title: titleOf(error.status),
+        status: error.status,
+        detail: error.message,
+        code: error.code,
+        ...(instance ? { instance } : {}),
+        ...error.details(),
+      },
+      headers,
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const violations = Array.isArray(message) ? message.map(String) : undefined;
+    return {
+      problem: {
+        type: `${TYPE_BASE}http-${status}`,
+        title: titleOf(status),
+        status,
+        detail: violations ? 'the request is not valid' : String(message ?? error.message),
+        ...(violations ? { violations } : {}),
+        ...(instance ? { instance } : {}),
+      },
+      headers,
+    };
+  }
+  return {
+    problem: { type: `${TYPE_BASE}internal`, title: titleOf(500), status: 500, detail: 'an unexpected error occurred', ...(instance ? { instance } : {}) },
+    headers,
+  };
+};
+
+const titleOf = (status: number): string => {
+  const name = (HttpStatus as unknown as Record<number, string | undefined>)[status];
+  return name ? name.toLowerCase().split('_').map((w, i) => (i === 0 ? w[0].toUpperCase() + w.slice(1) : w)).join(' ') : 'Error';
+};
+
+/** Turns every error into application/problem+json, on Fastify or Express alike. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const { httpAdapter } = this.adapterHost;
+    const http = host.switchToHttp();
+    const request = http.getRequest<{ url?: string }>();
+    const response = http.getResponse<unknown>();
+    const { problem, headers } = toProblem(error, request?.url);
+    if (problem.status >= 500 && !(error instanceof UnavailableError)) console.error(error);
+    for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(response, name, value);
+    httpAdapter.setHeader(response, 'content-type', PROBLEM_CONTENT_TYPE);
+    httpAdapter.reply(response, JSON.stringify(problem), problem.status);
+  }
+}

@@ -1,0 +1,485 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Client, type Pool, type PoolClient } from 'pg';
+import { START, type Position, type RecordedEvent } from '@clientela/contracts';
+import type { EventFilter, EventStore, Subscription } from '@clientela/event-store';
+import { createTablesSql, isRowProjection, schemaOf, type Projection } from './projection';
+import { assertRegistrySchema, CHECKPOINT_CHANNEL, DEFAULT_REGISTRY_SCHEMA, migrateRegistry } from './registry';
+import { writeRowChanges } from './sql-writer';
+import type { ProjectionMetrics } from './projection-metrics';
+
+export type ProjectionStatusName = 'standby' | 'starting' | 'live' | 'rebuilding' | 'stopped' | 'failed';
+
+export interface ProjectionLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+const silentLogger: ProjectionLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface ProjectionRunnerOptions {
+  projection: Projection;
+  store: EventStore;
+  /** The read model database (in standalone mode, the same PostgreSQL as the store). */
+  pool: Pool;
+  /** Connection for the leadership lock; defaults to the pool's own settings. */
+  connectionString?: string;
+  registrySchema?: string;
+  /** Events per transaction. Default 500. */
+  batchSize?: number;
+  /** What to do with an event that keeps failing: park it in the dead letters and go on (default), or stop. */
+  onPoisonEvent?: 'park' | 'stop';
+  /** Attempts for a failing batch before it is searched for the poison event. Default 3. */
+  maxAttempts?: number;
+  retryDelayMs?: number;
+  /** How often a standby tries to take over. Default 1000 ms. */
+  takeoverIntervalMs?: number;
+  logger?: ProjectionLogger;
+  metrics?: ProjectionMetrics;
+}
+
+/** Another runner wrote the checkpoint: this one is no longer in charge. */
+class LostLeadershipError extends Error {}
+
+const isTransient = (error: unknown): boolean => {
+  const code = (error as { code?: string } | undefined)?.code ?? '';
+  const message = error instanceof Error ? error.message : '';
+  return (
+    /^(08|57P0)/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'event_store_unavailable'].includes(code) ||
+    /Connection terminated|connection error|not queryable|timeout exceeded/i.test(message)
+  );
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs work one at a time: the live loop and a rebuild's swap never overlap. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work, work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/**
+ * Keeps one projection's read model up to date. Of all runners of a projection, one is
+ * active (it holds a PostgreSQL advisory lock, and every batch also checks that the
+ * checkpoint is still the one it wrote); the others wait and take over when it dies.
+ * Each batch is applied in one transaction together with the checkpoint.
+ */
+export class ProjectionRunner {
+  readonly name: string;
+  readonly schema: string;
+  private readonly registry: string;
+  private readonly instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly logger: ProjectionLogger;
+  private readonly mutex = new Mutex();
+  private readonly filter: EventFilter;
+  private lockClient: Client | undefined;
+  private subscription: Subscription | undefined;
+  private running = false;
+  private active = false;
+  private position: Position = START;
+  private loop: Promise<void> | undefined;
+  private rebuildTask: Promise<void> | undefined;
+  private restartLive = false;
+  private statusName: ProjectionStatusName = 'stopped';
+  private rate = { since: Date.now(), events: 0, perSecond: 0 };
+
+  constructor(private readonly options: ProjectionRunnerOptions) {
+    this.name = options.projection.name;
+    this.schema = schemaOf(options.projection);
+    this.registry = assertRegistrySchema(options.registrySchema ?? DEFAULT_REGISTRY_SCHEMA);
+    this.logger = options.logger ?? silentLogger;
+    this.filter = {
+      eventTypes: options.projection.eventTypes,
+      ...(options.projection.categories ? { categories: options.projection.categories } : {}),
+    };
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  get status(): ProjectionStatusName {
+    return this.statusName;
+  }
+
+  get checkpoint(): Position {
+    return this.position;
+  }
+
+  /** Starts the runner: it becomes active, or stands by until it can. Resolves once it knows which. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await migrateRegistry(this.options.pool, this.registry);
+    await this.tryLead();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.subscription?.close();
+    await this.loop?.catch(() => undefined);
+    await this.rebuildTask?.catch(() => undefined);
+    await this.releaseLeadership();
+    this.statusName = 'stopped';
+  }
+
+  /** Builds a fresh copy from the first event while the live one keeps serving, then swaps. */
+  rebuild(): Promise<void> {
+    if (!this.active) return Promise.reject(new Error(`projection ${this.name} is not active in this process`));
+    this.rebuildTask ??= this.runRebuild().finally(() => {
+      this.rebuildTask = undefined;
+    });
+    return this.rebuildTask;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        if (!this.active && !(await this.tryLead())) {
+          this.statusName = 'standby';
+          await sleep(this.options.takeoverIntervalMs ?? 1_000);
+          continue;
+        }
+        await this.follow();
+        failures = 0;
+      } catch (error) {
+        if (!this.running) return;
+        if (error instanceof LostLeadershipError) {
+          this.logger.warn('lost leadership; standing by', { projection: this.name });
+          await this.releaseLeadership();
+          continue;
+        }
+        failures++;
+        await this.recordError(error);
+        if (!isTransient(error) && this.statusName === 'stopped') return;
+        this.logger.warn('projection runner failed; retrying', { projection: this.name, error: String(error), failures });
+        await sleep(Math.min(10_000, 200 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  /** Takes the advisory lock if it is free; on success the live copy is made ready. */
+  private async tryLead(): Promise<boolean> {
+    if (this.active) return true;
+    const client = new Client(this.options.connectionString ? { connectionString: this.options.connectionString } : this.options.pool.options);
+    client.on('error', () => this.lostLock(client));
+    client.on('end', () => this.lostLock(client));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [
+        `clientela.projection.${this.name}`,
+      ]);
+      if (!rows[0]?.locked) {
+        await client.end();
+        return false;
+      }
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      this.logger.warn('could not try the projection lock', { projection: this.name, error: String(error) });
+      return false;
+    }
+    this.lockClient = client;
+    this.active = true;
+    this.statusName = 'starting';
+    this.logger.info('active', { projection: this.name, instance: this.instance });
+    return true;
+  }
+
+  private lostLock(client: Client): void {
+    if (this.lockClient !== client) return;
+    this.lockClient = undefined;
+    this.active = false;
+    this.restartLive = true;
+    void this.subscription?.close();
+  }
+
+  private async releaseLeadership(): Promise<void> {
+    const client = this.lockClient;
+    this.lockClient = undefined;
+    this.active = false;
+    await client?.end().catch(() => undefined);
+  }
+
+  /** Prepares the live copy, rebuilds it first if its version is old, then follows the store. */
+  private async follow(): Promise<void> {
+    const state = await this.ensureLiveCopy();
+    if (state.version !== this.options.projection.version) {
+      this.logger.info('version changed; rebuilding', { projection: this.name, from: state.version, to: this.options.projection.version });
+      await this.rebuild();
+      if (!this.active || !this.running) return;
+    }
+    this.position = await this.readCheckpoint();
+    this.statusName = 'live';
+    this.restartLive = false;
+    const subscription = this.options.store.subscribeToAll({
+      fromPosition: this.position,
+      filter: this.filter,
+      batchSize: this.options.batchSize ?? 500,
+    });
+    this.subscription = subscription;
+    try {
+      for await (const page of subscription.pages()) {
+        if (!this.running || !this.active) break;
+        await this.mutex.run(() => this.applyLive(page.events, page.position));
+        if (this.restartLive) break;
+      }
+    } finally {
+      await subscription.close();
+      this.subscription = undefined;
+    }
+  }
+
+  private async ensureLiveCopy(): Promise<{ version: number }> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<{ version: number }>(`select version from ${this.registry}.state where name = $1 for update`, [
+        this.name,
+      ]);
+      if (rows[0]) {
+        await client.query(`update ${this.registry}.state set owner = $2, status = 'starting', updated_at = now() where name = $1`, [
+          this.name,
+          this.instance,
+        ]);
+        return rows[0];
+      }
+      await client.query(`drop schema if exists ${this.schema} cascade`);
+      await client.query(`create schema ${this.schema}`);
+      await client.query(`set local search_path to ${this.schema}`);
+      await client.query(createTablesSql(this.options.projection));
+      await client.query(
+        `insert into ${this.registry}.state (name, version, position, status, owner) values ($1, $2, 0, 'starting', $3)`,
+        [this.name, this.options.projection.version, this.instance],
+      );
+      return { version: this.options.projection.version };
+    });
+  }
+
+  private async readCheckpoint(): Promise<Position> {
+    const { rows } = await this.options.pool.query<{ position: string }>(`select position::text from ${this.registry}.state where name = $1`, [
+      this.name,
+    ]);
+    return BigInt(rows[0]?.position ?? '0');
+  }
+
+  /** Applies a page to the live copy; a batch that keeps failing is searched for its poison event. */
+  private async applyLive(events: RecordedEvent[], to: Position): Promise<void> {
+    const attempts = this.options.maxAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.applyBatch(this.schema, events, this.position, to);
+        this.position = to;
+        this.countApplied(events.length);
+        return;
+      } catch (error) {
+        if (error instanceof LostLeadershipError || isTransient(error)) throw error;
+        if (attempt < attempts) {
+          await sleep((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1));
+          continue;
+        }
+        if (events.length === 0) throw error;
+        await this.isolatePoison(events, to, error);
+        return;
+      }
+    }
+  }
+
+  /** Applies the events one by one, so that only the one that fails is parked (or stops the runner). */
+  private async isolatePoison(events: RecordedEvent[], to: Position, batchError: unknown): Promise<void> {
+    this.logger.warn('batch keeps failing; applying its events one by one', { projection: this.name, error: String(batchError) });
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      const target = i === events.length - 1 ? to : event.position;
+      try {
+        await this.applyBatch(this.schema, [event], this.position, target);
+      } catch (error) {
+        if (error instanceof LostLeadershipError || isTransient(error)) throw error;
+        if ((this.options.onPoisonEvent ?? 'park') === 'stop') {
+          this.statusName = 'stopped';
+          this.running = false;
+          await this.recordError(error, event);
+          throw error;
+        }
+        await this.park(event, target, error);
+      }
+      this.position = target;
+      this.countApplied(1);
+    }
+  }
+
+  private async park(event: RecordedEvent, to: Position, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.error('parked a poison event', { projection: this.name, eventId: event.id, type: event.type, reason });
+    await this.transaction(async (client) => {
+      await this.advanceCheckpoint(client, this.position, to, 0);
+      await client.query(
+        `insert into ${this.registry}.dead_letters (projection, event_id, event_type, stream_id, position, event, reason, attempts)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (projection, event_id) do nothing`,
+        [
+          this.name,
+          event.id,
+          event.type,
+          event.streamId,
+          event.position.toString(),
+          JSON.stringify({ ...event, position: event.position.toString() }),
+          reason,
+          (this.options.maxAttempts ?? 3) + 1,
+        ],
+      );
+    });
+    this.options.metrics?.deadLetters.inc({ projection: this.name });
+  }
+
+  /** One transaction: the checkpoint moves from `from` to `to` and the events' changes are written. */
+  private async applyBatch(schema: string, events: readonly RecordedEvent[], from: Position, to: Position): Promise<void> {
+    await this.transaction(async (client) => {
+      await this.advanceCheckpoint(client, from, to, events.length);
+      if (events.length === 0) return;
+      await client.query(`set local search_path to ${schema}`);
+      const projection = this.options.projection;
+      if (isRowProjection(projection)) {
+        await writeRowChanges(client, projection, events.flatMap((event) => projection.project(event)));
+      } else {
+        await projection.apply(events, { client, schema });
+      }
+    });
+  }
+
+  private async advanceCheckpoint(client: PoolClient, from: Position, to: Position, applied: number): Promise<void> {
+    const { rowCount } = await client.query(
+      `update ${this.registry}.state
+          set position = $3, events_applied = events_applied + $4, status = 'live', owner = $5,
+              events_per_second = $6, updated_at = now()
+        where name = $1 and position = $2`,
+      [this.name, from.toString(), to.toString(), applied, this.instance, this.rate.perSecond],
+    );
+    if (rowCount !== 1) throw new LostLeadershipError(`checkpoint of ${this.name} moved under this runner`);
+    await client.query('select pg_notify($1, $2)', [CHECKPOINT_CHANNEL, `${this.name}:${to.toString()}`]);
+  }
+
+  private async runRebuild(): Promise<void> {
+    const projection = this.options.projection;
+    const shadow = `${this.schema}__rebuild`;
+    const old = `${this.schema}__old`;
+    const started = Date.now();
+    const previous = this.statusName;
+    this.statusName = 'rebuilding';
+    const head = await this.options.store.headPosition();
+    await this.transaction(async (client) => {
+      await client.query(`drop schema if exists ${shadow} cascade`);
+      await client.query(`create schema ${shadow}`);
+      await client.query(`set local search_path to ${shadow}`);
+      await client.query(createTablesSql(projection));
+      await client.query(
+        `update ${this.registry}.state set status = 'rebuilding', rebuild_version = $2, rebuild_position = 0, rebuild_head = $3,
+                rebuild_events = 0, rebuild_started_at = now(), updated_at = now() where name = $1`,
+        [this.name, projection.version, head.toString()],
+      );
+    });
+    this.logger.info('rebuild started', { projection: this.name, head: head.toString() });
+
+    let position: Position = START;
+    let events = 0;
+    const readPage = async () => {
+      const page = await this.options.store.readAll({ fromPosition: position, maxCount: this.options.batchSize ?? 500, filter: this.filter });
+      return page;
+    };
+    // Catch up in the shadow copy while the live copy keeps serving (and, same version, keeps following).
+    for (;;) {
+      if (!this.running || !this.active) throw new LostLeadershipError('stopped during rebuild');
+      const page = await readPage();
+      await this.transaction(async (client) => {
+        if (page.events.length > 0) {
+          await client.query(`set local search_path to ${shadow}`);
+          if (isRowProjection(projection)) await writeRowChanges(client, projection, page.events.flatMap((e) => projection.project(e)));
+          else await projection.apply(page.events, { client, schema: shadow });
+        }
+        await client.query(
+          `update ${this.registry}.state set rebuild_position = $2, rebuild_events = rebuild_events + $3, updated_at = now() where name = $1`,
+          [this.name, page.nextPosition.toString(), page.events.length],
+        );
+      });
+      events += page.events.length;
+      position = page.nextPosition;
+      this.options.metrics?.rebuildProgress.set({ projection: this.name }, head > 0n ? Math.min(1, Number((position * 1000n) / head) / 1000) : 1);
+      if (page.isEnd) break;
+    }
+
+    // Swap: with the live loop paused, apply what came meanwhile, then rename in one transaction.
+    await this.mutex.run(async () => {
+      await this.transaction(async (client) => {
+        await client.query(`select 1 from ${this.registry}.state where name = $1 for update`, [this.name]);
+        for (;;) {
+          const page = await readPage();
+          if (page.events.length > 0) {
+            await client.query(`set local search_path to ${shadow}`);
+            if (isRowProjection(projection)) await writeRowChanges(client, projection, page.events.flatMap((e) => projection.project(e)));
+            else await projection.apply(page.events, { client, schema: shadow });
+            events += page.events.length;
+          }
+          position = page.nextPosition;
+          if (page.isEnd) break;
+        }
+        await client.query(`alter schema ${this.schema} rename to ${old}`);
+        await client.query(`alter schema ${shadow} rename to ${this.schema}`);
+        await client.query(
+          `update ${this.registry}.state
+              set version = $2, position = $3, status = 'live', rebuild_version = null, rebuild_position = null,
+                  rebuild_head = null, rebuild_events = null, rebuild_started_at = null, updated_at = now()
+            where name = $1`,
+          [this.name, projection.version, position.toString()],
+        );
+        await client.query('select pg_notify($1, $2)', [CHECKPOINT_CHANNEL, `${this.name}:${position.toString()}`]);
+      });
+      this.position = position;
+      this.restartLive = true;
+      await this.subscription?.close();
+    });
+    await this.options.pool.query(`drop schema if exists ${old} cascade`);
+    this.options.metrics?.rebuildProgress.set({ projection: this.name }, 1);
+    this.statusName = previous === 'rebuilding' ? 'live' : previous === 'starting' ? 'starting' : 'live';
+    this.logger.info('rebuild swapped in', { projection: this.name, events, seconds: (Date.now() - started) / 1000 });
+  }
+
+  private countApplied(events: number): void {
+    const now = Date.now();
+    this.rate.events += events;
+    const elapsed = (now - this.rate.since) / 1000;
+    if (elapsed >= 1) {
+      this.rate.perSecond = this.rate.events / elapsed;
+      this.rate = { since: now, events: 0, perSecond: this.rate.perSecond };
+    }
+    this.options.metrics?.eventsApplied.inc({ projection: this.name }, events);
+  }
+
+  private async recordError(error: unknown, event?: RecordedEvent): Promise<void> {
+    const message = `${error instanceof Error ? error.message : String(error)}${event ? ` (event ${event.id}, ${event.type})` : ''}`;
+    await this.options.pool
+      .query(
+        `update ${this.registry}.state set last_error = $2, last_error_at = now(), status = $3, updated_at = now() where name = $1`,
+        [this.name, message, this.statusName === 'stopped' ? 'stopped' : 'failed'],
+      )
+      .catch(() => undefined);
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.options.pool.connect();
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import {
+  applyDecorators,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseInterceptors,
+  type CallHandler,
+  type DynamicModule,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { from, mergeMap, type Observable } from 'rxjs';
+import { parsePosition, UnavailableError } from '@clientela/contracts';
+import type { Pool } from 'pg';
+import { ProjectionPositionWaiter } from './projection-position-waiter';
+
+export const MIN_POSITION_HEADER = 'x-min-position';
+const READS_FROM = Symbol('clientela:reads-from');
+export const READ_YOUR_WRITES_OPTIONS = Symbol('clientela:read-your-writes-options');
+
+export interface ReadYourWritesOptions {
+  waiter: ProjectionPositionWaiter;
+  /** How long a read waits for its projections. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+/** A read that waited its limit for projections that had not reached the requested position: 503. */
+export class ProjectionNotCaughtUpError extends UnavailableError {
+  override readonly code = 'projection_behind';
+  constructor(
+    readonly projections: readonly string[],
+    readonly minPosition: string,
+    waitedMs: number,
+  ) {
+    super(`read model ${projections.join(', ')} has not reached position ${minPosition} after ${waitedMs} ms; retry later`, 1);
+  }
+  override details(): Record<string, unknown> {
+    return { projections: this.projections, minPosition: this.minPosition };
+  }
+}
+
+@Injectable()
+export class ReadYourWritesInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(READ_YOUR_WRITES_OPTIONS) private readonly options: ReadYourWritesOptions,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const projections = this.reflector.getAllAndOverride<string[] | undefined>(READS_FROM, [context.getHandler(), context.getClass()]);
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>();
+    const header = request.headers[MIN_POSITION_HEADER];
+    if (!projections?.length || header === undefined) return next.handle();
+    const minPosition = parsePosition(Array.isArray(header) ? header[0] : header, 'X-Min-Position');
+    const timeoutMs = this.options.timeoutMs ?? 5_000;
+    return from(this.options.waiter.waitFor(projections, minPosition, timeoutMs)).pipe(
+      mergeMap((reached) => {
+        if (!reached) throw new ProjectionNotCaughtUpError(projections, minPosition.toString(), timeoutMs);
+        return next.handle();
+      }),
+    );
+  }
+}
+
+/**
+ * Declares the projections a route reads from. A request with `X-Min-Position` then waits
+ * until all of them have passed that position (or gets 503 problem+json with Retry-After).
+ */
+export const ReadYourWrites = (...projections: string[]) =>
+  applyDecorators(SetMetadata(READS_FROM, projections), UseInterceptors(ReadYourWritesInterceptor));
+
+/** Registers the waiter once per app: `ReadYourWritesModule.forRoot({ pool, timeoutMs })`. */
+export class ReadYourWritesModule {
+  static forRoot(options: { pool: Pool; timeoutMs?: number; registrySchema?: string }): DynamicModule {
+    return {
+      module: ReadYourWritesModule,
+      global: true,
+      providers: [
+        {
+          provide: READ_YOUR_WRITES_OPTIONS,
+          useFactory: (): ReadYourWritesOptions => ({
+            waiter: new ProjectionPositionWaiter(options.pool, { registrySchema: options.registrySchema }),
+            timeoutMs: options.timeoutMs,
+          }),
+        },
+        ReadYourWritesInterceptor,
+      ],
+      exports: [READ_YOUR_WRITES_OPTIONS, ReadYourWritesInterceptor],
+    };
+  }
+}

@@ -1,0 +1,78 @@
+import type { Pool } from 'pg';
+
+/** Where runners keep their checkpoints, status and dead letters. One per database. */
+export const DEFAULT_REGISTRY_SCHEMA = 'projections';
+export const CHECKPOINT_CHANNEL = 'projection_checkpoints';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
+
+export const assertRegistrySchema = (schema: string): string => {
+  if (!SCHEMA_NAME.test(schema)) throw new TypeError(`registry schema "${schema}" must be snake_case`);
+  return schema;
+};
+
+const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }> = [
+  {
+    version: 1,
+    sql: (s) => `
+      create table ${s}.state (
+        name text primary key,
+        version int not null,
+        -- position of the last event applied (or passed over), as a decimal: see Position
+        position numeric(40, 0) not null default 0,
+        status text not null,
+        events_applied bigint not null default 0,
+        events_per_second double precision not null default 0,
+        last_error text,
+        last_error_at timestamptz,
+        owner text,
+        rebuild_version int,
+        rebuild_position numeric(40, 0),
+        rebuild_head numeric(40, 0),
+        rebuild_events bigint,
+        rebuild_started_at timestamptz,
+        updated_at timestamptz not null default now()
+      );
+      create table ${s}.dead_letters (
+        id bigint generated always as identity primary key,
+        projection text not null,
+        event_id uuid not null,
+        event_type text not null,
+        stream_id text not null,
+        position numeric(40, 0) not null,
+        event jsonb not null,
+        reason text not null,
+        attempts int not null,
+        failed_at timestamptz not null default now(),
+        unique (projection, event_id)
+      );`,
+  },
+];
+
+/** Creates or upgrades the registry, once per database, under an advisory lock. */
+export const migrateRegistry = async (pool: Pool, schema: string): Promise<void> => {
+  assertRegistrySchema(schema);
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock(hashtext($1))', [`clientela.migrate.${schema}`]);
+    await client.query(`create schema if not exists ${schema}`);
+    await client.query(`create table if not exists ${schema}.schema_migrations (version int primary key, applied_at timestamptz not null default now())`);
+    const { rows } = await client.query<{ version: number }>(`select version from ${schema}.schema_migrations`);
+    const done = new Set(rows.map((r) => r.version));
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      await client.query('begin');
+      try {
+        await client.query(migration.sql(schema));
+        await client.query(`insert into ${schema}.schema_migrations (version) values ($1)`, [migration.version]);
+        await client.query('commit');
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      }
+    }
+  } finally {
+    await client.query('select pg_advisory_unlock(hashtext($1))', [`clientela.migrate.${schema}`]).catch(() => undefined);
+    client.release();
+  }
+};

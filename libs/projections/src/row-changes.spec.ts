@@ -1,0 +1,82 @@
+import { addDecimals, applyInMemory, mergeRowChanges, type Row } from './row-changes';
+import type { RowChange } from './projection';
+
+describe('addDecimals', () => {
+  it.each([
+    [0.1, 0.2, '0.3'],
+    ['11.77', 12, '23.77'],
+    [5, -7.25, '-2.25'],
+    ['-0.5', '0.5', '0'],
+    [100, 1, '101'],
+  ])('%p + %p = %p', (a, b, sum) => expect(addDecimals(a, b)).toBe(sum));
+  it('refuses non-decimals', () => expect(() => addDecimals('abc', 1)).toThrow(TypeError));
+});
+
+describe('mergeRowChanges', () => {
+  const key = { id: 'a' };
+  it('folds a row into one write when the operations compose', () => {
+    const rounds = mergeRowChanges([
+      { table: 't', key, set: { name: 'x' }, add: { n: 1 } },
+      { table: 't', key, add: { n: 2 }, max: { at: '2' } },
+      { table: 't', key, max: { at: '1' } },
+    ]);
+    expect(rounds).toHaveLength(1);
+    expect(Object.fromEntries(rounds[0][0].columns)).toEqual({
+      name: { op: 'set', value: 'x' },
+      n: { op: 'add', value: 3 },
+      at: { op: 'max', value: '2' },
+    });
+  });
+
+  it('starts a second round when only SQL can compose (add, then max of the same column)', () => {
+    const rounds = mergeRowChanges([
+      { table: 't', key, add: { n: 1 } },
+      { table: 't', key, max: { n: 5 } },
+      { table: 't', key: { id: 'b' }, add: { n: 1 } },
+    ]);
+    expect(rounds.map((r) => r.length)).toEqual([2, 1]);
+  });
+
+  it('lets a delete drop earlier changes of the same row', () => {
+    const rounds = mergeRowChanges([
+      { table: 't', key, add: { n: 1 } },
+      { table: 't', key, delete: true },
+      { table: 't', key, set: { name: 'y' } },
+    ]);
+    expect(rounds).toHaveLength(1);
+    expect(rounds[0][0].deleteFirst).toBe(true);
+    expect(Object.fromEntries(rounds[0][0].columns)).toEqual({ name: { op: 'set', value: 'y' } });
+  });
+
+  it('gives the same rows as applying every change one by one (random sequences)', () => {
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let run = 0; run < 200; run++) {
+      const changes: RowChange[] = Array.from({ length: 30 }, () => {
+        const k = { id: `r${Math.floor(random() * 4)}` };
+        const pick = random();
+        if (pick < 0.1) return { table: 't', key: k, delete: true as const };
+        if (pick < 0.4) return { table: 't', key: k, add: { n: Math.round(random() * 1000) / 100 } };
+        if (pick < 0.6) return { table: 't', key: k, max: { n: Math.round(random() * 10) } };
+        if (pick < 0.8) return { table: 't', key: k, min: { m: Math.round(random() * 10) } };
+        return { table: 't', key: k, set: { n: Math.round(random() * 10), m: 3 } };
+      });
+      const reference = new Map<string, Map<string, Row>>();
+      changes.forEach((c) => applyInMemory(reference, c));
+      const merged = new Map<string, Map<string, Row>>();
+      for (const round of mergeRowChanges(changes)) {
+        for (const write of round) {
+          if (write.deleteFirst) applyInMemory(merged, { table: write.table, key: write.key, delete: true });
+          if (write.columns.size === 0) continue;
+          const change: RowChange = { table: write.table, key: write.key };
+          for (const [column, { op, value }] of write.columns) {
+            const target = (change[op] ??= {}) as Record<string, unknown>;
+            target[column] = value;
+          }
+          applyInMemory(merged, change);
+        }
+      }
+      expect(merged.get('t') ?? new Map()).toEqual(reference.get('t') ?? new Map());
+    }
+  });
+});

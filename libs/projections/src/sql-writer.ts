@@ -1,0 +1,71 @@
+import type { PoolClient } from 'pg';
+import { columnDefinition, type Projection, type Scalar } from './projection';
+import { mergeRowChanges, type RowWrite } from './row-changes';
+import type { RowChange } from './projection';
+
+const quote = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
+
+/**
+ * Writes a batch of row changes with one statement per table and shape (which columns, which
+ * operations), arrays unnested, instead of one statement per event.
+ */
+export const writeRowChanges = async (client: PoolClient, projection: Projection, changes: RowChange[]): Promise<void> => {
+  for (const round of mergeRowChanges(changes)) {
+    const groups = new Map<string, RowWrite[]>();
+    for (const write of round) {
+      const shape = `${write.table}|${write.deleteFirst}|${[...write.columns].map(([c, w]) => `${c}:${w.op}`).sort().join(',')}`;
+      const group = groups.get(shape) ?? [];
+      group.push(write);
+      groups.set(shape, group);
+    }
+    for (const writes of groups.values()) await writeGroup(client, projection, writes);
+  }
+};
+
+const writeGroup = async (client: PoolClient, projection: Projection, writes: RowWrite[]): Promise<void> => {
+  const first = writes[0];
+  const table = projection.tables[first.table];
+  if (!table) throw new TypeError(`projection ${projection.name} wrote to unknown table "${first.table}"`);
+  const typeOf = (column: string): string => {
+    const definition = table.columns[column];
+    if (!definition) throw new TypeError(`projection ${projection.name}: table ${first.table} has no column "${column}"`);
+    return columnDefinition(definition).type;
+  };
+  const keyColumns = [...table.primaryKey];
+  for (const write of writes) {
+    for (const k of keyColumns) {
+      if (write.key[k] === undefined || write.key[k] === null) {
+        throw new TypeError(`projection ${projection.name}: a change to ${first.table} has no value for key column "${k}"`);
+      }
+    }
+  }
+  const keyArrays = keyColumns.map((k) => writes.map((w) => w.key[k]));
+  const unnest = (columns: string[], offset: number) =>
+    columns.map((c, i) => `$${offset + i + 1}::${typeOf(c)}[]`).join(', ');
+
+  if (first.deleteFirst) {
+    await client.query(
+      `delete from ${quote(first.table)} where (${keyColumns.map(quote).join(', ')}) in (select * from unnest(${unnest(keyColumns, 0)}))`,
+      keyArrays,
+    );
+  }
+  const columns = [...first.columns.keys()].filter((c) => !keyColumns.includes(c));
+  if (first.columns.size === 0 && first.deleteFirst) return;
+  const values: Scalar[][] = [...keyArrays, ...columns.map((c) => writes.map((w) => w.columns.get(c)?.value ?? null))];
+  const all = [...keyColumns, ...columns];
+  const t = quote(first.table);
+  const updates = columns.map((c) => {
+    const op = first.columns.get(c)?.op;
+    const q = quote(c);
+    if (op === 'add') return `${q} = coalesce(cur.${q}, 0) + excluded.${q}`;
+    if (op === 'max') return `${q} = greatest(cur.${q}, excluded.${q})`;
+    if (op === 'min') return `${q} = least(cur.${q}, excluded.${q})`;
+    return `${q} = excluded.${q}`;
+  });
+  await client.query(
+    `insert into ${t} as cur (${all.map(quote).join(', ')})
+     select * from unnest(${unnest(all, 0)})
+     on conflict (${keyColumns.map(quote).join(', ')}) do ${updates.length ? `update set ${updates.join(', ')}` : 'nothing'}`,
+    values,
+  );
+};

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { RecordedEvent } from '@clientela/contracts';
+import type { RowProjection } from '../projection';
+import { applyInMemory, type Row } from '../row-changes';
+
+export type GivenEvent = { type: string; data: object; streamId?: string };
+
+let fakePosition = 0n;
+
+/** A recorded event for a projection test; only type and data matter to a pure projection. */
+export const recorded = (event: GivenEvent): RecordedEvent => ({
+  id: randomUUID(),
+  type: event.type,
+  streamId: event.streamId ?? `test-${randomUUID()}`,
+  revision: 0,
+  position: ++fakePosition,
+  data: event.data as Record<string, unknown>,
+  metadata: { schemaVersion: 1 },
+  recordedAt: new Date(0),
+});
+
+/** The rows a pure projection makes of these events, per table, sorted by primary key. */
+export const projectInMemory = (projection: RowProjection, events: readonly GivenEvent[]): Record<string, Row[]> => {
+  const tables = new Map<string, Map<string, Row>>();
+  for (const event of events) for (const change of projection.project(recorded(event))) applyInMemory(tables, change);
+  const result: Record<string, Row[]> = {};
+  for (const [name, definition] of Object.entries(projection.tables)) {
+    const rows = [...(tables.get(name)?.values() ?? [])];
+    const key = (row: Row) => JSON.stringify(definition.primaryKey.map((k) => row[k]));
+    result[name] = rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  }
+  return result;
+};
+
+/** Given events / then rows: `projectionSpec(p).given([placed]).thenRows({ customer_revenue: [...] })`. */
+export const projectionSpec = (projection: RowProjection) => ({
+  given: (events: readonly GivenEvent[]) => ({
+    thenRows: (expected: Record<string, Array<Record<string, unknown>>>) => {
+      const actual = projectInMemory(projection, events);
+      for (const [table, rows] of Object.entries(expected)) expect(actual[table]).toEqual(rows);
+    },
+  }),
+});

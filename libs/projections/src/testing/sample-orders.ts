@@ -1,0 +1,77 @@
+import { IsISO8601, IsInt, IsNumber, IsString, Length, Min } from 'class-validator';
+import { defineEvent, EventCatalogue, type RecordedEvent } from '@clientela/contracts';
+import { defineProjection, type RowChange, type RowProjection } from '../projection';
+
+/** The sample projection of this library's tests and benchmark: orders and net revenue per customer. */
+class OrderPlaced {
+  @IsString() orderId!: string;
+  @IsString() customerId!: string;
+  @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) amount!: number;
+  @IsString() @Length(3, 3) currency!: string;
+  @IsInt() @Min(0) items!: number;
+  @IsISO8601() placedAt!: string;
+}
+class OrderRefunded {
+  @IsString() orderId!: string;
+  @IsString() customerId!: string;
+  @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) amount!: number;
+  @IsISO8601() refundedAt!: string;
+}
+
+export const OrderPlacedEvent = defineEvent({ type: 'OrderPlaced', payload: OrderPlaced });
+export const OrderRefundedEvent = defineEvent({ type: 'OrderRefunded', payload: OrderRefunded });
+export const ordersCatalogue = (): EventCatalogue => new EventCatalogue([OrderPlacedEvent, OrderRefundedEvent]);
+
+export type OrderPlacedData = OrderPlaced;
+export type OrderRefundedData = OrderRefunded;
+
+const tables = {
+  customer_revenue: {
+    columns: {
+      customer_id: 'text',
+      orders: { type: 'bigint', default: '0' },
+      items: { type: 'bigint', default: '0' },
+      gross_revenue: { type: 'numeric', default: '0' },
+      refunded: { type: 'numeric', default: '0' },
+      net_revenue: { type: 'numeric', default: '0' },
+      first_order_at: 'timestamptz',
+      last_order_at: 'timestamptz',
+    },
+    primaryKey: ['customer_id'],
+    indexes: [['net_revenue']],
+  },
+} as const;
+
+export const customerRevenueProjection = (overrides: Partial<Pick<RowProjection, 'name' | 'version'>> = {}) =>
+  defineProjection<RowProjection>({
+    name: 'customer_revenue',
+    version: 1,
+    eventTypes: ['OrderPlaced', 'OrderRefunded'],
+    tables,
+    ...overrides,
+    project: (event: RecordedEvent): RowChange[] => {
+      if (event.type === 'OrderPlaced') {
+        const order = event.data as unknown as OrderPlaced;
+        return [
+          {
+            table: 'customer_revenue',
+            key: { customer_id: order.customerId },
+            add: { orders: 1, items: order.items, gross_revenue: order.amount, net_revenue: order.amount },
+            min: { first_order_at: order.placedAt },
+            max: { last_order_at: order.placedAt },
+          },
+        ];
+      }
+      if (event.type === 'OrderRefunded') {
+        const refund = event.data as unknown as OrderRefunded;
+        return [
+          {
+            table: 'customer_revenue',
+            key: { customer_id: refund.customerId },
+            add: { refunded: refund.amount, net_revenue: -refund.amount },
+          },
+        ];
+      }
+      return [];
+    },
+  });

@@ -1,0 +1,9 @@
+export {
+  createTestTopics,
+  deleteTestTopics,
+  kafkaBrokersForTest,
+  kafkaTestLogEntries,
+  quietKafkaLogCreator,
+  testKafka,
+  uniqueTopicName,
+} from './test-topics';

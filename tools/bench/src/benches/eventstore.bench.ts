@@ -1,0 +1,9 @@
+import { runEventStoreBench } from '../eventstore/bench';
+import { registerBench } from '../registry';
+
+registerBench({
+  name: 'eventstore',
+  description:
+    'PostgresEventStore: single-event appends, batch appends and read-all, each beside the same SQL on a plain table, and beside emmett-postgresql',
+  run: runEventStoreBench,
+});

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench [-- name...] [options]`: runs the named benches (all when none is named) and
+ * prints one JSON line per figure on stdout; progress goes to stderr. Through tools/bench/run.js.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { defaultServerUrl } from './database';
+import { DEFAULT_RESULTS_DIR } from './paths';
+import { registeredBenches } from './registry';
+import { loadBenches, runBenches, runPendingCleanups, UnknownBenchError } from './runner';
+
+const positiveInt = (value: string): number => {
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+
+interface CliOptions {
+  quick: boolean;
+  events?: number;
+  batchEvents?: number;
+  batchSize?: number;
+  pageSize?: number;
+  concurrency?: number;
+  peer: boolean;
+  databaseUrl: string;
+  results: string | false;
+  list: boolean;
+}
+
+/** Set by SIGINT/SIGTERM: the cleanups under way, after which the process exits. */
+let stopping: Promise<void> | undefined;
+
+const main = async (): Promise<void> => {
+  await loadBenches();
+  const program = new Command('bench')
+    .description('Clientela benchmarks: each of our figures beside its limit (and peer), measured in the same run.')
+    .argument('[names...]', `benches to run (default: all): ${registeredBenches().map((b) => b.name).join(', ')}`)
+    .option('--quick', 'a tiny run, for smoke tests', false)
+    .option('--events <n>', 'main size (eventstore: events appended one by one; default 20000, quick 200)', positiveInt)
+    .option('--batch-events <n>', 'eventstore: events appended in batches (default 10 x --events)', positiveInt)
+    .option('--batch-size <n>', 'eventstore: events per batch append (default 100)', positiveInt)
+    .option('--page-size <n>', 'eventstore: events per read page (default 1000)', positiveInt)
+    .option('--concurrency <n>', 'concurrent writers (default 8)', positiveInt)
+    .option('--no-peer', 'skip the peer implementations')
+    .option('--database-url <url>', 'server to make the bench databases on (DATABASE_URL, else local)', defaultServerUrl())
+    .option('--results <dir>', 'directory the result lines are appended to', DEFAULT_RESULTS_DIR)
+    .option('--no-results', 'append the lines to no file')
+    .option('--list', 'list the benches and exit', false)
+    .showHelpAfterError();
+  program.parse();
+  const names = program.args;
+  const options = program.opts<CliOptions>();
+  if (options.list) {
+    for (const bench of registeredBenches()) console.log(`${bench.name}\t${bench.description}`);
+    return;
+  }
+  const stop = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`bench: ${signal}, dropping the bench databases\n`);
+    stopping = runPendingCleanups().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const started = Date.now();
+  await runBenches({
+    names,
+    resultsDir: options.results,
+    options: {
+      quick: options.quick,
+      serverUrl: options.databaseUrl,
+      events: options.events,
+      batchEvents: options.batchEvents,
+      batchSize: options.batchSize,
+      pageSize: options.pageSize,
+      concurrency: options.concurrency,
+      peer: options.peer,
+    },
+  });
+  process.stderr.write(`bench: finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+};
+
+main().then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    if (stopping) return stopping; // interrupted: the work failed because its connections were closed
+    const detail =
+      error instanceof UnknownBenchError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`bench failed: ${detail}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,18 @@
+import type { Latencies } from '../measure';
+import type { StreamWork } from './orders';
+
+/** One implementation under test: ours, the plain-table limit, or the peer. */
+export interface Contender {
+  readonly name: string;
+  /** Appends the stream's events one call each: the first expecting no stream, then the revision it got. */
+  appendOneByOne(work: StreamWork, latencies: Latencies): Promise<void>;
+  /** Appends all the stream's events in one call, expecting no stream. */
+  appendBatch(work: StreamWork, latencies: Latencies): Promise<void>;
+  /** Reads everything in global order, `pageSize` per round trip; stops early after `maxEvents`. */
+  readAll(pageSize: number, maxEvents?: number): Promise<number>;
+  /** Switches on what this contender needs of the process (the peer's pg type parsers)... */
+  activate(): void;
+  /** ...and back off, for the next contender. */
+  deactivate(): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+/** Timing, concurrency and memory helpers shared by the benches. */
+
+export interface Measured<T> {
+  result: T;
+  ms: number;
+  /** Peak resident set size of this process while the work ran, sampled every 20 ms. */
+  rssPeakMb: number;
+  /** CPU time (user + system) this process spent meanwhile: the client's share of the work. */
+  cpuS: number;
+}
+
+const MB = 1024 * 1024;
+
+/** Runs `work`, timing it and sampling this process's RSS meanwhile. */
+export const measure = async <T>(work: () => Promise<T>): Promise<Measured<T>> => {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  try {
+    const result = await work();
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const used = process.cpuUsage(cpu);
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { result, ms, rssPeakMb: round(peak / MB, 1), cpuS: round((used.user + used.system) / 1e6, 2) };
+  } finally {
+    clearInterval(timer);
+  }
+};
+
+/**
+ * `concurrency` workers take items in order from one shared queue until it is empty; each
+ * item is handled by exactly one worker. Rejects on the first failure (after the others stop).
+ */
+export const runConcurrently = async <T>(
+  concurrency: number,
+  items: readonly T[],
+  handle: (item: T, worker: number) => Promise<void>,
+): Promise<void> => {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (id: number): Promise<void> => {
+    while (!failure && next < items.length) {
+      const item = items[next++];
+      try {
+        await handle(item, id);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, (_, id) => worker(id)));
+  if (failure) throw failure.error;
+};
+
+/** Call latencies in milliseconds, appended as they come. */
+export class Latencies {
+  private values = new Float64Array(1024);
+  private count = 0;
+
+  async time<T>(call: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    const result = await call();
+    this.add(Number(process.hrtime.bigint() - started) / 1e6);
+    return result;
+  }
+
+  add(ms: number): void {
+    if (this.count === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.count++] = ms;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The q-quantile (0..1), nearest rank; 0 when empty. */
+  quantile(q: number): number {
+    if (this.count === 0) return 0;
+    const sorted = this.values.slice(0, this.count).sort();
+    return round(sorted[Math.min(this.count - 1, Math.max(0, Math.ceil(q * this.count) - 1))], 2);
+  }
+}
+
+export const round = (value: number, digits: number): number => {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+};
+
+export const perSecond = (count: number, ms: number): number => (ms > 0 ? round((count * 1000) / ms, 1) : 0);
+
+/** Our rate over theirs, to 3 decimals. */
+export const ratio = (ours: number, theirs: number): number => (theirs > 0 ? round(ours / theirs, 3) : 0);
