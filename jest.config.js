@@ -22,7 +22,8 @@ const moduleNameMapper = {
   '^@clientela/kafka-runner$': '<rootDir>/tools/kafka/src/index.ts',
 };
 
-const roots = ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/tools'];
+const { existsSync } = require('node:fs');
+const roots = ['libs', 'apps', 'tools'].filter((dir) => existsSync(`${__dirname}/${dir}`)).map((dir) => `<rootDir>/${dir}`);
 const common = {
   rootDir: __dirname,
   roots,
