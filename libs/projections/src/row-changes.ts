@@ -128,7 +128,12 @@ export const mergeRowChanges = (changes: Iterable<RowChange>): RowWrite[][] => {
 
 export type Row = Record<string, Scalar>;
 
-export const applyInMemory = (tables: Map<string, Map<string, Row>>, change: RowChange): void => {
+export const applyInMemory = (
+  tables: Map<string, Map<string, Row>>,
+  change: RowChange,
+  /** The row a new key starts from (column defaults), before the key is filled in. */
+  newRow: (table: string) => Row = () => ({}),
+): void => {
   const table = tables.get(change.table) ?? new Map<string, Row>();
   tables.set(change.table, table);
   const id = rowKey(change.table, change.key);
@@ -136,7 +141,7 @@ export const applyInMemory = (tables: Map<string, Map<string, Row>>, change: Row
     table.delete(id);
     return;
   }
-  const row: Row = { ...(table.get(id) ?? change.key) };
+  const row: Row = { ...(table.get(id) ?? { ...newRow(change.table), ...change.key }) };
   for (const [column, write] of columnWrites(change)) {
     const current = row[column];
     if (write.op === 'set' || current === undefined || current === null) {

@@ -387,7 +387,7 @@ export class EventStoreDbEventStore implements EventStore {
         if (recorded !== undefined) {
           // A full page stops before the next matching event: it belongs to the next page.
           if (events.length >= maxCount) return { events, nextPosition: cursor, isEnd: false };
-          events.push(this.catalogue.upcast(recorded));
+          events.push(options.raw ? recorded : this.catalogue.upcast(recorded));
         }
         cursor = position;
       }
@@ -445,7 +445,7 @@ export class EventStoreDbEventStore implements EventStore {
       convert: ({ event }) => {
         if (event === undefined || !matchesFilter(filter, event.streamId, event.type)) return undefined;
         const recorded = toRecordedEvent(event, packPosition(event.position));
-        return recorded === undefined ? undefined : this.catalogue.upcast(recorded);
+        return recorded === undefined || options.raw ? recorded : this.catalogue.upcast(recorded);
       },
       head: () => this.headPosition(),
       onClose: () => this.subscriptions.delete(subscription),

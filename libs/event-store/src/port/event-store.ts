@@ -40,6 +40,8 @@ export interface ReadAllOptions {
   fromPosition?: Position;
   maxCount?: number;
   filter?: EventFilter;
+  /** Deliver events as stored, without upcasting (the relay forwards them unchanged). */
+  raw?: boolean;
 }
 
 export interface ReadAllPage {
@@ -59,6 +61,8 @@ export interface SubscribeToAllOptions {
   filter?: EventFilter;
   /** Events fetched per read while catching up. */
   batchSize?: number;
+  /** Deliver events as stored, without upcasting. */
+  raw?: boolean;
 }
 
 /** What a subscription delivers at a time: a batch of events and where it has got to. */

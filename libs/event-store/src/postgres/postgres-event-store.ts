@@ -200,7 +200,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** readAll plus whether older running transactions hold committed events back. */
-  async readPage(options: ReadAllOptions & { raw?: boolean }): Promise<InternalPage> {
+  async readPage(options: ReadAllOptions): Promise<InternalPage> {
     const from = options.fromPosition ?? START;
     if (typeof from !== 'bigint' || from < 0n) throw new InvalidArgumentError('fromPosition must be a Position (bigint >= 0)');
     const maxCount = assertMaxCount(options.maxCount, DEFAULT_READ_PAGE);
@@ -242,7 +242,7 @@ export class PostgresEventStore implements EventStore {
     return { events, nextPosition, isEnd, heldBack: head?.held_back ?? false };
   }
 
-  subscribeToAll(options: SubscribeToAllOptions & { raw?: boolean } = {}): Subscription {
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     const subscription = new PostgresSubscription({
       read: (fromPosition) =>
         this.readPage({ fromPosition, maxCount: options.batchSize ?? DEFAULT_READ_PAGE, filter: options.filter, raw: options.raw }),

@@ -321,6 +321,9 @@ export const describeEventStoreContract = (
         expect(event.metadata.schemaVersion).toBe(2);
         const page = await store.readAll({ filter: { eventTypes: ['ThingNamed'], categories: [stream.split('-')[0]] } });
         expect(page.events[0].data).toEqual({ firstName: 'Ada', lastName: 'Lovelace' });
+        const raw = await store.readAll({ raw: true, filter: { eventTypes: ['ThingNamed'], categories: [stream.split('-')[0]] } });
+        expect(raw.events[0].data).toEqual({ label: 'Ada Lovelace' });
+        expect(raw.events[0].metadata.schemaVersion).toBe(1);
       });
     });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@clientela/contracts';
-import type { RowProjection } from '../projection';
+import { columnDefinition, type RowProjection, type TableDefinition } from '../projection';
 import { applyInMemory, type Row } from '../row-changes';
 
 export type GivenEvent = { type: string; data: object; streamId?: string };
@@ -19,10 +19,25 @@ export const recorded = (event: GivenEvent): RecordedEvent => ({
   recordedAt: new Date(0),
 });
 
+/** A new row as PostgreSQL starts it: every column null, or its default when that is a literal. */
+const newRowOf = (definition: TableDefinition): Row =>
+  Object.fromEntries(
+    Object.entries(definition.columns).map(([name, column]) => {
+      const fallback = columnDefinition(column).default;
+      if (fallback === undefined) return [name, null];
+      if (/^-?\d+(\.\d+)?$/.test(fallback)) return [name, Number(fallback)];
+      const text = /^'(.*)'$/.exec(fallback);
+      if (text) return [name, text[1].replace(/''/g, "'")];
+      if (fallback === 'true' || fallback === 'false') return [name, fallback === 'true'];
+      throw new TypeError(`projectInMemory cannot evaluate the default ${fallback} of column ${name}`);
+    }),
+  );
+
 /** The rows a pure projection makes of these events, per table, sorted by primary key. */
 export const projectInMemory = (projection: RowProjection, events: readonly GivenEvent[]): Record<string, Row[]> => {
   const tables = new Map<string, Map<string, Row>>();
-  for (const event of events) for (const change of projection.project(recorded(event))) applyInMemory(tables, change);
+  const newRow = (table: string) => newRowOf(projection.tables[table]);
+  for (const event of events) for (const change of projection.project(recorded(event))) applyInMemory(tables, change, newRow);
   const result: Record<string, Row[]> = {};
   for (const [name, definition] of Object.entries(projection.tables)) {
     const rows = [...(tables.get(name)?.values() ?? [])];

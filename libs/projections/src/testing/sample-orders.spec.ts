@@ -21,6 +21,7 @@ describe('customer_revenue projection (orders and net revenue per customer)', ()
           orders: 1,
           items: 2,
           gross_revenue: 11.77,
+          refunded: 0,
           net_revenue: 11.77,
           first_order_at: '1997-01-01T00:00:00.000Z',
           last_order_at: '1997-01-01T00:00:00.000Z',

@@ -42,7 +42,7 @@ const tables = {
   },
 } as const;
 
-export const customerRevenueProjection = (overrides: Partial<Pick<RowProjection, 'name' | 'version'>> = {}) =>
+export const customerRevenueProjection = (overrides: Partial<Pick<RowProjection, 'name' | 'version' | 'categories'>> = {}) =>
   defineProjection<RowProjection>({
     name: 'customer_revenue',
     version: 1,

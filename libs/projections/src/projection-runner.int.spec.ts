@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { streamId } from '@clientela/contracts';
+import { PostgresEventStore } from '@clientela/event-store';
+import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { defineProjection, type RowProjection } from './projection';
+import { ProjectionRunner } from './projection-runner';
+import { getProjectionStatus } from './projection-status';
+import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
+import { projectInMemory, type GivenEvent } from './testing/projection-spec';
+import { readRows, waitForCheckpoint } from './testing/read-model';
+
+const placed = (customerId: string, amount: number, day: number, items = 1): GivenEvent => ({
+  type: 'OrderPlaced',
+  data: {
+    orderId: randomUUID(),
+    customerId,
+    amount,
+    currency: 'USD',
+    items,
+    placedAt: new Date(Date.UTC(1997, 0, 1 + day)).toISOString(),
+  },
+});
+const refunded = (customerId: string, amount: number): GivenEvent => ({
+  type: 'OrderRefunded',
+  data: { orderId: randomUUID(), customerId, amount, refundedAt: '1997-06-01T00:00:00.000Z' },
+});
+
+/** A deterministic mixed history over `customers` customers. */
+const history = (count: number, customers: number): GivenEvent[] => {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return Array.from({ length: count }, (_, i) => {
+    const customer = `c${Math.floor(random() * customers)}`;
+    return random() < 0.15 ? refunded(customer, Math.round(random() * 500) / 100) : placed(customer, Math.round(random() * 10_000) / 100, i % 500, 1 + (i % 3));
+  });
+};
+
+describe('ProjectionRunner on PostgreSQL', () => {
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+  let pool: Pool;
+  const runners: ProjectionRunner[] = [];
+  const runner = (projection: RowProjection, batchSize = 50) => {
+    const r = new ProjectionRunner({ projection, store, pool, batchSize, retryDelayMs: 5, takeoverIntervalMs: 100 });
+    runners.push(r);
+    return r;
+  };
+  // Each test writes its own category and its projections read only that one.
+  let category = 'order';
+  const fresh = (overrides: { version?: number; name?: string } = {}) =>
+    customerRevenueProjection({ name: `rev_${randomUUID().slice(0, 8)}`, categories: [category], ...overrides });
+  beforeEach(() => {
+    category = `order${randomUUID().slice(0, 8)}`;
+  });
+  const append = async (events: GivenEvent[], perStream = 10) => {
+    let last = 0n;
+    for (let i = 0; i < events.length; i += perStream) {
+      const result = await store.append(streamId(category), events.slice(i, i + perStream).map((e) => ({ type: e.type, data: e.data as Record<string, unknown> })));
+      last = result.position;
+    }
+    return last;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = database.pool({ max: 10 });
+    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((r) => r.stop()));
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('catches up, then follows live, writing exactly what the pure mapping says', async () => {
+    const projection = fresh();
+    const events = history(1200, 40);
+    await append(events.slice(0, 800));
+    const r = runner(projection, 37);
+    await r.start();
+    expect(r.isActive).toBe(true);
+    const last = await append(events.slice(800));
+    await waitForCheckpoint(pool, projection.name, last);
+    const expected = projectInMemory(projection, events).customer_revenue;
+    const rows = await readRows(pool, projection, 'customer_revenue');
+    expect(rows).toEqual(expected.map((row) => normaliseExpected(row)));
+  });
+
+  it('reports status: position, lag, rate', async () => {
+    const projection = fresh();
+    const last = await append(history(100, 5));
+    const r = runner(projection);
+    await r.start();
+    await waitForCheckpoint(pool, projection.name, last);
+    const [status] = await getProjectionStatus(pool, store, [projection]);
+    expect(status).toMatchObject({ name: projection.name, version: 1, status: 'live', lagEvents: 0, lagSeconds: 0, deadLetters: 0 });
+    expect(status.position >= last).toBe(true);
+    expect(status.eventsApplied).toBeGreaterThanOrEqual(100);
+  });
+
+  it('parks a poison event with its reason and goes on with the rest', async () => {
+    const base = fresh();
+    const projection = defineProjection<RowProjection>({
+      ...base,
+      project: (event) => {
+        if ((event.data as { customerId?: string }).customerId === 'poison') throw new Error('cannot read this order');
+        return base.project(event);
+      },
+    });
+    const last = await append([placed('a', 1, 1), placed('poison', 2, 2), placed('b', 3, 3)], 1);
+    const r = runner(projection, 10);
+    await r.start();
+    await waitForCheckpoint(pool, projection.name, last);
+    const rows = await readRows(pool, projection, 'customer_revenue');
+    expect(rows.map((row) => row.customer_id)).toEqual(['a', 'b']);
+    const { rows: dead } = await pool.query(`select reason, event_type, event from projections.dead_letters where projection = $1`, [projection.name]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0].reason).toContain('cannot read this order');
+    expect(dead[0].event.data.customerId).toBe('poison');
+  });
+
+  it('rebuilds into a shadow copy and swaps it in; a new version rebuilds by itself at start', async () => {
+    const name = `rev_${randomUUID().slice(0, 8)}`;
+    const events = history(600, 20);
+    const last = await append(events);
+    const v1 = runner(fresh({ name }));
+    await v1.start();
+    await waitForCheckpoint(pool, name, last);
+    await v1.rebuild();
+    expect(await readRows(pool, fresh({ name }), 'customer_revenue')).toEqual(
+      projectInMemory(fresh({ name }), events).customer_revenue.map(normaliseExpected),
+    );
+    await v1.stop();
+
+    const v2 = runner(fresh({ name, version: 2 }));
+    await v2.start();
+    await waitForVersion(pool, name, 2);
+    const [status] = await getProjectionStatus(pool, store, [fresh({ name })]);
+    expect(status.version).toBe(2);
+    const { rows: schemas } = await pool.query(`select nspname from pg_namespace where nspname like $1 order by 1`, [`proj_${name}%`]);
+    expect(schemas.map((s) => s.nspname)).toEqual([`proj_${name}`]);
+  });
+});
+
+const waitForVersion = async (pool: Pool, name: string, version: number) => {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { rows } = await pool.query(`select version, status from projections.state where name = $1`, [name]);
+    if (rows[0]?.version === version && rows[0]?.status === 'live') return;
+    if (Date.now() > deadline) throw new Error(`projection ${name} did not reach version ${version}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+/** The in-memory rows in the shape readRows gives (numbers and timestamps as text). */
+const normaliseExpected = (row: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
