@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { defineProjection, type RowProjection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { getProjectionStatus } from './projection-status';
+import { ProjectionMetrics } from './projection-metrics';
 import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
 import { projectInMemory, type GivenEvent } from './testing/projection-spec';
 import { readRows, waitForCheckpoint } from './testing/read-model';
@@ -89,16 +90,29 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(rows).toEqual(expected.map((row) => normaliseExpected(row)));
   });
 
-  it('reports status: position, lag, rate', async () => {
+  it('reports status: position, lag, rate; and Prometheus metrics', async () => {
     const projection = fresh();
     const last = await append(history(100, 5));
-    const r = runner(projection);
+    const metrics = new ProjectionMetrics();
+    const r = new ProjectionRunner({ projection, store, pool, batchSize: 30, metrics });
+    runners.push(r);
     await r.start();
     await waitForCheckpoint(pool, projection.name, last);
-    const [status] = await getProjectionStatus(pool, store, [projection]);
+    const [status] = await getProjectionStatus(pool, store, [projection], { metrics });
+    const exposition = await metrics.registry.metrics();
+    expect(exposition).toContain(`clientela_projection_events_applied_total{projection="${projection.name}"} 100`);
+    expect(exposition).toContain(`clientela_projection_lag_events{projection="${projection.name}"} 0`);
     expect(status).toMatchObject({ name: projection.name, version: 1, status: 'live', lagEvents: 0, lagSeconds: 0, deadLetters: 0 });
     expect(status.position >= last).toBe(true);
     expect(status.eventsApplied).toBeGreaterThanOrEqual(100);
+
+    await r.stop();
+    await append(history(7, 3), 1);
+    const [behind] = await getProjectionStatus(pool, store, [projection]);
+    expect(behind.lagEvents).toBe(7);
+    expect(behind.lagSeconds).toBeGreaterThanOrEqual(0);
+    expect(behind.status).toBe('stopped');
+    expect(behind.owner).toBeUndefined();
   });
 
   it('parks a poison event with its reason and goes on with the rest', async () => {

@@ -126,6 +126,14 @@ export class ProjectionRunner {
     await this.subscription?.close();
     await this.loop?.catch(() => undefined);
     await this.rebuildTask?.catch(() => undefined);
+    if (this.active) {
+      await this.options.pool
+        .query(`update ${this.registry}.state set status = 'stopped', owner = null, updated_at = now() where name = $1 and owner = $2`, [
+          this.name,
+          this.instance,
+        ])
+        .catch(() => undefined);
+    }
     await this.releaseLeadership();
     this.statusName = 'stopped';
   }
@@ -269,7 +277,10 @@ export class ProjectionRunner {
   }
 
   /** Applies a page to the live copy; a batch that keeps failing is searched for its poison event. */
-  private async applyLive(events: RecordedEvent[], to: Position): Promise<void> {
+  private async applyLive(pageEvents: RecordedEvent[], to: Position): Promise<void> {
+    // A page fetched before a rebuild swapped in a newer copy is already in that copy.
+    if (this.restartLive || to <= this.position) return;
+    const events = pageEvents.filter((event) => event.position > this.position);
     const attempts = this.options.maxAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {

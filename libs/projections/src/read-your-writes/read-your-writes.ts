@@ -2,7 +2,9 @@ import {
   applyDecorators,
   Inject,
   Injectable,
+  Module,
   SetMetadata,
+  type OnModuleDestroy,
   UseInterceptors,
   type CallHandler,
   type DynamicModule,
@@ -71,7 +73,14 @@ export const ReadYourWrites = (...projections: string[]) =>
   applyDecorators(SetMetadata(READS_FROM, projections), UseInterceptors(ReadYourWritesInterceptor));
 
 /** Registers the waiter once per app: `ReadYourWritesModule.forRoot({ pool, timeoutMs })`. */
-export class ReadYourWritesModule {
+@Module({})
+export class ReadYourWritesModule implements OnModuleDestroy {
+  constructor(@Inject(READ_YOUR_WRITES_OPTIONS) private readonly options: ReadYourWritesOptions) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.options.waiter.close();
+  }
+
   static forRoot(options: { pool: Pool; timeoutMs?: number; registrySchema?: string }): DynamicModule {
     return {
       module: ReadYourWritesModule,
