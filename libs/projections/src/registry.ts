@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { migrateSchema, type Migration } from '@clientela/event-store';
 
 /** Where runners keep their checkpoints, status and dead letters. One per database. */
 export const DEFAULT_REGISTRY_SCHEMA = 'projections';
@@ -11,11 +12,11 @@ export const assertRegistrySchema = (schema: string): string => {
   return schema;
 };
 
-const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }> = [
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    sql: (s) => `
-      create table ${s}.state (
+    name: 'state and dead letters',
+    sql: (s) => `      create table ${s}.state (
         name text primary key,
         version int not null,
         -- position of the last event applied (or passed over), as a decimal: see Position
@@ -51,28 +52,5 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
 
 /** Creates or upgrades the registry, once per database, under an advisory lock. */
 export const migrateRegistry = async (pool: Pool, schema: string): Promise<void> => {
-  assertRegistrySchema(schema);
-  const client = await pool.connect();
-  try {
-    await client.query('select pg_advisory_lock(hashtext($1))', [`clientela.migrate.${schema}`]);
-    await client.query(`create schema if not exists ${schema}`);
-    await client.query(`create table if not exists ${schema}.schema_migrations (version int primary key, applied_at timestamptz not null default now())`);
-    const { rows } = await client.query<{ version: number }>(`select version from ${schema}.schema_migrations`);
-    const done = new Set(rows.map((r) => r.version));
-    for (const migration of MIGRATIONS) {
-      if (done.has(migration.version)) continue;
-      await client.query('begin');
-      try {
-        await client.query(migration.sql(schema));
-        await client.query(`insert into ${schema}.schema_migrations (version) values ($1)`, [migration.version]);
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback');
-        throw error;
-      }
-    }
-  } finally {
-    await client.query('select pg_advisory_unlock(hashtext($1))', [`clientela.migrate.${schema}`]).catch(() => undefined);
-    client.release();
-  }
+  await migrateSchema(pool, assertRegistrySchema(schema), MIGRATIONS);
 };

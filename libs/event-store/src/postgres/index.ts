@@ -1,3 +1,4 @@
 export * from './postgres-event-store';
-export { migrate } from './migrate';
+export { migrate as migrateSchema, assertSchemaName } from './migrate';
+export type { Migration } from './schema';
 export { packPosition, unpackPosition } from './position-codec';
