@@ -18,6 +18,7 @@ const moduleNameMapper = {
   '^@clientela/event-store$': '<rootDir>/libs/event-store/src/index.ts',
   '^@clientela/testing$': '<rootDir>/libs/testing/src/index.ts',
   '^@clientela/projections$': '<rootDir>/libs/projections/src/index.ts',
+  '^@clientela/messaging$': '<rootDir>/libs/messaging/src/index.ts',
   '^@clientela/platform$': '<rootDir>/libs/platform/src/index.ts',
   '^@clientela/kafka-runner$': '<rootDir>/tools/kafka/src/index.ts',
 };

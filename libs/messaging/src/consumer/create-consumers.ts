@@ -1,0 +1,142 @@
+import type { Pool } from 'pg';
+import type { Kafka, Producer } from 'kafkajs';
+import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
+import type { EventFilter, EventStore } from '@clientela/event-store';
+import { KafkaDeadLetterSink } from '../dead-letters/kafka-dead-letters';
+import { TableDeadLetters } from '../dead-letters/table-dead-letters';
+import type { MessagingLogger } from '../logger';
+import { envelopeDecoder, type MessageDecoder } from '../message';
+import type { MessagingMetrics } from '../metrics';
+import { migrateMessaging } from '../schema';
+import { KafkaEventConsumer } from './kafka-consumer';
+import { MessageProcessor, type MessageHandler, type RetryPolicy } from './message-processor';
+import { StoreEventConsumer } from './store-consumer';
+
+/** Handlers by message type; several per type run in order, in the same transaction. */
+export type HandlerMap<T> = Readonly<Record<string, MessageHandler<T> | readonly MessageHandler<T>[]>>;
+
+export const handlerLookup =
+  <T>(handlers: HandlerMap<T>) =>
+  (type: string): readonly MessageHandler<T>[] => {
+    if (!Object.hasOwn(handlers, type)) return [];
+    const found = handlers[type];
+    return typeof found === 'function' ? [found] : found;
+  };
+
+interface CommonConsumerOptions<T> {
+  /** The consumer's name (and Kafka group id): its idempotency record and dead letters are kept under it. */
+  name: string;
+  pool: Pool;
+  handlers: HandlerMap<T> | ((type: string) => readonly MessageHandler<T>[]);
+  retry?: Partial<RetryPolicy>;
+  batchSize?: number;
+  schema?: string;
+  metrics?: MessagingMetrics;
+  logger?: MessagingLogger;
+}
+
+export interface KafkaConsumerSetup<T = RecordedEvent> extends CommonConsumerOptions<T> {
+  kafka: Kafka;
+  topics: readonly string[];
+  /** Default: relayed event envelopes, checked against `catalogue`. */
+  decoder?: MessageDecoder<T>;
+  catalogue?: EventCatalogue;
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface RunningKafkaConsumer<T> {
+  consumer: KafkaEventConsumer<T>;
+  processor: MessageProcessor<T>;
+  stop(): Promise<void>;
+}
+
+const lookupOf = <T>(handlers: CommonConsumerOptions<T>['handlers']) => (typeof handlers === 'function' ? handlers : handlerLookup(handlers));
+
+/** A consumer-group member with idempotent handling and `<topic>.dlq` dead letters, started. */
+export const startKafkaConsumer = async <T = RecordedEvent>(setup: KafkaConsumerSetup<T>): Promise<RunningKafkaConsumer<T>> => {
+  await migrateMessaging(setup.pool, setup.schema);
+  const abort = new AbortController();
+  const producer: Producer = setup.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const processor = new MessageProcessor<T>({
+    consumer: setup.name,
+    pool: setup.pool,
+    decoder: setup.decoder ?? (envelopeDecoder(setup.catalogue) as unknown as MessageDecoder<T>),
+    handlersFor: lookupOf(setup.handlers),
+    deadLetters: new KafkaDeadLetterSink(producer),
+    retry: setup.retry,
+    schema: setup.schema,
+    metrics: setup.metrics,
+    logger: setup.logger,
+    signal: abort.signal,
+  });
+  const consumer = new KafkaEventConsumer<T>({
+    kafka: setup.kafka,
+    groupId: setup.name,
+    topics: setup.topics,
+    processor,
+    maxBatchSize: setup.batchSize,
+    partitionsConsumedConcurrently: setup.partitionsConsumedConcurrently,
+    metrics: setup.metrics,
+    logger: setup.logger,
+  });
+  await consumer.start();
+  return {
+    consumer,
+    processor,
+    async stop() {
+      abort.abort();
+      await consumer.stop();
+      await producer.disconnect().catch(() => undefined);
+    },
+  };
+};
+
+export interface StoreConsumerSetup<T = RecordedEvent> extends CommonConsumerOptions<T> {
+  store: EventStore;
+  filter?: EventFilter;
+  decoder?: MessageDecoder<T>;
+  catalogue?: EventCatalogue;
+  redrivePollMs?: number;
+}
+
+/** Standalone mode: the same handling, fed by an event-store subscription, dead letters in a table. */
+export const startStoreConsumer = async <T = RecordedEvent>(setup: StoreConsumerSetup<T>) => {
+  await migrateMessaging(setup.pool, setup.schema);
+  const abort = new AbortController();
+  const deadLetters = new TableDeadLetters(setup.pool, setup.schema);
+  const processor = new MessageProcessor<T>({
+    consumer: setup.name,
+    pool: setup.pool,
+    decoder: setup.decoder ?? (envelopeDecoder(setup.catalogue) as unknown as MessageDecoder<T>),
+    handlersFor: lookupOf(setup.handlers),
+    deadLetters,
+    retry: setup.retry,
+    schema: setup.schema,
+    metrics: setup.metrics,
+    logger: setup.logger,
+    signal: abort.signal,
+  });
+  const consumer = new StoreEventConsumer<T>({
+    store: setup.store,
+    pool: setup.pool,
+    processor,
+    deadLetters,
+    filter: setup.filter,
+    batchSize: setup.batchSize,
+    redrivePollMs: setup.redrivePollMs,
+    schema: setup.schema,
+    metrics: setup.metrics,
+    logger: setup.logger,
+  });
+  await consumer.start();
+  return {
+    consumer,
+    processor,
+    deadLetters,
+    async stop() {
+      abort.abort();
+      await consumer.stop();
+    },
+  };
+};

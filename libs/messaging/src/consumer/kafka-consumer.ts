@@ -1,0 +1,117 @@
+import type { Batch, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
+import { decodeHeaders } from '../headers';
+import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
+import type { IncomingMessage } from '../message';
+import { messagingMetrics, type MessagingMetrics } from '../metrics';
+import type { MessageProcessor } from './message-processor';
+
+export interface KafkaEventConsumerOptions<T> {
+  kafka: Kafka;
+  /** The consumer group; members of one group share the partitions. */
+  groupId: string;
+  topics: readonly string[];
+  processor: MessageProcessor<T>;
+  /** Messages per transaction; a fetched batch is cut into chunks of this size. Default 500. */
+  maxBatchSize?: number;
+  /** Partitions handled at once by this member; order is kept within each. Default 1. */
+  partitionsConsumedConcurrently?: number;
+  /** Where a new group starts. Default true: from the beginning. */
+  fromBeginning?: boolean;
+  consumerConfig?: Partial<ConsumerConfig>;
+  metrics?: MessagingMetrics;
+  logger?: MessagingLogger;
+}
+
+/**
+ * A member of a Kafka consumer group that hands each fetched batch to a MessageProcessor and
+ * commits offsets only after the batch's transaction committed. A crash in between redelivers
+ * the batch, which the processor's idempotency record absorbs.
+ */
+export class KafkaEventConsumer<T> {
+  private consumer: Consumer | undefined;
+  private readonly abort = new AbortController();
+  private readonly metrics: MessagingMetrics;
+  private readonly logger: MessagingLogger;
+  private assigned: Array<{ topic: string; partitions: number[] }> = [];
+
+  constructor(private readonly options: KafkaEventConsumerOptions<T>) {
+    this.metrics = options.metrics ?? messagingMetrics();
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Partitions this member holds now. */
+  assignment(): Array<{ topic: string; partitions: number[] }> {
+    return this.assigned;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, groupId, topics } = this.options;
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, ...this.options.consumerConfig });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.assigned = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
+      this.logger.info('joined consumer group', { groupId, assignment: event.payload.memberAssignment });
+    });
+    consumer.on(consumer.events.CRASH, (event) =>
+      this.logger.error('Kafka consumer crashed; kafkajs restarts it', { groupId, error: errorMessage(event.payload.error) }),
+    );
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...topics], fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommitInterval: 1_000,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  private async eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: {
+    batch: Batch;
+    resolveOffset: (offset: string) => void;
+    heartbeat: () => Promise<void>;
+    commitOffsetsIfNecessary: () => Promise<void>;
+    isRunning: () => boolean;
+    isStale: () => boolean;
+  }): Promise<void> {
+    const size = this.options.maxBatchSize ?? 500;
+    const messages = batch.messages;
+    for (let start = 0; start < messages.length; start += size) {
+      if (!isRunning() || isStale()) return;
+      const chunk = messages.slice(start, start + size);
+      const incoming: IncomingMessage[] = chunk.map((message) => ({
+        origin: { kind: 'kafka', topic: batch.topic, partition: batch.partition, offset: message.offset },
+        key: message.key?.toString('utf8'),
+        headers: decodeHeaders(message.headers),
+        value: message.value?.toString('utf8') ?? '',
+      }));
+      try {
+        await this.options.processor.processUntilDone(incoming, {
+          isRunning: () => isRunning() && !isStale() && !this.abort.signal.aborted,
+          whileWaiting: heartbeat,
+        });
+      } catch (error) {
+        // Stopping, or the partition moved to another member while PostgreSQL was away: leave it uncommitted.
+        this.logger.warn('batch left unfinished', { groupId: this.options.groupId, error: errorMessage(error) });
+        return;
+      }
+      resolveOffset(chunk[chunk.length - 1].offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+    const lag = batch.isEmpty() ? 0 : Number(BigInt(batch.highWatermark) - 1n - BigInt(batch.lastOffset()));
+    this.metrics.kafkaLag.set({ consumer: this.options.processor.consumer, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
+  }
+}

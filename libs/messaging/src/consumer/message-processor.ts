@@ -1,0 +1,283 @@
+import type { Pool, PoolClient } from 'pg';
+import { isClientelaError, ValidationError } from '@clientela/contracts';
+import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '../backoff';
+import { originKey, type DeadLetterSink } from '../dead-letters/dead-letter';
+import { isConnectionError, MessagingUnavailableError, PoisonMessageError } from '../errors';
+import { HealthTracker, type ComponentHealth } from '../health';
+import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
+import type { DecodedMessage, IncomingMessage, MessageDecoder } from '../message';
+import { messagingMetrics, type MessagingMetrics } from '../metrics';
+import { assertSchema } from '../schema';
+
+export interface HandlerContext {
+  /** The transaction the effect belongs in; it also records the message as handled. */
+  tx: PoolClient;
+  consumer: string;
+  message: IncomingMessage;
+  /** 1 on the first try. */
+  attempt: number;
+}
+
+export type MessageHandler<T> = (payload: T, context: HandlerContext) => Promise<void> | void;
+
+export interface RetryPolicy {
+  /** Tries of a failing handler before its message is dead-lettered (1 = no retry). */
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, backoff: DEFAULT_BACKOFF };
+
+export interface MessageProcessorOptions<T> {
+  /** The consumer's name: its idempotency record and dead letters are kept under it. */
+  consumer: string;
+  pool: Pool;
+  decoder: MessageDecoder<T>;
+  /** The handlers of a type (none: the message is passed over). */
+  handlersFor: (type: string) => readonly MessageHandler<T>[];
+  deadLetters: DeadLetterSink;
+  retry?: Partial<RetryPolicy>;
+  schema?: string;
+  metrics?: MessagingMetrics;
+  logger?: MessagingLogger;
+  /** Ends sleeps early when the consumer stops. */
+  signal?: AbortSignal;
+}
+
+export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead_lettered';
+
+interface Item<T> {
+  message: IncomingMessage;
+  decoded?: DecodedMessage<T>;
+}
+
+/**
+ * Handles batches of messages exactly once in effect. A batch runs in one PostgreSQL transaction
+ * that also records every handled key; keys recorded before are skipped, so redelivery has no
+ * second effect. When a handler throws, the batch is rolled back and its messages go one by one,
+ * each retried with backoff and dead-lettered when it keeps failing. A lost database is not the
+ * messages' fault: process() then throws MessagingUnavailableError and the caller retries it all.
+ */
+export class MessageProcessor<T> {
+  readonly consumer: string;
+  private readonly schema: string;
+  private readonly retry: RetryPolicy;
+  private readonly metrics: MessagingMetrics;
+  private readonly logger: MessagingLogger;
+  readonly health: HealthTracker;
+
+  constructor(private readonly options: MessageProcessorOptions<T>) {
+    this.consumer = options.consumer;
+    this.schema = assertSchema(options.schema ?? 'messaging');
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.metrics = options.metrics ?? messagingMetrics();
+    this.logger = options.logger ?? silentLogger;
+    this.health = new HealthTracker(`consumer ${this.consumer}`, (health) => {
+      this.metrics.up.set({ component: this.consumer, dependency: 'postgres' }, health.status === 'up' ? 1 : 0);
+      if (health.status === 'down') this.logger.error('consumer cannot reach PostgreSQL; retrying', { consumer: this.consumer, error: health.error });
+      else this.logger.info('consumer reaches PostgreSQL again', { consumer: this.consumer });
+    });
+  }
+
+  healthStatus(): ComponentHealth {
+    return this.health.current();
+  }
+
+  /**
+   * Processes a batch, retrying while PostgreSQL is unreachable, until done or `isRunning()` says stop
+   * (then it throws MessagingUnavailableError and nothing of the unfinished work is committed).
+   * `finalize` runs in the batch's last transaction (a standalone consumer moves its checkpoint there).
+   */
+  async processUntilDone(
+    messages: readonly IncomingMessage[],
+    options: { finalize?: (tx: PoolClient) => Promise<void>; isRunning?: () => boolean; whileWaiting?: () => Promise<void> } = {},
+  ): Promise<Outcome[]> {
+    for (let failures = 0; ; ) {
+      try {
+        const outcomes = await this.process(messages, options.finalize);
+        this.health.up();
+        return outcomes;
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+        this.health.down(errorMessage(error));
+        if (options.isRunning && !options.isRunning()) throw error;
+        if (this.options.signal?.aborted) throw error;
+        await sleep(backoffDelay(++failures, { ...this.retry.backoff, maxMs: Math.max(this.retry.backoff.maxMs, 1_000) }), this.options.signal);
+        await options.whileWaiting?.().catch(() => undefined);
+      }
+    }
+  }
+
+  /** One attempt at the batch; see the class comment. */
+  async process(messages: readonly IncomingMessage[], finalize?: (tx: PoolClient) => Promise<void>): Promise<Outcome[]> {
+    const timer = this.metrics.batchSeconds.startTimer({ consumer: this.consumer });
+    const outcomes: Outcome[] = new Array<Outcome>(messages.length).fill('ignored');
+    const items: Item<T>[] = [];
+    for (const [index, message] of messages.entries()) {
+      try {
+        items.push({ message, decoded: this.options.decoder(message) });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        await this.deadLetter(message, undefined, error, 1);
+        outcomes[index] = 'dead_lettered';
+        items.push({ message });
+      }
+    }
+    try {
+      const fast = await this.transaction(async (tx) => {
+        const result = await this.applyAll(items, tx, 1);
+        if (result === 'failed') return undefined;
+        await finalize?.(tx);
+        return result;
+      });
+      if (fast) {
+        for (const [index, outcome] of fast.entries()) if (outcome) outcomes[index] = outcome;
+        this.count(items, outcomes);
+        return outcomes;
+      }
+      // A handler threw: go one by one, so the others are not held back by it.
+      for (const [index, item] of items.entries()) {
+        if (item.decoded) outcomes[index] = await this.processOne(item);
+      }
+      if (finalize) await this.transaction(finalize);
+      this.count(items, outcomes);
+      return outcomes;
+    } finally {
+      timer();
+    }
+  }
+
+  /** Handles one message with retries; dead-letters it when it keeps failing. */
+  async processOne(item: { message: IncomingMessage; decoded?: DecodedMessage<T> }): Promise<Outcome> {
+    if (!item.decoded) return 'dead_lettered';
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      const result = await this.transaction(async (tx): Promise<Outcome | 'failed'> => {
+        try {
+          const outcomes = await this.applyAll([item], tx, attempt, true);
+          return outcomes === 'failed' ? 'failed' : (outcomes[0] ?? 'ignored');
+        } catch (error) {
+          if (isConnectionError(error)) throw error;
+          failure = error;
+          return 'failed';
+        }
+      });
+      if (result !== 'failed') return result;
+      const poison = failure instanceof ValidationError;
+      if (poison || attempt >= this.retry.maxAttempts) {
+        await this.deadLetter(item.message, item.decoded, failure, attempt);
+        return 'dead_lettered';
+      }
+      this.metrics.retries.inc({ consumer: this.consumer });
+      this.logger.warn('handler failed; retrying', { consumer: this.consumer, key: item.decoded.key, attempt, error: errorMessage(failure) });
+      await sleep(backoffDelay(attempt, this.retry.backoff), this.options.signal);
+      if (this.options.signal?.aborted) throw new MessagingUnavailableError('consumer stopping');
+    }
+  }
+
+  /**
+   * Runs the handlers of every new message in `tx` and records them. Returns 'failed' (after which
+   * the caller rolls back) when a handler throws, unless `rethrow` asks for the error itself.
+   */
+  private async applyAll(
+    items: readonly Item<T>[],
+    tx: PoolClient,
+    attempt: number,
+    rethrow = false,
+  ): Promise<Array<Outcome | undefined> | 'failed'> {
+    const keys = items.flatMap((item) => (item.decoded && this.options.handlersFor(item.decoded.type).length > 0 ? [item.decoded.key] : []));
+    if (keys.length === 0) return items.map((item) => (item.decoded ? 'ignored' : undefined));
+    const { rows } = await tx.query<{ event_key: string }>(
+      `select event_key from ${this.schema}.handled_events where consumer = $1 and event_key = any($2::text[])`,
+      [this.consumer, keys],
+    );
+    const seen = new Set(rows.map((row) => row.event_key));
+    const handledKeys: string[] = [];
+    const outcomes: Array<Outcome | undefined> = [];
+    for (const item of items) {
+      const decoded = item.decoded;
+      if (!decoded) {
+        outcomes.push(undefined);
+        continue;
+      }
+      const handlers = this.options.handlersFor(decoded.type);
+      if (handlers.length === 0) {
+        outcomes.push('ignored');
+        continue;
+      }
+      if (seen.has(decoded.key)) {
+        outcomes.push('duplicate');
+        continue;
+      }
+      seen.add(decoded.key);
+      try {
+        for (const handler of handlers) await handler(decoded.payload, { tx, consumer: this.consumer, message: item.message, attempt });
+      } catch (error) {
+        if (rethrow || isConnectionError(error)) throw error;
+        this.logger.debug('handler failed in a batch; handling one by one', { consumer: this.consumer, key: decoded.key, error: errorMessage(error) });
+        return 'failed';
+      }
+      handledKeys.push(decoded.key);
+      outcomes.push('handled');
+    }
+    if (handledKeys.length > 0) {
+      await tx.query(
+        `insert into ${this.schema}.handled_events (consumer, event_key) select $1, unnest($2::text[])`,
+        [this.consumer, handledKeys],
+      );
+    }
+    return outcomes;
+  }
+
+  private async deadLetter(message: IncomingMessage, decoded: DecodedMessage<T> | undefined, error: unknown, attempts: number): Promise<void> {
+    const code = error instanceof PoisonMessageError || isClientelaError(error) ? error.code : 'handler_failed';
+    const reason = errorMessage(error);
+    this.logger.warn('message dead-lettered', { consumer: this.consumer, code, reason, key: decoded?.key ?? originKey(message.origin) });
+    try {
+      await this.options.deadLetters.write({
+        consumer: this.consumer,
+        code,
+        reason,
+        attempts,
+        failedAt: new Date(),
+        eventKey: decoded?.key,
+        eventType: decoded?.type ?? message.headers['clientela-type'],
+        message,
+      });
+    } catch (writeError) {
+      throw new MessagingUnavailableError(`cannot write a dead letter: ${errorMessage(writeError)}`, writeError);
+    }
+    this.metrics.deadLetters.inc({ consumer: this.consumer, code });
+  }
+
+  private count(items: readonly Item<T>[], outcomes: readonly Outcome[]): void {
+    const byType = new Map<string, number>();
+    items.forEach((item, index) => {
+      if (outcomes[index] === 'handled' && item.decoded) byType.set(item.decoded.type, (byType.get(item.decoded.type) ?? 0) + 1);
+    });
+    for (const [type, count] of byType) this.metrics.handled.inc({ consumer: this.consumer, type }, count);
+  }
+
+  private async transaction<R>(work: (tx: PoolClient) => Promise<R>): Promise<R> {
+    let client: PoolClient;
+    try {
+      client = await this.options.pool.connect();
+    } catch (error) {
+      throw new MessagingUnavailableError(`cannot connect to PostgreSQL: ${errorMessage(error)}`, error);
+    }
+    let broken = false;
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      if (result === 'failed' || result === undefined) await client.query('rollback');
+      else await client.query('commit');
+      return result;
+    } catch (error) {
+      broken = isConnectionError(error);
+      await client.query('rollback').catch(() => undefined);
+      throw broken ? new MessagingUnavailableError(`PostgreSQL failed: ${errorMessage(error)}`, error) : error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

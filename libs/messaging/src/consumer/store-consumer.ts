@@ -1,0 +1,152 @@
+import type { Pool, PoolClient } from 'pg';
+import { formatPosition, parsePosition, START, type Position } from '@clientela/contracts';
+import type { EventFilter, EventStore, Subscription } from '@clientela/event-store';
+import { sleep } from '../backoff';
+import type { TableDeadLetters } from '../dead-letters/table-dead-letters';
+import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
+import type { IncomingMessage } from '../message';
+import { messagingMetrics, type MessagingMetrics } from '../metrics';
+import { assertSchema } from '../schema';
+import type { MessageProcessor } from './message-processor';
+
+export interface StoreEventConsumerOptions<T> {
+  store: EventStore;
+  pool: Pool;
+  processor: MessageProcessor<T>;
+  deadLetters: TableDeadLetters;
+  filter?: EventFilter;
+  /** Events per read and per transaction. Default 500. */
+  batchSize?: number;
+  /** How often re-drive requests are looked for. Default 1000 ms. */
+  redrivePollMs?: number;
+  schema?: string;
+  metrics?: MessagingMetrics;
+  logger?: MessagingLogger;
+}
+
+/**
+ * Standalone mode: the same processor, fed by an event-store subscription instead of Kafka. Its
+ * checkpoint moves in the transaction of each batch; dead letters go to the dead_letters table,
+ * and re-drive requests made there (from any process) are picked up here.
+ */
+export class StoreEventConsumer<T> {
+  private subscription: Subscription | undefined;
+  private running: Promise<void> | undefined;
+  private redriveTimer: NodeJS.Timeout | undefined;
+  private busy: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+  private readonly schema: string;
+  private readonly metrics: MessagingMetrics;
+  private readonly logger: MessagingLogger;
+  private failure: unknown;
+
+  constructor(private readonly options: StoreEventConsumerOptions<T>) {
+    this.schema = assertSchema(options.schema ?? 'messaging');
+    this.metrics = options.metrics ?? messagingMetrics();
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  get name(): string {
+    return this.options.processor.consumer;
+  }
+
+  /** The error that ended the consumer, if one did (not a transient outage: those are retried). */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  async start(): Promise<void> {
+    const from = await this.retrying(() => this.loadCheckpoint());
+    this.subscription = this.options.store.subscribeToAll({ fromPosition: from, filter: this.options.filter, batchSize: this.options.batchSize ?? 500 });
+    this.running = this.consume(this.subscription).catch((error: unknown) => {
+      this.failure = error;
+      this.logger.error('standalone consumer stopped on an error', { consumer: this.name, error: errorMessage(error) });
+    });
+    this.redriveTimer = setInterval(() => void this.exclusive(() => this.redriveRequested()), this.options.redrivePollMs ?? 1_000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.redriveTimer);
+    await this.subscription?.close();
+    await this.running;
+    await this.busy;
+  }
+
+  private async consume(subscription: Subscription): Promise<void> {
+    for await (const page of subscription.pages()) {
+      if (this.stopped) return;
+      const messages: IncomingMessage[] = page.events.map((event) => ({
+        origin: { kind: 'store', position: formatPosition(event.position) },
+        key: event.streamId,
+        headers: {},
+        value: '',
+        event,
+      }));
+      await this.exclusive(() =>
+        this.options.processor.processUntilDone(messages, {
+          finalize: (tx) => this.saveCheckpoint(tx, page.position),
+          isRunning: () => !this.stopped,
+        }),
+      );
+      const last = page.events[page.events.length - 1];
+      this.metrics.storeLagSeconds.set({ consumer: this.name }, page.caughtUp || !last ? 0 : Math.max(0, (Date.now() - last.recordedAt.getTime()) / 1000));
+    }
+  }
+
+  /** Handles again the dead letters someone asked to re-drive; closes those that now pass. */
+  private async redriveRequested(): Promise<void> {
+    if (this.stopped) return;
+    const { deadLetters, processor } = this.options;
+    let requested;
+    try {
+      requested = await deadLetters.requested(this.name);
+    } catch (error) {
+      this.logger.debug('cannot look for re-drive requests', { consumer: this.name, error: errorMessage(error) });
+      return;
+    }
+    for (const letter of requested) {
+      const message: IncomingMessage = { origin: letter.origin, key: letter.key, headers: letter.headers, value: letter.value };
+      const [outcome] = await processor.processUntilDone([message], { isRunning: () => !this.stopped }).catch(() => ['failed']);
+      if (outcome === 'handled' || outcome === 'duplicate' || outcome === 'ignored') await deadLetters.markRedriven(letter.id).catch(() => undefined);
+    }
+  }
+
+  /** Runs one piece of work at a time: pages and re-drives never overlap. */
+  private exclusive<R>(work: () => Promise<R>): Promise<R> {
+    const next = this.busy.then(work, work);
+    this.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  private async loadCheckpoint(): Promise<Position> {
+    const { rows } = await this.options.pool.query<{ position: string }>(`select position from ${this.schema}.checkpoints where name = $1`, [
+      this.checkpointName(),
+    ]);
+    return rows[0] ? parsePosition(rows[0].position) : START;
+  }
+
+  private async saveCheckpoint(tx: PoolClient, position: Position): Promise<void> {
+    await tx.query(
+      `insert into ${this.schema}.checkpoints (name, position) values ($1, $2)
+       on conflict (name) do update set position = excluded.position, updated_at = now()`,
+      [this.checkpointName(), formatPosition(position)],
+    );
+  }
+
+  private checkpointName(): string {
+    return `consumer:${this.name}`;
+  }
+
+  private async retrying<R>(work: () => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (this.stopped || attempt >= 30) throw error;
+        this.logger.warn('standalone consumer cannot start yet; retrying', { consumer: this.name, error: errorMessage(error) });
+        await sleep(Math.min(5_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+}

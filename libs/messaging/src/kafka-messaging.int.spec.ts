@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { Kafka, type Producer } from 'kafkajs';
+import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
+import { PostgresEventStore } from '@clientela/event-store';
+import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
+import { KafkaDeadLetters } from './dead-letters/kafka-dead-letters';
+import { EventHeaders, eventHeaders } from './headers';
+import { Relay } from './relay/relay';
+import { applySampleOrder, createSampleReadModel, customersOutOfOrder, sampleCatalogue } from './testing/sample-events';
+import { waitFor } from './testing/wait-for';
+
+const count = async (pool: Pool, table: string) => Number((await pool.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0].n);
+
+describe('relay and Kafka consumers', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let store: PostgresEventStore;
+  let brokers: string[];
+  const topics: string[] = [];
+  const stops: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    brokers = kafkaBrokersForTest();
+    db = await createTestDatabase('messaging_kafka');
+    pool = db.pool({ max: 20 });
+    store = await PostgresEventStore.create({ pool, catalogue: sampleCatalogue() });
+  });
+
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await store?.close();
+    await deleteTestTopics(brokers, topics).catch(() => undefined);
+    await db?.drop();
+  });
+
+  it('brings 10,000 events over 1,000 keys to a group of 3 in per-key order, each once', async () => {
+    const topic = uniqueTopicName('sales');
+    topics.push(topic, `${topic}.dlq`);
+    await createTestTopics(brokers, [topic, `${topic}.dlq`], 6);
+    await createSampleReadModel(pool, 'order_arrivals');
+    const group = `order-test-${randomUUID()}`;
+    const seenHeaders: Array<{ key?: string; headers: Record<string, string>; event: RecordedEvent }> = [];
+    const members: RunningKafkaConsumer<RecordedEvent>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const member = await startKafkaConsumer({
+        kafka: testKafka(brokers, { clientId: `member-${i}` }),
+        name: group,
+        pool,
+        topics: [topic],
+        catalogue: sampleCatalogue(),
+        handlers: {
+          OrderPlaced: async (event, { tx, message }) => {
+            if (seenHeaders.length < 5) seenHeaders.push({ key: message.key, headers: message.headers, event });
+            await applySampleOrder(tx, 'order_arrivals', event);
+          },
+        },
+      });
+      members.push(member);
+      stops.push(() => member.stop());
+    }
+    // Start publishing once the group is stable, so the test is about order, not rebalancing.
+    await waitFor(
+      () => members.every((m) => m.consumer.assignment().some((a) => a.partitions.length > 0)) &&
+        members.reduce((sum, m) => sum + m.consumer.assignment().reduce((s, a) => s + a.partitions.length, 0), 0) === 6,
+      () => JSON.stringify(members.map((m) => m.consumer.assignment())),
+    );
+
+    const customers = Array.from({ length: 1_000 }, () => randomUUID());
+    for (let seq = 0; seq < 10; seq++) {
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, worker) => {
+          for (let i = worker; i < customers.length; i += 20) {
+            await store.append(streamId('order'), [
+              { type: 'OrderPlaced', data: { customerId: customers[i], orderId: `${customers[i]}-${seq}`, seq, amount: seq + 1 } },
+            ]);
+          }
+        }),
+      );
+    }
+    const relay = new Relay({ store, pool, kafka: testKafka(brokers), name: `order-${randomUUID()}`, topicOf: () => topic, batchSize: 500 });
+    await relay.start();
+    stops.push(() => relay.stop());
+
+    await waitFor(async () => (await count(pool, 'order_arrivals')) >= 10_000, async () => `${await count(pool, 'order_arrivals')} of 10000 arrived`, 90_000);
+    await waitFor(async () => relay.checkpoint === (await store.headPosition()), () => 'relay checkpoint did not reach the head');
+    expect(await count(pool, 'order_arrivals')).toBe(10_000);
+    expect(await customersOutOfOrder(pool, 'order_arrivals', 10)).toEqual([]);
+    expect(Number((await pool.query<{ n: string }>('select count(distinct customer_id) as n from order_arrivals')).rows[0].n)).toBe(1_000);
+
+    const sample = seenHeaders[0];
+    expect(sample.key).toBe((sample.event.data as { customerId: string }).customerId);
+    expect(sample.headers).toEqual(expect.objectContaining(eventHeaders(sample.event)));
+    expect(sample.headers[EventHeaders.type]).toBe('OrderPlaced');
+  });
+
+  it('dead-letters malformed, invalid, unknown-version and always-failing events with the reason, handles the rest, and re-drives', async () => {
+    const topic = uniqueTopicName('poison');
+    const dlq = `${topic}.dlq`;
+    topics.push(topic, dlq);
+    await createTestTopics(brokers, [topic, dlq], 2);
+    await createSampleReadModel(pool, 'poison_orders');
+    const kafka: Kafka = testKafka(brokers);
+    let fixed = false;
+    const consumerName = `poison-${randomUUID()}`;
+    const member = await startKafkaConsumer({
+      kafka,
+      name: consumerName,
+      pool,
+      topics: [topic],
+      catalogue: sampleCatalogue(),
+      retry: { maxAttempts: 3, backoff: { initialMs: 5, maxMs: 20, factor: 2, jitter: 0 } },
+      handlers: {
+        OrderPlaced: async (event, { tx }) => {
+          if ((event.data as { orderId: string }).orderId === 'explode' && !fixed) throw new Error('the warehouse said no');
+          await applySampleOrder(tx, 'poison_orders', event);
+        },
+      },
+    });
+    stops.push(() => member.stop());
+
+    const envelope = (seq: number, data: Record<string, unknown> = {}, schemaVersion = 1): RecordedEvent => ({
+      id: randomUUID(),
+      type: 'OrderPlaced',
+      streamId: streamId('order'),
+      revision: 0,
+      position: BigInt(seq + 1),
+      data: { customerId: `c-${seq % 3}`, orderId: `o-${seq}`, seq, amount: 5, ...data },
+      metadata: { schemaVersion },
+      recordedAt: new Date(),
+    });
+    const asMessage = (event: RecordedEvent) => ({ key: String(event.data.customerId), value: JSON.stringify(toEnvelopeJson(event)), headers: eventHeaders(event) });
+    const valid = Array.from({ length: 20 }, (_, seq) => envelope(seq));
+    const invalid = envelope(100, { amount: 'lots' });
+    const tooNew = envelope(101, {}, 7);
+    const exploding = envelope(102, { orderId: 'explode' });
+    const producer: Producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        ...valid.slice(0, 10).map(asMessage),
+        { key: 'c-0', value: '{"this is": not json', headers: { 'x-trace': 'abc' } },
+        asMessage(invalid),
+        asMessage(tooNew),
+        asMessage(exploding),
+        ...valid.slice(10).map(asMessage),
+      ],
+    });
+    await producer.disconnect();
+
+    const letters = new KafkaDeadLetters(kafka);
+    await waitFor(async () => (await count(pool, 'poison_orders')) === 20, async () => `${await count(pool, 'poison_orders')} handled`);
+    await waitFor(async () => (await letters.list(topic)).length === 4, async () => JSON.stringify(await letters.list(topic)));
+    const listed = await letters.list(topic);
+    const byCode = new Map(listed.map((letter) => [letter.code, letter]));
+    expect([...byCode.keys()].sort()).toEqual(['handler_failed', 'invalid_event_payload', 'malformed_message', 'unknown_schema_version']);
+    for (const letter of listed) {
+      expect(letter.consumer).toBe(consumerName);
+      expect(letter.origin).toEqual(expect.objectContaining({ kind: 'kafka', topic }));
+    }
+    expect(byCode.get('malformed_message')?.reason).toMatch(/not JSON/);
+    expect(byCode.get('malformed_message')?.value).toBe('{"this is": not json');
+    expect(byCode.get('malformed_message')?.headers['x-trace']).toBe('abc');
+    expect(byCode.get('invalid_event_payload')?.reason).toMatch(/amount/);
+    expect(byCode.get('invalid_event_payload')?.eventKey).toBe(invalid.id);
+    expect(byCode.get('unknown_schema_version')?.reason).toMatch(/schema version 7/);
+    expect(byCode.get('handler_failed')?.reason).toBe('the warehouse said no');
+    expect(byCode.get('handler_failed')?.attempts).toBe(3);
+    expect(byCode.get('handler_failed')?.headers[EventHeaders.id]).toBe(exploding.id);
+
+    fixed = true;
+    expect(await letters.redrive(topic, { ids: [byCode.get('handler_failed')!.id] })).toBe(1);
+    await waitFor(async () => (await count(pool, 'poison_orders')) === 21, async () => `${await count(pool, 'poison_orders')} handled after re-drive`);
+    const { rows } = await pool.query<{ order_id: string }>(`select order_id from poison_orders where order_id = 'explode'`);
+    expect(rows).toHaveLength(1);
+  });
+});

@@ -1,0 +1,202 @@
+import type { Pool } from 'pg';
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import {
+  contextOfStream,
+  contextTopic,
+  DefaultCategoryContexts,
+  formatPosition,
+  messageKeyOf,
+  parsePosition,
+  START,
+  toEnvelopeJson,
+  type Context,
+  type Position,
+  type RecordedEvent,
+} from '@clientela/contracts';
+import type { EventStore, Subscription } from '@clientela/event-store';
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
+import { MessagingUnavailableError } from '../errors';
+import { eventHeaders } from '../headers';
+import { HealthTracker, type ComponentHealth } from '../health';
+import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
+import { messagingMetrics, type MessagingMetrics } from '../metrics';
+import { assertSchema, migrateMessaging } from '../schema';
+
+export interface RelayOptions {
+  store: EventStore;
+  /** Where the checkpoint is kept. */
+  pool: Pool;
+  kafka: Kafka;
+  /** The checkpoint's name; one relay per name runs at a time. Default `relay`. */
+  name?: string;
+  /** Events per read, and so per produce batch. Default 500. */
+  batchSize?: number;
+  /** Which context owns each stream category. Default DefaultCategoryContexts. */
+  categories?: Readonly<Record<string, Context>>;
+  /** The topic of a context. Default `clientela.<context>.events` (tests give their own names). */
+  topicOf?: (context: Context) => string;
+  schema?: string;
+  metrics?: MessagingMetrics;
+  logger?: MessagingLogger;
+}
+
+/** Turns one page read from the store into one produce batch, a list of messages per topic. */
+export const toTopicMessages = (
+  events: readonly RecordedEvent[],
+  topicOfEvent: (event: RecordedEvent) => string | undefined,
+): TopicMessages[] => {
+  const byTopic = new Map<string, Message[]>();
+  for (const event of events) {
+    const topic = topicOfEvent(event);
+    if (!topic) continue;
+    let messages = byTopic.get(topic);
+    if (!messages) byTopic.set(topic, (messages = []));
+    messages.push({ key: messageKeyOf(event), value: JSON.stringify(toEnvelopeJson(event)), headers: eventHeaders(event) });
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+};
+
+/**
+ * Publishes the event store to Kafka, in order, from a checkpoint in PostgreSQL. A page read from
+ * the store is one produce batch (acks from all in-sync replicas); the checkpoint moves only after
+ * the broker acknowledged it. A broker or database outage pauses it and it resumes where it was:
+ * an event can be published twice (consumers dedupe by id), never skipped or reordered per key.
+ */
+export class Relay {
+  readonly name: string;
+  private readonly schema: string;
+  private readonly metrics: MessagingMetrics;
+  private readonly logger: MessagingLogger;
+  private readonly abort = new AbortController();
+  private readonly kafkaHealth: HealthTracker;
+  private readonly postgresHealth: HealthTracker;
+  private producer: Producer | undefined;
+  private subscription: Subscription | undefined;
+  private running: Promise<void> | undefined;
+  private position: Position = START;
+  private failure: unknown;
+
+  constructor(private readonly options: RelayOptions) {
+    this.name = options.name ?? 'relay';
+    this.schema = assertSchema(options.schema ?? 'messaging');
+    this.metrics = options.metrics ?? messagingMetrics();
+    this.logger = options.logger ?? silentLogger;
+    const report = (dependency: string) => (health: ComponentHealth) => {
+      this.metrics.up.set({ component: this.name, dependency }, health.status === 'up' ? 1 : 0);
+      if (health.status === 'down') this.logger.error(`relay cannot reach ${dependency}; retrying`, { relay: this.name, error: health.error });
+      else this.logger.info(`relay reaches ${dependency} again`, { relay: this.name });
+    };
+    this.kafkaHealth = new HealthTracker(`relay ${this.name}: kafka`, report('kafka'));
+    this.postgresHealth = new HealthTracker(`relay ${this.name}: postgres`, report('postgres'));
+  }
+
+  /** The position up to which every event has been published. */
+  get checkpoint(): Position {
+    return this.position;
+  }
+
+  health(): ComponentHealth[] {
+    return [this.kafkaHealth.current(), this.postgresHealth.current()];
+  }
+
+  get error(): unknown {
+    return this.failure;
+  }
+
+  async start(): Promise<void> {
+    await this.untilDone(this.postgresHealth, () => migrateMessaging(this.options.pool, this.schema));
+    this.position = await this.untilDone(this.postgresHealth, () => this.loadCheckpoint());
+    this.subscription = this.options.store.subscribeToAll({ fromPosition: this.position, batchSize: this.options.batchSize ?? 500, raw: true });
+    this.running = this.run(this.subscription).catch((error: unknown) => {
+      if (this.abort.signal.aborted) return;
+      this.failure = error;
+      this.logger.error('relay stopped on an error', { relay: this.name, error: errorMessage(error) });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.subscription?.close();
+    await this.running;
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+  }
+
+  private async run(subscription: Subscription): Promise<void> {
+    const categories = this.options.categories ?? DefaultCategoryContexts;
+    const topicOf = this.options.topicOf ?? contextTopic;
+    const topicOfEvent = (event: RecordedEvent) => {
+      const context = contextOfStream(event.streamId, categories);
+      return context ? topicOf(context) : undefined;
+    };
+    for await (const page of subscription.pages()) {
+      if (this.abort.signal.aborted) return;
+      const topicMessages = toTopicMessages(page.events, topicOfEvent);
+      if (topicMessages.length > 0) {
+        await this.untilDone(this.kafkaHealth, () => this.send(topicMessages));
+        for (const { topic, messages } of topicMessages) this.metrics.relayed.inc({ relay: this.name, topic }, messages.length);
+      }
+      if (this.abort.signal.aborted) return;
+      await this.untilDone(this.postgresHealth, () => this.saveCheckpoint(page.position));
+      this.position = page.position;
+      const last = page.events[page.events.length - 1];
+      this.metrics.relayLagSeconds.set({ relay: this.name }, page.caughtUp || !last ? 0 : Math.max(0, (Date.now() - last.recordedAt.getTime()) / 1000));
+    }
+  }
+
+  private async send(topicMessages: TopicMessages[]): Promise<void> {
+    const producer = await this.connectedProducer();
+    try {
+      await producer.sendBatch({ topicMessages, acks: -1 });
+    } catch (error) {
+      // A fresh producer after a failure: the idempotent producer's sequence numbers would be out of step.
+      this.producer = undefined;
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Bounded, so an outage surfaces here (health, logs) instead of hanging inside kafkajs.
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
+    });
+    await producer.connect();
+    this.producer = producer;
+    return producer;
+  }
+
+  /** Retries work until it succeeds, or the relay stops; says down once, up once. */
+  private async untilDone<R>(health: HealthTracker, work: () => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await work();
+        health.up();
+        return result;
+      } catch (error) {
+        health.down(errorMessage(error));
+        if (this.abort.signal.aborted) throw new MessagingUnavailableError('relay stopping', error);
+        await sleep(backoffDelay(attempt, { ...DEFAULT_BACKOFF, initialMs: 200 }), this.abort.signal);
+      }
+    }
+  }
+
+  private async loadCheckpoint(): Promise<Position> {
+    const { rows } = await this.options.pool.query<{ position: string }>(`select position from ${this.schema}.checkpoints where name = $1`, [
+      `relay:${this.name}`,
+    ]);
+    return rows[0] ? parsePosition(rows[0].position) : START;
+  }
+
+  private async saveCheckpoint(position: Position): Promise<void> {
+    await this.options.pool.query(
+      `insert into ${this.schema}.checkpoints (name, position) values ($1, $2)
+       on conflict (name) do update set position = excluded.position, updated_at = now()`,
+      [`relay:${this.name}`, formatPosition(position)],
+    );
+  }
+}
