@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
 import { START, type Position, type RecordedEvent } from '@clientela/contracts';
-import type { EventFilter, EventStore, Subscription } from '@clientela/event-store';
+import { withTransaction, type EventFilter, type EventStore, type Subscription } from '@clientela/event-store';
 import { createTablesSql, isRowProjection, schemaOf, type Projection } from './projection';
 import { assertRegistrySchema, CHECKPOINT_CHANNEL, DEFAULT_REGISTRY_SCHEMA, migrateRegistry } from './registry';
 import { writeRowChanges } from './sql-writer';
@@ -479,18 +479,7 @@ export class ProjectionRunner {
       .catch(() => undefined);
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.options.pool.connect();
-    try {
-      await client.query('begin');
-      const result = await work(client);
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.options.pool, work);
   }
 }

@@ -38,6 +38,7 @@ import { assertSchemaName, migrate } from './migrate';
 import { Notifier } from './notifier';
 import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, STREAM_TOMBSTONED, WRONG_REVISION } from './pg-errors';
 import { packPosition, unpackPosition } from './position-codec';
+import { withTransaction } from './with-transaction';
 import { PostgresSubscription } from './postgres-subscription';
 
 export interface PostgresEventStoreOptions {
@@ -439,22 +440,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
     try {
-      client = await this.pool.connect();
+      return await withTransaction(this.pool, work);
     } catch (error) {
-      throw this.unavailable('connecting', error);
-    }
-    try {
-      await client.query('begin');
-      const result = await work(client);
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
       throw isConnectionError(error) ? this.unavailable('writing', error) : error;
-    } finally {
-      client.release();
     }
   }
 
