@@ -29,7 +29,10 @@ export interface ReadStreamOptions {
   maxCount?: number;
 }
 
-/** Restricts reads of all events. Categories and types are OR-ed within, AND-ed across. */
+/**
+ * Restricts reads of all events. Categories and types are OR-ed within, AND-ed across; an
+ * absent list does not filter, an empty list matches nothing.
+ */
 export interface EventFilter {
   categories?: readonly string[];
   eventTypes?: readonly string[];
@@ -99,7 +102,7 @@ export interface StreamMetadata {
 }
 
 export interface StreamState {
-  /** Revision of the last event, or -1 when the stream has none. */
+  /** Revision of the last event, or -1 when the stream has none (EventStoreDB also says -1 once tombstoned). */
   revision: number;
   /** Soft-deleted: reads say not found, a new append brings the stream back with revisions continuing. */
   deleted: boolean;
@@ -131,6 +134,7 @@ export interface EventStore {
   /** The position of the newest event readable now (START when empty). */
   headPosition(): Promise<Position>;
   streamState(streamId: StreamId): Promise<StreamState | undefined>;
+  /** Replaces the stream's metadata (keys left out are cleared). EventStoreDB needs maxCount and maxAge >= 1. */
   setStreamMetadata(streamId: StreamId, metadata: StreamMetadata): Promise<void>;
   /** Soft delete. */
   deleteStream(streamId: StreamId, options?: DeleteOptions): Promise<void>;
