@@ -6,3 +6,4 @@ export * from './personal-data';
 export * from './catalogue';
 export * from './topics';
 export * from './decider';
+export * from './ingest';

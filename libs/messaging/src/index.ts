@@ -14,3 +14,4 @@ export * from './consumer/create-consumers';
 export * from './dead-letters/dead-letter';
 export * from './dead-letters/kafka-dead-letters';
 export * from './dead-letters/table-dead-letters';
+export * from './ingest/ingest-consumer';

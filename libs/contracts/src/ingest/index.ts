@@ -1,0 +1,2 @@
+export * from './ingest-payloads';
+export * from './ingest-message';

@@ -1,0 +1,64 @@
+import { personalFieldsOf } from '../personal-data';
+import { IngestCallLogged, IngestSocialMentioned } from './ingest-payloads';
+import { IngestCustomer, ingestKey, InvalidIngestMessageError, parseIngestMessage } from './ingest-message';
+
+const order = {
+  id: 'ord-1001',
+  type: 'OrderPlaced',
+  occurredAt: '2024-05-01T10:00:00Z',
+  source: 'shop',
+  customer: { email: 'ada@example.com' },
+  data: { orderId: '1001', lines: [{ sku: 'A-1', quantity: 2, unitPrice: 9.5 }], amount: 19, currency: 'EUR' },
+};
+
+const violationsOf = (message: unknown): string[] => {
+  try {
+    parseIngestMessage(message);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InvalidIngestMessageError)) throw error;
+    return error.violations.map((v) => v.path);
+  }
+};
+
+describe('ingest contract', () => {
+  it('accepts each type of the contract', () => {
+    const samples: Array<[string, Record<string, unknown>]> = [
+      ['OrderPlaced', order.data],
+      ['OrderRefunded', { orderId: '1001', amount: 5, currency: 'USD', reason: 'broken' }],
+      ['EmailOpened', { messageId: 'm-1', campaignId: 'c-1' }],
+      ['EmailClicked', { messageId: 'm-1', url: 'https://example.com/x' }],
+      ['WebPageViewed', { url: 'https://example.com/', referrer: 'https://search.example/' }],
+      ['CallLogged', { callId: 'call-1', direction: 'inbound', durationSeconds: 300, notes: 'asked about delivery' }],
+      ['SocialMentioned', { text: 'love it', network: 'mastodon', url: 'https://social.example/@x/1' }],
+    ];
+    for (const [type, data] of samples) expect(parseIngestMessage({ ...order, type, data }).type).toBe(type);
+  });
+
+  it('lists every violation with its path', () => {
+    expect(violationsOf({ ...order, data: { ...order.data, currency: 'EURO', lines: [{ sku: 'A', quantity: 0, unitPrice: 1 }] } })).toEqual([
+      'data.lines.0.quantity',
+      'data.currency',
+    ]);
+    expect(violationsOf({ ...order, occurredAt: 'yesterday', source: '' })).toEqual(['occurredAt', 'source']);
+    expect(violationsOf({ ...order, data: { ...order.data, extra: 1 } })).toEqual(['data.extra']);
+  });
+
+  it('refuses an unknown type, a customer without an identifier, and what is not an object', () => {
+    expect(violationsOf({ ...order, type: 'OrderTeleported' })).toEqual(['type']);
+    expect(violationsOf({ ...order, customer: {} })).toEqual(['customer']);
+    expect(violationsOf([order])).toEqual(['']);
+    expect(() => parseIngestMessage({ ...order, customer: {} })).toThrow(/customer needs at least one of externalId, email, phone/);
+  });
+
+  it('marks customer identifiers and free text as personal data', () => {
+    expect([...personalFieldsOf(IngestCustomer)].sort()).toEqual(['email', 'externalId', 'phone']);
+    expect(personalFieldsOf(IngestSocialMentioned)).toEqual(['text']);
+    expect(personalFieldsOf(IngestCallLogged)).toEqual(['notes']);
+  });
+
+  it('dedupes by source and id', () => {
+    expect(ingestKey(order)).toBe('shop:ord-1001');
+    expect(ingestKey({ ...order, source: 'mailer' })).not.toBe(ingestKey(order));
+  });
+});

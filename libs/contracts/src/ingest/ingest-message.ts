@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import { plainToInstance, Type } from 'class-transformer';
+import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested, validateSync, type ValidationError as ClassValidatorError } from 'class-validator';
+import { ValidationError, type FieldViolation } from '../errors';
+import { PersonalData } from '../personal-data';
+import { IngestEventTypes, IngestPayloads, type IngestEventType, type IngestPayloadOf } from './ingest-payloads';
+
+/** Who the event is about, as the sending system knows them; the contacts service resolves it to a contact. */
+export class IngestCustomer {
+  @IsOptional() @IsString() @Length(1, 200) @PersonalData() externalId?: string;
+  @IsOptional() @IsString() @MaxLength(320) @PersonalData() email?: string;
+  @IsOptional() @IsString() @MaxLength(50) @PersonalData() phone?: string;
+}
+
+/** The envelope external services publish to `clientela.ingest.v1`. */
+export class IngestEnvelope {
+  /** Unique within its source: (source, id) is the dedupe key. */
+  @IsString() @Length(1, 200) id!: string;
+  @IsIn(IngestEventTypes) type!: IngestEventType;
+  @IsISO8601({ strict: true }) occurredAt!: string;
+  /** The sending system, e.g. `shop`, `mailer`, `telephony`. */
+  @IsString() @Length(1, 100) source!: string;
+  @ValidateNested() @Type(() => IngestCustomer) @IsObject() customer!: IngestCustomer;
+  @IsObject() data!: Record<string, unknown>;
+}
+
+/** A valid ingest message; `data` is typed by `type`. */
+export type IngestMessage = {
+  [T in IngestEventType]: { id: string; type: T; occurredAt: string; source: string; customer: IngestCustomer; data: IngestPayloadOf<T> };
+}[IngestEventType];
+
+export class InvalidIngestMessageError extends ValidationError {
+  override readonly code = 'invalid_ingest_message';
+}
+
+const flatten = (errors: ClassValidatorError[], prefix = ''): FieldViolation[] =>
+  errors.flatMap((error) => {
+    const path = prefix ? `${prefix}.${error.property}` : error.property;
+    const own: FieldViolation[] = error.constraints ? [{ path, constraints: { ...error.constraints } }] : [];
+    return [...own, ...flatten(error.children ?? [], path)];
+  });
+
+const OPTIONS = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } as const;
+
+const refuse = (violations: FieldViolation[]): never => {
+  const summary = violations.map((v) => `${v.path || '(message)'}: ${Object.values(v.constraints).join(', ')}`).join('; ');
+  throw new InvalidIngestMessageError(`invalid ingest message: ${summary}`, violations);
+};
+
+/** The dedupe key of an ingest message: the same (source, id) twice is one event. */
+export const ingestKey = (message: { source: string; id: string }): string => `${message.source}:${message.id}`;
+
+/**
+ * Checks a parsed message against the ingest contract: envelope, a customer with at least one
+ * identifier, and the payload of its type. Throws InvalidIngestMessageError listing every violation.
+ */
+export const parseIngestMessage = (json: unknown): IngestMessage => {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return refuse([{ path: '', constraints: { isObject: 'an ingest message must be a JSON object' } }]);
+  }
+  const envelope = plainToInstance(IngestEnvelope, json);
+  const violations = flatten(validateSync(envelope, OPTIONS));
+  if (violations.length === 0) {
+    const { externalId, email, phone } = envelope.customer;
+    if (!externalId && !email && !phone) {
+      violations.push({ path: 'customer', constraints: { identified: 'customer needs at least one of externalId, email, phone' } });
+    }
+  }
+  const payloadClass: (new () => object) | undefined = Object.hasOwn(IngestPayloads, envelope.type) ? IngestPayloads[envelope.type] : undefined;
+  if (payloadClass && typeof envelope.data === 'object' && envelope.data !== null && !Array.isArray(envelope.data)) {
+    violations.push(...flatten(validateSync(plainToInstance(payloadClass, envelope.data), OPTIONS), 'data'));
+  }
+  if (violations.length > 0) refuse(violations);
+  return json as IngestMessage;
+};
