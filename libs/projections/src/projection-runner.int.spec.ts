@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { streamId } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { createTestDatabase, waitUntilReadable, type TestDatabase } from '@clientela/testing';
 import { defineProjection, type RowProjection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { getProjectionStatus } from './projection-status';
+import { requestProjectionRebuild } from './registry';
 import { ProjectionMetrics } from './projection-metrics';
 import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
 import { projectInMemory, type GivenEvent } from './testing/projection-spec';
@@ -107,7 +108,7 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(status.eventsApplied).toBeGreaterThanOrEqual(100);
 
     await r.stop();
-    await append(history(7, 3), 1);
+    await waitUntilReadable(store, await append(history(7, 3), 1));
     const [behind] = await getProjectionStatus(pool, store, [projection]);
     expect(behind.lagEvents).toBe(7);
     expect(behind.lagSeconds).toBeGreaterThanOrEqual(0);
@@ -157,7 +158,32 @@ describe('ProjectionRunner on PostgreSQL', () => {
     const { rows: schemas } = await pool.query(`select nspname from pg_namespace where nspname like $1 order by 1`, [`proj_${name}%`]);
     expect(schemas.map((s) => s.nspname)).toEqual([`proj_${name}`]);
   });
+
+  it('rebuilds when another process asks for it', async () => {
+    const projection = fresh();
+    const events = history(300, 10);
+    const last = await append(events);
+    const r = runner(projection);
+    await r.start();
+    await waitForCheckpoint(pool, projection.name, last);
+    const before = await schemaOid(pool, projection.name);
+    expect(await requestProjectionRebuild(pool, projection.name)).toBe(true);
+    expect(await requestProjectionRebuild(pool, 'never_ran')).toBe(false);
+    const deadline = Date.now() + 30_000;
+    while ((await schemaOid(pool, projection.name)) === before) {
+      if (Date.now() > deadline) throw new Error('no rebuild happened');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const { rows } = await pool.query(`select rebuild_requested_at from projections.state where name = $1`, [projection.name]);
+    expect(rows[0].rebuild_requested_at).toBeNull();
+    expect(await readRows(pool, projection, 'customer_revenue')).toEqual(projectInMemory(projection, events).customer_revenue.map(normaliseExpected));
+  });
 });
+
+const schemaOid = async (pool: Pool, name: string): Promise<string | undefined> => {
+  const { rows } = await pool.query<{ oid: string }>(`select oid::text from pg_namespace where nspname = $1`, [`proj_${name}`]);
+  return rows[0]?.oid;
+};
 
 const waitForVersion = async (pool: Pool, name: string, version: number) => {
   const deadline = Date.now() + 30_000;

@@ -4,7 +4,7 @@ import { Client, type Pool, type PoolClient } from 'pg';
 import { START, type Position, type RecordedEvent } from '@clientela/contracts';
 import { withTransaction, type EventFilter, type EventStore, type Subscription } from '@clientela/event-store';
 import { createTablesSql, isRowProjection, schemaOf, type Projection } from './projection';
-import { assertRegistrySchema, CHECKPOINT_CHANNEL, DEFAULT_REGISTRY_SCHEMA, migrateRegistry } from './registry';
+import { assertRegistrySchema, CHECKPOINT_CHANNEL, COMMAND_CHANNEL, DEFAULT_REGISTRY_SCHEMA, migrateRegistry } from './registry';
 import { writeRowChanges } from './sql-writer';
 import type { ProjectionMetrics } from './projection-metrics';
 
@@ -147,6 +147,15 @@ export class ProjectionRunner {
     return this.rebuildTask;
   }
 
+  /** A rebuild asked for by another process; failures are recorded, the live copy stays. */
+  private rebuildOnRequest(): void {
+    if (this.statusName !== 'live') return; // picked up by follow() once live
+    this.rebuild().catch((error: unknown) => {
+      this.logger.error('requested rebuild failed', { projection: this.name, error: String(error) });
+      void this.recordError(error);
+    });
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
@@ -197,6 +206,10 @@ export class ProjectionRunner {
     this.lockClient = client;
     this.active = true;
     this.statusName = 'starting';
+    client.on('notification', (message) => {
+      if (message.payload === `rebuild:${this.name}` && this.active) this.rebuildOnRequest();
+    });
+    await client.query(`listen ${COMMAND_CHANNEL}`).catch((error: unknown) => this.logger.warn('cannot listen for commands', { error: String(error) }));
     this.logger.info('active', { projection: this.name, instance: this.instance });
     return true;
   }
@@ -226,6 +239,7 @@ export class ProjectionRunner {
     }
     this.position = await this.readCheckpoint();
     this.statusName = 'live';
+    if (await this.rebuildRequested()) this.rebuildOnRequest();
     this.restartLive = false;
     const subscription = this.options.store.subscribeToAll({
       fromPosition: this.position,
@@ -267,6 +281,14 @@ export class ProjectionRunner {
       );
       return { version: this.options.projection.version };
     });
+  }
+
+  private async rebuildRequested(): Promise<boolean> {
+    const { rows } = await this.options.pool.query<{ requested: boolean }>(
+      `select rebuild_requested_at is not null as requested from ${this.registry}.state where name = $1`,
+      [this.name],
+    );
+    return rows[0]?.requested ?? false;
   }
 
   private async readCheckpoint(): Promise<Position> {
@@ -442,7 +464,8 @@ export class ProjectionRunner {
         await client.query(
           `update ${this.registry}.state
               set version = $2, position = $3, status = 'live', rebuild_version = null, rebuild_position = null,
-                  rebuild_head = null, rebuild_events = null, rebuild_started_at = null, updated_at = now()
+                  rebuild_head = null, rebuild_events = null, rebuild_started_at = null, rebuild_requested_at = null,
+                  updated_at = now()
             where name = $1`,
           [this.name, projection.version, position.toString()],
         );

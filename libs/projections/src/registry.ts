@@ -4,6 +4,8 @@ import { migrateSchema, type Migration } from '@clientela/event-store';
 /** Where runners keep their checkpoints, status and dead letters. One per database. */
 export const DEFAULT_REGISTRY_SCHEMA = 'projections';
 export const CHECKPOINT_CHANNEL = 'projection_checkpoints';
+/** Commands to the active runners: the payload is `rebuild:<projection>`. */
+export const COMMAND_CHANNEL = 'projection_commands';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
 
@@ -32,6 +34,8 @@ const MIGRATIONS: readonly Migration[] = [
         rebuild_head numeric(40, 0),
         rebuild_events bigint,
         rebuild_started_at timestamptz,
+        -- set by requestProjectionRebuild(); the active runner rebuilds and clears it
+        rebuild_requested_at timestamptz,
         updated_at timestamptz not null default now()
       );
       create table ${s}.dead_letters (
@@ -53,4 +57,16 @@ const MIGRATIONS: readonly Migration[] = [
 /** Creates or upgrades the registry, once per database, under an advisory lock. */
 export const migrateRegistry = async (pool: Pool, schema: string): Promise<void> => {
   await migrateSchema(pool, assertRegistrySchema(schema), MIGRATIONS);
+};
+
+/**
+ * Asks the active runner of a projection, in whatever process it runs, to rebuild it (the CLI
+ * and admin API call this). Returns false when the projection has never run here.
+ */
+export const requestProjectionRebuild = async (pool: Pool, name: string, schema = DEFAULT_REGISTRY_SCHEMA): Promise<boolean> => {
+  const registry = assertRegistrySchema(schema);
+  const { rowCount } = await pool.query(`update ${registry}.state set rebuild_requested_at = now() where name = $1`, [name]);
+  if (rowCount !== 1) return false;
+  await pool.query('select pg_notify($1, $2)', [COMMAND_CHANNEL, `rebuild:${name}`]);
+  return true;
 };

@@ -1,2 +1,3 @@
 export * from './postgres/test-database';
 export * from './decider/decider-spec';
+export * from './event-store/wait-until-readable';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { RecordedEvent } from '@clientela/contracts';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { waitUntilReadable } from '../testing/event-store.contract';
+import { createTestDatabase, waitUntilReadable, type TestDatabase } from '@clientela/testing';
 import { counted, newStream, testCatalogue, uniqueCategory } from '../testing/test-events';
 import { PostgresEventStore } from './postgres-event-store';
 

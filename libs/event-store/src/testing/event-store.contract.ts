@@ -16,6 +16,7 @@ import {
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../port/errors';
+import { waitUntilReadable } from '@clientela/testing';
 import { counted, legacyTestCatalogue, newStream, testCatalogue, uniqueCategory } from './test-events';
 
 /** How a suite reaches the adapter under test: every store it opens shares the same storage. */
@@ -48,18 +49,6 @@ const collect = async (
     await subscription.close();
   }
   return seen;
-};
-
-/**
- * readAll and subscriptions only see what is below every running writer's transaction
- * (PostgreSQL) or what the server has indexed (EventStoreDB): wait for that, not a fixed time.
- */
-export const waitUntilReadable = async (store: EventStore, position: Position, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while ((await store.headPosition()) < position) {
-    if (Date.now() > deadline) throw new Error(`position ${position} not readable after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 };
 
 const expectAscending = (positions: Position[]): void => {
