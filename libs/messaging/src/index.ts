@@ -15,3 +15,4 @@ export * from './dead-letters/dead-letter';
 export * from './dead-letters/kafka-dead-letters';
 export * from './dead-letters/table-dead-letters';
 export * from './ingest/ingest-consumer';
+export * from './nest';

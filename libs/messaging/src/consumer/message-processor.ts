@@ -124,9 +124,13 @@ export class MessageProcessor<T> {
       }
     }
     try {
+      let failed: { failedAt: number; error: unknown } | undefined;
       const fast = await this.transaction(async (tx) => {
         const result = await this.applyAll(items, tx, 1);
-        if (result === 'failed') return undefined;
+        if (!Array.isArray(result)) {
+          failed = result;
+          return undefined;
+        }
         await finalize?.(tx);
         return result;
       });
@@ -137,7 +141,9 @@ export class MessageProcessor<T> {
       }
       // A handler threw: go one by one, so the others are not held back by it.
       for (const [index, item] of items.entries()) {
-        if (item.decoded) outcomes[index] = await this.processOne(item);
+        // The message that failed in the batch has had its first attempt there.
+        const tried = index === failed?.failedAt ? { attempts: 1, error: failed.error } : undefined;
+        if (item.decoded) outcomes[index] = await this.processOne(item, tried);
       }
       if (finalize) await this.transaction(finalize);
       this.count(items, outcomes);
@@ -148,14 +154,19 @@ export class MessageProcessor<T> {
   }
 
   /** Handles one message with retries; dead-letters it when it keeps failing. */
-  async processOne(item: { message: IncomingMessage; decoded?: DecodedMessage<T> }): Promise<Outcome> {
+  async processOne(
+    item: { message: IncomingMessage; decoded?: DecodedMessage<T> },
+    tried: { attempts: number; error: unknown } = { attempts: 0, error: undefined },
+  ): Promise<Outcome> {
     if (!item.decoded) return 'dead_lettered';
-    for (let attempt = 1; ; attempt++) {
+    if (tried.attempts > 0 && !(await this.afterFailure(item, tried.attempts, tried.error))) return 'dead_lettered';
+    for (let attempt = tried.attempts + 1; ; attempt++) {
       let failure: unknown;
       const result = await this.transaction(async (tx): Promise<Outcome | 'failed'> => {
         try {
           const outcomes = await this.applyAll([item], tx, attempt, true);
-          return outcomes === 'failed' ? 'failed' : (outcomes[0] ?? 'ignored');
+          if (!Array.isArray(outcomes)) throw new TypeError('applyAll rethrows one by one');
+          return outcomes[0] ?? 'ignored';
         } catch (error) {
           if (isConnectionError(error)) throw error;
           failure = error;
@@ -163,28 +174,33 @@ export class MessageProcessor<T> {
         }
       });
       if (result !== 'failed') return result;
-      const poison = failure instanceof ValidationError;
-      if (poison || attempt >= this.retry.maxAttempts) {
-        await this.deadLetter(item.message, item.decoded, failure, attempt);
-        return 'dead_lettered';
-      }
-      this.metrics.retries.inc({ consumer: this.consumer });
-      this.logger.warn('handler failed; retrying', { consumer: this.consumer, key: item.decoded.key, attempt, error: errorMessage(failure) });
-      await sleep(backoffDelay(attempt, this.retry.backoff), this.options.signal);
-      if (this.options.signal?.aborted) throw new MessagingUnavailableError('consumer stopping');
+      if (!(await this.afterFailure(item, attempt, failure))) return 'dead_lettered';
     }
   }
 
+  /** After a failed attempt: dead-letters (false) or waits for the next attempt (true). */
+  private async afterFailure(item: { message: IncomingMessage; decoded?: DecodedMessage<T> }, attempt: number, failure: unknown): Promise<boolean> {
+    if (failure instanceof ValidationError || attempt >= this.retry.maxAttempts) {
+      await this.deadLetter(item.message, item.decoded, failure, attempt);
+      return false;
+    }
+    this.metrics.retries.inc({ consumer: this.consumer });
+    this.logger.warn('handler failed; retrying', { consumer: this.consumer, key: item.decoded?.key, attempt, error: errorMessage(failure) });
+    await sleep(backoffDelay(attempt, this.retry.backoff), this.options.signal);
+    if (this.options.signal?.aborted) throw new MessagingUnavailableError('consumer stopping');
+    return true;
+  }
+
   /**
-   * Runs the handlers of every new message in `tx` and records them. Returns 'failed' (after which
-   * the caller rolls back) when a handler throws, unless `rethrow` asks for the error itself.
+   * Runs the handlers of every new message in `tx` and records them. When a handler throws it returns
+   * which message failed and why (the caller rolls back), unless `rethrow` asks for the error itself.
    */
   private async applyAll(
     items: readonly Item<T>[],
     tx: PoolClient,
     attempt: number,
     rethrow = false,
-  ): Promise<Array<Outcome | undefined> | 'failed'> {
+  ): Promise<Array<Outcome | undefined> | { failedAt: number; error: unknown }> {
     const keys = items.flatMap((item) => (item.decoded && this.options.handlersFor(item.decoded.type).length > 0 ? [item.decoded.key] : []));
     if (keys.length === 0) return items.map((item) => (item.decoded ? 'ignored' : undefined));
     const { rows } = await tx.query<{ event_key: string }>(
@@ -215,7 +231,7 @@ export class MessageProcessor<T> {
       } catch (error) {
         if (rethrow || isConnectionError(error)) throw error;
         this.logger.debug('handler failed in a batch; handling one by one', { consumer: this.consumer, key: decoded.key, error: errorMessage(error) });
-        return 'failed';
+        return { failedAt: outcomes.length, error };
       }
       handledKeys.push(decoded.key);
       outcomes.push('handled');

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { formatPosition, parsePosition, START, type Position } from '@clientela/contracts';
 import type { EventFilter, EventStore, Subscription } from '@clientela/event-store';
 import { sleep } from '../backoff';
+import { eventHeaders } from '../headers';
 import type { TableDeadLetters } from '../dead-letters/table-dead-letters';
 import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
 import type { IncomingMessage } from '../message';
@@ -79,7 +80,7 @@ export class StoreEventConsumer<T> {
       const messages: IncomingMessage[] = page.events.map((event) => ({
         origin: { kind: 'store', position: formatPosition(event.position) },
         key: event.streamId,
-        headers: {},
+        headers: eventHeaders(event),
         value: '',
         event,
       }));
