@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Kafka, Producer } from 'kafkajs';
+import type { ConsumerConfig, Kafka, Producer } from 'kafkajs';
 import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
 import type { EventFilter, EventStore } from '@clientela/event-store';
 import { KafkaDeadLetterSink } from '../dead-letters/kafka-dead-letters';
@@ -42,6 +42,8 @@ export interface KafkaConsumerSetup<T = RecordedEvent> extends CommonConsumerOpt
   decoder?: MessageDecoder<T>;
   catalogue?: EventCatalogue;
   partitionsConsumedConcurrently?: number;
+  /** kafkajs consumer settings (session timeout, heartbeat...). */
+  consumerConfig?: Partial<ConsumerConfig>;
 }
 
 export interface RunningKafkaConsumer<T> {
@@ -77,6 +79,7 @@ export const startKafkaConsumer = async <T = RecordedEvent>(setup: KafkaConsumer
     processor,
     maxBatchSize: setup.batchSize,
     partitionsConsumedConcurrently: setup.partitionsConsumedConcurrently,
+    consumerConfig: setup.consumerConfig,
     metrics: setup.metrics,
     logger: setup.logger,
   });

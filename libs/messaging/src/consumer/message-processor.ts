@@ -282,6 +282,9 @@ export class MessageProcessor<T> {
       throw new MessagingUnavailableError(`cannot connect to PostgreSQL: ${errorMessage(error)}`, error);
     }
     let broken = false;
+    // A server that goes away between queries makes the client emit 'error'; the next query reports it.
+    const onError = () => (broken = true);
+    client.on('error', onError);
     try {
       await client.query('begin');
       const result = await work(client);
@@ -293,6 +296,7 @@ export class MessageProcessor<T> {
       await client.query('rollback').catch(() => undefined);
       throw broken ? new MessagingUnavailableError(`PostgreSQL failed: ${errorMessage(error)}`, error) : error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

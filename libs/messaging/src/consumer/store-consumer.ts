@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { formatPosition, parsePosition, START, type Position } from '@clientela/contracts';
 import type { EventFilter, EventStore, Subscription } from '@clientela/event-store';
-import { sleep } from '../backoff';
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
+import { isConnectionError } from '../errors';
 import { eventHeaders } from '../headers';
 import type { TableDeadLetters } from '../dead-letters/table-dead-letters';
 import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
@@ -57,9 +58,8 @@ export class StoreEventConsumer<T> {
   }
 
   async start(): Promise<void> {
-    const from = await this.retrying(() => this.loadCheckpoint());
-    this.subscription = this.options.store.subscribeToAll({ fromPosition: from, filter: this.options.filter, batchSize: this.options.batchSize ?? 500 });
-    this.running = this.consume(this.subscription).catch((error: unknown) => {
+    await this.retrying(() => this.loadCheckpoint());
+    this.running = this.consumeResubscribing().catch((error: unknown) => {
       this.failure = error;
       this.logger.error('standalone consumer stopped on an error', { consumer: this.name, error: errorMessage(error) });
     });
@@ -72,6 +72,23 @@ export class StoreEventConsumer<T> {
     await this.subscription?.close();
     await this.running;
     await this.busy;
+  }
+
+  /** A subscription that gives up on a lost database is opened again from the stored checkpoint. */
+  private async consumeResubscribing(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const from = await this.loadCheckpoint();
+        this.subscription = this.options.store.subscribeToAll({ fromPosition: from, filter: this.options.filter, batchSize: this.options.batchSize ?? 500 });
+        await this.consume(this.subscription);
+        return;
+      } catch (error) {
+        if (this.stopped || !isConnectionError(error)) throw error;
+        this.options.processor.health.down(errorMessage(error));
+        await this.subscription?.close().catch(() => undefined);
+        await sleep(backoffDelay(attempt, DEFAULT_BACKOFF));
+      }
+    }
   }
 
   private async consume(subscription: Subscription): Promise<void> {

@@ -15,7 +15,7 @@ import {
 } from '@clientela/contracts';
 import type { EventStore, Subscription } from '@clientela/event-store';
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
-import { MessagingUnavailableError } from '../errors';
+import { isConnectionError, MessagingUnavailableError } from '../errors';
 import { eventHeaders } from '../headers';
 import { HealthTracker, type ComponentHealth } from '../health';
 import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
@@ -75,6 +75,7 @@ export class Relay {
   private running: Promise<void> | undefined;
   private position: Position = START;
   private failure: unknown;
+  private probe: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'relay';
@@ -103,11 +104,28 @@ export class Relay {
     return this.failure;
   }
 
+  /**
+   * Give this to the store's `onTransientError`: the subscription retries a lost database by itself,
+   * and this makes the outage visible in health and logs until PostgreSQL answers again.
+   */
+  reportStoreError(error: unknown): void {
+    this.postgresHealth.down(errorMessage(error));
+    this.probe ??= setInterval(() => {
+      this.options.pool
+        .query('select 1')
+        .then(() => {
+          clearInterval(this.probe);
+          this.probe = undefined;
+          this.postgresHealth.up();
+        })
+        .catch(() => undefined);
+    }, 1_000);
+  }
+
   async start(): Promise<void> {
     await this.untilDone(this.postgresHealth, () => migrateMessaging(this.options.pool, this.schema));
     this.position = await this.untilDone(this.postgresHealth, () => this.loadCheckpoint());
-    this.subscription = this.options.store.subscribeToAll({ fromPosition: this.position, batchSize: this.options.batchSize ?? 500, raw: true });
-    this.running = this.run(this.subscription).catch((error: unknown) => {
+    this.running = this.runResubscribing().catch((error: unknown) => {
       if (this.abort.signal.aborted) return;
       this.failure = error;
       this.logger.error('relay stopped on an error', { relay: this.name, error: errorMessage(error) });
@@ -116,10 +134,27 @@ export class Relay {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    clearInterval(this.probe);
     await this.subscription?.close();
     await this.running;
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
+  }
+
+  /** A subscription that gives up on a lost database is opened again from the checkpoint. */
+  private async runResubscribing(): Promise<void> {
+    for (let attempt = 1; !this.abort.signal.aborted; attempt++) {
+      this.subscription = this.options.store.subscribeToAll({ fromPosition: this.position, batchSize: this.options.batchSize ?? 500, raw: true });
+      try {
+        await this.run(this.subscription);
+        return;
+      } catch (error) {
+        if (this.abort.signal.aborted || !isConnectionError(error)) throw error;
+        this.postgresHealth.down(errorMessage(error));
+        await this.subscription.close().catch(() => undefined);
+        await sleep(backoffDelay(attempt, { ...DEFAULT_BACKOFF, initialMs: 200 }), this.abort.signal);
+      }
+    }
   }
 
   private async run(subscription: Subscription): Promise<void> {
