@@ -33,6 +33,7 @@ interface CommonConsumerOptions<T> {
   schema?: string;
   metrics?: MessagingMetrics;
   logger?: MessagingLogger;
+  afterCommit?: (handled: readonly T[]) => void;
 }
 
 export interface KafkaConsumerSetup<T = RecordedEvent> extends CommonConsumerOptions<T> {
@@ -71,6 +72,7 @@ export const startKafkaConsumer = async <T = RecordedEvent>(setup: KafkaConsumer
     metrics: setup.metrics,
     logger: setup.logger,
     signal: abort.signal,
+    afterCommit: setup.afterCommit,
   });
   const consumer = new KafkaEventConsumer<T>({
     kafka: setup.kafka,
@@ -119,6 +121,7 @@ export const startStoreConsumer = async <T = RecordedEvent>(setup: StoreConsumer
     metrics: setup.metrics,
     logger: setup.logger,
     signal: abort.signal,
+    afterCommit: setup.afterCommit,
   });
   const consumer = new StoreEventConsumer<T>({
     store: setup.store,

@@ -42,6 +42,8 @@ export interface MessageProcessorOptions<T> {
   logger?: MessagingLogger;
   /** Ends sleeps early when the consumer stops. */
   signal?: AbortSignal;
+  /** Told, after each commit, what it handled (benchmarks measure latency to the read model with it). */
+  afterCommit?: (handled: readonly T[]) => void;
 }
 
 export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead_lettered';
@@ -136,6 +138,7 @@ export class MessageProcessor<T> {
       });
       if (fast) {
         for (const [index, outcome] of fast.entries()) if (outcome) outcomes[index] = outcome;
+        this.options.afterCommit?.(items.flatMap((item, index) => (item.decoded && outcomes[index] === 'handled' ? [item.decoded.payload] : [])));
         this.count(items, outcomes);
         return outcomes;
       }
@@ -173,6 +176,7 @@ export class MessageProcessor<T> {
           return 'failed';
         }
       });
+      if (result === 'handled') this.options.afterCommit?.([item.decoded.payload]);
       if (result !== 'failed') return result;
       if (!(await this.afterFailure(item, attempt, failure))) return 'dead_lettered';
     }
