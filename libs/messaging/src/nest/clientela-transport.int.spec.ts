@@ -125,4 +125,13 @@ describe.each<Mode>(['standalone', 'kafka'])('ClientelaTransport in %s mode', (m
     await waitFor(async () => (await deadLetters()).some((l) => l.reason === 'warehouse busy (doomed)'), () => 'doomed not dead-lettered');
     expect((await deadLetters()).find((l) => l.reason === 'warehouse busy (doomed)')).toEqual(expect.objectContaining({ code: 'handler_failed', attempts: 3 }));
   });
+
+  it('counts handled events, retries and dead letters for Prometheus', async () => {
+    const text = await registry.metrics();
+    const value = (metric: string, labels: string) => Number(new RegExp(`^${metric}\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    expect(value('clientela_messaging_events_handled_total', `consumer="${name}",type="OrderPlaced"`)).toBe((await rows()).length);
+    expect(value('clientela_messaging_dead_letters_total', `consumer="${name}",code="validation_failed"`)).toBe(1);
+    expect(value('clientela_messaging_dead_letters_total', `consumer="${name}",code="handler_failed"`)).toBe(1);
+    expect(text).toContain(mode === 'kafka' ? 'clientela_messaging_kafka_lag_messages{' : 'clientela_messaging_store_lag_seconds{');
+  });
 });
