@@ -44,7 +44,7 @@ class LostLeadershipError extends Error {}
 
 const isTransient = (error: unknown): boolean => {
   const code = (error as { code?: string } | undefined)?.code ?? '';
-  const message = error instanceof Error ? error.message : '';
+  const message = String((error as { message?: unknown } | undefined)?.message ?? '');
   return (
     /^(08|57P0)/.test(code) ||
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'event_store_unavailable'].includes(code) ||

@@ -2,3 +2,4 @@ export * from './postgres/test-database';
 export * from './decider/decider-spec';
 export * from './event-store/wait-until-readable';
 export * from './postgres/disposable-postgres';
+export * from './kafka';

@@ -9,8 +9,14 @@ export interface PgError extends Error {
   constraint?: string;
 }
 
+/**
+ * Errors from pg and from Node's sockets, read by shape: `instanceof Error` fails for errors
+ * made in another realm (Node's own code under jest's sandbox, for one).
+ */
 export const asPgError = (error: unknown): PgError | undefined =>
-  error instanceof Error ? (error as PgError) : undefined;
+  typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
+    ? (error as PgError)
+    : undefined;
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
