@@ -6,8 +6,9 @@ import { testServerUrl } from '@clientela/testing';
 import { runBenches } from './runner';
 import type { BenchLine } from './registry';
 
-// Runs the eventstore bench in --quick mode against the test PostgreSQL and checks the shape of
-// what it prints. No timing is asserted: speed is what the bench reports, not what a test decides.
+// Runs the eventstore and projections benches in --quick mode against the test PostgreSQL and checks
+// the shape of what they print. No timing is asserted: speed is what the bench reports, not what a
+// test decides.
 
 const FIGURES = ['eventstore.append.single', 'eventstore.append.batch', 'eventstore.read.all'];
 
@@ -97,6 +98,98 @@ describe('npm run bench -- eventstore --quick', () => {
   });
 
   it('drops the database it made', async () => {
+    const name = logged.join('\n').match(/database (clientela_bench_[0-9a-f]+)/)?.[1];
+    expect(name).toBeDefined();
+    const server = new Client({ connectionString: testServerUrl() });
+    await server.connect();
+    try {
+      const { rowCount } = await server.query('select 1 from pg_database where datname = $1', [name]);
+      expect(rowCount).toBe(0);
+    } finally {
+      await server.end();
+    }
+  });
+});
+
+describe('npm run bench -- projections --quick', () => {
+  const resultsDir = mkdtempSync(path.join(tmpdir(), 'clientela-bench-'));
+  let lines: BenchLine[] = [];
+  const printed: string[] = [];
+  const logged: string[] = [];
+  const line = (bench: string): BenchLine => {
+    const found = lines.find((l) => l.bench === bench);
+    if (!found) throw new Error(`${bench} missing`);
+    return found;
+  };
+
+  beforeAll(async () => {
+    lines = await runBenches({
+      names: ['projections'],
+      options: { quick: true, serverUrl: testServerUrl(), peer: true },
+      resultsDir,
+      write: (text) => printed.push(text),
+      log: (message) => logged.push(message),
+    });
+  }, 110_000);
+
+  afterAll(() => rmSync(resultsDir, { recursive: true, force: true }));
+
+  it('prints one JSON line per figure: the rebuild and the lag', () => {
+    const parsed = printed.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as BenchLine);
+    expect(parsed).toEqual(lines);
+    expect(parsed.map((l) => l.bench)).toEqual(['projections.rebuild', 'projections.lag']);
+    for (const l of parsed) {
+      for (const value of Object.values(l)) expect(['string', 'number', 'boolean']).toContain(typeof value);
+      expect(l.quick).toBe(true);
+      expect(typeof l.limit).toBe('string');
+    }
+  });
+
+  it('projections.rebuild: positive rates, ratio = ours / limit, and a read model that adds up', () => {
+    const rebuild = line('projections.rebuild');
+    const ours = num(rebuild, 'ours_per_s');
+    const limit = num(rebuild, 'limit_per_s');
+    expect(ours).toBeGreaterThan(0);
+    expect(limit).toBeGreaterThan(0);
+    expectRatio(rebuild, ours, limit);
+    expect(num(rebuild, 'events')).toBe(20_000);
+    expect(num(rebuild, 'orders') + num(rebuild, 'refunds')).toBe(20_000);
+    expect(num(rebuild, 'rows')).toBeGreaterThan(0);
+    expect(num(rebuild, 'batch_size')).toBeGreaterThan(0);
+    expect(rebuild.sums_checked).toBe(true);
+  });
+
+  it('projections.lag: positive lags at about the target rate, ratio = ours p50 / limit p50', () => {
+    const lag = line('projections.lag');
+    for (const key of ['ours_p50_ms', 'ours_p99_ms', 'ours_max_ms', 'limit_p50_ms', 'limit_p99_ms', 'limit_max_ms']) {
+      expect(num(lag, key)).toBeGreaterThan(0);
+    }
+    expect(num(lag, 'ours_p50_ms')).toBeLessThanOrEqual(num(lag, 'ours_p99_ms'));
+    expect(num(lag, 'ours_p99_ms')).toBeLessThanOrEqual(num(lag, 'ours_max_ms'));
+    expectRatio(lag, num(lag, 'ours_p50_ms'), num(lag, 'limit_p50_ms'));
+    expect(num(lag, 'target_per_s')).toBe(1_000);
+    expect(num(lag, 'ours_append_per_s')).toBeGreaterThan(0);
+    expect(num(lag, 'limit_append_per_s')).toBeGreaterThan(0);
+    expect(num(lag, 'events')).toBeGreaterThan(0);
+    expect(num(lag, 'limit_events')).toBeGreaterThan(0);
+  });
+
+  it('says which synchronous_commit the figures were measured with', async () => {
+    const server = new Client({ connectionString: testServerUrl() });
+    await server.connect();
+    try {
+      const { rows } = await server.query<{ synchronous_commit: string }>('show synchronous_commit');
+      for (const l of lines) expect(l.synchronous_commit).toBe(rows[0].synchronous_commit);
+    } finally {
+      await server.end();
+    }
+  });
+
+  it('appends the same lines to <results>/<date>-projections.jsonl and drops its database', async () => {
+    const files = readdirSync(resultsDir);
+    expect(files).toEqual([expect.stringMatching(/^\d{4}-\d{2}-\d{2}-projections\.jsonl$/)]);
+    const saved = readFileSync(path.join(resultsDir, files[0]), 'utf8').trimEnd().split('\n');
+    expect(saved.map((l) => JSON.parse(l) as BenchLine)).toEqual(lines);
     const name = logged.join('\n').match(/database (clientela_bench_[0-9a-f]+)/)?.[1];
     expect(name).toBeDefined();
     const server = new Client({ connectionString: testServerUrl() });
