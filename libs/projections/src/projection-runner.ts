@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
 import { START, type Position, type RecordedEvent } from '@clientela/contracts';
 import { withTransaction, type EventFilter, type EventStore, type Subscription } from '@clientela/event-store';
-import { createTablesSql, isRowProjection, schemaOf, type Projection } from './projection';
+import { createIndexesSql, createTablesSql, isRowProjection, schemaOf, type Projection } from './projection';
 import { assertRegistrySchema, CHECKPOINT_CHANNEL, COMMAND_CHANNEL, DEFAULT_REGISTRY_SCHEMA, migrateRegistry } from './registry';
 import { writeRowChanges } from './sql-writer';
 import type { ProjectionMetrics } from './projection-metrics';
@@ -267,10 +267,16 @@ export class ProjectionRunner {
     this.statusName = 'live';
     if (await this.rebuildRequested()) this.rebuildOnRequest();
     try {
+      let indexed = false;
       for await (const page of subscription.pages()) {
         if (!this.running || !this.active) break;
         await this.mutex.run(() => this.applyLive(page.events, page.position));
         if (this.restartLive) break;
+        if (page.caughtUp && !indexed) {
+          // A first build runs without secondary indexes; they come once it has caught up.
+          indexed = true;
+          await this.mutex.run(() => this.finishCopy(this.schema));
+        }
       }
     } finally {
       await subscription.close();
@@ -308,6 +314,19 @@ export class ProjectionRunner {
       [this.name],
     );
     return rows[0]?.requested ?? false;
+  }
+
+  /** Creates the copy's secondary indexes (if missing) and refreshes its statistics. */
+  private async finishCopy(schema: string): Promise<void> {
+    const indexes = createIndexesSql(this.options.projection);
+    if (indexes) {
+      await this.transaction(async (client) => {
+        await client.query(`set local search_path to ${schema}`);
+        await client.query(indexes);
+      });
+    }
+    // Not in a transaction: VACUUM cannot run in one. Clears the dead rows a build leaves behind.
+    for (const table of Object.keys(this.options.projection.tables)) await this.options.pool.query(`vacuum analyze ${schema}.${table}`);
   }
 
   private async readCheckpoint(): Promise<Position> {
@@ -392,15 +411,17 @@ export class ProjectionRunner {
   private async applyBatch(schema: string, events: readonly RecordedEvent[], from: Position, to: Position): Promise<void> {
     await this.transaction(async (client, commit) => {
       await this.advanceCheckpoint(client, commit, from, to, events.length);
-      if (events.length === 0) return;
-      await client.query(`set local search_path to ${schema}`);
-      const projection = this.options.projection;
-      if (isRowProjection(projection)) {
-        await writeRowChanges(client, projection, events.flatMap((event) => projection.project(event)));
-      } else {
-        await projection.apply(events, { client, schema });
-      }
+      await this.writeEvents(client, schema, events);
     });
+  }
+
+  /** The projection's changes for these events, written into the copy in `schema`. */
+  private async writeEvents(client: PoolClient, schema: string, events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await client.query(`set local search_path to ${schema}`);
+    const projection = this.options.projection;
+    if (isRowProjection(projection)) await writeRowChanges(client, projection, events.flatMap((event) => projection.project(event)));
+    else await projection.apply(events, { client, schema });
   }
 
   private async advanceCheckpoint(
@@ -444,20 +465,20 @@ export class ProjectionRunner {
 
     let position: Position = START;
     let events = 0;
-    const readPage = async () => {
-      const page = await this.options.store.readAll({ fromPosition: position, maxCount: this.options.batchSize ?? DEFAULT_BATCH_SIZE, filter: this.filter });
-      return page;
-    };
-    // Catch up in the shadow copy while the live copy keeps serving (and, same version, keeps following).
+    const readPage = (from: Position) =>
+      this.options.store.readAll({ fromPosition: from, maxCount: this.options.batchSize ?? DEFAULT_BATCH_SIZE, filter: this.filter });
+    // Catch up in the shadow copy while the live copy keeps serving (and, same version, keeps
+    // following), reading the next page while this one is written.
+    let next = readPage(position);
     for (;;) {
       if (!this.running || !this.active) throw new LostLeadershipError('stopped during rebuild');
-      const page = await readPage();
+      const page = await next;
+      if (!page.isEnd) {
+        next = readPage(page.nextPosition);
+        next.catch(() => undefined); // seen when awaited
+      }
       await this.transaction(async (client) => {
-        if (page.events.length > 0) {
-          await client.query(`set local search_path to ${shadow}`);
-          if (isRowProjection(projection)) await writeRowChanges(client, projection, page.events.flatMap((e) => projection.project(e)));
-          else await projection.apply(page.events, { client, schema: shadow });
-        }
+        await this.writeEvents(client, shadow, page.events);
         await client.query(
           `update ${this.registry}.state set rebuild_position = $2, rebuild_events = rebuild_events + $3, updated_at = now() where name = $1`,
           [this.name, page.nextPosition.toString(), page.events.length],
@@ -469,18 +490,16 @@ export class ProjectionRunner {
       if (page.isEnd) break;
     }
 
+    await this.finishCopy(shadow);
+
     // Swap: with the live loop paused, apply what came meanwhile, then rename in one transaction.
     await this.mutex.run(async () => {
       await this.transaction(async (client, commit) => {
         await client.query(`select 1 from ${this.registry}.state where name = $1 for update`, [this.name]);
         for (;;) {
-          const page = await readPage();
-          if (page.events.length > 0) {
-            await client.query(`set local search_path to ${shadow}`);
-            if (isRowProjection(projection)) await writeRowChanges(client, projection, page.events.flatMap((e) => projection.project(e)));
-            else await projection.apply(page.events, { client, schema: shadow });
-            events += page.events.length;
-          }
+          const page = await readPage(position);
+          await this.writeEvents(client, shadow, page.events);
+          events += page.events.length;
           position = page.nextPosition;
           if (page.isEnd) break;
         }

@@ -110,7 +110,11 @@ export const schemaOf = (projection: Pick<Projection, 'name'>): string => `proj_
 export const columnDefinition = (column: ColumnType | ColumnDefinition): ColumnDefinition =>
   typeof column === 'string' ? { type: column } : column;
 
-/** DDL for the projection's tables in the current schema. */
+/**
+ * DDL for the projection's tables in the current schema, without their secondary indexes:
+ * a copy is built first and indexed once (`createIndexesSql`), which is cheaper than keeping
+ * indexes up to date through every upsert of a build.
+ */
 export const createTablesSql = (projection: Projection): string =>
   Object.entries(projection.tables)
     .map(([table, definition]) => {
@@ -119,9 +123,14 @@ export const createTablesSql = (projection: Projection): string =>
         const isKey = definition.primaryKey.includes(name);
         return `${name} ${c.type}${c.nullable === false || isKey ? ' not null' : ''}${c.default ? ` default ${c.default}` : ''}`;
       });
-      const indexes = (definition.indexes ?? []).map(
-        (columns, i) => `create index ${table}_idx_${i} on ${table} (${columns.join(', ')});`,
-      );
-      return [`create table ${table} (${columns.join(', ')}, primary key (${definition.primaryKey.join(', ')}));`, ...indexes].join('\n');
+      return `create table ${table} (${columns.join(', ')}, primary key (${definition.primaryKey.join(', ')}));`;
     })
+    .join('\n');
+
+/** The secondary indexes of the projection's tables in the current schema; safe to run again. */
+export const createIndexesSql = (projection: Projection): string =>
+  Object.entries(projection.tables)
+    .flatMap(([table, definition]) =>
+      (definition.indexes ?? []).map((columns, i) => `create index if not exists ${table}_idx_${i} on ${table} (${columns.join(', ')});`),
+    )
     .join('\n');

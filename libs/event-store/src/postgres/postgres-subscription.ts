@@ -41,14 +41,18 @@ export class PostgresSubscription implements Subscription {
   async *pages(): AsyncGenerator<SubscriptionPage> {
     let failures = 0;
     let heldBackDelay = HELD_BACK_MIN_MS;
+    // While catching up, the next page is read while the consumer works on this one.
+    let ahead: { page: Promise<InternalPage>; generation: number } | undefined;
     try {
       while (!this.closed) {
         let page: InternalPage;
-        const generation = this.driver.notificationGeneration();
+        const generation = ahead?.generation ?? this.driver.notificationGeneration();
         try {
-          page = await this.driver.read(this.position);
+          page = await (ahead?.page ?? this.driver.read(this.position));
+          ahead = undefined;
           failures = 0;
         } catch (error) {
+          ahead = undefined;
           if (this.closed) return;
           if (!this.driver.isTransient(error)) throw error;
           this.driver.onTransientError(error);
@@ -58,6 +62,11 @@ export class PostgresSubscription implements Subscription {
         const moved = page.nextPosition !== this.position;
         this.position = page.nextPosition;
         if (this.closed) return;
+        if (!page.isEnd) {
+          const next = this.driver.read(this.position);
+          next.catch(() => undefined); // a failure is seen when it is awaited, not as an unhandled rejection
+          ahead = { page: next, generation: this.driver.notificationGeneration() };
+        }
         if (page.events.length > 0 || moved) {
           yield { events: page.events, position: page.nextPosition, caughtUp: page.isEnd };
         }
