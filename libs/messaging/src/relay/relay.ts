@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import {
   contextOfStream,
@@ -27,8 +27,10 @@ export interface RelayOptions {
   /** Where the checkpoint is kept. */
   pool: Pool;
   kafka: Kafka;
-  /** The checkpoint's name; one relay per name runs at a time. Default `relay`. */
+  /** The checkpoint's name; one relay per name publishes at a time, the others stand by. Default `relay`. */
   name?: string;
+  /** How often a standby relay tries to take over. Default 1000 ms. */
+  takeoverIntervalMs?: number;
   /** Events per read, and so per produce batch. Default 500. */
   batchSize?: number;
   /** Which context owns each stream category. Default DefaultCategoryContexts. */
@@ -38,6 +40,13 @@ export interface RelayOptions {
   schema?: string;
   metrics?: MessagingMetrics;
   logger?: MessagingLogger;
+}
+
+/** Another relay of the same name moved the checkpoint: this one no longer leads. */
+class LostLeaseError extends Error {
+  constructor(name: string) {
+    super(`relay ${name} lost its lease`);
+  }
 }
 
 /** Turns one page read from the store into one produce batch, a list of messages per topic. */
@@ -76,6 +85,8 @@ export class Relay {
   private position: Position = START;
   private failure: unknown;
   private probe: NodeJS.Timeout | undefined;
+  private lockClient: Client | undefined;
+  private leading = false;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'relay';
@@ -122,10 +133,16 @@ export class Relay {
     }, 1_000);
   }
 
+  /** True while this relay holds the lease and publishes; a second relay of the same name stands by. */
+  get isLeading(): boolean {
+    return this.leading;
+  }
+
+  /** Resolves once this relay knows whether it leads (then it has loaded its checkpoint) or stands by. */
   async start(): Promise<void> {
     await this.untilDone(this.postgresHealth, () => migrateMessaging(this.options.pool, this.schema));
-    this.position = await this.untilDone(this.postgresHealth, () => this.loadCheckpoint());
-    this.running = this.runResubscribing().catch((error: unknown) => {
+    if (await this.tryLead()) this.position = await this.untilDone(this.postgresHealth, () => this.loadCheckpoint());
+    this.running = this.lead().catch((error: unknown) => {
       if (this.abort.signal.aborted) return;
       this.failure = error;
       this.logger.error('relay stopped on an error', { relay: this.name, error: errorMessage(error) });
@@ -139,11 +156,68 @@ export class Relay {
     await this.running;
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
+    await this.releaseLease();
+  }
+
+  /** Publishes while it holds the lease; stands by (and tries again) while another relay holds it. */
+  private async lead(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      if (!this.leading) {
+        if (!(await this.tryLead())) {
+          await sleep(this.options.takeoverIntervalMs ?? 1_000, this.abort.signal).catch(() => undefined);
+          continue;
+        }
+        this.position = await this.untilDone(this.postgresHealth, () => this.loadCheckpoint());
+      }
+      try {
+        await this.runResubscribing();
+      } catch (error) {
+        if (!(error instanceof LostLeaseError)) throw error;
+        this.logger.warn('relay lost its lease; standing by', { relay: this.name });
+      }
+      await this.releaseLease();
+    }
+  }
+
+  /** A session advisory lock on a connection of its own: it goes when this process or its connection dies. */
+  private async tryLead(): Promise<boolean> {
+    const client = new Client(this.options.pool.options);
+    const lost = () => {
+      if (this.lockClient !== client) return;
+      this.lockClient = undefined;
+      this.leading = false;
+      void this.subscription?.close();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [`clientela.relay.${this.name}`]);
+      if (!rows[0]?.locked) {
+        await client.end();
+        return false;
+      }
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      this.postgresHealth.down(errorMessage(error));
+      return false;
+    }
+    this.lockClient = client;
+    this.leading = true;
+    this.logger.info('relay leads', { relay: this.name });
+    return true;
+  }
+
+  private async releaseLease(): Promise<void> {
+    const client = this.lockClient;
+    this.lockClient = undefined;
+    this.leading = false;
+    await client?.end().catch(() => undefined);
   }
 
   /** A subscription that gives up on a lost database is opened again from the checkpoint. */
   private async runResubscribing(): Promise<void> {
-    for (let attempt = 1; !this.abort.signal.aborted; attempt++) {
+    for (let attempt = 1; !this.abort.signal.aborted && this.leading; attempt++) {
       this.subscription = this.options.store.subscribeToAll({ fromPosition: this.position, batchSize: this.options.batchSize ?? 500, raw: true });
       try {
         await this.run(this.subscription);
@@ -166,6 +240,7 @@ export class Relay {
     };
     for await (const page of subscription.pages()) {
       if (this.abort.signal.aborted) return;
+      if (!this.leading) throw new LostLeaseError(this.name);
       const topicMessages = toTopicMessages(page.events, topicOfEvent);
       if (topicMessages.length > 0) {
         await this.untilDone(this.kafkaHealth, () => this.send(topicMessages));
@@ -213,6 +288,7 @@ export class Relay {
         health.up();
         return result;
       } catch (error) {
+        if (error instanceof LostLeaseError) throw error;
         health.down(errorMessage(error));
         if (this.abort.signal.aborted) throw new MessagingUnavailableError('relay stopping', error);
         await sleep(backoffDelay(attempt, { ...DEFAULT_BACKOFF, initialMs: 200 }), this.abort.signal);
@@ -227,11 +303,16 @@ export class Relay {
     return rows[0] ? parsePosition(rows[0].position) : START;
   }
 
+  /** Moves the checkpoint from where this relay left it; if another relay moved it, this one has lost the lease. */
   private async saveCheckpoint(position: Position): Promise<void> {
-    await this.options.pool.query(
-      `insert into ${this.schema}.checkpoints (name, position) values ($1, $2)
-       on conflict (name) do update set position = excluded.position, updated_at = now()`,
-      [`relay:${this.name}`, formatPosition(position)],
+    const { rowCount } = await this.options.pool.query(
+      `insert into ${this.schema}.checkpoints as c (name, position) values ($1, $2)
+       on conflict (name) do update set position = excluded.position, updated_at = now() where c.position = $3`,
+      [`relay:${this.name}`, formatPosition(position), formatPosition(this.position)],
     );
+    if (rowCount !== 1) {
+      this.leading = false;
+      throw new LostLeaseError(this.name);
+    }
   }
 }
