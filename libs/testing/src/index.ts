@@ -3,3 +3,4 @@ export * from './decider/decider-spec';
 export * from './event-store/wait-until-readable';
 export * from './postgres/disposable-postgres';
 export * from './kafka';
+export * from './process/spawn-ts-process';
