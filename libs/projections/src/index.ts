@@ -1,6 +1,7 @@
 export * from './projection';
 export * from './row-changes';
 export * from './sql-writer';
+export * from './kafka-source';
 export * from './registry';
 export * from './projection-runner';
 export * from './projection-status';

@@ -52,6 +52,13 @@ const MIGRATIONS: readonly Migration[] = [
         unique (projection, event_id)
       );`,
   },
+  {
+    version: 2,
+    name: 'swap position',
+    // The store position a rebuild's swap brought the live copy to. A runner that follows Kafka
+    // passes over events at or below it: they are in the copy already.
+    sql: (s) => `alter table ${s}.state add column swap_position numeric(40, 0) not null default 0;`,
+  },
 ];
 
 /** Creates or upgrades the registry, once per database, under an advisory lock. */

@@ -1,9 +1,27 @@
 import type { PoolClient } from 'pg';
-import { columnDefinition, type Projection, type Scalar } from './projection';
+import type { RecordedEvent } from '@clientela/contracts';
+import { columnDefinition, isRowProjection, type Projection, type Scalar } from './projection';
 import { mergeRowChanges, type RowWrite } from './row-changes';
 import type { RowChange } from './projection';
 
 const quote = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
+
+/**
+ * The projection's changes for these events, written into the copy in `schema`, in the caller's
+ * transaction (it sets the transaction's search_path). The runner's batches and the Kafka
+ * handler both write through here.
+ */
+export const writeProjectionEvents = async (
+  client: PoolClient,
+  projection: Projection,
+  schema: string,
+  events: readonly RecordedEvent[],
+): Promise<void> => {
+  if (events.length === 0) return;
+  await client.query(`set local search_path to ${schema}`);
+  if (isRowProjection(projection)) await writeRowChanges(client, projection, events.flatMap((event) => projection.project(event)));
+  else await projection.apply(events, { client, schema });
+};
 
 /**
  * Writes a batch of row changes with one statement per table and shape (which columns, which

@@ -1,0 +1,96 @@
+import type { Pool } from 'pg';
+import type { Admin, ConsumerConfig, Kafka } from 'kafkajs';
+import { parsePosition, type EventCatalogue, type Position, type RecordedEvent } from '@clientela/contracts';
+import { EventHeaders, type HandlerContext } from '@clientela/messaging';
+import type { Projection } from './projection';
+import { writeProjectionEvents } from './sql-writer';
+
+/** Where a runner's live copy gets its events from. Rebuilds always read the store. */
+export type ProjectionSource = { kind: 'store' } | KafkaProjectionSource;
+
+export interface KafkaProjectionSource {
+  kind: 'kafka';
+  kafka: Kafka;
+  /** The topics the relay publishes the projection's events to (each needs its `<topic>.dlq`). */
+  topics: readonly string[];
+  /** The relay publishing those topics: its checkpoint `relay:<relayName>` drives the read-your-writes position. */
+  relayName: string;
+  /** Checks relayed events as the messaging consumers do. */
+  catalogue?: EventCatalogue;
+  /** The messaging schema (handled events, relay checkpoints). Default `messaging`. */
+  messagingSchema?: string;
+  /** How often the read-your-writes position is recomputed besides after each batch. Default 250 ms. */
+  watermarkIntervalMs?: number;
+  /** Messages per transaction. Default 500. */
+  batchSize?: number;
+  consumerConfig?: Partial<ConsumerConfig>;
+}
+
+const categoryOfStream = (streamId: string): string => {
+  const dash = streamId.indexOf('-');
+  return dash < 0 ? streamId : streamId.slice(0, dash);
+};
+
+/**
+ * The messaging handler of a projection's live copy: it runs in the consumer's transaction, the one
+ * that records the event as handled, so its effect happens exactly once.
+ *
+ * It first takes a key-share lock on the projection's registry row (which the runner's own updates
+ * of progress and position do not wait for, nor it for them). A rebuild's swap holds that row for
+ * update while it catches the new copy up to the store head, renames it in, and records the head
+ * as `swap_position` S: so a handler runs wholly before a swap (its write goes to the old copy, and
+ * the new copy has the event from the store) or wholly after it, when it passes over every event at
+ * or below S. Nothing is lost that way: the relay publishes only events already in the store, so an
+ * event handled before the swap committed is at or below S, and an event above S reaches the
+ * handler after the swap and is applied to the new copy.
+ */
+export const kafkaProjectionHandler =
+  (projection: Projection, schema: string, registry: string) =>
+  async (event: RecordedEvent, { tx, message }: HandlerContext): Promise<void> => {
+    if (projection.categories && !projection.categories.includes(categoryOfStream(event.streamId))) return;
+    const header = message.headers[EventHeaders.position];
+    const position = header !== undefined ? parsePosition(header) : event.position;
+    const { rows } = await tx.query<{ swap_position: string }>(
+      `select swap_position::text from ${registry}.state where name = $1 for key share`,
+      [projection.name],
+    );
+    if (!rows[0] || position <= BigInt(rows[0].swap_position)) return;
+    await writeProjectionEvents(tx, projection, schema, [event]);
+  };
+
+/**
+ * The store position up to which every event the projection handles has been applied from Kafka,
+ * or undefined while the consumer group is behind. Kafka has no global order, so it is read from
+ * the relay: its checkpoint R first, then the topics' end offsets, then the group's committed offsets.
+ *
+ * The order matters. The relay moves R only after the broker acknowledged every event up to R, so
+ * those events all sit below end offsets read after R. Read the other way round, an event at or
+ * below R could be appended to a partition after its end offset was read, and a group that reached
+ * those ends would not have handled it. Committed offsets come last: an offset is committed only
+ * after its transaction did, so a committed offset at the end means every message before it was
+ * applied (or dead-lettered, as the store runner parks a poison event).
+ */
+export const kafkaWatermark = async (
+  pool: Pool,
+  admin: Admin,
+  options: { relayName: string; topics: readonly string[]; groupId: string; messagingSchema: string },
+): Promise<Position | undefined> => {
+  const { rows } = await pool.query<{ position: string }>(`select position from ${options.messagingSchema}.checkpoints where name = $1`, [
+    `relay:${options.relayName}`,
+  ]);
+  if (!rows[0]) return undefined;
+  const relayed = parsePosition(rows[0].position);
+  const ends = new Map<string, bigint>();
+  for (const topic of options.topics) {
+    for (const partition of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${partition.partition}`, BigInt(partition.high));
+  }
+  const committed = new Map<string, bigint>();
+  for (const { topic, partitions } of await admin.fetchOffsets({ groupId: options.groupId, topics: [...options.topics] })) {
+    for (const partition of partitions) committed.set(`${topic}:${partition.partition}`, BigInt(partition.offset));
+  }
+  for (const [partition, end] of ends) {
+    if (end === 0n) continue; // empty partition (a group with no offset there reports -1)
+    if ((committed.get(partition) ?? -1n) < end) return undefined;
+  }
+  return relayed;
+};

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { streamId, type Position } from '@clientela/contracts';
+import { PostgresEventStore } from '@clientela/event-store';
+import { Relay } from '@clientela/messaging';
+import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, type TestDatabase } from '@clientela/testing';
+import { ProjectionRunner } from './projection-runner';
+import { schemaOf, type RowProjection } from './projection';
+import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
+import { projectInMemory, type GivenEvent } from './testing/projection-spec';
+import { readRows, waitForCheckpoint } from './testing/read-model';
+
+const placed = (customerId: string, amount: number, day: number, items = 1): GivenEvent => ({
+  type: 'OrderPlaced',
+  data: { orderId: randomUUID(), customerId, amount, currency: 'USD', items, placedAt: new Date(Date.UTC(1997, 0, 1 + day)).toISOString() },
+});
+
+const refunded = (customerId: string, amount: number): GivenEvent => ({
+  type: 'OrderRefunded',
+  data: { orderId: randomUUID(), customerId, amount, refundedAt: '1997-06-01T00:00:00.000Z' },
+});
+
+/** A deterministic mixed history over `customers` customers. */
+const history = (count: number, customers: number, seed0 = 7): GivenEvent[] => {
+  let seed = seed0;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  return Array.from({ length: count }, (_, i) => {
+    const customer = `c${Math.floor(random() * customers)}`;
+    return random() < 0.15 ? refunded(customer, Math.round(random() * 500) / 100) : placed(customer, Math.round(random() * 10_000) / 100, i % 500, 1 + (i % 3));
+  });
+};
+
+const normaliseExpected = (row: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
+
+describe('the same projection from Kafka', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+  let store: PostgresEventStore;
+  let brokers: string[];
+  const topics: string[] = [];
+  const stops: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    brokers = kafkaBrokersForTest();
+    database = await createTestDatabase('projections_kafka');
+    pool = database.pool({ max: 20 });
+    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
+  });
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await store?.close();
+    await deleteTestTopics(brokers, topics).catch(() => undefined);
+    await database?.drop();
+  });
+
+  /** A category of its own, a topic (and its dead letters) of its own, and a relay publishing the category there. */
+  const setup = async (partitions = 3) => {
+    const category = `order${randomUUID().slice(0, 8)}`;
+    const topic = uniqueTopicName('projection');
+    topics.push(topic, `${topic}.dlq`);
+    await createTestTopics(brokers, [topic, `${topic}.dlq`], partitions);
+    const relayName = `relay_${randomUUID().slice(0, 8)}`;
+    const relay = new Relay({ store, pool, kafka: testKafka(brokers), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
+    await relay.start();
+    stops.push(() => relay.stop());
+    const append = async (events: readonly GivenEvent[]): Promise<Position> => {
+      let last: Position = 0n;
+      for (let i = 0; i < events.length; i += 50) {
+        const result = await store.append(streamId(category), events.slice(i, i + 50).map((e) => ({ type: e.type, data: e.data as Record<string, unknown> })));
+        last = result.position;
+      }
+      return last;
+    };
+    const kafkaRunner = (projection: RowProjection, batchSize = 200) => {
+      const runner = new ProjectionRunner({
+        projection,
+        store,
+        pool,
+        batchSize,
+        source: { kind: 'kafka', kafka: testKafka(brokers), topics: [topic], relayName, catalogue: ordersCatalogue(), watermarkIntervalMs: 100 },
+      });
+      stops.push(() => runner.stop());
+      return runner;
+    };
+    return { category, topic, relay, append, kafkaRunner };
+  };
+
+  it('ends with the rows projectInMemory gives, and the same rows as the store-driven runner', async () => {
+    const { category, append, kafkaRunner } = await setup();
+    const events = history(1_200, 40);
+    const projection = customerRevenueProjection({ name: `kafka_${randomUUID().slice(0, 8)}`, categories: [category] });
+    const fromStore = customerRevenueProjection({ name: `store_${randomUUID().slice(0, 8)}`, categories: [category] });
+    const first = await append(events.slice(0, 500));
+
+    const kafka = kafkaRunner(projection);
+    const store_ = new ProjectionRunner({ projection: fromStore, store, pool, batchSize: 200 });
+    stops.push(() => store_.stop());
+    await kafka.start();
+    await store_.start();
+    expect(kafka.isActive).toBe(true);
+    // A new copy is built from the store first; the position reaches `first` once it is swapped in.
+    await waitForCheckpoint(pool, projection.name, first, 45_000);
+
+    // The rest arrives while both follow: from Kafka for one, from the store for the other.
+    const last = await append(events.slice(500));
+    await waitForCheckpoint(pool, projection.name, last, 45_000);
+    await waitForCheckpoint(pool, fromStore.name, last, 45_000);
+
+    const expected = projectInMemory(projection, events).customer_revenue.map(normaliseExpected);
+    const fromKafkaRows = await readRows(pool, projection, 'customer_revenue');
+    expect(fromKafkaRows).toEqual(expected);
+    expect(await readRows(pool, fromStore, 'customer_revenue')).toEqual(fromKafkaRows);
+    const { rows } = await pool.query<{ status: string; swap_position: string }>(
+      `select status, swap_position::text from projections.state where name = $1`,
+      [projection.name],
+    );
+    expect(rows[0].status).toBe('live');
+    // The events after the first build came through Kafka: the consumer recorded them as handled.
+    const { rows: handled } = await pool.query<{ n: string }>(`select count(*)::text as n from messaging.handled_events where consumer = $1`, [
+      projection.name,
+    ]);
+    expect(Number(handled[0].n)).toBeGreaterThanOrEqual(700);
+    expect(BigInt(rows[0].swap_position)).toBeLessThan(last);
+  });
+
+  it('read-your-writes: after an append and its publication, the registry position reaches the append', async () => {
+    const { category, relay, append, kafkaRunner } = await setup(2);
+    const projection = customerRevenueProjection({ name: `ryw_${randomUUID().slice(0, 8)}`, categories: [category] });
+    const runner = kafkaRunner(projection);
+    await runner.start();
+    for (let round = 0; round < 5; round++) {
+      const customer = `ryw${round}`;
+      const position = await append([placed(customer, 10 + round, round)]);
+      await waitForCheckpoint(pool, projection.name, position, 30_000);
+      // The position means the event is applied: the row is there as soon as the position says so.
+      const { rows } = await pool.query<{ orders: string }>(`select orders::text from ${schemaOf(projection)}.customer_revenue where customer_id = $1`, [
+        customer,
+      ]);
+      expect(rows).toEqual([{ orders: '1' }]);
+      expect(relay.checkpoint >= position).toBe(true);
+    }
+  });
+});
