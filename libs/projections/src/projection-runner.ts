@@ -358,13 +358,18 @@ export class ProjectionRunner {
       this.statusName = 'live';
       if (await this.rebuildRequested()) this.rebuildOnRequest();
       while (this.running && this.active) {
-        const watermark = await kafkaWatermark(this.options.pool, admin, {
-          relayName: source.relayName,
-          topics: source.topics,
-          groupId: this.name,
-          messagingSchema,
-        });
-        if (watermark !== undefined) await this.mutex.run(() => this.advanceWatermark(watermark));
+        try {
+          const watermark = await kafkaWatermark(this.options.pool, admin, {
+            relayName: source.relayName,
+            topics: source.topics,
+            groupId: this.name,
+            messagingSchema,
+          });
+          if (watermark !== undefined) await this.mutex.run(() => this.advanceWatermark(watermark));
+        } catch (error) {
+          // The consumer rides out a broker or database outage on its own; the position waits for it.
+          this.logger.warn('could not move the position to the relay watermark', { projection: this.name, error: String(error) });
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, source.watermarkIntervalMs ?? 250);
           function done() {
