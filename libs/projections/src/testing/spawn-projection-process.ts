@@ -1,29 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { spawnTsProcess, type TsProcess } from '@clientela/testing';
 
-export interface ProjectionProcess {
-  child: ChildProcess;
-  pid: number;
-  output: () => string;
-  /** Resolves when the process has ended (by any signal). */
-  exited: Promise<number | null>;
-}
+export type ProjectionProcess = TsProcess;
 
 /** Starts projection-process.ts as a child and resolves once its runner has started. */
-export const spawnProjectionProcess = async (env: Record<string, string>): Promise<ProjectionProcess> => {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'projection-process.ts')], {
-    env: { ...process.env, ...env, SWC_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
+export const spawnProjectionProcess = (env: Record<string, string>): Promise<ProjectionProcess> =>
+  spawnTsProcess(join(__dirname, 'projection-process.ts'), {
+    env,
+    tsconfig: join(__dirname, '..', '..', 'tsconfig.json'),
+    readyMarker: '"pid"',
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('"pid"')) {
-    if (child.exitCode !== null) throw new Error(`projection process exited early: ${output}`);
-    if (Date.now() > deadline) throw new Error(`projection process did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return { child, pid: child.pid ?? -1, output: () => output, exited };
-};
