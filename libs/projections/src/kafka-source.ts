@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Admin, ConsumerConfig, Kafka } from 'kafkajs';
-import { parsePosition, type EventCatalogue, type Position, type RecordedEvent } from '@clientela/contracts';
+import { categoryOf, parsePosition, type EventCatalogue, type Position, type RecordedEvent } from '@clientela/contracts';
 import { EventHeaders, type HandlerContext } from '@clientela/messaging';
 import type { Projection } from './projection';
 import { writeProjectionEvents } from './sql-writer';
@@ -26,11 +26,6 @@ export interface KafkaProjectionSource {
   consumerConfig?: Partial<ConsumerConfig>;
 }
 
-const categoryOfStream = (streamId: string): string => {
-  const dash = streamId.indexOf('-');
-  return dash < 0 ? streamId : streamId.slice(0, dash);
-};
-
 /**
  * The messaging handler of a projection's live copy: it runs in the consumer's transaction, the one
  * that records the event as handled, so its effect happens exactly once.
@@ -47,7 +42,7 @@ const categoryOfStream = (streamId: string): string => {
 export const kafkaProjectionHandler =
   (projection: Projection, schema: string, registry: string) =>
   async (event: RecordedEvent, { tx, message }: HandlerContext): Promise<void> => {
-    if (projection.categories && !projection.categories.includes(categoryOfStream(event.streamId))) return;
+    if (projection.categories && !projection.categories.includes(categoryOf(event.streamId))) return;
     const header = message.headers[EventHeaders.position];
     const position = header !== undefined ? parsePosition(header) : event.position;
     const { rows } = await tx.query<{ swap_position: string }>(
