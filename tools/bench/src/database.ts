@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 
 /** DATABASE_URL, else the local PostgreSQL on 127.0.0.1:5432 as user postgres. */
 export const defaultServerUrl = (): string => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -39,6 +39,41 @@ export const createBenchDatabase = async (serverUrl: string, prefix = 'clientela
       if (dropped) return;
       dropped = true;
       await withAdmin(serverUrl, (client) => client.query(`drop database if exists "${name}" with (force)`));
+    },
+  };
+};
+
+/** A bench's fresh database with an admin connection: the server's settings, and CHECKPOINT between phases. */
+export interface MeasuredDatabase {
+  database: BenchDatabase;
+  admin: Pool;
+  synchronousCommit: string;
+  postgres: string;
+  /** Starts each measured phase with no dirty buffers left over from the one before (when allowed). */
+  checkpoint(): Promise<void>;
+}
+
+export const openMeasuredDatabase = async (
+  ctx: { createDatabase(prefix?: string): Promise<BenchDatabase>; onCleanup(cleanup: () => Promise<void>): void; log(message: string): void },
+  prefix?: string,
+): Promise<MeasuredDatabase> => {
+  const database = await ctx.createDatabase(prefix);
+  const admin = new Pool({ connectionString: database.url, max: 1 });
+  admin.on('error', () => undefined);
+  ctx.onCleanup(() => admin.end());
+  const setting = async (name: string): Promise<string> => (await admin.query<Record<string, string>>(`show ${name}`)).rows[0][name];
+  let canCheckpoint = true;
+  return {
+    database,
+    admin,
+    synchronousCommit: await setting('synchronous_commit'),
+    postgres: (await setting('server_version')).split(' ')[0],
+    checkpoint: async () => {
+      if (!canCheckpoint) return;
+      await admin.query('checkpoint').catch((error: unknown) => {
+        canCheckpoint = false;
+        ctx.log(`no CHECKPOINT between phases (${error instanceof Error ? error.message : String(error)})`);
+      });
     },
   };
 };

@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { openMeasuredDatabase } from '../database';
 import { Latencies, measure, perSecond, ratio, runConcurrently } from '../measure';
 import type { BenchContext, BenchLine, BenchOptions, LineValue } from '../registry';
 import type { Contender } from './contender';
@@ -76,25 +76,7 @@ const during = async <T>(contender: Contender, work: () => Promise<T>): Promise<
 export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   const sizes = eventStoreSizes(ctx.options);
   const at = new Date().toISOString();
-  const database = await ctx.createDatabase();
-  const admin = new Pool({ connectionString: database.url, max: 1 });
-  admin.on('error', () => undefined);
-  ctx.onCleanup(() => admin.end());
-
-  const setting = async (name: string): Promise<string> =>
-    (await admin.query<Record<string, string>>(`show ${name}`)).rows[0][name];
-  const synchronousCommit = await setting('synchronous_commit');
-  const postgres = (await setting('server_version')).split(' ')[0];
-  let canCheckpoint = true;
-  /** Starts each measured segment with no dirty buffers left over from the one before. */
-  const checkpoint = async (): Promise<void> => {
-    if (!canCheckpoint) return;
-    await admin.query('checkpoint').catch((error: unknown) => {
-      canCheckpoint = false;
-      ctx.log(`no CHECKPOINT between segments (${error instanceof Error ? error.message : String(error)})`);
-    });
-  };
-
+  const { database, admin, synchronousCommit, postgres, checkpoint } = await openMeasuredDatabase(ctx);
   ctx.log(
     `database ${database.name}, PostgreSQL ${postgres}, synchronous_commit=${synchronousCommit}; sizes ${JSON.stringify(sizes)}`,
   );

@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import { openMeasuredDatabase } from '../database';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { START, type Position } from '@clientela/contracts';
@@ -59,22 +60,7 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
   const at = new Date().toISOString();
   // What else the machine was doing: the 1-minute load average before this bench did anything.
   const loadBefore = round(loadavg()[0], 2);
-  const database = await ctx.createDatabase();
-  const admin = new Pool({ connectionString: database.url, max: 1 });
-  admin.on('error', () => undefined);
-  ctx.onCleanup(() => admin.end());
-  const setting = async (name: string): Promise<string> =>
-    (await admin.query<Record<string, string>>(`show ${name}`)).rows[0][name];
-  const synchronousCommit = await setting('synchronous_commit');
-  const postgres = (await setting('server_version')).split(' ')[0];
-  let canCheckpoint = true;
-  const checkpoint = async (): Promise<void> => {
-    if (!canCheckpoint) return;
-    await admin.query('checkpoint').catch((error: unknown) => {
-      canCheckpoint = false;
-      ctx.log(`no CHECKPOINT between phases (${error instanceof Error ? error.message : String(error)})`);
-    });
-  };
+  const { database, admin, synchronousCommit, postgres, checkpoint } = await openMeasuredDatabase(ctx);
   ctx.log(
     `database ${database.name}, PostgreSQL ${postgres}, synchronous_commit=${synchronousCommit}; sizes ${JSON.stringify(sizes)}`,
   );
