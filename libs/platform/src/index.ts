@@ -1,1 +1,2 @@
 export * from './http/problem-details';
+export * from './config/platform-config';

@@ -1,0 +1,44 @@
+import { ConfigError, loadPlatformConfig } from './platform-config';
+
+describe('loadPlatformConfig', () => {
+  it('defaults to the standalone mode on PostgreSQL, port 3000', () => {
+    expect(loadPlatformConfig({})).toEqual({ eventStore: { kind: 'postgres' }, bus: { kind: 'standalone' }, port: 3000 });
+  });
+
+  it('reads the production mode', () => {
+    expect(
+      loadPlatformConfig({
+        EVENT_STORE: 'eventstoredb',
+        EVENTSTORE_URL: 'esdb://localhost:2113?tls=false',
+        BUS: 'kafka',
+        KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9092',
+        DATABASE_URL: 'postgres://app@db:5432/clientela',
+        PORT: '8080',
+      }),
+    ).toEqual({
+      eventStore: { kind: 'eventstoredb', url: 'esdb://localhost:2113?tls=false' },
+      bus: { kind: 'kafka', brokers: ['kafka-1:9092', 'kafka-2:9092'] },
+      databaseUrl: 'postgres://app@db:5432/clientela',
+      port: 8080,
+    });
+  });
+
+  it('lists every missing or wrong value at once', () => {
+    try {
+      loadPlatformConfig({ EVENT_STORE: 'eventstoredb', BUS: 'rabbit', DATABASE_URL: 'mysql://x', PORT: '70000' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/EVENTSTORE_URL/);
+      expect(problems).toMatch(/BUS/);
+      expect(problems).toMatch(/DATABASE_URL/);
+      expect(problems).toMatch(/PORT/);
+    }
+  });
+
+  it('needs brokers in Kafka mode, and treats empty values as unset', () => {
+    expect(() => loadPlatformConfig({ BUS: 'kafka', KAFKA_BROKERS: '' })).toThrow(/KAFKA_BROKERS/);
+    expect(() => loadPlatformConfig({ BUS: 'kafka', KAFKA_BROKERS: 'localhost' })).toThrow(/host:port/);
+  });
+});

@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { ClientelaError } from '@clientela/contracts';
+
+/** The environment every service reads at start (see README, "Configuration"). */
+export class PlatformEnvironment {
+  /** Where events are stored: PostgreSQL (embedded default) or EventStoreDB (production). */
+  @IsIn(['postgres', 'eventstoredb'])
+  EVENT_STORE: 'postgres' | 'eventstoredb' = 'postgres';
+
+  @ValidateIf((env: PlatformEnvironment) => env.EVENT_STORE === 'eventstoredb')
+  @Matches(/^esdb(\+discover)?:\/\/\S+$/, { message: 'EVENTSTORE_URL must be an esdb:// or esdb+discover:// connection string' })
+  @IsString()
+  @IsDefined({ message: 'EVENTSTORE_URL is required when EVENT_STORE=eventstoredb' })
+  EVENTSTORE_URL?: string;
+
+  /** How services exchange events: event-store subscriptions (standalone) or Kafka. */
+  @IsIn(['standalone', 'kafka'])
+  BUS: 'standalone' | 'kafka' = 'standalone';
+
+  @ValidateIf((env: PlatformEnvironment) => env.BUS === 'kafka')
+  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  @IsString()
+  @IsDefined({ message: 'KAFKA_BROKERS is required when BUS=kafka' })
+  KAFKA_BROKERS?: string;
+
+  /** PostgreSQL for read models (and for events when EVENT_STORE=postgres). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// connection string' })
+  DATABASE_URL?: string;
+
+  @Transform(({ value }) => (value === undefined || value === '' ? 3000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3000;
+}
+
+export interface PlatformConfig {
+  eventStore: { kind: 'postgres'; databaseUrl?: string } | { kind: 'eventstoredb'; url: string };
+  bus: { kind: 'standalone' } | { kind: 'kafka'; brokers: string[] };
+  databaseUrl?: string;
+  port: number;
+}
+
+/** The configuration is wrong: every problem is listed, one line each, so a start fails once with all of them. */
+export class ConfigError extends ClientelaError {
+  readonly code = 'invalid_configuration';
+  readonly status = 500;
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  override details(): Record<string, unknown> {
+    return { problems: this.problems };
+  }
+}
+
+const KEYS = ['EVENT_STORE', 'EVENTSTORE_URL', 'BUS', 'KAFKA_BROKERS', 'DATABASE_URL', 'PORT'] as const;
+
+/**
+ * Reads and checks the environment once, at start; code below never reads process.env.
+ * Empty strings count as unset.
+ */
+export const loadPlatformConfig = (env: Record<string, string | undefined> = process.env): PlatformConfig => {
+  const present = Object.fromEntries(KEYS.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const parsed = plainToInstance(PlatformEnvironment, present);
+  const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      error.value === undefined ? message : `${message} (got ${JSON.stringify(error.value)})`,
+    ),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    eventStore:
+      parsed.EVENT_STORE === 'eventstoredb'
+        ? { kind: 'eventstoredb', url: parsed.EVENTSTORE_URL as string }
+        : { kind: 'postgres', ...(parsed.DATABASE_URL ? { databaseUrl: parsed.DATABASE_URL } : {}) },
+    bus: parsed.BUS === 'kafka' ? { kind: 'kafka', brokers: (parsed.KAFKA_BROKERS as string).split(',') } : { kind: 'standalone' },
+    ...(parsed.DATABASE_URL ? { databaseUrl: parsed.DATABASE_URL } : {}),
+    port: parsed.PORT,
+  };
+};
