@@ -1,2 +1,4 @@
 export * from './http/problem-details';
 export * from './config/platform-config';
+export * from './health/readiness';
+export * from './health/health.module';

@@ -5,7 +5,7 @@ import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, waitUntilReadable, type TestDatabase } from '@clientela/testing';
 import { defineProjection, type RowProjection } from './projection';
 import { ProjectionRunner } from './projection-runner';
-import { getProjectionStatus } from './projection-status';
+import { getProjectionStatus, projectionsReadiness } from './projection-status';
 import { requestProjectionRebuild } from './registry';
 import { ProjectionMetrics } from './projection-metrics';
 import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
@@ -107,8 +107,13 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(status.position >= last).toBe(true);
     expect(status.eventsApplied).toBeGreaterThanOrEqual(100);
 
+    expect((await projectionsReadiness(pool, store, [projection]).check()).status).toBe('up');
+
     await r.stop();
     await waitUntilReadable(store, await append(history(7, 3), 1));
+    const readiness = await projectionsReadiness(pool, store, [projection, fresh()]).check();
+    expect(readiness.status).toBe('down');
+    expect(readiness.details?.[projection.name]).toMatchObject({ status: 'stopped', lagEvents: 7 });
     const [behind] = await getProjectionStatus(pool, store, [projection]);
     expect(behind.lagEvents).toBe(7);
     expect(behind.lagSeconds).toBeGreaterThanOrEqual(0);

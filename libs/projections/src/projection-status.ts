@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { START, type Position } from '@clientela/contracts';
 import type { EventStore } from '@clientela/event-store';
+import type { ReadinessCheck } from '@clientela/platform';
 import { assertRegistrySchema, DEFAULT_REGISTRY_SCHEMA } from './registry';
 import type { Projection } from './projection';
 import type { ProjectionMetrics } from './projection-metrics';
@@ -128,3 +129,27 @@ export const getProjectionPositions = async (
   for (const row of rows) positions.set(row.name, BigInt(row.position));
   return positions;
 };
+
+/**
+ * A readiness check (`GET /health/ready`, libs/platform HealthModule) over projections: down
+ * when one has failed, stopped, or lags more than `maxLagSeconds` (default 30).
+ */
+export const projectionsReadiness = (
+  pool: Pool,
+  store: EventStore,
+  projections: readonly Pick<Projection, 'name' | 'eventTypes' | 'categories'>[],
+  options: StatusOptions & { maxLagSeconds?: number } = {},
+): ReadinessCheck => ({
+  name: 'projections',
+  check: async () => {
+    const statuses = await getProjectionStatus(pool, store, projections, options);
+    const maxLag = options.maxLagSeconds ?? 30;
+    const missing = projections.filter((p) => !statuses.some((s) => s.name === p.name)).map((p) => p.name);
+    const unhealthy = statuses.filter((s) => s.status === 'failed' || s.status === 'stopped' || s.lagSeconds > maxLag);
+    const details = Object.fromEntries([
+      ...statuses.map((s) => [s.name, { status: s.status, lagEvents: s.lagEvents, lagSeconds: s.lagSeconds, position: s.position.toString(), ...(s.lastError ? { lastError: s.lastError.message } : {}) }]),
+      ...missing.map((name) => [name, { status: 'not started' }]),
+    ]);
+    return { status: unhealthy.length === 0 && missing.length === 0 ? 'up' : 'down', details };
+  },
+});

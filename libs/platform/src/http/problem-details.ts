@@ -39,15 +39,28 @@ export const toProblem = (error: unknown, instance?: string): { problem: Problem
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
-    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const body: Record<string, unknown> = typeof response === 'string' ? { message: response } : { ...(response as Record<string, unknown>) };
+    const message = body.message;
     const violations = Array.isArray(message) ? message.map(String) : undefined;
+    // Other fields of the exception's body travel as extensions (e.g. a health check's `info`,
+    // `error` and `details`), never over the problem's own members.
+    const extensions = Object.fromEntries(
+      Object.entries(body).filter(([key, value]) => !['message', 'statusCode', 'status', 'type', 'title', 'detail', 'instance'].includes(key) && !(key === 'error' && typeof value === 'string')),
+    );
+    const failing = body.error && typeof body.error === 'object' ? Object.keys(body.error as object) : [];
+    if (status === 503 && body.status === 'error') headers['retry-after'] = '5';
     return {
       problem: {
         type: `${TYPE_BASE}http-${status}`,
         title: titleOf(status),
         status,
-        detail: violations ? 'the request is not valid' : String(message ?? error.message),
+        detail: violations
+          ? 'the request is not valid'
+          : failing.length > 0 && message === undefined
+            ? `not ready: ${failing.join(', ')}`
+            : String(message ?? error.message),
         ...(violations ? { violations } : {}),
+        ...extensions,
         ...(instance ? { instance } : {}),
       },
       headers,
@@ -75,7 +88,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<{ url?: string }>();
     const response = http.getResponse<unknown>();
     const { problem, headers } = toProblem(error, request?.url);
-    if (problem.status >= 500 && !(error instanceof UnavailableError)) console.error(error);
+    if (problem.status === 500) console.error(error); // only the unexpected: a 503 says what is down by itself
     for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(response, name, value);
     httpAdapter.setHeader(response, 'content-type', PROBLEM_CONTENT_TYPE);
     httpAdapter.reply(response, JSON.stringify(problem), problem.status);
