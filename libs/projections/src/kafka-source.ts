@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Admin, ConsumerConfig, Kafka } from 'kafkajs';
 import { categoryOf, parsePosition, type EventCatalogue, type Position, type RecordedEvent } from '@clientela/contracts';
-import { EventHeaders, type HandlerContext } from '@clientela/messaging';
+import { EventHeaders, type BatchHandlerContext, type BatchItems } from '@clientela/messaging';
 import type { Projection } from './projection';
 import { writeProjectionEvents } from './sql-writer';
 
@@ -27,30 +27,39 @@ export interface KafkaProjectionSource {
 }
 
 /**
- * The messaging handler of a projection's live copy: it runs in the consumer's transaction, the one
- * that records the event as handled, so its effect happens exactly once.
+ * The messaging batch handler of a projection's live copy: it runs in the consumer's transaction, the
+ * one that records the batch's events as handled, so their effect happens exactly once; the batch's
+ * events are written with one writeProjectionEvents call.
  *
  * It first takes a key-share lock on the projection's registry row (which the runner's own updates
- * of progress and position do not wait for, nor it for them). A rebuild's swap holds that row for
- * update while it catches the new copy up to the store head, renames it in, and records the head
- * as `swap_position` S: so a handler runs wholly before a swap (its write goes to the old copy, and
- * the new copy has the event from the store) or wholly after it, when it passes over every event at
- * or below S. Nothing is lost that way: the relay publishes only events already in the store, so an
+ * of progress and position do not wait for, nor it for them), once per batch. A rebuild's swap holds
+ * that row for update while it catches the new copy up to the store head, renames it in, and records
+ * the head as `swap_position` S: so a batch runs wholly before a swap (its writes go to the old copy,
+ * and the new copy has the events from the store) or wholly after it, when it passes over every event
+ * at or below S. Nothing is lost that way: the relay publishes only events already in the store, so an
  * event handled before the swap committed is at or below S, and an event above S reaches the
  * handler after the swap and is applied to the new copy.
  */
-export const kafkaProjectionHandler =
+export const kafkaProjectionBatchHandler =
   (projection: Projection, schema: string, registry: string) =>
-  async (event: RecordedEvent, { tx, message }: HandlerContext): Promise<void> => {
-    if (projection.categories && !projection.categories.includes(categoryOf(event.streamId))) return;
-    const header = message.headers[EventHeaders.position];
-    const position = header !== undefined ? parsePosition(header) : event.position;
+  async (items: BatchItems<RecordedEvent>, { tx }: BatchHandlerContext): Promise<void> => {
+    const types = new Set(projection.eventTypes);
+    const wanted = items.filter(
+      ({ payload }) => types.has(payload.type) && (!projection.categories || projection.categories.includes(categoryOf(payload.streamId))),
+    );
+    if (wanted.length === 0) return;
     const { rows } = await tx.query<{ swap_position: string }>(
       `select swap_position::text from ${registry}.state where name = $1 for key share`,
       [projection.name],
     );
-    if (!rows[0] || position <= BigInt(rows[0].swap_position)) return;
-    await writeProjectionEvents(tx, projection, schema, [event]);
+    if (!rows[0]) return;
+    const swapPosition = BigInt(rows[0].swap_position);
+    const events = wanted.flatMap(({ payload, message }) => {
+      const header = message.headers[EventHeaders.position];
+      const position = header !== undefined ? parsePosition(header) : payload.position;
+      return position <= swapPosition ? [] : [payload];
+    });
+    if (events.length > 0) await writeProjectionEvents(tx, projection, schema, events);
   };
 
 /**

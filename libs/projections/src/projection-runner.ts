@@ -6,7 +6,7 @@ import { withTransaction, type EventFilter, type EventStore, type Subscription }
 import type { Admin } from 'kafkajs';
 import { startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
 import { createIndexesSql, createTablesSql, schemaOf, type Projection } from './projection';
-import { kafkaProjectionHandler, kafkaWatermark, type KafkaProjectionSource, type ProjectionSource } from './kafka-source';
+import { kafkaProjectionBatchHandler, kafkaWatermark, type KafkaProjectionSource, type ProjectionSource } from './kafka-source';
 import { assertRegistrySchema, CHECKPOINT_CHANNEL, COMMAND_CHANNEL, DEFAULT_REGISTRY_SCHEMA, migrateRegistry } from './registry';
 import { writeProjectionEvents } from './sql-writer';
 import type { ProjectionMetrics } from './projection-metrics';
@@ -327,8 +327,8 @@ export class ProjectionRunner {
   }
 
   /**
-   * The live loop from Kafka: the messaging consumer writes each event into the live copy in its own
-   * transaction (see kafkaProjectionHandler), while this loop moves the registry position to the
+   * The live loop from Kafka: the messaging consumer writes each batch of events into the live copy in
+   * its own transaction (see kafkaProjectionBatchHandler), while this loop moves the registry position to the
    * relay's checkpoint whenever the group has caught up with it (see kafkaWatermark).
    */
   private async followKafka(source: KafkaProjectionSource): Promise<void> {
@@ -337,7 +337,6 @@ export class ProjectionRunner {
     await admin.connect();
     let consumer: RunningKafkaConsumer<RecordedEvent> | undefined;
     try {
-      const handler = kafkaProjectionHandler(this.options.projection, this.schema, this.registry);
       consumer = await startKafkaConsumer<RecordedEvent>({
         kafka: source.kafka,
         name: this.name,
@@ -347,7 +346,8 @@ export class ProjectionRunner {
         schema: messagingSchema,
         batchSize: source.batchSize,
         consumerConfig: source.consumerConfig,
-        handlers: Object.fromEntries(this.options.projection.eventTypes.map((type) => [type, handler])),
+        batchHandler: kafkaProjectionBatchHandler(this.options.projection, this.schema, this.registry),
+        batchTypes: this.options.projection.eventTypes,
         afterCommit: (handled) => {
           this.countApplied(handled.length);
           this.wakeWatermark?.();

@@ -9,7 +9,7 @@ import { envelopeDecoder, type MessageDecoder } from '../message';
 import type { MessagingMetrics } from '../metrics';
 import { migrateMessaging } from '../schema';
 import { KafkaEventConsumer } from './kafka-consumer';
-import { MessageProcessor, type MessageHandler, type RetryPolicy } from './message-processor';
+import { MessageProcessor, type BatchHandler, type MessageHandler, type RetryPolicy } from './message-processor';
 import { StoreEventConsumer } from './store-consumer';
 
 /** Handlers by message type; several per type run in order, in the same transaction. */
@@ -27,7 +27,12 @@ interface CommonConsumerOptions<T> {
   /** The consumer's name (and Kafka group id): its idempotency record and dead letters are kept under it. */
   name: string;
   pool: Pool;
-  handlers: HandlerMap<T> | ((type: string) => readonly MessageHandler<T>[]);
+  /** Per-type handlers, a call per message. Either this or `batchHandler`. */
+  handlers?: HandlerMap<T> | ((type: string) => readonly MessageHandler<T>[]);
+  /** One call per batch with its new messages (one statement per table, say). Either this or `handlers`. */
+  batchHandler?: BatchHandler<T>;
+  /** The types the batch handler takes (default: every type). */
+  batchTypes?: readonly string[];
   retry?: Partial<RetryPolicy>;
   batchSize?: number;
   schema?: string;
@@ -53,7 +58,8 @@ export interface RunningKafkaConsumer<T> {
   stop(): Promise<void>;
 }
 
-const lookupOf = <T>(handlers: CommonConsumerOptions<T>['handlers']) => (typeof handlers === 'function' ? handlers : handlerLookup(handlers));
+const lookupOf = <T>(handlers: CommonConsumerOptions<T>['handlers']) =>
+  handlers === undefined ? undefined : typeof handlers === 'function' ? handlers : handlerLookup(handlers);
 
 /** A consumer-group member with idempotent handling and `<topic>.dlq` dead letters, started. */
 export const startKafkaConsumer = async <T = RecordedEvent>(setup: KafkaConsumerSetup<T>): Promise<RunningKafkaConsumer<T>> => {
@@ -66,6 +72,8 @@ export const startKafkaConsumer = async <T = RecordedEvent>(setup: KafkaConsumer
     pool: setup.pool,
     decoder: setup.decoder ?? (envelopeDecoder(setup.catalogue) as unknown as MessageDecoder<T>),
     handlersFor: lookupOf(setup.handlers),
+    batchHandler: setup.batchHandler,
+    batchTypes: setup.batchTypes,
     deadLetters: new KafkaDeadLetterSink(producer),
     retry: setup.retry,
     schema: setup.schema,
@@ -115,6 +123,8 @@ export const startStoreConsumer = async <T = RecordedEvent>(setup: StoreConsumer
     pool: setup.pool,
     decoder: setup.decoder ?? (envelopeDecoder(setup.catalogue) as unknown as MessageDecoder<T>),
     handlersFor: lookupOf(setup.handlers),
+    batchHandler: setup.batchHandler,
+    batchTypes: setup.batchTypes,
     deadLetters,
     retry: setup.retry,
     schema: setup.schema,

@@ -20,6 +20,24 @@ export interface HandlerContext {
 
 export type MessageHandler<T> = (payload: T, context: HandlerContext) => Promise<void> | void;
 
+/** A batch's new, decoded messages, in delivery order. */
+export type BatchItems<T> = ReadonlyArray<{ payload: T; message: IncomingMessage }>;
+
+export interface BatchHandlerContext {
+  /** The transaction the effects belong in; it also records the messages as handled. */
+  tx: PoolClient;
+  consumer: string;
+  /** 1 on the batch's own try; in the one-by-one fallback, the attempt of the single item. */
+  attempt: number;
+}
+
+/**
+ * Applies a whole batch at once (one statement per table, say) instead of a call per message. It gets
+ * every new, decoded message of the batch, whatever its type: it passes over those it does not want.
+ * When it throws, the batch falls back to one message at a time, each given to it alone.
+ */
+export type BatchHandler<T> = (items: BatchItems<T>, context: BatchHandlerContext) => Promise<void> | void;
+
 export interface RetryPolicy {
   /** Tries of a failing handler before its message is dead-lettered (1 = no retry). */
   maxAttempts: number;
@@ -33,8 +51,12 @@ export interface MessageProcessorOptions<T> {
   consumer: string;
   pool: Pool;
   decoder: MessageDecoder<T>;
-  /** The handlers of a type (none: the message is passed over). */
-  handlersFor: (type: string) => readonly MessageHandler<T>[];
+  /** The handlers of a type (none: the message is passed over). Either this or `batchHandler`. */
+  handlersFor?: (type: string) => readonly MessageHandler<T>[];
+  /** One call per batch with all its new messages. Either this or `handlersFor`. */
+  batchHandler?: BatchHandler<T>;
+  /** The types the batch handler takes (default: every type); others are passed over, as a type with no handler. */
+  batchTypes?: readonly string[];
   deadLetters: DeadLetterSink;
   retry?: Partial<RetryPolicy>;
   schema?: string;
@@ -69,6 +91,10 @@ export class MessageProcessor<T> {
   readonly health: HealthTracker;
 
   constructor(private readonly options: MessageProcessorOptions<T>) {
+    if (options.handlersFor && options.batchHandler) {
+      throw new TypeError(`consumer ${options.consumer}: give either per-type handlers or a batch handler, not both`);
+    }
+    if (!options.handlersFor && !options.batchHandler) throw new TypeError(`consumer ${options.consumer}: no handlers and no batch handler`);
     this.consumer = options.consumer;
     this.schema = assertSchema(options.schema ?? 'messaging');
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -142,7 +168,8 @@ export class MessageProcessor<T> {
         this.count(items, outcomes);
         return outcomes;
       }
-      // A handler threw: go one by one, so the others are not held back by it.
+      // A handler threw: go one by one, so the others are not held back by it (a batch handler is
+      // then called with one message at a time).
       for (const [index, item] of items.entries()) {
         // The message that failed in the batch has had its first attempt there.
         const tried = index === failed?.failedAt ? { attempts: 1, error: failed.error } : undefined;
@@ -205,7 +232,10 @@ export class MessageProcessor<T> {
     attempt: number,
     rethrow = false,
   ): Promise<Array<Outcome | undefined> | { failedAt: number; error: unknown }> {
-    const keys = items.flatMap((item) => (item.decoded && this.options.handlersFor(item.decoded.type).length > 0 ? [item.decoded.key] : []));
+    const batchHandler = this.options.batchHandler;
+    if (batchHandler) return this.applyBatch(batchHandler, items, tx, attempt, rethrow);
+    const handlersFor = this.options.handlersFor ?? (() => []);
+    const keys = items.flatMap((item) => (item.decoded && handlersFor(item.decoded.type).length > 0 ? [item.decoded.key] : []));
     if (keys.length === 0) return items.map((item) => (item.decoded ? 'ignored' : undefined));
     const { rows } = await tx.query<{ event_key: string }>(
       `select event_key from ${this.schema}.handled_events where consumer = $1 and event_key = any($2::text[])`,
@@ -220,7 +250,7 @@ export class MessageProcessor<T> {
         outcomes.push(undefined);
         continue;
       }
-      const handlers = this.options.handlersFor(decoded.type);
+      const handlers = handlersFor(decoded.type);
       if (handlers.length === 0) {
         outcomes.push('ignored');
         continue;
@@ -246,6 +276,50 @@ export class MessageProcessor<T> {
         [this.consumer, handledKeys],
       );
     }
+    return outcomes;
+  }
+
+  /**
+   * applyAll with a batch handler: every new decoded message goes to it in one call. When it throws,
+   * no single message is known to be at fault (failedAt -1): each then has all its tries one by one.
+   */
+  private async applyBatch(
+    batchHandler: BatchHandler<T>,
+    items: readonly Item<T>[],
+    tx: PoolClient,
+    attempt: number,
+    rethrow: boolean,
+  ): Promise<Array<Outcome | undefined> | { failedAt: number; error: unknown }> {
+    const types = this.options.batchTypes && new Set(this.options.batchTypes);
+    const takes = (type: string) => !types || types.has(type);
+    const keys = items.flatMap((item) => (item.decoded && takes(item.decoded.type) ? [item.decoded.key] : []));
+    if (keys.length === 0) return items.map((item) => (item.decoded ? 'ignored' : undefined));
+    const { rows } = await tx.query<{ event_key: string }>(
+      `select event_key from ${this.schema}.handled_events where consumer = $1 and event_key = any($2::text[])`,
+      [this.consumer, keys],
+    );
+    const seen = new Set(rows.map((row) => row.event_key));
+    const fresh: Array<{ payload: T; message: IncomingMessage }> = [];
+    const handledKeys: string[] = [];
+    const outcomes: Array<Outcome | undefined> = items.map((item) => {
+      const decoded = item.decoded;
+      if (!decoded) return undefined;
+      if (!takes(decoded.type)) return 'ignored';
+      if (seen.has(decoded.key)) return 'duplicate';
+      seen.add(decoded.key);
+      fresh.push({ payload: decoded.payload, message: item.message });
+      handledKeys.push(decoded.key);
+      return 'handled';
+    });
+    if (fresh.length === 0) return outcomes;
+    try {
+      await batchHandler(fresh, { tx, consumer: this.consumer, attempt });
+    } catch (error) {
+      if (rethrow || isConnectionError(error)) throw error;
+      this.logger.debug('batch handler failed; handling one by one', { consumer: this.consumer, size: fresh.length, error: errorMessage(error) });
+      return { failedAt: -1, error };
+    }
+    await tx.query(`insert into ${this.schema}.handled_events (consumer, event_key) select $1, unnest($2::text[])`, [this.consumer, handledKeys]);
     return outcomes;
   }
 

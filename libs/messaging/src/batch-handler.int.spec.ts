@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import type { Kafka, Producer } from 'kafkajs';
+import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
+import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
+import { MessageProcessor, type BatchItems } from './consumer/message-processor';
+import { KafkaDeadLetters } from './dead-letters/kafka-dead-letters';
+import { eventHeaders } from './headers';
+import { envelopeDecoder, type IncomingMessage } from './message';
+import { migrateMessaging } from './schema';
+import { createSampleReadModel, sampleCatalogue, type SampleOrderData } from './testing/sample-events';
+import { waitFor } from './testing/wait-for';
+
+const count = async (pool: Pool, table: string) => Number((await pool.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0].n);
+
+/** The batch style: one multi-row insert for the whole batch. */
+const insertOrders = async (tx: PoolClient, table: string, items: BatchItems<RecordedEvent>): Promise<void> => {
+  const orders = items.map(({ payload }) => payload.data as unknown as SampleOrderData);
+  await tx.query(
+    `insert into ${table} (customer_id, seq, order_id, amount) select * from unnest($1::text[], $2::int[], $3::text[], $4::numeric[])`,
+    [orders.map((o) => o.customerId), orders.map((o) => o.seq), orders.map((o) => o.orderId), orders.map((o) => o.amount)],
+  );
+};
+
+const envelope = (seq: number, data: Record<string, unknown> = {}): RecordedEvent => ({
+  id: randomUUID(),
+  type: 'OrderPlaced',
+  streamId: streamId('order'),
+  revision: 0,
+  position: BigInt(seq + 1),
+  data: { customerId: `c-${seq % 3}`, orderId: `o-${seq}`, seq, amount: 5, ...data },
+  metadata: { schemaVersion: 1 },
+  recordedAt: new Date(),
+});
+const asMessage = (event: RecordedEvent) => ({ key: String(event.data.customerId), value: JSON.stringify(toEnvelopeJson(event)), headers: eventHeaders(event) });
+
+describe('batch handler', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let brokers: string[];
+  const topics: string[] = [];
+  const stops: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    brokers = kafkaBrokersForTest();
+    db = await createTestDatabase('messaging_batch');
+    pool = db.pool({ max: 10 });
+    await migrateMessaging(pool);
+  });
+
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await deleteTestTopics(brokers, topics).catch(() => undefined);
+    await db?.drop();
+  });
+
+  const send = async (kafka: Kafka, topic: string, messages: Array<{ key: string; value: string; headers?: Record<string, string> }>) => {
+    const producer: Producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages });
+    await producer.disconnect();
+  };
+
+  it('refuses per-type handlers and a batch handler on one consumer', () => {
+    const common = { consumer: 'both', pool, decoder: envelopeDecoder(sampleCatalogue()), deadLetters: { write: async () => undefined } };
+    expect(() => new MessageProcessor({ ...common, handlersFor: () => [], batchHandler: async () => undefined })).toThrow(
+      /either per-type handlers or a batch handler, not both/,
+    );
+    expect(() => new MessageProcessor(common)).toThrow(/no handlers and no batch handler/);
+  });
+
+  it('applies a batch in one call, and a re-run batch has no second effect', async () => {
+    await createSampleReadModel(pool, 'rerun_orders');
+    const calls: number[] = [];
+    const processor = new MessageProcessor<RecordedEvent>({
+      consumer: `rerun-${randomUUID()}`,
+      pool,
+      decoder: envelopeDecoder(sampleCatalogue()),
+      deadLetters: { write: async () => undefined },
+      batchHandler: async (items, { tx }) => {
+        calls.push(items.length);
+        await insertOrders(tx, 'rerun_orders', items);
+      },
+    });
+    const messages: IncomingMessage[] = Array.from({ length: 25 }, (_, seq) => {
+      const { key, value, headers } = asMessage(envelope(seq));
+      return { origin: { kind: 'kafka', topic: 't', partition: 0, offset: String(seq) }, key, value, headers };
+    });
+    expect(await processor.process(messages)).toEqual(messages.map(() => 'handled'));
+    expect(await processor.process(messages)).toEqual(messages.map(() => 'duplicate'));
+    // Half old, half new: only the new ones reach the handler.
+    const more = [...messages.slice(20), ...Array.from({ length: 5 }, (_, i) => {
+      const { key, value, headers } = asMessage(envelope(100 + i));
+      return { origin: { kind: 'kafka' as const, topic: 't', partition: 0, offset: String(100 + i) }, key, value, headers };
+    })];
+    expect(await processor.process(more)).toEqual([...Array(5).fill('duplicate'), ...Array(5).fill('handled')]);
+    expect(calls).toEqual([25, 5]);
+    expect(await count(pool, 'rerun_orders')).toBe(30);
+  });
+
+  it('has each event applied once when a restarted consumer is given everything again', async () => {
+    const topic = uniqueTopicName('batch');
+    topics.push(topic, `${topic}.dlq`);
+    await createTestTopics(brokers, [topic, `${topic}.dlq`], 2);
+    await createSampleReadModel(pool, 'batch_orders');
+    const kafka = testKafka(brokers);
+    const name = `batch-${randomUUID()}`;
+    const calls: number[] = [];
+    const start = async (): Promise<RunningKafkaConsumer<RecordedEvent>> => {
+      const member = await startKafkaConsumer<RecordedEvent>({
+        kafka,
+        name,
+        pool,
+        topics: [topic],
+        catalogue: sampleCatalogue(),
+        batchHandler: async (items, { tx }) => {
+          calls.push(items.length);
+          await insertOrders(tx, 'batch_orders', items);
+        },
+      });
+      stops.push(() => member.stop());
+      return member;
+    };
+    await send(kafka, topic, Array.from({ length: 200 }, (_, seq) => asMessage(envelope(seq))));
+    const first = await start();
+    await waitFor(async () => (await count(pool, 'batch_orders')) >= 200, async () => `${await count(pool, 'batch_orders')} of 200`);
+    await waitFor(
+      async () => (await pool.query(`select 1 from messaging.handled_events where consumer = $1`, [name])).rowCount === 200,
+      () => 'handled keys',
+    );
+    expect(calls.length).toBeLessThan(200);
+    expect(Math.max(...calls)).toBeGreaterThan(1);
+    await first.stop();
+
+    // From scratch: the group's offsets go back to the start, so every message is delivered again.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.resetOffsets({ groupId: name, topic, earliest: true });
+    await admin.disconnect();
+    calls.length = 0;
+    const delivered: number[] = [];
+    await start();
+    await waitFor(
+      async () => {
+        const offsets = await (async () => {
+          const a = kafka.admin();
+          await a.connect();
+          try {
+            return await a.fetchOffsets({ groupId: name, topics: [topic] });
+          } finally {
+            await a.disconnect();
+          }
+        })();
+        const committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+        delivered.push(committed);
+        return committed === 200;
+      },
+      () => `committed offsets ${delivered.at(-1)} of 200`,
+    );
+    expect(calls).toEqual([]);
+    expect(await count(pool, 'batch_orders')).toBe(200);
+    expect(Number((await pool.query<{ n: string }>('select count(distinct order_id) as n from batch_orders')).rows[0].n)).toBe(200);
+  });
+
+  it('dead-letters a poison message of a batch with its reason and applies the rest, one by one in the fallback', async () => {
+    const topic = uniqueTopicName('batchpoison');
+    const dlq = `${topic}.dlq`;
+    topics.push(topic, dlq);
+    await createTestTopics(brokers, [topic, dlq], 1);
+    await createSampleReadModel(pool, 'batch_poison_orders');
+    const kafka = testKafka(brokers);
+    const name = `batch-poison-${randomUUID()}`;
+    const calls: Array<{ size: number; poisoned: boolean }> = [];
+    const member = await startKafkaConsumer<RecordedEvent>({
+      kafka,
+      name,
+      pool,
+      topics: [topic],
+      catalogue: sampleCatalogue(),
+      retry: { maxAttempts: 3, backoff: { initialMs: 5, maxMs: 20, factor: 2, jitter: 0 } },
+      batchHandler: async (items, { tx }) => {
+        const poisoned = items.some(({ payload }) => (payload.data as { orderId: string }).orderId === 'explode');
+        calls.push({ size: items.length, poisoned });
+        if (poisoned) throw new Error('the warehouse said no');
+        await insertOrders(tx, 'batch_poison_orders', items);
+      },
+    });
+    stops.push(() => member.stop());
+    const valid = Array.from({ length: 20 }, (_, seq) => envelope(seq));
+    const exploding = envelope(102, { orderId: 'explode' });
+    await send(kafka, topic, [
+      ...valid.slice(0, 10).map(asMessage),
+      { key: 'c-0', value: '{"this is": not json', headers: { 'x-trace': 'abc' } },
+      asMessage(envelope(100, { amount: 'lots' })),
+      asMessage(exploding),
+      ...valid.slice(10).map(asMessage),
+    ]);
+
+    const letters = new KafkaDeadLetters(kafka);
+    await waitFor(async () => (await count(pool, 'batch_poison_orders')) === 20, async () => `${await count(pool, 'batch_poison_orders')} handled`);
+    await waitFor(async () => (await letters.list(topic)).length === 3, async () => JSON.stringify(await letters.list(topic)));
+    const byCode = new Map((await letters.list(topic)).map((letter) => [letter.code, letter]));
+    expect([...byCode.keys()].sort()).toEqual(['handler_failed', 'invalid_event_payload', 'malformed_message']);
+    expect(byCode.get('handler_failed')?.reason).toBe('the warehouse said no');
+    expect(byCode.get('handler_failed')?.attempts).toBe(3);
+    expect(byCode.get('handler_failed')?.eventKey).toBe(exploding.id);
+    expect(byCode.get('invalid_event_payload')?.reason).toMatch(/amount/);
+    // The batch try had the poison message among others; the fallback gave them one at a time (the poison one 3 times).
+    const failedBatch = calls.findIndex((call) => call.poisoned);
+    expect(calls[failedBatch].size).toBeGreaterThan(1);
+    expect(calls.slice(failedBatch + 1).every((call) => call.size === 1)).toBe(true);
+    expect(calls.filter((call) => call.poisoned).map((call) => call.size)).toEqual([calls[failedBatch].size, 1, 1, 1]);
+    const { rows } = await pool.query<{ n: string }>(`select count(*) as n from messaging.handled_events where consumer = $1`, [name]);
+    expect(Number(rows[0].n)).toBe(20);
+  });
+});
