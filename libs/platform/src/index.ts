@@ -2,3 +2,4 @@ export * from './http/problem-details';
 export * from './config/platform-config';
 export * from './health/readiness';
 export * from './health/health.module';
+export * from './logging/logger';
