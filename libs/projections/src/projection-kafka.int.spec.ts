@@ -129,6 +129,12 @@ describe('the same projection from Kafka', () => {
     const projection = customerRevenueProjection({ name: `ryw_${randomUUID().slice(0, 8)}`, categories: [category] });
     const runner = kafkaRunner(projection);
     await runner.start();
+    // The first copy is built from the store; wait until the runner follows Kafka, so that what follows can only come through it.
+    const deadline = Date.now() + 30_000;
+    while (runner.status !== 'live') {
+      if (Date.now() > deadline) throw new Error(`runner not live: ${runner.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     for (let round = 0; round < 5; round++) {
       const customer = `ryw${round}`;
       const position = await append([placed(customer, 10 + round, round)]);
