@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { ConsumerConfig, Kafka, Producer } from 'kafkajs';
 import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
 import type { EventFilter, EventStore } from '@clientela/event-store';
+import type { DeadLetterSink } from '../dead-letters/dead-letter';
 import { KafkaDeadLetterSink } from '../dead-letters/kafka-dead-letters';
 import { TableDeadLetters } from '../dead-letters/table-dead-letters';
 import type { MessagingLogger } from '../logger';
@@ -39,14 +40,14 @@ interface CommonConsumerOptions<T> {
   metrics?: MessagingMetrics;
   logger?: MessagingLogger;
   afterCommit?: (handled: readonly T[]) => void;
+  /** Default: relayed event envelopes, checked against `catalogue`. */
+  decoder?: MessageDecoder<T>;
+  catalogue?: EventCatalogue;
 }
 
 export interface KafkaConsumerSetup<T = RecordedEvent> extends CommonConsumerOptions<T> {
   kafka: Kafka;
   topics: readonly string[];
-  /** Default: relayed event envelopes, checked against `catalogue`. */
-  decoder?: MessageDecoder<T>;
-  catalogue?: EventCatalogue;
   partitionsConsumedConcurrently?: number;
   /** kafkajs consumer settings (session timeout, heartbeat...). */
   consumerConfig?: Partial<ConsumerConfig>;
@@ -61,27 +62,31 @@ export interface RunningKafkaConsumer<T> {
 const lookupOf = <T>(handlers: CommonConsumerOptions<T>['handlers']) =>
   handlers === undefined ? undefined : typeof handlers === 'function' ? handlers : handlerLookup(handlers);
 
-/** A consumer-group member with idempotent handling and `<topic>.dlq` dead letters, started. */
-export const startKafkaConsumer = async <T = RecordedEvent>(setup: KafkaConsumerSetup<T>): Promise<RunningKafkaConsumer<T>> => {
-  await migrateMessaging(setup.pool, setup.schema);
-  const abort = new AbortController();
-  const producer: Producer = setup.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const processor = new MessageProcessor<T>({
+/** The one way both consumers build their processor: what differs is where dead letters go. */
+const processorOf = <T>(setup: CommonConsumerOptions<T>, deadLetters: DeadLetterSink, signal: AbortSignal): MessageProcessor<T> =>
+  new MessageProcessor<T>({
     consumer: setup.name,
     pool: setup.pool,
     decoder: setup.decoder ?? (envelopeDecoder(setup.catalogue) as unknown as MessageDecoder<T>),
     handlersFor: lookupOf(setup.handlers),
     batchHandler: setup.batchHandler,
     batchTypes: setup.batchTypes,
-    deadLetters: new KafkaDeadLetterSink(producer),
+    deadLetters,
     retry: setup.retry,
     schema: setup.schema,
     metrics: setup.metrics,
     logger: setup.logger,
-    signal: abort.signal,
+    signal,
     afterCommit: setup.afterCommit,
   });
+
+/** A consumer-group member with idempotent handling and `<topic>.dlq` dead letters, started. */
+export const startKafkaConsumer = async <T = RecordedEvent>(setup: KafkaConsumerSetup<T>): Promise<RunningKafkaConsumer<T>> => {
+  await migrateMessaging(setup.pool, setup.schema);
+  const abort = new AbortController();
+  const producer: Producer = setup.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const processor = processorOf(setup, new KafkaDeadLetterSink(producer), abort.signal);
   const consumer = new KafkaEventConsumer<T>({
     kafka: setup.kafka,
     groupId: setup.name,
@@ -108,8 +113,6 @@ export const startKafkaConsumer = async <T = RecordedEvent>(setup: KafkaConsumer
 export interface StoreConsumerSetup<T = RecordedEvent> extends CommonConsumerOptions<T> {
   store: EventStore;
   filter?: EventFilter;
-  decoder?: MessageDecoder<T>;
-  catalogue?: EventCatalogue;
   redrivePollMs?: number;
 }
 
@@ -118,21 +121,7 @@ export const startStoreConsumer = async <T = RecordedEvent>(setup: StoreConsumer
   await migrateMessaging(setup.pool, setup.schema);
   const abort = new AbortController();
   const deadLetters = new TableDeadLetters(setup.pool, setup.schema);
-  const processor = new MessageProcessor<T>({
-    consumer: setup.name,
-    pool: setup.pool,
-    decoder: setup.decoder ?? (envelopeDecoder(setup.catalogue) as unknown as MessageDecoder<T>),
-    handlersFor: lookupOf(setup.handlers),
-    batchHandler: setup.batchHandler,
-    batchTypes: setup.batchTypes,
-    deadLetters,
-    retry: setup.retry,
-    schema: setup.schema,
-    metrics: setup.metrics,
-    logger: setup.logger,
-    signal: abort.signal,
-    afterCommit: setup.afterCommit,
-  });
+  const processor = processorOf(setup, deadLetters, abort.signal);
   const consumer = new StoreEventConsumer<T>({
     store: setup.store,
     pool: setup.pool,
