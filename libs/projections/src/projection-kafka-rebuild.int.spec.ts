@@ -7,7 +7,7 @@ import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersFor
 import { ProjectionRunner } from './projection-runner';
 import { schemaOf } from './projection';
 import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
-import { readRows, waitForCheckpoint } from './testing/read-model';
+import { readRows, waitForCheckpoint, watchTotal } from './testing/read-model';
 
 describe('rebuild from the store while the live copy follows Kafka', () => {
   let database: TestDatabase;
@@ -77,23 +77,8 @@ describe('rebuild from the store while the live copy follows Kafka', () => {
     });
 
     // Readers: the total number of orders seen may only grow. A half-built copy would show fewer.
-    let reading = true;
-    let reads = 0;
-    const failures: unknown[] = [];
-    const readers = Array.from({ length: 2 }, async () => {
-      let seen = 0;
-      while (reading) {
-        try {
-          const { rows } = await pool.query<{ orders: string }>(`select coalesce(sum(orders), 0)::text as orders from ${table}`);
-          const orders = Number(rows[0].orders);
-          if (orders < seen) failures.push(new Error(`orders went back from ${seen} to ${orders}`));
-          seen = orders;
-          reads++;
-        } catch (error) {
-          failures.push(error);
-        }
-      }
-    });
+    const readers = watchTotal(pool, table, 'orders', 2);
+    let watched: { reads: number; failures: unknown[] } = { reads: 0, failures: [] };
 
     try {
       // Let Kafka deliver into the live copy for a while, rebuild twice while it keeps doing so.
@@ -107,9 +92,10 @@ describe('rebuild from the store while the live copy follows Kafka', () => {
       await waitForCheckpoint(pool, projection.name, last, 45_000);
     } finally {
       writing = false;
-      reading = false;
-      await Promise.all([...writers, ...readers]);
+      await Promise.all(writers);
+      watched = await readers.stop();
     }
+    const { reads, failures } = watched;
 
     expect(failures).toEqual([]);
     expect(reads).toBeGreaterThan(10);

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { ProjectionRunner } from './projection-runner';
 import { schemaOf } from './projection';
 import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
-import { readRows, waitForCheckpoint } from './testing/read-model';
+import { readRows, waitForCheckpoint, watchTotal } from './testing/read-model';
 
 describe('rebuild under load', () => {
   let database: TestDatabase;
@@ -54,23 +54,7 @@ describe('rebuild under load', () => {
     });
 
     // Readers: the total number of orders seen may only grow. A half-built copy would show fewer.
-    let reading = true;
-    let reads = 0;
-    const failures: unknown[] = [];
-    const readers = Array.from({ length: 3 }, async () => {
-      let seen = 0;
-      while (reading) {
-        try {
-          const { rows } = await pool.query<{ orders: string }>(`select coalesce(sum(orders), 0)::text as orders from ${table}`);
-          const orders = Number(rows[0].orders);
-          if (orders < seen) failures.push(new Error(`orders went back from ${seen} to ${orders}`));
-          seen = orders;
-          reads++;
-        } catch (error) {
-          failures.push(error);
-        }
-      }
-    });
+    const readers = watchTotal(pool, table, 'orders', 3);
 
     await new Promise((resolve) => setTimeout(resolve, 200));
     await runner.rebuild();
@@ -78,8 +62,7 @@ describe('rebuild under load', () => {
     writing = false;
     await Promise.all(writers);
     await waitForCheckpoint(pool, projection.name, last);
-    reading = false;
-    await Promise.all(readers);
+    const { reads, failures } = await readers.stop();
     await runner.stop();
 
     expect(failures).toEqual([]);

@@ -40,3 +40,34 @@ export const waitForCheckpoint = async (pool: Pool, name: string, position: Posi
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 };
+
+/**
+ * Readers that sum `column` of `table` over and over until stopped, noting every failed read and
+ * every time the total went back (a half-built copy would show less): for rebuild-under-load tests.
+ */
+export const watchTotal = (pool: Pool, table: string, column: string, readers: number) => {
+  let reading = true;
+  let reads = 0;
+  const failures: unknown[] = [];
+  const running = Array.from({ length: readers }, async () => {
+    let seen = 0;
+    while (reading) {
+      try {
+        const { rows } = await pool.query<{ total: string }>(`select coalesce(sum(${column}), 0)::text as total from ${table}`);
+        const total = Number(rows[0].total);
+        if (total < seen) failures.push(new Error(`${column} went back from ${seen} to ${total}`));
+        seen = total;
+        reads++;
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+  });
+  return {
+    async stop(): Promise<{ reads: number; failures: unknown[] }> {
+      reading = false;
+      await Promise.all(running);
+      return { reads, failures };
+    },
+  };
+};
