@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Client, type Pool, type PoolClient } from 'pg';
 import { START, type Position, type RecordedEvent } from '@clientela/contracts';
-import { withTransaction, type EventFilter, type EventStore, type Subscription } from '@clientela/event-store';
+import { isConnectionError, withTransaction, type EventFilter, type EventStore, type Subscription } from '@clientela/event-store';
 import type { Admin } from 'kafkajs';
 import { startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
 import { createIndexesSql, createTablesSql, schemaOf, type Projection } from './projection';
@@ -62,15 +62,6 @@ interface CommitAnnouncement {
 /** Another runner wrote the checkpoint: this one is no longer in charge. */
 class LostLeadershipError extends Error {}
 
-const isTransient = (error: unknown): boolean => {
-  const code = (error as { code?: string } | undefined)?.code ?? '';
-  const message = String((error as { message?: unknown } | undefined)?.message ?? '');
-  return (
-    /^(08|57P0)/.test(code) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'event_store_unavailable'].includes(code) ||
-    /Connection terminated|connection error|not queryable|timeout exceeded/i.test(message)
-  );
-};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -200,7 +191,7 @@ export class ProjectionRunner {
         }
         failures++;
         await this.recordError(error);
-        if (!isTransient(error) && this.statusName === 'stopped') return;
+        if (!isConnectionError(error) && this.statusName === 'stopped') return;
         this.logger.warn('projection runner failed; retrying', { projection: this.name, error: String(error), failures });
         await sleep(Math.min(10_000, 200 * 2 ** Math.min(failures, 6)));
       }
@@ -447,7 +438,7 @@ export class ProjectionRunner {
         this.countApplied(events.length);
         return;
       } catch (error) {
-        if (error instanceof LostLeadershipError || isTransient(error)) throw error;
+        if (error instanceof LostLeadershipError || isConnectionError(error)) throw error;
         if (attempt < attempts) {
           await sleep((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1));
           continue;
@@ -468,7 +459,7 @@ export class ProjectionRunner {
       try {
         await this.applyBatch(this.schema, [event], this.position, target);
       } catch (error) {
-        if (error instanceof LostLeadershipError || isTransient(error)) throw error;
+        if (error instanceof LostLeadershipError || isConnectionError(error)) throw error;
         if ((this.options.onPoisonEvent ?? 'park') === 'stop') {
           this.statusName = 'stopped';
           this.running = false;

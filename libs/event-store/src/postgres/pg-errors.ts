@@ -1,3 +1,4 @@
+import { UnavailableError } from '@clientela/contracts';
 /** SQLSTATEs raised by append_events (see schema.ts). */
 export const WRONG_REVISION = 'CE001';
 export const STREAM_TOMBSTONED = 'CE002';
@@ -18,18 +19,22 @@ export const asPgError = (error: unknown): PgError | undefined =>
     ? (error as PgError)
     : undefined;
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+// Node socket errors; 08xxx connection exception; 57P01-57P03 admin shutdown, crash shutdown,
+// cannot connect now; 53300 too many connections.
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300']);
 
 /**
  * True when the database could not be reached or went away mid-query (restart, failover,
- * network): worth retrying later, unlike an error in what we asked.
+ * network), or a store already said so (UnavailableError): worth retrying later, unlike an error
+ * in what we asked. The one test for it in the workspace.
  */
 export const isConnectionError = (error: unknown): boolean => {
+  if (error instanceof UnavailableError) return true;
   const pg = asPgError(error);
   if (!pg) return false;
   const code = pg.code ?? '';
-  if (CONNECTION_CODES.has(code)) return true;
-  // 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown, cannot connect now
-  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(pg.message);
+  if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
+  return /Connection terminated|connection timeout|connection error|Client was closed|timeout exceeded when trying to connect|Connection refused|not queryable/i.test(
+    pg.message,
+  );
 };

@@ -250,7 +250,7 @@ export class PostgresEventStore implements EventStore {
       notificationGeneration: () => this.notifier.current(),
       waitForNotification: (generation, ms) => this.notifier.wait(generation, ms),
       wake: () => this.notifier.wakeAll(),
-      isTransient: (error) => error instanceof EventStoreUnavailableError || isConnectionError(error),
+      isTransient: isConnectionError,
       onTransientError: (error) => this.reportTransient(error),
       fromPosition: options.fromPosition ?? START,
       idlePollMs: this.options.idlePollMs ?? 1_000,
