@@ -132,7 +132,8 @@ export const getProjectionPositions = async (
 
 /**
  * A readiness check (`GET /health/ready`, libs/platform HealthModule) over projections: down
- * when one has failed, stopped, or lags more than `maxLagSeconds` (default 30).
+ * when one has failed, stopped, or lags more than `maxLagSeconds` (default 30). Lag in events is
+ * counted up to `lagLimit` (default 1,000 here).
  */
 export const projectionsReadiness = (
   pool: Pool,
@@ -142,7 +143,8 @@ export const projectionsReadiness = (
 ): ReadinessCheck => ({
   name: 'projections',
   check: async () => {
-    const statuses = await getProjectionStatus(pool, store, projections, options);
+    // Probes come every few seconds: count a lag only this far (the seconds tell the rest).
+    const statuses = await getProjectionStatus(pool, store, projections, { lagLimit: 1_000, ...options });
     const maxLag = options.maxLagSeconds ?? 30;
     const missing = projections.filter((p) => !statuses.some((s) => s.name === p.name)).map((p) => p.name);
     const unhealthy = statuses.filter((s) => s.status === 'failed' || s.status === 'stopped' || s.lagSeconds > maxLag);
