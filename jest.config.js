@@ -20,6 +20,8 @@ const moduleNameMapper = {
   '^@clientela/projections$': '<rootDir>/libs/projections/src/index.ts',
   '^@clientela/messaging$': '<rootDir>/libs/messaging/src/index.ts',
   '^@clientela/platform$': '<rootDir>/libs/platform/src/index.ts',
+  '^@clientela/service-kit$': '<rootDir>/libs/service-kit/src/index.ts',
+  '^@clientela/service-kit/testing$': '<rootDir>/libs/service-kit/src/testing/index.ts',
   '^@clientela/kafka-runner$': '<rootDir>/tools/kafka/src/index.ts',
 };
 
@@ -28,7 +30,10 @@ const roots = ['libs', 'apps', 'tools'].filter((dir) => existsSync(`${__dirname}
 const common = {
   rootDir: __dirname,
   roots,
-  transform: { '^.+\\.ts$': swc },
+  // content-disposition 2 (under @fastify/static, for the Swagger UI) ships ES modules only; Node 20 loads
+  // them with require(), jest does not, so swc turns that one package into CommonJS.
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/content-disposition/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper,
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],

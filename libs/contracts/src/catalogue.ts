@@ -96,11 +96,12 @@ export class UnknownSchemaVersionError extends ValidationError {
   }
 }
 
-const flatten = (errors: ClassValidatorError[], prefix = ''): FieldViolation[] =>
+/** class-validator's nested errors as a flat list of field violations with dotted paths. */
+export const toFieldViolations = (errors: ClassValidatorError[], prefix = ''): FieldViolation[] =>
   errors.flatMap((error) => {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
     const own: FieldViolation[] = error.constraints ? [{ path, constraints: { ...error.constraints } }] : [];
-    return [...own, ...flatten(error.children ?? [], path)];
+    return [...own, ...toFieldViolations(error.children ?? [], path)];
   });
 
 const isPlainObject = (value: unknown): value is EventData =>
@@ -153,7 +154,7 @@ export class EventCatalogue {
       throw new EventValidationError(type, [{ path: '', constraints: { isObject: 'payload must be a JSON object' } }]);
     }
     const instance = plainToInstance(definition.payload, data);
-    const violations = flatten(
+    const violations = toFieldViolations(
       validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }),
     );
     if (violations.length > 0) throw new EventValidationError(type, violations);

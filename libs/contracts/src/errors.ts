@@ -52,6 +52,22 @@ export class ConflictError extends ClientelaError {
   readonly status = 409;
 }
 
+/** The client's precondition (`If-Match: <revision>`) no longer holds: the stream has moved: 412. */
+export class PreconditionFailedError extends ClientelaError {
+  readonly code: string = 'precondition_failed';
+  readonly status = 412;
+  constructor(
+    message: string,
+    readonly expectedRevision: number,
+    readonly actualRevision: number,
+  ) {
+    super(message);
+  }
+  override details(): Record<string, unknown> {
+    return { expectedRevision: this.expectedRevision, actualRevision: this.actualRevision };
+  }
+}
+
 /** A domain rule refused the command: 422. */
 export class DomainRuleError extends ClientelaError {
   readonly code: string = 'domain_rule';

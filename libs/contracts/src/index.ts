@@ -7,3 +7,4 @@ export * from './catalogue';
 export * from './topics';
 export * from './decider';
 export * from './ingest';
+export * from './contacts/contact-events';

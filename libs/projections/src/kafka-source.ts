@@ -15,6 +15,8 @@ export interface KafkaProjectionSource {
   topics: readonly string[];
   /** The relay publishing those topics: its checkpoint `relay:<relayName>` drives the read-your-writes position. */
   relayName: string;
+  /** The consumer group (and handled-events name). Default: the projection's name; prefix it when platforms share a cluster. */
+  groupId?: string;
   /** Checks relayed events as the messaging consumers do. */
   catalogue?: EventCatalogue;
   /** The messaging schema (handled events, relay checkpoints). Default `messaging`. */

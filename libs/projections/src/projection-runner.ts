@@ -334,7 +334,7 @@ export class ProjectionRunner {
     try {
       consumer = await startKafkaConsumer<RecordedEvent>({
         kafka: source.kafka,
-        name: this.name,
+        name: source.groupId ?? this.name,
         pool: this.options.pool,
         topics: source.topics,
         catalogue: source.catalogue,
@@ -357,7 +357,7 @@ export class ProjectionRunner {
           const watermark = await kafkaWatermark(this.options.pool, admin, {
             relayName: source.relayName,
             topics: source.topics,
-            groupId: this.name,
+            groupId: source.groupId ?? this.name,
             messagingSchema,
           });
           if (watermark !== undefined) await this.mutex.run(() => this.advanceWatermark(watermark));

@@ -2,7 +2,7 @@ import { ConfigError, loadPlatformConfig } from './platform-config';
 
 describe('loadPlatformConfig', () => {
   it('defaults to the standalone mode on PostgreSQL, port 3000', () => {
-    expect(loadPlatformConfig({})).toEqual({ eventStore: { kind: 'postgres' }, bus: { kind: 'standalone' }, port: 3000 });
+    expect(loadPlatformConfig({})).toEqual({ eventStore: { kind: 'postgres' }, bus: { kind: 'standalone' }, logLevel: 'info', port: 3000 });
   });
 
   it('reads the production mode', () => {
@@ -13,12 +13,15 @@ describe('loadPlatformConfig', () => {
         BUS: 'kafka',
         KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9092',
         DATABASE_URL: 'postgres://app@db:5432/clientela',
+        KAFKA_TOPIC_PREFIX: 'eu1.',
+        LOG_LEVEL: 'warn',
         PORT: '8080',
       }),
     ).toEqual({
       eventStore: { kind: 'eventstoredb', url: 'esdb://localhost:2113?tls=false' },
-      bus: { kind: 'kafka', brokers: ['kafka-1:9092', 'kafka-2:9092'] },
+      bus: { kind: 'kafka', brokers: ['kafka-1:9092', 'kafka-2:9092'], topicPrefix: 'eu1.' },
       databaseUrl: 'postgres://app@db:5432/clientela',
+      logLevel: 'warn',
       port: 8080,
     });
   });

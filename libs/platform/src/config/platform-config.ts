@@ -31,6 +31,15 @@ export class PlatformEnvironment {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// connection string' })
   DATABASE_URL?: string;
 
+  /** Prefixes every topic and consumer group, so several platforms (or test runs) can share one cluster. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, ".", "_" and "-" only' })
+  KAFKA_TOPIC_PREFIX?: string;
+
+  @IsOptional()
+  @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
+  LOG_LEVEL?: string;
+
   @Transform(({ value }) => (value === undefined || value === '' ? 3000 : Number(value)))
   @IsInt()
   @Min(1)
@@ -40,8 +49,9 @@ export class PlatformEnvironment {
 
 export interface PlatformConfig {
   eventStore: { kind: 'postgres'; databaseUrl?: string } | { kind: 'eventstoredb'; url: string };
-  bus: { kind: 'standalone' } | { kind: 'kafka'; brokers: string[] };
+  bus: { kind: 'standalone' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string };
   databaseUrl?: string;
+  logLevel: string;
   port: number;
 }
 
@@ -57,7 +67,7 @@ export class ConfigError extends ClientelaError {
   }
 }
 
-const KEYS = ['EVENT_STORE', 'EVENTSTORE_URL', 'BUS', 'KAFKA_BROKERS', 'DATABASE_URL', 'PORT'] as const;
+const KEYS = ['EVENT_STORE', 'EVENTSTORE_URL', 'BUS', 'KAFKA_BROKERS', 'KAFKA_TOPIC_PREFIX', 'DATABASE_URL', 'LOG_LEVEL', 'PORT'] as const;
 
 /**
  * Reads and checks the environment once, at start; code below never reads process.env.
@@ -77,8 +87,12 @@ export const loadPlatformConfig = (env: Record<string, string | undefined> = pro
       parsed.EVENT_STORE === 'eventstoredb'
         ? { kind: 'eventstoredb', url: parsed.EVENTSTORE_URL as string }
         : { kind: 'postgres', ...(parsed.DATABASE_URL ? { databaseUrl: parsed.DATABASE_URL } : {}) },
-    bus: parsed.BUS === 'kafka' ? { kind: 'kafka', brokers: (parsed.KAFKA_BROKERS as string).split(',') } : { kind: 'standalone' },
+    bus:
+      parsed.BUS === 'kafka'
+        ? { kind: 'kafka', brokers: (parsed.KAFKA_BROKERS as string).split(','), topicPrefix: parsed.KAFKA_TOPIC_PREFIX ?? '' }
+        : { kind: 'standalone' },
     ...(parsed.DATABASE_URL ? { databaseUrl: parsed.DATABASE_URL } : {}),
+    logLevel: parsed.LOG_LEVEL ?? 'info',
     port: parsed.PORT,
   };
 };

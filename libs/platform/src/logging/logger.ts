@@ -29,5 +29,10 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-export const createLogger = (options: LoggerOptions): StructuredLogger =>
-  wrap(pino({ name: options.name, level: options.level ?? 'info', base: { service: options.name } }, options.destination));
+/** The pino instance itself, for what takes one directly (Fastify's request log). */
+export const createPino = (options: LoggerOptions): PinoLogger =>
+  pino({ name: options.name, level: options.level ?? 'info', base: { service: options.name } }, options.destination);
+
+export const structuredLogger = (logger: PinoLogger): StructuredLogger => wrap(logger);
+
+export const createLogger = (options: LoggerOptions): StructuredLogger => wrap(createPino(options));

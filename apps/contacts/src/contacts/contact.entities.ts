@@ -1,0 +1,68 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+// TypeORM mappings onto the tables of the contacts projection (schema proj_contacts). The projection
+// creates, rebuilds and swaps them; these only read (no migrations, never synchronize).
+const schema = 'proj_contacts';
+const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
+
+@Entity({ schema, name: 'contacts', synchronize: false })
+export class ContactRow {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('text', { name: 'given_name', nullable: true }) givenName!: string | null;
+  @Column('text', { name: 'family_name', nullable: true }) familyName!: string | null;
+  @Column('text', { nullable: true }) language!: string | null;
+  @Column('text', { name: 'preferred_channel', nullable: true }) preferredChannel!: string | null;
+  @Column('text', { name: 'address_line1', nullable: true }) addressLine1!: string | null;
+  @Column('text', { name: 'address_line2', nullable: true }) addressLine2!: string | null;
+  @Column('text', { nullable: true }) city!: string | null;
+  @Column('text', { name: 'postal_code', nullable: true }) postalCode!: string | null;
+  @Column('text', { nullable: true }) region!: string | null;
+  @Column('text', { nullable: true }) country!: string | null;
+  @Column('double precision', { nullable: true }) lat!: number | null;
+  @Column('double precision', { nullable: true }) lon!: number | null;
+  @Column('uuid', { name: 'owner_id', nullable: true }) ownerId!: string | null;
+  @Column('uuid', { name: 'account_id', nullable: true }) accountId!: string | null;
+  @Column('text', { name: 'lifecycle_stage' }) lifecycleStage!: string;
+  @Column('timestamptz', { name: 'registered_at' }) registeredAt!: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+  @Column('bigint', { transformer: bigintAsNumber }) revision!: number;
+}
+
+@Entity({ schema, name: 'contact_emails', synchronize: false })
+export class ContactEmailRow {
+  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
+  @PrimaryColumn('text') email!: string;
+  @Column('bigint', { transformer: bigintAsNumber }) ordinal!: number;
+}
+
+@Entity({ schema, name: 'contact_phones', synchronize: false })
+export class ContactPhoneRow {
+  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
+  @PrimaryColumn('text') phone!: string;
+  @Column('bigint', { transformer: bigintAsNumber }) ordinal!: number;
+}
+
+@Entity({ schema, name: 'contact_tags', synchronize: false })
+export class ContactTagRow {
+  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
+  @PrimaryColumn('text') tag!: string;
+}
+
+@Entity({ schema, name: 'contact_identities', synchronize: false })
+export class ContactIdentityRow {
+  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
+  @PrimaryColumn('text') source!: string;
+  @PrimaryColumn('text', { name: 'external_id' }) externalId!: string;
+}
+
+@Entity({ schema, name: 'contact_consents', synchronize: false })
+export class ContactConsentRow {
+  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
+  @PrimaryColumn('text') channel!: string;
+  @PrimaryColumn('text') purpose!: string;
+  @Column('boolean') granted!: boolean;
+  @Column('text') source!: string;
+  @Column('timestamptz', { name: 'changed_at' }) changedAt!: Date;
+}
+
+export const contactEntities = [ContactRow, ContactEmailRow, ContactPhoneRow, ContactTagRow, ContactIdentityRow, ContactConsentRow];

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ReadYourWrites } from '@clientela/projections';
+import {
+  answerWrite,
+  ApiProblems,
+  CSV_CONTENT_TYPE,
+  idForCreate,
+  revisionTag,
+  wantsCsv,
+  Write,
+  type WriteRequest,
+  type WriteResult,
+} from '@clientela/service-kit';
+import { ExecuteContactCommand } from './contact-command';
+import type { ContactCommand } from './contacts.decider';
+import {
+  ChangeStageDto,
+  ConsentParams,
+  ContactIdParams,
+  CreateContactDto,
+  HistoryQuery,
+  IdentityDto,
+  IdentityParams,
+  ListContactsQuery,
+  SetConsentDto,
+  UnsubscribeDto,
+  UpdateContactDto,
+} from './contacts.dto';
+import { CONTACTS_PROJECTION } from './contacts.projection';
+import { ContactsQueries } from './contacts.queries';
+
+const WRITE_HEADERS = [
+  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retried request with the same key appends nothing and gets the first answer' }),
+  ApiHeader({ name: 'If-Match', required: false, description: 'the ETag (revision) the change is based on: 412 when the contact has moved' }),
+];
+const READ_HEADERS = [ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait until the read model has reached this position (a write\'s X-Position)' })];
+const decorate = (decorators: MethodDecorator[]): MethodDecorator => (target, key, descriptor) => {
+  for (const d of decorators) d(target, key, descriptor);
+};
+
+@ApiTags('contacts')
+@Controller('api/v1/contacts')
+export class ContactsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: ContactsQueries,
+  ) {}
+
+  private async execute(reply: FastifyReply, command: ContactCommand, write: WriteRequest) {
+    const result = await this.commands.execute<ExecuteContactCommand, WriteResult>(new ExecuteContactCommand(command, write));
+    return answerWrite(reply, result);
+  }
+
+  @Post()
+  @decorate(WRITE_HEADERS)
+  @ApiCreatedResponse({ description: 'registered: id, revision (also the ETag) and position (also X-Position)' })
+  @ApiProblems(400, 409, 413, 422, 503)
+  async create(@Body() body: CreateContactDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const contactId = idForCreate(write, 'contact', randomUUID);
+    const { emails, phones, tags, identities, lifecycleStage, consents, ...profile } = body;
+    const answer = await this.execute(
+      reply,
+      { type: 'RegisterContact', data: { contactId, now: new Date().toISOString(), profile, emails, phones, tags, identities, lifecycleStage, consents } },
+      write,
+    );
+    void reply.status(201).header('location', `/api/v1/contacts/${contactId}`);
+    return answer;
+  }
+
+  @Get()
+  @ReadYourWrites(CONTACTS_PROJECTION)
+  @decorate(READ_HEADERS)
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'a page of contacts and the cursor of the next; with Accept: text/csv the whole filtered list' })
+  @ApiProblems(400, 503)
+  async list(@Query() query: ListContactsQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!wantsCsv(accept)) return this.queries.list(query);
+    void reply.header('content-type', CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="contacts.csv"');
+    return reply.send(await this.queries.csv(query));
+  }
+
+  @Get(':id')
+  @ReadYourWrites(CONTACTS_PROJECTION)
+  @decorate(READ_HEADERS)
+  @ApiOkResponse({ description: 'the contact; ETag is its revision' })
+  @ApiProblems(400, 404, 503)
+  async get(@Param() { id }: ContactIdParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    const contact = await this.queries.get(id);
+    void reply.header('etag', revisionTag(contact.revision));
+    return contact;
+  }
+
+  @Get(':id/history')
+  @ApiOkResponse({ description: 'the contact\'s events, oldest first' })
+  @ApiProblems(400, 404, 503)
+  history(@Param() { id }: ContactIdParams, @Query() query: HistoryQuery) {
+    return this.queries.history(id, query.from, query.limit);
+  }
+
+  @Patch(':id')
+  @decorate(WRITE_HEADERS)
+  @ApiOkResponse({ description: 'changed (or nothing to change): revision and position' })
+  @ApiProblems(400, 404, 412, 413, 422, 503)
+  update(@Param() { id }: ContactIdParams, @Body() body: UpdateContactDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { emails, phones, tags, ...profile } = body;
+    return this.execute(reply, { type: 'UpdateContact', data: { contactId: id, now: new Date().toISOString(), profile, emails, phones, tags } }, write);
+  }
+
+  @Put(':id/lifecycle-stage')
+  @decorate(WRITE_HEADERS)
+  @ApiProblems(400, 404, 412, 422, 503)
+  changeStage(@Param() { id }: ContactIdParams, @Body() body: ChangeStageDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.execute(reply, { type: 'ChangeLifecycleStage', data: { contactId: id, now: new Date().toISOString(), stage: body.stage, reason: body.reason } }, write);
+  }
+
+  @Post(':id/identities')
+  @HttpCode(200)
+  @decorate(WRITE_HEADERS)
+  @ApiProblems(400, 404, 409, 412, 503)
+  linkIdentity(@Param() { id }: ContactIdParams, @Body() identity: IdentityDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.execute(reply, { type: 'LinkIdentity', data: { contactId: id, identity: { source: identity.source, externalId: identity.externalId } } }, write);
+  }
+
+  @Delete(':id/identities/:source/:externalId')
+  @decorate(WRITE_HEADERS)
+  @ApiProblems(400, 404, 412, 503)
+  unlinkIdentity(@Param() { id, source, externalId }: IdentityParams, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.execute(reply, { type: 'UnlinkIdentity', data: { contactId: id, identity: { source, externalId } } }, write);
+  }
+
+  @Put(':id/consents/:channel/:purpose')
+  @decorate(WRITE_HEADERS)
+  @ApiProblems(400, 404, 412, 422, 503)
+  setConsent(@Param() { id, channel, purpose }: ConsentParams, @Body() body: SetConsentDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const consent = { channel, purpose, source: body.source };
+    const now = new Date().toISOString();
+    return this.execute(reply, body.granted ? { type: 'GiveConsent', data: { contactId: id, now, consent } } : { type: 'WithdrawConsent', data: { contactId: id, now, consent } }, write);
+  }
+
+  @Post(':id/unsubscribe')
+  @HttpCode(200)
+  @decorate(WRITE_HEADERS)
+  @ApiProblems(400, 404, 412, 503)
+  unsubscribe(@Param() { id }: ContactIdParams, @Body() body: UnsubscribeDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.execute(reply, { type: 'Unsubscribe', data: { contactId: id, now: new Date().toISOString(), channel: body.channel, source: body.source } }, write);
+  }
+}

@@ -1,0 +1,154 @@
+import { type ContactEvent, type RecordedEvent } from '@clientela/contracts';
+import { defineProjection, type RowChange, type RowProjection } from '@clientela/projections';
+
+/** The contacts read model: one row per contact, its emails, phones, tags, identities and consents beside it. */
+export const CONTACTS_PROJECTION = 'contacts';
+
+const tables = {
+  contacts: {
+    columns: {
+      id: 'uuid',
+      given_name: 'text',
+      family_name: 'text',
+      language: 'text',
+      preferred_channel: 'text',
+      address_line1: 'text',
+      address_line2: 'text',
+      city: 'text',
+      postal_code: 'text',
+      region: 'text',
+      country: 'text',
+      lat: 'double precision',
+      lon: 'double precision',
+      owner_id: 'uuid',
+      account_id: 'uuid',
+      lifecycle_stage: 'text',
+      registered_at: 'timestamptz',
+      updated_at: 'timestamptz',
+      revision: { type: 'bigint', default: '0' },
+    },
+    primaryKey: ['id'],
+    indexes: [['registered_at'], ['lifecycle_stage'], ['owner_id'], ['country'], ['family_name'], ['updated_at']],
+  },
+  // `ordinal` keeps the decider's order: a primary address goes before every earlier one, others after.
+  contact_emails: { columns: { contact_id: 'uuid', email: 'text', ordinal: 'bigint' }, primaryKey: ['contact_id', 'email'], indexes: [['email']] },
+  contact_phones: { columns: { contact_id: 'uuid', phone: 'text', ordinal: 'bigint' }, primaryKey: ['contact_id', 'phone'], indexes: [['phone']] },
+  contact_tags: { columns: { contact_id: 'uuid', tag: 'text' }, primaryKey: ['contact_id', 'tag'], indexes: [['tag']] },
+  contact_identities: {
+    columns: { contact_id: 'uuid', source: 'text', external_id: 'text' },
+    primaryKey: ['contact_id', 'source', 'external_id'],
+    indexes: [['source', 'external_id']],
+  },
+  contact_consents: {
+    columns: { contact_id: 'uuid', channel: 'text', purpose: 'text', granted: 'boolean', source: 'text', changed_at: 'timestamptz' },
+    primaryKey: ['contact_id', 'channel', 'purpose'],
+  },
+} as const;
+
+const changesOf = (event: ContactEvent, revision: number, recordedAt: string): RowChange[] => {
+  const contact = { id: event.data.contactId };
+  const key = { contact_id: event.data.contactId };
+  const touched: RowChange = { table: 'contacts', key: contact, max: { revision, updated_at: recordedAt } };
+  switch (event.type) {
+    case 'ContactRegistered': {
+      const d = event.data;
+      return [
+        {
+          table: 'contacts',
+          key: contact,
+          set: {
+            given_name: d.givenName ?? null,
+            family_name: d.familyName ?? null,
+            language: d.language ?? null,
+            preferred_channel: d.preferredChannel ?? null,
+            ...addressColumns(d.address),
+            owner_id: d.ownerId ?? null,
+            account_id: d.accountId ?? null,
+            lifecycle_stage: d.lifecycleStage,
+            registered_at: d.registeredAt,
+          },
+        },
+        touched,
+      ];
+    }
+    case 'ContactProfileChanged': {
+      const d = event.data;
+      const set: Record<string, string | number | null> = {};
+      if (d.givenName !== undefined) set.given_name = d.givenName;
+      if (d.familyName !== undefined) set.family_name = d.familyName;
+      if (d.language !== undefined) set.language = d.language;
+      if (d.preferredChannel !== undefined) set.preferred_channel = d.preferredChannel;
+      if (d.ownerId !== undefined) set.owner_id = d.ownerId;
+      if (d.accountId !== undefined) set.account_id = d.accountId;
+      if (d.address !== undefined) Object.assign(set, addressColumns(d.address));
+      return [{ table: 'contacts', key: contact, set }, touched];
+    }
+    case 'ContactEmailAdded':
+      return [{ table: 'contact_emails', key: { ...key, email: event.data.email }, set: { ordinal: event.data.primary ? -revision : revision } }, touched];
+    case 'ContactEmailRemoved':
+      return [{ table: 'contact_emails', key: { ...key, email: event.data.email }, delete: true }, touched];
+    case 'ContactPhoneAdded':
+      return [{ table: 'contact_phones', key: { ...key, phone: event.data.phone }, set: { ordinal: event.data.primary ? -revision : revision } }, touched];
+    case 'ContactPhoneRemoved':
+      return [{ table: 'contact_phones', key: { ...key, phone: event.data.phone }, delete: true }, touched];
+    case 'ContactTagged':
+      return [{ table: 'contact_tags', key: { ...key, tag: event.data.tag }, set: {} }, touched];
+    case 'ContactUntagged':
+      return [{ table: 'contact_tags', key: { ...key, tag: event.data.tag }, delete: true }, touched];
+    case 'ContactIdentityLinked':
+      return [{ table: 'contact_identities', key: { ...key, source: event.data.source, external_id: event.data.externalId }, set: {} }, touched];
+    case 'ContactIdentityUnlinked':
+      return [{ table: 'contact_identities', key: { ...key, source: event.data.source, external_id: event.data.externalId }, delete: true }, touched];
+    case 'ContactLifecycleStageChanged':
+      return [{ table: 'contacts', key: contact, set: { lifecycle_stage: event.data.to } }, touched];
+    case 'ContactConsentGiven':
+    case 'ContactConsentWithdrawn':
+      return [
+        {
+          table: 'contact_consents',
+          key: { ...key, channel: event.data.channel, purpose: event.data.purpose },
+          set: { granted: event.type === 'ContactConsentGiven', source: event.data.source, changed_at: event.data.at },
+        },
+        touched,
+      ];
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+};
+
+const addressColumns = (address: { line1?: string; line2?: string; city?: string; postalCode?: string; region?: string; country?: string; lat?: number; lon?: number } | null | undefined) => ({
+  address_line1: address?.line1 ?? null,
+  address_line2: address?.line2 ?? null,
+  city: address?.city ?? null,
+  postal_code: address?.postalCode ?? null,
+  region: address?.region ?? null,
+  country: address?.country ?? null,
+  lat: address?.lat ?? null,
+  lon: address?.lon ?? null,
+});
+
+export const contactsProjection = defineProjection<RowProjection<typeof tables>>({
+  name: CONTACTS_PROJECTION,
+  version: 1,
+  categories: ['contact'],
+  eventTypes: [
+    'ContactRegistered',
+    'ContactProfileChanged',
+    'ContactEmailAdded',
+    'ContactEmailRemoved',
+    'ContactPhoneAdded',
+    'ContactPhoneRemoved',
+    'ContactTagged',
+    'ContactUntagged',
+    'ContactIdentityLinked',
+    'ContactIdentityUnlinked',
+    'ContactLifecycleStageChanged',
+    'ContactConsentGiven',
+    'ContactConsentWithdrawn',
+  ],
+  tables,
+  project: (event: RecordedEvent): RowChange[] =>
+    changesOf(event as unknown as ContactEvent, event.revision, (event.recordedAt instanceof Date ? event.recordedAt.toISOString() : String(event.recordedAt))),
+});

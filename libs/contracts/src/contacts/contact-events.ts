@@ -1,0 +1,158 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsISO31661Alpha2,
+  IsISO8601,
+  IsLatitude,
+  IsLongitude,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { defineEvent, type RecordedEventOf } from '../catalogue';
+import { PersonalData } from '../personal-data';
+
+/** Where a contact is in the customer journey, in order; `churned` sits apart (a lost customer). */
+export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'evangelist', 'churned'] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+export const CONTACT_CHANNELS = ['email', 'sms', 'phone'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+export const PREFERRED_CHANNELS = ['email', 'sms', 'phone', 'mail', 'none'] as const;
+export type PreferredChannel = (typeof PREFERRED_CHANNELS)[number];
+export const CONSENT_PURPOSES = ['marketing', 'profiling'] as const;
+export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
+
+/** E.164: a plus, a country code and at most 15 digits in all. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+/** BCP 47 language tags as people use them: `en`, `pt-BR`, `zh-Hant`. */
+export const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z]{4})?(-([A-Z]{2}|\d{3}))?$/;
+/** Source systems and tags: short, printable, no spaces at the ends. */
+export const TOKEN = /^[A-Za-z0-9][A-Za-z0-9 ._:/@+-]{0,98}[A-Za-z0-9._:/@+-]?$/;
+
+export class PostalAddress {
+  @IsOptional() @IsString() @MaxLength(200) @PersonalData() line1?: string;
+  @IsOptional() @IsString() @MaxLength(200) @PersonalData() line2?: string;
+  @IsOptional() @IsString() @MaxLength(100) city?: string;
+  @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
+  @IsOptional() @IsString() @MaxLength(100) region?: string;
+  @IsOptional() @IsISO31661Alpha2() country?: string;
+  @IsOptional() @IsLatitude() lat?: number;
+  @IsOptional() @IsLongitude() lon?: number;
+}
+
+class ContactEventBase {
+  @IsUUID() contactId!: string;
+  /** The same id: every event that concerns a customer carries `customerId`. */
+  @IsUUID() customerId!: string;
+}
+
+export class ContactRegisteredPayload extends ContactEventBase {
+  @IsOptional() @IsString() @MaxLength(100) @PersonalData() givenName?: string;
+  @IsOptional() @IsString() @MaxLength(100) @PersonalData() familyName?: string;
+  @IsOptional() @Matches(LANGUAGE_TAG) language?: string;
+  @IsOptional() @IsIn(PREFERRED_CHANNELS) preferredChannel?: PreferredChannel;
+  @IsOptional() @ValidateNested() @Type(() => PostalAddress) @PersonalData() address?: PostalAddress;
+  @IsOptional() @IsUUID() ownerId?: string;
+  @IsOptional() @IsUUID() accountId?: string;
+  @IsIn(LIFECYCLE_STAGES) lifecycleStage!: LifecycleStage;
+  @IsISO8601() registeredAt!: string;
+}
+
+/** Profile fields that changed, with their new values; `null` clears a field. */
+export class ContactProfileChangedPayload extends ContactEventBase {
+  @IsOptional() @IsString() @MaxLength(100) @PersonalData() givenName?: string | null;
+  @IsOptional() @IsString() @MaxLength(100) @PersonalData() familyName?: string | null;
+  @IsOptional() @Matches(LANGUAGE_TAG) language?: string | null;
+  @IsOptional() @IsIn(PREFERRED_CHANNELS) preferredChannel?: PreferredChannel | null;
+  @IsOptional() @ValidateNested() @Type(() => PostalAddress) @PersonalData() address?: PostalAddress | null;
+  @IsOptional() @IsUUID() ownerId?: string | null;
+  @IsOptional() @IsUUID() accountId?: string | null;
+  @IsISO8601() changedAt!: string;
+}
+
+export class ContactEmailAddedPayload extends ContactEventBase {
+  /** Normalised: trimmed, lower case. */
+  @IsString() @MaxLength(254) @PersonalData() email!: string;
+  @IsBoolean() primary!: boolean;
+}
+
+export class ContactEmailRemovedPayload extends ContactEventBase {
+  @IsString() @MaxLength(254) @PersonalData() email!: string;
+}
+
+export class ContactPhoneAddedPayload extends ContactEventBase {
+  @Matches(E164) @PersonalData() phone!: string;
+  @IsBoolean() primary!: boolean;
+}
+
+export class ContactPhoneRemovedPayload extends ContactEventBase {
+  @Matches(E164) @PersonalData() phone!: string;
+}
+
+export class ContactTaggedPayload extends ContactEventBase {
+  @Matches(TOKEN) tag!: string;
+}
+
+export class ContactIdentityLinkedPayload extends ContactEventBase {
+  @Matches(TOKEN) source!: string;
+  @IsString() @Length(1, 200) @PersonalData() externalId!: string;
+}
+
+export class ContactLifecycleStageChangedPayload extends ContactEventBase {
+  @IsIn(LIFECYCLE_STAGES) from!: LifecycleStage;
+  @IsIn(LIFECYCLE_STAGES) to!: LifecycleStage;
+  @IsOptional() @IsString() @MaxLength(500) @PersonalData() reason?: string;
+  @IsISO8601() changedAt!: string;
+}
+
+export class ContactConsentPayload extends ContactEventBase {
+  @IsIn(CONTACT_CHANNELS) channel!: ContactChannel;
+  @IsIn(CONSENT_PURPOSES) purpose!: ConsentPurpose;
+  /** Where the consent was given or withdrawn: a form, an unsubscribe link, a call. */
+  @Matches(TOKEN) source!: string;
+  @IsISO8601() at!: string;
+}
+
+export const ContactRegistered = defineEvent({ type: 'ContactRegistered', payload: ContactRegisteredPayload });
+export const ContactProfileChanged = defineEvent({ type: 'ContactProfileChanged', payload: ContactProfileChangedPayload });
+export const ContactEmailAdded = defineEvent({ type: 'ContactEmailAdded', payload: ContactEmailAddedPayload });
+export const ContactEmailRemoved = defineEvent({ type: 'ContactEmailRemoved', payload: ContactEmailRemovedPayload });
+export const ContactPhoneAdded = defineEvent({ type: 'ContactPhoneAdded', payload: ContactPhoneAddedPayload });
+export const ContactPhoneRemoved = defineEvent({ type: 'ContactPhoneRemoved', payload: ContactPhoneRemovedPayload });
+export const ContactTagged = defineEvent({ type: 'ContactTagged', payload: ContactTaggedPayload });
+export const ContactUntagged = defineEvent({ type: 'ContactUntagged', payload: ContactTaggedPayload });
+export const ContactIdentityLinked = defineEvent({ type: 'ContactIdentityLinked', payload: ContactIdentityLinkedPayload });
+export const ContactIdentityUnlinked = defineEvent({ type: 'ContactIdentityUnlinked', payload: ContactIdentityLinkedPayload });
+export const ContactLifecycleStageChanged = defineEvent({ type: 'ContactLifecycleStageChanged', payload: ContactLifecycleStageChangedPayload });
+/** Read by campaigns before any message goes out: consent per channel and purpose. */
+export const ContactConsentGiven = defineEvent({ type: 'ContactConsentGiven', payload: ContactConsentPayload });
+export const ContactConsentWithdrawn = defineEvent({ type: 'ContactConsentWithdrawn', payload: ContactConsentPayload });
+
+export const ContactEventDefinitions = [
+  ContactRegistered,
+  ContactProfileChanged,
+  ContactEmailAdded,
+  ContactEmailRemoved,
+  ContactPhoneAdded,
+  ContactPhoneRemoved,
+  ContactTagged,
+  ContactUntagged,
+  ContactIdentityLinked,
+  ContactIdentityUnlinked,
+  ContactLifecycleStageChanged,
+  ContactConsentGiven,
+  ContactConsentWithdrawn,
+] as const;
+
+type Data<D> = D extends { payload: new () => infer P } ? Omit<P, never> : never;
+/** Every contact event as a decider sees it: `{ type, data }`, a union discriminated by `type`. */
+export type ContactEvent = {
+  [K in (typeof ContactEventDefinitions)[number] as K['type']]: { type: K['type']; data: Data<K> };
+}[(typeof ContactEventDefinitions)[number]['type']];
+export type RecordedContactEvent = RecordedEventOf<(typeof ContactEventDefinitions)[number]>;

@@ -1,0 +1,68 @@
+import { DefaultCategoryContexts, type Context } from '@clientela/contracts';
+import { messagingMetrics, Relay } from '@clientela/messaging';
+import { ProjectionMetrics, ProjectionRunner, type Projection, type ProjectionSource } from '@clientela/projections';
+import { componentReadiness, type ReadinessCheck } from '@clientela/platform';
+import { ensureTopics, type ServiceInfrastructure } from '../infrastructure/service-infrastructure';
+import type { ServiceDefinition } from './service-definition';
+
+
+/** The one context whose topic carries a projection's events (its categories must belong to one). */
+const contextOf = (projection: Projection, fallback: readonly Context[]): Context => {
+  const contexts = [...new Set(projection.categories ? projection.categories.map((c) => DefaultCategoryContexts[c]) : fallback)];
+  if (contexts.length !== 1 || !contexts[0]) {
+    throw new TypeError(`projection ${projection.name}: in Kafka mode its categories must belong to exactly one context (got ${contexts.join(', ') || 'none'})`);
+  }
+  return contexts[0];
+};
+
+/**
+ * The background parts of a service: its relay (Kafka mode) and its projection runners. Started
+ * once the app is up, stopped before its pools close: batches finish and checkpoints are committed.
+ */
+export class ServiceRuntime {
+  private readonly relays: Relay[] = [];
+  private readonly runners: ProjectionRunner[] = [];
+
+  constructor(
+    private readonly infra: ServiceInfrastructure,
+    private readonly definition: ServiceDefinition,
+  ) {}
+
+  /** Readiness of the relays, each reporting Kafka and PostgreSQL. */
+  readiness(): ReadinessCheck[] {
+    return [componentReadiness('relay', () => this.relays.flatMap((relay) => relay.health()))];
+  }
+
+  async start(): Promise<void> {
+    const { infra, definition } = this;
+    const logger = infra.logger;
+    const published = [...new Set(Object.values(definition.publishes ?? {}))];
+    if (infra.kafka) {
+      const followed = (definition.projections ?? []).map((p) => contextOf(p, published));
+      await ensureTopics(infra.kafka, [...new Set([...published, ...followed])].map(infra.topicOf));
+      const metrics = messagingMetrics(infra.metrics);
+      for (const context of published) {
+        const categories = Object.fromEntries(Object.entries(definition.publishes ?? {}).filter(([, c]) => c === context));
+        this.relays.push(
+          new Relay({ name: context, store: infra.store, pool: infra.pool, kafka: infra.kafka, categories, topicOf: infra.topicOf, metrics, logger: logger.child({ relay: context }) }),
+        );
+      }
+      await Promise.all(this.relays.map((relay) => relay.start()));
+    }
+    const projectionMetrics = new ProjectionMetrics(infra.metrics);
+    for (const projection of definition.projections ?? []) {
+      const source: ProjectionSource = infra.kafka
+        ? { kind: 'kafka', kafka: infra.kafka, topics: [infra.topicOf(contextOf(projection, published))], relayName: contextOf(projection, published), groupId: infra.groupIdOf(projection.name), catalogue: definition.catalogue }
+        : { kind: 'store' };
+      this.runners.push(
+        new ProjectionRunner({ projection, store: infra.store, pool: infra.pool, source, metrics: projectionMetrics, logger: logger.child({ projection: projection.name }) }),
+      );
+    }
+    await Promise.all(this.runners.map((runner) => runner.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.runners.map((runner) => runner.stop()));
+    await Promise.all(this.relays.map((relay) => relay.stop()));
+  }
+}

@@ -1,0 +1,96 @@
+import { Pool } from 'pg';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { contextTopic, deadLetterTopic, type Context, type EventCatalogue } from '@clientela/contracts';
+import { createEventStoreDbEventStore, PostgresEventStore, type EventStore } from '@clientela/event-store';
+import { ConfigError, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
+import { ensureDatabase } from './ensure-database';
+
+/** What a service runs on, built once from the config: the pool, the event store, Kafka when the bus is Kafka. */
+export interface ServiceInfrastructure {
+  readonly service: string;
+  readonly config: PlatformConfig;
+  readonly databaseUrl: string;
+  readonly pool: Pool;
+  readonly store: EventStore;
+  readonly kafka?: Kafka;
+  /** The service's Prometheus registry: HTTP, commands, messaging and projections all register here. */
+  readonly metrics: Registry;
+  readonly logger: StructuredLogger;
+  /** The topic a context's events are relayed to, with the configured prefix. */
+  topicOf(context: Context): string;
+  /** A Kafka consumer group of this service, with the configured prefix. */
+  groupIdOf(name: string): string;
+  close(): Promise<void>;
+}
+
+const kafkaLogCreator = (logger: StructuredLogger) => () => (entry: LogEntry) => {
+  const fields = { broker: entry.log.broker, error: entry.log.error, kafka: entry.namespace };
+  if (entry.level <= logLevel.ERROR) logger.error(entry.log.message, fields);
+  else if (entry.level === logLevel.WARN) logger.warn(entry.log.message, fields);
+};
+
+export const openServiceInfrastructure = async (options: {
+  service: string;
+  config: PlatformConfig;
+  catalogue: EventCatalogue;
+  logger: StructuredLogger;
+}): Promise<ServiceInfrastructure> => {
+  const { config, service, logger } = options;
+  const databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    throw new ConfigError(['DATABASE_URL is required to run a service on its own (`npm start` starts an embedded PostgreSQL and sets it)']);
+  }
+  await ensureDatabase(databaseUrl);
+  const pool = new Pool({ connectionString: databaseUrl, max: 20, application_name: `clientela-${service}` });
+  pool.on('error', (error) => logger.warn('idle PostgreSQL connection failed', { error: error.message }));
+  const onTransientError = (error: unknown) => logger.warn('event store connection problem; retrying', { error: String(error) });
+  let store: EventStore;
+  try {
+    store =
+      config.eventStore.kind === 'eventstoredb'
+        ? await createEventStoreDbEventStore({ connectionString: config.eventStore.url, catalogue: options.catalogue })
+        : await PostgresEventStore.create({ pool, catalogue: options.catalogue, onTransientError });
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const prefix = config.bus.kind === 'kafka' ? config.bus.topicPrefix : '';
+  const kafka =
+    config.bus.kind === 'kafka'
+      ? new Kafka({ clientId: `clientela-${service}`, brokers: config.bus.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) })
+      : undefined;
+  const metrics = new Registry();
+  metrics.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: metrics });
+  return {
+    service,
+    config,
+    databaseUrl,
+    pool,
+    store,
+    kafka,
+    metrics,
+    logger,
+    topicOf: (context) => `${prefix}${contextTopic(context)}`,
+    groupIdOf: (name) => `${prefix}clientela.${service}.${name}`,
+    close: async () => {
+      await store.close().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
+};
+
+/** Creates the service's topics and their dead-letter topics (auto-created topics first fail with leader errors under KRaft). */
+export const ensureTopics = async (kafka: Kafka, topics: readonly string[], partitions = 6): Promise<void> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(topics.flatMap((t) => [t, deadLetterTopic(t)]))].filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions })) });
+  } finally {
+    await admin.disconnect();
+  }
+};
