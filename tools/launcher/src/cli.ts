@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { ConfigError } from '@clientela/platform';
+import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
+import { loadLauncherConfig, SERVICES } from './launcher-config';
+import { startServiceProcess, stopServiceProcess, type ServiceProcess } from './service-process';
+
+const root = join(__dirname, '..', '..', '..');
+const say = (line: string) => process.stdout.write(`[clientela] ${line}\n`);
+
+/**
+ * `npm start`: PostgreSQL (embedded unless DATABASE_URL is set), every service as its own process,
+ * then the gateway in front of them; Ctrl-C stops them all and exits 0.
+ */
+const main = async (): Promise<void> => {
+  const started = Date.now();
+  const config = loadLauncherConfig(process.env, process.cwd());
+  let postgres: RunningPostgres | undefined;
+  const processes: ServiceProcess[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (code: number) =>
+    (stopping ??= (async () => {
+      await Promise.all([...processes].reverse().map((p) => stopServiceProcess(p)));
+      await postgres?.stop().catch((error: unknown) => say(`could not stop PostgreSQL: ${String(error)}`));
+      say(code === 0 ? 'stopped' : 'stopped after a failure');
+      process.exit(code);
+    })());
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  try {
+    let databaseUrl = config.platform.databaseUrl;
+    if (!databaseUrl) {
+      say(`starting embedded PostgreSQL (data in ${config.dataDir})`);
+      postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.postgresPort, log: say });
+      databaseUrl = postgres.url;
+    }
+    const common = { DATABASE_URL: databaseUrl };
+    const urls: Record<string, string> = {};
+    for (const [index, name] of SERVICES.entries()) {
+      const port = config.servicePortBase + index + 1;
+      urls[name] = `http://127.0.0.1:${port}`;
+      processes.push(startServiceProcess({ name, root, env: { ...common, PORT: String(port) }, output: process.stdout }));
+    }
+    await Promise.all(processes.map((p) => p.ready));
+    const gateway = startServiceProcess({
+      name: 'gateway',
+      root,
+      env: { ...common, PORT: String(config.gatewayPort), SERVICE_URLS: Object.entries(urls).map(([n, u]) => `${n}=${u}`).join(',') },
+      output: process.stdout,
+    });
+    processes.push(gateway);
+    await gateway.ready;
+    for (const p of processes) void p.exited.then((code) => stopping ?? (say(`${p.name} ended unexpectedly (${code}); stopping everything`), stop(1)));
+    say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${config.platform.bus.kind} bus, ${postgres ? 'embedded' : 'external'} PostgreSQL)`);
+    say(`  API        http://127.0.0.1:${config.gatewayPort}/api/v1`);
+    say(`  API docs   http://127.0.0.1:${config.gatewayPort}/api/docs`);
+    say(`  health     http://127.0.0.1:${config.gatewayPort}/health/ready`);
+    for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(10)} ${url} (direct, for debugging)`);
+    say('Ctrl-C stops everything');
+  } catch (error) {
+    say(error instanceof ConfigError ? error.message : `could not start: ${error instanceof Error ? error.message : String(error)}`);
+    await stop(1);
+  }
+};
+
+void main();
