@@ -1,12 +1,22 @@
-import { ValidationPipe } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { ValidationError, toFieldViolations } from '@clientela/contracts';
 
 /**
  * Every body, query and param DTO is checked with class-validator: unknown fields are refused,
- * and a refusal is one 400 problem+json listing every field with what is wrong with it.
+ * and a refusal is one 400 problem+json listing every field with what is wrong with it. A body
+ * must be a JSON object: `null`, an array or a bare string is not an empty command.
  */
+class ServiceValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw new ValidationError('the body must be a JSON object', [{ path: '', constraints: { isObject: 'the body must be a JSON object' } }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export const serviceValidationPipe = (): ValidationPipe =>
-  new ValidationPipe({
+  new ServiceValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
