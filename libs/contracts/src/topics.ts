@@ -17,6 +17,7 @@ export const DefaultCategoryContexts: Readonly<Record<string, Context>> = {
   account: 'contacts',
   lead: 'contacts',
   activity: 'contacts',
+  customFieldSet: 'contacts',
   deal: 'sales',
   order: 'sales',
   campaign: 'campaigns',

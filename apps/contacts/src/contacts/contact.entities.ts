@@ -65,4 +65,12 @@ export class ContactConsentRow {
   @Column('timestamptz', { name: 'changed_at' }) changedAt!: Date;
 }
 
-export const contactEntities = [ContactRow, ContactEmailRow, ContactPhoneRow, ContactTagRow, ContactIdentityRow, ContactConsentRow];
+@Entity({ schema, name: 'contact_custom_fields', synchronize: false })
+export class ContactCustomFieldRow {
+  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
+  @PrimaryColumn('text') key!: string;
+  /** JSON text: the definition says its type. */
+  @Column('text') value!: string;
+}
+
+export const contactEntities = [ContactRow, ContactEmailRow, ContactPhoneRow, ContactTagRow, ContactIdentityRow, ContactConsentRow, ContactCustomFieldRow];

@@ -28,6 +28,8 @@ describe('contacts refuses bad input', () => {
       { method: 'post', path: `/api/v1/contacts/${id}/identities`, valid: { source: 'shop', externalId: '1' } },
       { method: 'put', path: `/api/v1/contacts/${id}/consents/email/marketing`, valid: { granted: true, source: 'form' } },
       { method: 'post', path: `/api/v1/contacts/${id}/unsubscribe`, valid: { source: 'link' } },
+      { method: 'post', path: '/api/v1/custom-fields', valid: { key: 'k', label: 'K', type: 'text' } },
+      { method: 'patch', path: '/api/v1/custom-fields/k', valid: { label: 'K' } },
     ] as const;
 
   const send = (route: ReturnType<typeof routes>[number], body: string | object, headers: Record<string, string> = {}) =>

@@ -42,6 +42,9 @@ const decorate = (decorators: MethodDecorator[]): MethodDecorator => (target, ke
   for (const d of decorators) d(target, key, descriptor);
 };
 
+/** The handler adds the definitions the decider checks the values against. */
+const customValues = (values: Record<string, unknown> | undefined) => (values ? { values, definitions: {} } : undefined);
+
 @ApiTags('contacts')
 @Controller('api/v1/contacts')
 export class ContactsController {
@@ -61,10 +64,13 @@ export class ContactsController {
   @ApiProblems(400, 409, 413, 422, 503)
   async create(@Body() body: CreateContactDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const contactId = idForCreate(write, 'contact', randomUUID);
-    const { emails, phones, tags, identities, lifecycleStage, consents, ...profile } = body;
+    const { emails, phones, tags, identities, lifecycleStage, consents, customFields, ...profile } = body;
     const answer = await this.execute(
       reply,
-      { type: 'RegisterContact', data: { contactId, now: new Date().toISOString(), profile, emails, phones, tags, identities, lifecycleStage, consents } },
+      {
+        type: 'RegisterContact',
+        data: { contactId, now: new Date().toISOString(), profile, emails, phones, tags, identities, lifecycleStage, consents, customFields: customValues(customFields) },
+      },
       write,
     );
     void reply.status(201).header('location', `/api/v1/contacts/${contactId}`);
@@ -106,8 +112,12 @@ export class ContactsController {
   @ApiOkResponse({ description: 'changed (or nothing to change): revision and position' })
   @ApiProblems(400, 404, 412, 413, 422, 503)
   update(@Param() { id }: ContactIdParams, @Body() body: UpdateContactDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { emails, phones, tags, ...profile } = body;
-    return this.execute(reply, { type: 'UpdateContact', data: { contactId: id, now: new Date().toISOString(), profile, emails, phones, tags } }, write);
+    const { emails, phones, tags, customFields, ...profile } = body;
+    return this.execute(
+      reply,
+      { type: 'UpdateContact', data: { contactId: id, now: new Date().toISOString(), profile, emails, phones, tags, customFields: customValues(customFields) } },
+      write,
+    );
   }
 
   @Put(':id/lifecycle-stage')

@@ -1,4 +1,4 @@
-import { ConflictError, DomainRuleError, NotFoundError, type ContactEvent } from '@clientela/contracts';
+import { ConflictError, DomainRuleError, NotFoundError, ValidationError, type ContactEvent } from '@clientela/contracts';
 import { deciderSpec } from '@clientela/testing';
 import { contactsDecider, isStageChangeAllowed, type ContactCommand } from './contacts.decider';
 
@@ -136,6 +136,23 @@ describe('contacts decider', () => {
       expect(isStageChangeAllowed('evangelist', 'churned')).toBe(true);
       expect(isStageChangeAllowed('opportunity', 'churned')).toBe(false);
     });
+  });
+
+  describe('custom fields', () => {
+    const definitions = {
+      tier: { key: 'tier', label: 'Tier', type: 'enum' as const, options: ['gold', 'silver'], retired: false },
+      score: { key: 'score', label: 'Score', type: 'number' as const, retired: false },
+    };
+    const values = (v: Record<string, unknown>) => ({ values: v, definitions });
+    const set = (v: Record<string, string | number | boolean | null>): ContactEvent => ({ type: 'ContactCustomFieldsChanged', data: { ...ids, values: v } });
+    it('are set at registration', () =>
+      given([]).when({ type: 'RegisterContact', data: { contactId, now, profile: { givenName: 'Ada' }, lifecycleStage: 'lead', customFields: values({ tier: 'gold' }) } }).then([registered, set({ tier: 'gold' })]));
+    it('change only where the value differs, null clearing', () =>
+      given([registered, set({ tier: 'gold', score: 3 })]).when(update({ customFields: values({ tier: 'gold', score: null }) })).then([set({ score: null })]));
+    it('do nothing when nothing differs, including clearing what is not set', () =>
+      given([registered, set({ tier: 'gold' })]).when(update({ customFields: values({ tier: 'gold', score: null }) })).thenNothingHappens());
+    it('refuse values their definitions do not allow', () =>
+      given([registered]).when(update({ customFields: values({ tier: 'bronze' }) })).thenThrows(ValidationError, /customFields.tier/));
   });
 
   describe('consent', () => {

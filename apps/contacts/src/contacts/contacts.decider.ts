@@ -11,6 +11,7 @@ import {
   type PostalAddress,
   type PreferredChannel,
 } from '@clientela/contracts';
+import { checkCustomValues, type CustomFieldDefinition, type CustomFieldValue } from '../custom-fields/custom-fields.decider';
 
 export interface ContactProfile {
   givenName?: string | null;
@@ -47,7 +48,14 @@ export type ContactState =
       stage: LifecycleStage;
       /** Granted consents, as `channel:purpose`. */
       consents: string[];
+      customFields: Record<string, CustomFieldValue>;
     };
+
+/** Custom field values sent with a command, and the definitions the handler loaded to check them. */
+export interface CustomFieldInput {
+  values: Record<string, unknown>;
+  definitions: Record<string, CustomFieldDefinition>;
+}
 
 export type ContactCommand =
   | {
@@ -62,12 +70,13 @@ export type ContactCommand =
         identities?: Identity[];
         lifecycleStage?: LifecycleStage;
         consents?: ConsentChange[];
+        customFields?: CustomFieldInput;
       };
     }
   | {
       type: 'UpdateContact';
       /** Absent fields stay as they are; lists given replace the current ones. */
-      data: { contactId: string; now: string; profile: ContactProfile; emails?: string[]; phones?: string[]; tags?: string[] };
+      data: { contactId: string; now: string; profile: ContactProfile; emails?: string[]; phones?: string[]; tags?: string[]; customFields?: CustomFieldInput };
     }
   | { type: 'ChangeLifecycleStage'; data: { contactId: string; now: string; stage: LifecycleStage; reason?: string } }
   | { type: 'LinkIdentity'; data: { contactId: string; identity: Identity } }
@@ -126,6 +135,14 @@ const consentEvents = (
       return { type: 'ContactConsentGiven' as const, data: { ...ids(contactId), channel: c.channel, purpose: c.purpose, source: c.source, at: now } };
     });
 
+/** The custom values that differ from what the contact has, checked against their definitions. */
+const customFieldEvents = (state: Extract<ContactState, { status: 'active' }>, contactId: string, input: CustomFieldInput | undefined): ContactEvent[] => {
+  if (!input) return [];
+  const values = checkCustomValues(input.definitions, input.values);
+  const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => (state.customFields[key] ?? null) !== value));
+  return Object.keys(changed).length === 0 ? [] : [{ type: 'ContactCustomFieldsChanged', data: { ...ids(contactId), values: changed } }];
+};
+
 const register = (command: Extract<ContactCommand, { type: 'RegisterContact' }>['data']): ContactEvent[] => {
   const { contactId, now, profile } = command;
   const emails = unique((command.emails ?? []).map(normaliseEmail));
@@ -153,7 +170,7 @@ const register = (command: Extract<ContactCommand, { type: 'RegisterContact' }>[
   }
   const state = events.reduce(evolve, initialState());
   if (state.status !== 'active') throw new Error('unreachable: registration makes the contact active');
-  return [...events, ...consentEvents(state, contactId, now, command.consents ?? [])];
+  return [...events, ...customFieldEvents(state, contactId, command.customFields), ...consentEvents(state, contactId, now, command.consents ?? [])];
 };
 
 const update = (
@@ -196,6 +213,7 @@ const update = (
       ...next.filter((t) => !state.tags.includes(t)).map((tag): ContactEvent => ({ type: 'ContactTagged', data: { ...ids(contactId), tag } })),
     );
   }
+  events.push(...customFieldEvents(state, contactId, command.customFields));
   const after = events.reduce(evolve, state as ContactState);
   if (after.status === 'active' && after.emails.length + after.phones.length === 0 && !after.profile.givenName && !after.profile.familyName) {
     throw new DomainRuleError('a contact needs a name, an email or a phone', 'contact_needs_identifier');
@@ -208,7 +226,7 @@ export const initialState = (): ContactState => ({ status: 'none' });
 export const evolve = (state: ContactState, event: ContactEvent): ContactState => {
   if (event.type === 'ContactRegistered') {
     const { contactId: _c, customerId: _u, lifecycleStage, registeredAt: _r, ...profile } = event.data;
-    return { status: 'active', profile, emails: [], phones: [], tags: [], identities: [], stage: lifecycleStage, consents: [] };
+    return { status: 'active', profile, emails: [], phones: [], tags: [], identities: [], stage: lifecycleStage, consents: [], customFields: {} };
   }
   if (state.status !== 'active') return state;
   switch (event.type) {
@@ -238,6 +256,11 @@ export const evolve = (state: ContactState, event: ContactEvent): ContactState =
       return { ...state, consents: [...state.consents, consentKey(event.data)] };
     case 'ContactConsentWithdrawn':
       return { ...state, consents: state.consents.filter((c) => c !== consentKey(event.data)) };
+    case 'ContactCustomFieldsChanged': {
+      const customFields = { ...state.customFields, ...event.data.values };
+      for (const [key, value] of Object.entries(event.data.values)) if (value === null) delete customFields[key];
+      return { ...state, customFields };
+    }
     default: {
       const unreachable: never = event;
       return unreachable;

@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsEmail,
   IsIn,
+  IsObject,
   IsISO31661Alpha2,
   IsInt,
   Max,
@@ -58,6 +59,8 @@ class ContactFieldsDto {
   @IsOptional() @IsArray() @ArrayMaxSize(20) @IsEmail({}, { each: true }) @MaxLength(254, { each: true }) emails?: string[];
   @IsOptional() @IsArray() @ArrayMaxSize(20) @Matches(E164, { each: true, message: 'each phone must be in E.164 form, e.g. +4915112345678' }) phones?: string[];
   @IsOptional() @IsArray() @ArrayMaxSize(50) @Matches(TOKEN, { each: true, message: 'each tag must be a short token' }) tags?: string[];
+  /** Values of defined custom fields by key (checked against their definitions); null clears one. */
+  @IsOptional() @IsObject() customFields?: Record<string, unknown>;
 }
 
 export class CreateContactDto extends ContactFieldsDto {

@@ -147,6 +147,27 @@ describe.each<TestBus>(['standalone', 'kafka'])('contacts over HTTP (%s)', (bus)
     expect(row.split(',')[header.split(',').indexOf('identity:erp') + 1]).toBe('E-1'); // +1: the quoted name holds a comma
   });
 
+  it('manages custom field definitions and keeps contact values to them', async () => {
+    const tier = `tier_${bus}`;
+    await http().post('/api/v1/custom-fields').send({ key: tier, label: 'Tier', type: 'enum', options: ['gold', 'silver'] }).expect(201);
+    await http().post('/api/v1/custom-fields').send({ key: `since_${bus}`, label: 'Customer since', type: 'date' }).expect(201);
+    await http().post('/api/v1/custom-fields').send({ key: tier, label: 'Again', type: 'text' }).expect(409);
+    await http().patch(`/api/v1/custom-fields/${tier}`).send({ options: ['gold', 'silver', 'bronze'] }).expect(200);
+    expect((await http().get(`/api/v1/custom-fields/${tier}`).expect(200)).body).toMatchObject({ key: tier, type: 'enum', options: ['gold', 'silver', 'bronze'] });
+    const refused = await create({ givenName: 'Custom', customFields: { [tier]: 'platinum', [`since_${bus}`]: 'yesterday', nope: 1 } }).expect(400);
+    expect(refused.body.violations.map((v: { path: string }) => v.path).sort()).toEqual([`customFields.nope`, `customFields.since_${bus}`, `customFields.${tier}`].sort());
+    const created = await create({ givenName: 'Custom', tags: [`custom-${bus}`], customFields: { [tier]: 'bronze', [`since_${bus}`]: '2020-01-31' } }).expect(201);
+    const changed = await http().patch(`/api/v1/contacts/${created.body.id}`).send({ customFields: { [`since_${bus}`]: null } }).expect(200);
+    expect((await read(created.body.id, changed.headers['x-position'])).body.customFields).toEqual({ [tier]: 'bronze' });
+    const csv = await http().get(`/api/v1/contacts?tag=custom-${bus}`).set('accept', 'text/csv').expect(200);
+    const [header, row] = csv.text.trim().split('\r\n');
+    expect(row.split(',')[header.split(',').indexOf(`custom:${tier}`)]).toBe('bronze');
+    await http().delete(`/api/v1/custom-fields/${tier}`).expect(200);
+    expect((await http().get('/api/v1/custom-fields').expect(200)).body.items.map((f: { key: string }) => f.key)).not.toContain(tier);
+    expect((await http().get(`/api/v1/contacts/${created.body.id}`).expect(200)).body.customFields).toEqual({});
+    await http().patch(`/api/v1/contacts/${created.body.id}`).send({ customFields: { [tier]: 'gold' } }).expect(400);
+  });
+
   it('answers 404 for a contact that does not exist, read or write', async () => {
     await http().get('/api/v1/contacts/4a4b5c6d-0000-4000-8000-000000000000').expect(404);
     await http().patch('/api/v1/contacts/4a4b5c6d-0000-4000-8000-000000000000').send({ givenName: 'x' }).expect(404);

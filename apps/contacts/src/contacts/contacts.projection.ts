@@ -39,6 +39,8 @@ const tables = {
     primaryKey: ['contact_id', 'source', 'external_id'],
     indexes: [['source', 'external_id']],
   },
+  // Values as JSON text: a field's type is in its definition, and a column per type would be mostly empty.
+  contact_custom_fields: { columns: { contact_id: 'uuid', key: 'text', value: 'text' }, primaryKey: ['contact_id', 'key'], indexes: [['key', 'value']] },
   contact_consents: {
     columns: { contact_id: 'uuid', channel: 'text', purpose: 'text', granted: 'boolean', source: 'text', changed_at: 'timestamptz' },
     primaryKey: ['contact_id', 'channel', 'purpose'],
@@ -111,6 +113,15 @@ const changesOf = (event: ContactEvent, revision: number, recordedAt: string): R
         },
         touched,
       ];
+    case 'ContactCustomFieldsChanged':
+      return [
+        ...Object.entries(event.data.values).map(([field, value]): RowChange =>
+          value === null
+            ? { table: 'contact_custom_fields', key: { ...key, key: field }, delete: true }
+            : { table: 'contact_custom_fields', key: { ...key, key: field }, set: { value: JSON.stringify(value) } },
+        ),
+        touched,
+      ];
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -147,6 +158,7 @@ export const contactsProjection = defineProjection<RowProjection<typeof tables>>
     'ContactLifecycleStageChanged',
     'ContactConsentGiven',
     'ContactConsentWithdrawn',
+    'ContactCustomFieldsChanged',
   ],
   tables,
   project: (event: RecordedEvent): RowChange[] =>

@@ -5,7 +5,8 @@ import { In, type DataSource, type SelectQueryBuilder } from 'typeorm';
 import { formatPosition, NotFoundError, streamId } from '@clientela/contracts';
 import { StreamNotFoundError, type EventStore } from '@clientela/event-store';
 import { csvStream, EVENT_STORE, keysetPage, type Page, type SortKey } from '@clientela/service-kit';
-import { ContactConsentRow, ContactEmailRow, ContactIdentityRow, ContactPhoneRow, ContactRow, ContactTagRow } from './contact.entities';
+import { CustomFieldDefinitions } from '../custom-fields/custom-field-command';
+import { ContactConsentRow, ContactCustomFieldRow, ContactEmailRow, ContactIdentityRow, ContactPhoneRow, ContactRow, ContactTagRow } from './contact.entities';
 import type { ListContactsQuery } from './contacts.dto';
 
 export interface ContactView {
@@ -24,6 +25,8 @@ export interface ContactView {
   tags: string[];
   identities: { source: string; externalId: string }[];
   consents: { channel: string; purpose: string; granted: boolean; source: string; changedAt: string }[];
+  /** Values of the live custom fields, by key. */
+  customFields: Record<string, unknown>;
   registeredAt: string;
   updatedAt: string;
   revision: number;
@@ -45,6 +48,7 @@ export class ContactsQueries {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly customFields: CustomFieldDefinitions,
   ) {}
 
   async get(id: string): Promise<ContactView> {
@@ -63,10 +67,12 @@ export class ContactsQueries {
     const sources = (
       await this.db.getRepository(ContactIdentityRow).createQueryBuilder('i').select('distinct i.source', 'source').orderBy('source').getRawMany<{ source: string }>()
     ).map((r) => r.source);
+    const fields = (await this.customFields.live()).map((f) => f.key);
     const header = [
       'id', 'given_name', 'family_name', 'email', 'emails', 'phone', 'phones', 'tags', 'lifecycle_stage', 'language', 'preferred_channel',
       'address_line1', 'address_line2', 'city', 'postal_code', 'region', 'country', 'lat', 'lon', 'owner_id', 'account_id', 'registered_at', 'updated_at',
       ...sources.map((s) => `identity:${s}`),
+      ...fields.map((f) => `custom:${f}`),
     ];
     return csvStream(
       header,
@@ -79,6 +85,7 @@ export class ContactsQueries {
         c.address.line1, c.address.line2, c.address.city, c.address.postalCode, c.address.region, c.address.country, c.address.lat, c.address.lon,
         c.ownerId, c.accountId, c.registeredAt, c.updatedAt,
         ...sources.map((s) => c.identities.filter((i) => i.source === s).map((i) => i.externalId).join(' ')),
+        ...fields.map((f) => c.customFields[f]),
       ],
     );
   }
@@ -131,19 +138,29 @@ export class ContactsQueries {
   private async views(rows: ContactRow[]): Promise<ContactView[]> {
     if (rows.length === 0) return [];
     const ids = In(rows.map((r) => r.id));
-    const [emails, phones, tags, identities, consents] = await Promise.all([
+    const [emails, phones, tags, identities, consents, customValues, definitions] = await Promise.all([
       this.db.getRepository(ContactEmailRow).find({ where: { contactId: ids }, order: { ordinal: 'ASC' } }),
       this.db.getRepository(ContactPhoneRow).find({ where: { contactId: ids }, order: { ordinal: 'ASC' } }),
       this.db.getRepository(ContactTagRow).find({ where: { contactId: ids }, order: { tag: 'ASC' } }),
       this.db.getRepository(ContactIdentityRow).find({ where: { contactId: ids }, order: { source: 'ASC' } }),
       this.db.getRepository(ContactConsentRow).find({ where: { contactId: ids }, order: { channel: 'ASC', purpose: 'ASC' } }),
+      this.db.getRepository(ContactCustomFieldRow).find({ where: { contactId: ids }, order: { key: 'ASC' } }),
+      this.customFields.live(),
     ]);
+    const live = new Set(definitions.map((d) => d.key));
     const byContact = <T extends { contactId: string }>(list: T[]) => {
       const map = new Map<string, T[]>();
       for (const item of list) map.set(item.contactId, [...(map.get(item.contactId) ?? []), item]);
       return (id: string) => map.get(id) ?? [];
     };
-    const [emailsOf, phonesOf, tagsOf, identitiesOf, consentsOf] = [byContact(emails), byContact(phones), byContact(tags), byContact(identities), byContact(consents)];
+    const [emailsOf, phonesOf, tagsOf, identitiesOf, consentsOf, customOf] = [
+      byContact(emails),
+      byContact(phones),
+      byContact(tags),
+      byContact(identities),
+      byContact(consents),
+      byContact(customValues),
+    ];
     return rows.map((r) => ({
       id: r.id,
       givenName: r.givenName,
@@ -159,6 +176,7 @@ export class ContactsQueries {
       tags: tagsOf(r.id).map((t) => t.tag),
       identities: identitiesOf(r.id).map((i) => ({ source: i.source, externalId: i.externalId })),
       consents: consentsOf(r.id).map((c) => ({ channel: c.channel, purpose: c.purpose, granted: c.granted, source: c.source, changedAt: c.changedAt.toISOString() })),
+      customFields: Object.fromEntries(customOf(r.id).filter((v) => live.has(v.key)).map((v) => [v.key, JSON.parse(v.value) as unknown])),
       registeredAt: r.registeredAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
       revision: r.revision,

@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { defineEvent, type RecordedEventOf } from '../catalogue';
 import { PersonalData } from '../personal-data';
+import { ContactCustomFieldsChanged } from './custom-field-events';
 
 /** Where a contact is in the customer journey, in order; `churned` sits apart (a lost customer). */
 export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'evangelist', 'churned'] as const;
@@ -148,6 +149,7 @@ export const ContactEventDefinitions = [
   ContactLifecycleStageChanged,
   ContactConsentGiven,
   ContactConsentWithdrawn,
+  ContactCustomFieldsChanged,
 ] as const;
 
 type Data<D> = D extends { payload: new () => infer P } ? Omit<P, never> : never;
