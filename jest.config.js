@@ -23,6 +23,7 @@ const moduleNameMapper = {
   '^@clientela/service-kit$': '<rootDir>/libs/service-kit/src/index.ts',
   '^@clientela/service-kit/testing$': '<rootDir>/libs/service-kit/src/testing/index.ts',
   '^@clientela/kafka-runner$': '<rootDir>/tools/kafka/src/index.ts',
+  '^@clientela/launcher$': '<rootDir>/tools/launcher/src/index.ts',
 };
 
 const { existsSync } = require('node:fs');

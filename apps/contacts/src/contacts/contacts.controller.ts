@@ -86,7 +86,7 @@ export class ContactsController {
   async list(@Query() query: ListContactsQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     if (!wantsCsv(accept)) return this.queries.list(query);
     void reply.header('content-type', CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="contacts.csv"');
-    return reply.send(await this.queries.csv(query));
+    return this.queries.csv(query);
   }
 
   @Get(':id')

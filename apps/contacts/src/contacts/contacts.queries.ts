@@ -32,10 +32,10 @@ export interface ContactView {
   revision: number;
 }
 
-const SORTS: Record<string, SortKey<ContactRow>> = {
-  name: { expression: "lower(coalesce(c.family_name, '') || ' ' || coalesce(c.given_name, ''))", valueOf: (r) => `${r.familyName ?? ''} ${r.givenName ?? ''}`.toLowerCase() },
-  registeredAt: { expression: 'c.registered_at', valueOf: (r) => r.registeredAt.toISOString() },
-  updatedAt: { expression: 'c.updated_at', valueOf: (r) => r.updatedAt.toISOString() },
+const SORTS: Record<string, SortKey> = {
+  name: { expression: "lower(coalesce(c.family_name, '') || ' ' || coalesce(c.given_name, ''))" },
+  registeredAt: { expression: 'c.registered_at' },
+  updatedAt: { expression: 'c.updated_at' },
 };
 
 /** LIKE patterns treat % and _ as wildcards: a prefix search must match them literally. */
@@ -117,7 +117,6 @@ export class ContactsQueries {
       sort: query.sort ?? 'registeredAt',
       sorts: SORTS,
       idExpression: 'c.id',
-      idOf: (r) => r.id,
       cursor,
       limit,
     });

@@ -30,7 +30,8 @@ export const bootstrapService = async (definition: ServiceDefinition, env: Recor
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
     await service.app.listen({ port: config.port, host: '127.0.0.1' });
-    logger.info(READY_MARKER, { url: `http://127.0.0.1:${config.port}`, bus: config.bus.kind, eventStore: config.eventStore.kind });
+    // Whatever LOG_LEVEL says: the launcher and tests wait for this line.
+    process.stdout.write(`${JSON.stringify({ msg: READY_MARKER, service: definition.name, url: `http://127.0.0.1:${config.port}`, bus: config.bus.kind, eventStore: config.eventStore.kind })}\n`);
   } catch (error) {
     logger.error('could not start', { error: error instanceof Error ? error.message : String(error) });
     process.exit(1);

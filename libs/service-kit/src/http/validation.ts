@@ -4,10 +4,12 @@ import { ValidationError, toFieldViolations } from '@clientela/contracts';
 /**
  * Every body, query and param DTO is checked with class-validator: unknown fields are refused,
  * and a refusal is one 400 problem+json listing every field with what is wrong with it. A body
- * must be a JSON object: `null`, an array or a bare string is not an empty command.
+ * must be a JSON object (or absent): `null`, an array or a bare string is not an empty command.
  */
 class ServiceValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // No body at all (a POST that needs no input) is an empty object; an explicit null is not.
+    if (metadata.type === 'body' && value === undefined) value = {};
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new ValidationError('the body must be a JSON object', [{ path: '', constraints: { isObject: 'the body must be a JSON object' } }]);
     }

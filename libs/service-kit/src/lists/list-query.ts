@@ -30,19 +30,17 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
-/** A sort a list offers: the SQL expression (never null: coalesce it) and how to read its value off a row. */
-export interface SortKey<Row> {
+/** A sort a list offers: an SQL expression that is never null (coalesce it). */
+export interface SortKey {
   expression: string;
-  valueOf(row: Row): string | number;
 }
 
 export interface KeysetOptions<Row> {
   /** The name clients send (`name`, `-createdAt`): `-` sorts descending. */
   sort: string;
-  sorts: Record<string, SortKey<Row>>;
+  sorts: Record<string, SortKey>;
   /** The unique tie-breaker column, e.g. `c.id`. */
   idExpression: string;
-  idOf(row: Row): string;
   limit?: number;
   cursor?: string;
 }
@@ -50,9 +48,9 @@ export interface KeysetOptions<Row> {
 const invalidCursor = () =>
   new ValidationError('cursor is not valid for this list and sort', [{ path: 'cursor', constraints: { cursor: 'must be the nextCursor of this list, with the same sort' } }]);
 
-const encodeCursor = (sort: string, value: string | number, id: string): string => Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
+const encodeCursor = (sort: string, value: string, id: string): string => Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
 
-const decodeCursor = (cursor: string, sort: string): [string | number, string] => {
+const decodeCursor = (cursor: string, sort: string): [string, string] => {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -61,7 +59,7 @@ const decodeCursor = (cursor: string, sort: string): [string | number, string] =
   }
   if (!Array.isArray(decoded) || decoded.length !== 3 || decoded[0] !== sort) throw invalidCursor();
   const [, value, id] = decoded as unknown[];
-  if ((typeof value !== 'string' && typeof value !== 'number') || typeof id !== 'string') throw invalidCursor();
+  if (typeof value !== 'string' || typeof id !== 'string') throw invalidCursor();
   return [value, id];
 };
 
@@ -82,8 +80,16 @@ export const keysetPage = async <Row extends ObjectLiteral>(query: SelectQueryBu
     const [value, id] = decodeCursor(options.cursor, options.sort);
     query.andWhere(`(${key.expression}, ${options.idExpression}) ${descending ? '<' : '>'} (:cursorValue, :cursorId)`, { cursorValue: value, cursorId: id });
   }
-  const rows = await query.orderBy(key.expression, direction).addOrderBy(options.idExpression, direction).limit(limit + 1).getMany();
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return rows.length > limit && last ? { items, nextCursor: encodeCursor(options.sort, key.valueOf(last), options.idOf(last)) } : { items };
+  // The cursor carries the sort value as PostgreSQL prints it: a timestamp read into a JS Date would
+  // lose its microseconds, and the next page would start with the last row of this one again.
+  const { entities, raw } = await query
+    .addSelect(`(${key.expression})::text`, 'keyset_sort')
+    .addSelect(`(${options.idExpression})::text`, 'keyset_id')
+    .orderBy(key.expression, direction)
+    .addOrderBy(options.idExpression, direction)
+    .limit(limit + 1)
+    .getRawAndEntities<{ keyset_sort: string; keyset_id: string }>();
+  const items = entities.slice(0, limit);
+  const last = raw[limit - 1];
+  return entities.length > limit && last ? { items, nextCursor: encodeCursor(options.sort, last.keyset_sort, last.keyset_id) } : { items };
 };

@@ -1,0 +1,3 @@
+export * from './service-process';
+export * from './embedded-postgres';
+export * from './launcher-config';
