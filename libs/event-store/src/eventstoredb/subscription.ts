@@ -23,6 +23,8 @@ export interface AllSubscriptionOptions {
   /**
    * Opens the server subscription after a position (exclusive). `onCheckpoint` must be given
    * to the server filter's `checkpointReached`: it reports how far the server has searched.
+   * It must be called from within the stream's transform (the client's `checkpointReached`
+   * is), so that the checkpoint stays after the events the server sent before it.
    */
   open(fromPosition: Position, onCheckpoint: (position: Position) => void): AllStreamSubscription;
   /** The packed position of a received event, or undefined for a message without an event. */
@@ -38,7 +40,20 @@ export interface AllSubscriptionOptions {
   onClose?(): void;
 }
 
-type Item = { kind: 'event'; resolved: AllStreamResolvedEvent; position: Position } | { kind: 'checkpoint'; position: Position };
+type Item =
+  | { kind: 'event'; resolved: AllStreamResolvedEvent; position: Position }
+  | { kind: 'checkpoint'; position: Position }
+  | { kind: 'live'; live: boolean };
+
+/**
+ * What the adapter pushes into the client's stream for a checkpoint or a caught-up signal.
+ * The client reports both from inside its transform, while earlier events may still wait in
+ * the stream's output buffer (the stream is paused for backpressure); pushed there, the marker
+ * comes out after those events, in the server's order.
+ */
+class StreamMarker {
+  constructor(readonly item: Exclude<Item, { kind: 'event' }>) {}
+}
 
 interface Waiter {
   resolve(value: Item | undefined): void;
@@ -110,6 +125,10 @@ export class EventStoreDbAllSubscription implements Subscription {
         const events: RecordedEvent[] = [];
         let position = this.delivered;
         for (const item of items) {
+          if (item.kind === 'live') {
+            this.serverLive = item.live;
+            continue;
+          }
           if (item.kind === 'event') {
             const event = this.options.convert(item.resolved);
             if (event !== undefined) events.push(event);
@@ -152,15 +171,20 @@ export class EventStoreDbAllSubscription implements Subscription {
   private openSource(): void {
     this.serverLive = false;
     this.liveAt = undefined;
-    const source: AllStreamSubscription = this.options.open(this.lastReceived, (position) => {
-      // Called by the stream's own transform, so never before `source` below is assigned.
-      if (current()) this.receive({ kind: 'checkpoint', position });
-    });
+    // Called by the stream's own transform, so never before `source` is assigned.
+    const mark = (item: Exclude<Item, { kind: 'event' }>): void => {
+      source.push(new StreamMarker(item));
+    };
+    const source: AllStreamSubscription = this.options.open(this.lastReceived, (position) => mark({ kind: 'checkpoint', position }));
     const current = (): boolean => this.source === source;
     this.source = source;
     this.paused = false;
-    source.on('data', (resolved: AllStreamResolvedEvent) => {
+    source.on('data', (resolved: AllStreamResolvedEvent | StreamMarker) => {
       if (!current()) return;
+      if (resolved instanceof StreamMarker) {
+        this.receive(resolved.item);
+        return;
+      }
       const position = this.options.positionOf(resolved);
       if (position !== undefined) this.receive({ kind: 'event', resolved, position });
     });
@@ -170,11 +194,12 @@ export class EventStoreDbAllSubscription implements Subscription {
     source.on('end', () => {
       if (current()) this.dropped(source, new SubscriptionEndedError());
     });
+    // Emitted from inside the transform too: in order only as markers.
     source.on('caughtUp', () => {
-      if (current()) this.serverLive = true;
+      if (current()) mark({ kind: 'live', live: true });
     });
     source.on('fellBehind', () => {
-      if (current()) this.serverLive = false;
+      if (current()) mark({ kind: 'live', live: false });
     });
     this.options.head?.().then(
       (head) => {
@@ -195,10 +220,12 @@ export class EventStoreDbAllSubscription implements Subscription {
   }
 
   private receive(item: Item): void {
-    // Exclusive start, and no repeat after a reopening: anything at or before what was received is skipped.
-    if (item.position <= this.lastReceived) return;
-    this.lastReceived = item.position;
-    this.failedAttempts = 0;
+    if (item.kind !== 'live') {
+      // Exclusive start, and no repeat after a reopening: anything at or before what was received is skipped.
+      if (item.position <= this.lastReceived) return;
+      this.lastReceived = item.position;
+      this.failedAttempts = 0;
+    }
     if (this.waiter) {
       const waiter = this.waiter;
       this.waiter = undefined;
