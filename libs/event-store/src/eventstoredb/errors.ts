@@ -8,7 +8,7 @@ import {
   UnavailableError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { isClientelaError } from '@clientela/contracts';
+import { ConflictError, isClientelaError } from '@clientela/contracts';
 import type { ExpectedRevision } from '../port/event-store';
 import {
   EventStoreUnavailableError,
@@ -17,6 +17,21 @@ import {
   WrongExpectedRevisionError,
 } from '../port/errors';
 import { fromEsdbCurrentRevision, fromEsdbExpectedRevision } from './revisions';
+
+/**
+ * EventStoreDB keeps a soft delete as a value in the stream's metadata (`$tb` = Int64.MaxValue),
+ * and any metadata written after it replaces it and brings the old events back. JavaScript cannot
+ * write that value again (JSON numbers lose the last digits), so the adapter refuses.
+ */
+export class StreamSoftDeletedError extends ConflictError {
+  override readonly code = 'stream_soft_deleted';
+  constructor(readonly streamId: string) {
+    super(`stream ${streamId} is deleted; EventStoreDB cannot change its metadata without bringing its events back`);
+  }
+  override details(): Record<string, unknown> {
+    return { streamId: this.streamId };
+  }
+}
 
 export const isWrongExpectedVersion = (error: unknown): error is WrongExpectedVersionError =>
   error instanceof WrongExpectedVersionError;

@@ -3,6 +3,7 @@ import {
   END,
   EventStoreDBClient,
   FORWARDS,
+  NO_STREAM,
   START as ESDB_START,
   jsonEvent,
   type AllStreamResolvedEvent,
@@ -39,7 +40,14 @@ import {
   prepareAppend,
   type PreparedEvent,
 } from '../port/prepare-append';
-import { isStreamDeleted, isWrongExpectedVersion, mapErrors, toPortError } from './errors';
+import {
+  isStreamDeleted,
+  isStreamNotFound,
+  isWrongExpectedVersion,
+  mapErrors,
+  StreamSoftDeletedError,
+  toPortError,
+} from './errors';
 import { compareStoredBatch, foreignReason, positionOf, toEventData, toRecordedEvent } from './events';
 import { isSystemEvent, matchesFilter, normalizeFilter, serverFilter } from './filters';
 import { assertPosition, isRealPosition, packPosition, toReadPosition } from './positions';
@@ -49,7 +57,13 @@ import {
   toEsdbExpectedRevision,
   toRevisionNumber,
 } from './revisions';
-import { fromEsdbStreamMetadata, isSoftDeleteMarker, mergeStreamMetadata, toEsdbStreamMetadata } from './stream-metadata';
+import {
+  fromEsdbStreamMetadata,
+  isSoftDeleted,
+  isSoftDeleteMarker,
+  mergeStreamMetadata,
+  toEsdbStreamMetadata,
+} from './stream-metadata';
 import { DEFAULT_RESUBSCRIBE, EventStoreDbAllSubscription, type ResubscribePolicy } from './subscription';
 
 export interface EventStoreDbEventStoreOptions {
@@ -79,6 +93,10 @@ const PROBE_REVISION = 1n << 62n;
 const SCAN_PAGE = 256;
 const HEAD_PAGE = 64;
 const DEFAULT_SUBSCRIPTION_BATCH = 500;
+/** Metadata writes retried after another metadata write came between read and write. */
+const METADATA_ATTEMPTS = 3;
+
+const metastreamOf = (streamId: StreamId): string => `$$${streamId}`;
 
 const collect = async <T>(read: AsyncIterable<T>): Promise<T[]> => {
   const items: T[] = [];
@@ -497,16 +515,42 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /**
+   * Read, merge, then write at the metadata stream's revision: a write in between (a delete is
+   * one) makes the server refuse, and the adapter reads again rather than overwrite it.
+   */
   async setStreamMetadata(streamId: StreamId, metadata: StreamMetadata): Promise<void> {
     assertStreamId(streamId);
     const next = toEsdbStreamMetadata(metadata);
-    await mapErrors(
-      async () => {
-        const current = await this.client.getStreamMetadata(streamId, { requiresLeader: true });
-        await this.client.setStreamMetadata(streamId, mergeStreamMetadata(next, current.metadata));
-      },
-      { streamId },
-    );
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readMetadataRecord(streamId);
+      if (current !== undefined && isSoftDeleted(current.data)) throw new StreamSoftDeletedError(streamId);
+      try {
+        await this.client.appendToStream(
+          metastreamOf(streamId),
+          jsonEvent({ type: '$metadata', data: mergeStreamMetadata(next, current?.data) }),
+          { expectedRevision: current?.revision ?? NO_STREAM },
+        );
+        return;
+      } catch (error) {
+        if (isWrongExpectedVersion(error) && attempt < METADATA_ATTEMPTS) continue;
+        throw toPortError(error, { streamId });
+      }
+    }
+  }
+
+  /** The last event of the stream's metadata stream (`$$id`), read on the leader. */
+  private async readMetadataRecord(streamId: StreamId): Promise<{ revision: bigint; data: unknown } | undefined> {
+    try {
+      const [last] = await collect(
+        this.client.readStream(metastreamOf(streamId), { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader: true }),
+      );
+      if (last?.event === undefined) return undefined;
+      return { revision: last.event.revision, data: last.event.isJson ? last.event.data : undefined };
+    } catch (error) {
+      if (isStreamNotFound(error)) return undefined;
+      throw toPortError(error, { streamId });
+    }
   }
 
   async deleteStream(streamId: StreamId, options: DeleteOptions = {}): Promise<void> {

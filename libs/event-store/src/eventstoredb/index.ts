@@ -7,3 +7,4 @@ export {
 // Named apart from the PostgreSQL adapter's packPosition/unpackPosition, so both can be re-exported.
 export { packPosition as packEventStoreDbPosition, unpackPosition as unpackEventStoreDbPosition } from './positions';
 export { DEFAULT_RESUBSCRIBE, type ResubscribePolicy } from './subscription';
+export { StreamSoftDeletedError } from './errors';
