@@ -98,6 +98,9 @@ const METADATA_ATTEMPTS = 3;
 
 const metastreamOf = (streamId: StreamId): string => `$$${streamId}`;
 
+/** Expected revisions under which the server recognises a retry only from its cache of recent writes. */
+const isBestEffort = (expected: ExpectedRevision): boolean => expected === 'any' || expected === 'exists';
+
 const collect = async <T>(read: AsyncIterable<T>): Promise<T[]> => {
   const items: T[] = [];
   for await (const item of read) items.push(item);
@@ -237,13 +240,18 @@ export class EventStoreDbEventStore implements EventStore {
 
   /**
    * After a successful append. EventStoreDB answers success both for a new write and for a
-   * retry it recognised (same ids at the expected revision, or recently written ids with ANY),
-   * and it compares ids only. With caller ids the adapter reads the revisions the append
-   * occupies: the stored events must be these (same ids, type and data), else it is an
-   * IdempotencyConflictError; their positions are the first append's, whichever call this is.
+   * retry it recognised, and it compares ids only. It recognises a retry for good only at an
+   * exact expected revision or NO_STREAM (it reads the events at that revision); with ANY or
+   * STREAM_EXISTS only while its in-memory cache of recent writes still holds the first write,
+   * and after a restart, a leader change or an eviction it writes the batch again.
+   * With caller ids the adapter reads the revisions the append occupies: the stored events
+   * must be these (same ids, type and data), else it is an IdempotencyConflictError. With ANY
+   * or STREAM_EXISTS it also looks for an earlier copy of the batch (idempotencyScanLimit events
+   * back): found, this call wrote a second copy, and it answers with the first one's result, or
+   * refuses when the first one held another payload. The second copy stays in the stream.
    */
   private async confirm(
-    prepared: { streamId: StreamId; events: PreparedEvent[] },
+    prepared: { streamId: StreamId; events: PreparedEvent[]; expectedRevision: ExpectedRevision },
     callerIds: boolean,
     result: EsdbAppendResult,
   ): Promise<AppendResult> {
@@ -256,7 +264,11 @@ export class EventStoreDbEventStore implements EventStore {
     const first = nextRevision - events.length + 1;
     const stored = first >= 0 ? await this.readBatch(streamId, first, events.length) : [];
     const comparison = compareStoredBatch(streamId, stored, events);
-    if (comparison.kind === 'same') return { nextRevision, position: stored[stored.length - 1].position };
+    if (comparison.kind === 'same') {
+      const written = { nextRevision, position: stored[stored.length - 1].position };
+      if (!isBestEffort(prepared.expectedRevision) || first === 0) return written;
+      return (await this.findPriorAppend(streamId, events, first - 1)) ?? written;
+    }
     if (comparison.kind === 'changed') throw new IdempotencyConflictError(comparison.eventId, comparison.reason);
     // The batch is not where the answer puts it (an idempotent answer naming the stream's current
     // revision rather than the first append's), or stream metadata hides it (maxCount, maxAge):
@@ -288,13 +300,18 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   /**
-   * Reads the stream newest first, up to idempotencyScanLimit events, for any id of the batch.
-   * Found: the batch must be stored whole and unchanged from where it starts (its first result
-   * is returned), else the id was reused (IdempotencyConflictError). Not found: undefined.
+   * Reads the stream newest first (from `before`, or its end), up to idempotencyScanLimit
+   * events, for any id of the batch. Found: the batch must be stored whole and unchanged from
+   * where it starts (its first result is returned), else the id was reused
+   * (IdempotencyConflictError). Not found: undefined.
    */
-  private async findPriorAppend(streamId: StreamId, events: readonly PreparedEvent[]): Promise<AppendResult | undefined> {
+  private async findPriorAppend(
+    streamId: StreamId,
+    events: readonly PreparedEvent[],
+    before?: number,
+  ): Promise<AppendResult | undefined> {
     const index = new Map(events.map((event, i) => [event.id, i]));
-    let from: bigint | typeof END = END;
+    let from: bigint | typeof END = before === undefined ? END : BigInt(before);
     let scanned = 0;
     while (scanned < this.idempotencyScanLimit) {
       const maxCount = Math.min(SCAN_PAGE, this.idempotencyScanLimit - scanned);

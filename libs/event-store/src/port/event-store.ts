@@ -124,6 +124,10 @@ export interface EventStore {
    * Appends atomically. Every event is validated against the catalogue first; nothing is
    * written if one fails. Idempotent on event ids: re-appending the same ids returns the
    * first result and writes nothing; the same id with another stream or payload is an error.
+   * On EventStoreDB that holds for good only with an exact expected revision or 'no_stream'
+   * (what the aggregate repository sends); with 'any' or 'exists' a retry the server no longer
+   * remembers is written a second time, and the answer is still the first result (or the
+   * error) only while the first write is among the stream's last idempotencyScanLimit events.
    */
   append(streamId: StreamId, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream, upcast to their current schema. Throws StreamNotFoundError / StreamDeletedError. */
