@@ -49,7 +49,7 @@ import {
   toPortError,
 } from './errors';
 import { compareStoredBatch, foreignReason, positionOf, toEventData, toRecordedEvent } from './events';
-import { isSystemEvent, matchesFilter, normalizeFilter, serverFilter } from './filters';
+import { isSystemEvent, matchesFilter, matchesNothing, normalizeFilter, serverFilter } from './filters';
 import { assertPosition, isRealPosition, packPosition, toReadPosition } from './positions';
 import {
   fromEsdbCurrentRevision,
@@ -75,6 +75,12 @@ export interface EventStoreDbEventStoreOptions {
   idempotencyScanLimit?: number;
   /** Events per request while scanning `$all` in readAll and headPosition. Default 1 000. */
   readAllChunkSize?: number;
+  /**
+   * Most events one readAll call examines. The 6.x client reads `$all` without a server-side
+   * filter, so a selective filter would otherwise read to the end of `$all` in one call; the
+   * page ends there instead, with the position reached. Default 10 000.
+   */
+  readAllScanLimit?: number;
   /** How a subscription whose connection drops is reopened. */
   resubscribe?: Partial<ResubscribePolicy>;
   /** Dispose the client on close(). Default: false for a client given to the constructor. */
@@ -157,6 +163,7 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly catalogue: EventCatalogue;
   private readonly idempotencyScanLimit: number;
   private readonly readAllChunkSize: number;
+  private readonly readAllScanLimit: number;
   private readonly resubscribe: ResubscribePolicy;
   private readonly ownsClient: boolean;
   private readonly subscriptions = new Set<EventStoreDbAllSubscription>();
@@ -203,6 +210,7 @@ export class EventStoreDbEventStore implements EventStore {
     this.catalogue = options.catalogue;
     this.idempotencyScanLimit = positiveInteger(options.idempotencyScanLimit, 10_000, 'idempotencyScanLimit');
     this.readAllChunkSize = positiveInteger(options.readAllChunkSize, 1_000, 'readAllChunkSize');
+    this.readAllScanLimit = positiveInteger(options.readAllScanLimit, 10_000, 'readAllScanLimit');
     this.resubscribe = { ...DEFAULT_RESUBSCRIBE, ...options.resubscribe };
     this.ownsClient = options.ownsClient ?? false;
   }
@@ -401,17 +409,21 @@ export class EventStoreDbEventStore implements EventStore {
    * reads chunks and filters them itself, which also tells it exactly how far it has looked:
    * nextPosition is the last event examined, matching or not, so the next page starts after
    * events that did not match. The server reads from a position inclusively; the port's
-   * fromPosition is exclusive, so the event at it is skipped.
+   * fromPosition is exclusive, so the event at it is skipped. A call examines at most
+   * readAllScanLimit events: a selective filter gets short or empty pages that move on.
    */
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
     const fromPosition = options.fromPosition === undefined ? START : assertPosition(options.fromPosition);
     const maxCount = assertMaxCount(options.maxCount, DEFAULT_READ_PAGE);
     const filter = normalizeFilter(options.filter);
+    if (matchesNothing(filter)) return { events: [], nextPosition: fromPosition, isEnd: true };
     const events: RecordedEvent[] = [];
     let cursor = fromPosition;
+    let examined = 0;
     for (;;) {
       // From a position the server starts with the event at it: one more, so a chunk always moves on.
-      const requested = this.readAllChunkSize + (cursor === START ? 0 : 1);
+      const chunkSize = Math.min(this.readAllChunkSize, this.readAllScanLimit - examined);
+      const requested = chunkSize + (cursor === START ? 0 : 1);
       const chunk = await this.readAllChunk(cursor, FORWARDS, requested);
       const reachedEnd = chunk.length < requested;
       for (const { event } of chunk) {
@@ -425,9 +437,12 @@ export class EventStoreDbEventStore implements EventStore {
           events.push(options.raw ? recorded : this.catalogue.upcast(recorded));
         }
         cursor = position;
+        examined++;
       }
       // The rest of the chunk did not match: the page ends there; isEnd only if $all did too.
-      if (reachedEnd || events.length >= maxCount) return { events, nextPosition: cursor, isEnd: reachedEnd };
+      if (reachedEnd || events.length >= maxCount || examined >= this.readAllScanLimit) {
+        return { events, nextPosition: cursor, isEnd: reachedEnd };
+      }
     }
   }
 
