@@ -6,6 +6,7 @@ import {
   StreamNotFoundError as EsdbStreamNotFoundError,
   TimeoutError,
   UnavailableError,
+  UnknownError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { ConflictError, isClientelaError } from '@clientela/contracts';
@@ -79,11 +80,27 @@ export const toPortError = (error: unknown, context: ErrorContext = {}): unknown
   return error;
 };
 
-/** Runs a client call and rethrows its failure as the port's error. */
+/**
+ * Runs a client call and rethrows its failure as the port's error. A call refused by a node
+ * that is no longer the leader is sent once more: the client has reconnected to the leader.
+ * Only for calls that change nothing (reads).
+ */
 export const mapErrors = async <T>(action: () => Promise<T>, context: ErrorContext = {}): Promise<T> => {
+  try {
+    return await action();
+  } catch (error) {
+    if (!(error instanceof NotLeaderError)) throw toPortError(error, context);
+  }
   try {
     return await action();
   } catch (error) {
     throw toPortError(error, context);
   }
 };
+
+/**
+ * A subscription may be reopened after this: the server went away, ended the call, or failed it
+ * with INTERNAL or UNKNOWN, which is what a call gets while a node restarts. Reopening reads
+ * again from the last position received, so it can repeat nothing and lose nothing.
+ */
+export const isResubscribable = (error: unknown): boolean => isUnavailable(error) || error instanceof UnknownError;

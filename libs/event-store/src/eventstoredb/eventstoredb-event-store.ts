@@ -2,6 +2,7 @@ import {
   BACKWARDS,
   END,
   EventStoreDBClient,
+  NotLeaderError,
   FORWARDS,
   NO_STREAM,
   START as ESDB_START,
@@ -27,6 +28,7 @@ import type {
   Subscription,
 } from '../port/event-store';
 import {
+  EventStoreUnavailableError,
   IdempotencyConflictError,
   InvalidArgumentError,
   StreamDeletedError,
@@ -103,6 +105,11 @@ const DEFAULT_SUBSCRIPTION_BATCH = 500;
 const METADATA_ATTEMPTS = 3;
 
 const metastreamOf = (streamId: StreamId): string => `$$${streamId}`;
+
+/** Sends of one append in all, and the pause before the second (doubling after). */
+const APPEND_ATTEMPTS = 4;
+const APPEND_RETRY_DELAY_MS = 100;
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Expected revisions under which the server recognises a retry only from its cache of recent writes. */
 const isBestEffort = (expected: ExpectedRevision): boolean => expected === 'any' || expected === 'exists';
@@ -211,17 +218,42 @@ export class EventStoreDbEventStore implements EventStore {
     this.idempotencyScanLimit = positiveInteger(options.idempotencyScanLimit, 10_000, 'idempotencyScanLimit');
     this.readAllChunkSize = positiveInteger(options.readAllChunkSize, 1_000, 'readAllChunkSize');
     this.readAllScanLimit = positiveInteger(options.readAllScanLimit, 10_000, 'readAllScanLimit');
-    this.resubscribe = { ...DEFAULT_RESUBSCRIBE, ...options.resubscribe };
+    const resubscribe = { ...DEFAULT_RESUBSCRIBE, ...options.resubscribe };
+    this.resubscribe = {
+      attempts: positiveInteger(resubscribe.attempts, DEFAULT_RESUBSCRIBE.attempts, 'resubscribe.attempts'),
+      initialDelayMs: positiveInteger(resubscribe.initialDelayMs, DEFAULT_RESUBSCRIBE.initialDelayMs, 'resubscribe.initialDelayMs'),
+      maxDelayMs: positiveInteger(resubscribe.maxDelayMs, DEFAULT_RESUBSCRIBE.maxDelayMs, 'resubscribe.maxDelayMs'),
+    };
     this.ownsClient = options.ownsClient ?? false;
   }
 
   // ---------------------------------------------------------------- append
 
+  /**
+   * A transient failure sends the same batch again, same ids included: after NotLeader at once
+   * (nothing was written, the client has found the leader), after a timeout or a lost
+   * connection after a short pause (it may have been written; the retry is then recognised as
+   * an idempotent write, or found by the checks that caller ids get).
+   */
   async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision);
     // Ids the caller chose can come back in a retry; generated ones cannot, so those appends
-    // need no idempotency checks and stay one round trip.
+    // need no idempotency checks and stay one round trip, until the adapter itself retries.
     const callerIds = events.some((event) => event.id !== undefined);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendOnce(prepared, callerIds || attempt > 1);
+      } catch (error) {
+        if (!(error instanceof EventStoreUnavailableError) || attempt >= APPEND_ATTEMPTS || this.closing) throw error;
+        if (!(error.cause instanceof NotLeaderError)) await delay(APPEND_RETRY_DELAY_MS * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  private async appendOnce(
+    prepared: { streamId: StreamId; events: PreparedEvent[]; expectedRevision: ExpectedRevision },
+    callerIds: boolean,
+  ): Promise<AppendResult> {
     let result: EsdbAppendResult;
     try {
       result = await this.client.appendToStream(prepared.streamId, prepared.events.map(toEventData), {

@@ -1,7 +1,7 @@
 import type { AllStreamResolvedEvent, AllStreamSubscription } from '@eventstore/db-client';
 import type { Position, RecordedEvent } from '@clientela/contracts';
 import type { Subscription, SubscriptionPage } from '../port/event-store';
-import { isUnavailable, toPortError } from './errors';
+import { isResubscribable, toPortError } from './errors';
 
 export interface ResubscribePolicy {
   /** How many times in a row a dropped subscription is reopened before the iteration throws. */
@@ -11,7 +11,8 @@ export interface ResubscribePolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RESUBSCRIBE: ResubscribePolicy = { attempts: 8, initialDelayMs: 200, maxDelayMs: 5_000 };
+/** About two minutes of reopening in all: longer than a leader election or a node restart takes. */
+export const DEFAULT_RESUBSCRIBE: ResubscribePolicy = { attempts: 30, initialDelayMs: 200, maxDelayMs: 5_000 };
 
 /** How the subscription reaches the server; the adapter fills it in, tests give fakes. */
 export interface AllSubscriptionOptions {
@@ -270,7 +271,7 @@ export class EventStoreDbAllSubscription implements Subscription {
     this.source = undefined;
     void this.release(source);
     const policy = this.options.resubscribe;
-    const transient = isUnavailable(error) || error instanceof SubscriptionEndedError;
+    const transient = isResubscribable(error) || error instanceof SubscriptionEndedError;
     if (!transient || this.failedAttempts >= policy.attempts) {
       this.fail(toPortError(error));
       return;

@@ -2,7 +2,8 @@ import { testCatalogue } from '../testing/test-events';
 import type { Subscription } from '../port/event-store';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 import { packPosition } from './positions';
-import { FakeEsdbServer } from './testing/fake-esdb-server';
+import { status } from '@grpc/grpc-js';
+import { eventMessage, FakeEsdbServer, grpcError } from './testing/fake-esdb-server';
 
 /**
  * The adapter's subscription over the real 6.2.1 client (its `subscribeToAll`, `Subscription`
@@ -93,5 +94,30 @@ describe('EventStoreDB subscription over the real client', () => {
     const { received } = await catchUpRun(100_000, () => yieldTimes(Math.floor(next() * 8)));
     expectExactlyOnceInOrder(received.ns, 100_000);
     expect(received.caughtUp).toBe(true);
+  });
+
+  it.each([
+    ['INTERNAL', status.INTERNAL],
+    ['UNKNOWN', status.UNKNOWN],
+    ['UNAVAILABLE', status.UNAVAILABLE],
+  ])('reopens after the server fails the call with %s, as while it restarts, from the last event received', async (_name, code) => {
+    const server = new FakeEsdbServer();
+    const store = new EventStoreDbEventStore(server.client, {
+      catalogue: testCatalogue(),
+      resubscribe: { attempts: 3, initialDelayMs: 1, maxDelayMs: 1 },
+    });
+    const written = server.write(10);
+    const last = written[9].position;
+    const consumed = consume(store.subscribeToAll({ raw: true }), packPosition({ commit: last, prepare: last }), () => yieldTimes(0));
+    const wire = await server.nextSubscription();
+    for (const event of written.slice(0, 4)) await wire.send(eventMessage(event));
+    await yieldTimes(5);
+    wire.fail(grpcError(code, 'Exception was thrown by handler'));
+    const reopened = await server.nextSubscription();
+    expect(reopened.from).toBe(written[3].position);
+    await server.catchUp(reopened, 1_024);
+    const received = await consumed;
+    expectExactlyOnceInOrder(received.ns, 10);
+    await store.close();
   });
 });

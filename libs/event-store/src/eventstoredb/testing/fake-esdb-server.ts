@@ -84,9 +84,10 @@ export const confirmationMessage = (): ReadResp => {
 };
 
 /** A gRPC failure as grpc-js hands it to the client: a status code, details and trailers. */
-export const grpcError = (code: number, details: string, exception?: string): Error => {
+export const grpcError = (code: number, details: string, exception?: string, trailers: Record<string, string> = {}): Error => {
   const metadata = new Metadata();
   if (exception) metadata.set('exception', exception);
+  for (const [key, value] of Object.entries(trailers)) metadata.set(key, value);
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata });
 };
 
@@ -135,7 +136,8 @@ export class FakeEsdbServer {
 
   constructor() {
     this.client = EventStoreDBClient.connectionString('esdb://localhost:2113?tls=false');
-    const streams = { read: (request: ReadReq) => this.read(request) };
+    // getChannel: the client asks which channel failed before reconnecting; this one never did.
+    const streams = { read: (request: ReadReq) => this.read(request), getChannel: () => ({ fake: true }) };
     // The one seam: the client asks for its gRPC stub here, and gets this server instead of a channel.
     Object.assign(this.client, { getGRPCClient: () => Promise.resolve(streams) });
   }

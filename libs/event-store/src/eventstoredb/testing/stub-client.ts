@@ -60,6 +60,16 @@ export class StubClient {
   private position = 0n;
   /** Runs before an append is checked: lets a test slip in a concurrent write. */
   beforeAppend: ((stream: string) => void) | undefined;
+  /**
+   * Failures for the next calls, in order. `afterWrite`: the append is written, then the
+   * answer is lost (a timeout after the server committed).
+   */
+  readonly faults: { method: StubCall['method']; error: Error; afterWrite?: boolean }[] = [];
+
+  private fault(method: StubCall['method'], afterWrite: boolean): Error | undefined {
+    const index = this.faults.findIndex((f) => f.method === method && (f.afterWrite ?? false) === afterWrite);
+    return index < 0 ? undefined : this.faults.splice(index, 1)[0].error;
+  }
 
   asClient(): EventStoreDBClient {
     return this as unknown as EventStoreDBClient;
@@ -110,6 +120,8 @@ export class StubClient {
     const expected = options.expectedRevision ?? ANY;
     this.calls.push({ method: 'appendToStream', stream, expectedRevision: expected, events: batch });
     this.beforeAppend?.(stream);
+    const before = this.fault('appendToStream', false);
+    if (before) return Promise.reject(before);
     if (this.streams.get(stream)?.tombstoned) return Promise.reject(StreamDeletedError.fromStreamName(stream));
     const current = this.current(stream);
     const ok =
@@ -125,6 +137,8 @@ export class StubClient {
       batch.map((event) => ({ id: event.id, type: event.type, data: event.data, metadata: event.metadata, isJson: event.contentType === 'application/json' })),
     );
     const last = this.last(stream) as StubRecord;
+    const after = this.fault('appendToStream', true);
+    if (after) return Promise.reject(after);
     return Promise.resolve({ success: true, nextExpectedRevision: last.revision, position: { commit: last.position, prepare: last.position } });
   }
 
@@ -157,6 +171,8 @@ export class StubClient {
     const self = this;
     return {
       async *[Symbol.asyncIterator]() {
+        const failure = self.fault('readStream', false);
+        if (failure) throw failure;
         if (entry?.tombstoned) throw StreamDeletedError.fromStreamName(stream);
         if (!entry || entry.records.length === 0) throw new StreamNotFoundError(undefined, stream);
         const backwards = options.direction === BACKWARDS;
