@@ -87,6 +87,8 @@ export class EventStoreDbAllSubscription implements Subscription {
   private lastReceived: Position;
   /** The last position handed out in a page. */
   private delivered: Position;
+  /** What the last page said about being live. */
+  private reportedCaughtUp = false;
   private paused = false;
   private started = false;
   private failedAttempts = 0;
@@ -136,9 +138,13 @@ export class EventStoreDbAllSubscription implements Subscription {
           }
           if (item.position > position) position = item.position;
         }
-        if (events.length === 0 && position === this.delivered) continue;
+        const caughtUp = this.isCaughtUp();
+        // An empty page says something only when the position moved or the subscription became
+        // live: on an idle store "caught up" is the only news, and a consumer may be waiting for it.
+        if (events.length === 0 && position === this.delivered && caughtUp === this.reportedCaughtUp) continue;
         this.delivered = position;
-        yield { events, position, caughtUp: this.isCaughtUp() };
+        this.reportedCaughtUp = caughtUp;
+        yield { events, position, caughtUp };
       }
     } finally {
       await this.close();

@@ -3,7 +3,8 @@ import type { Subscription } from '../port/event-store';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 import { packPosition } from './positions';
 import { status } from '@grpc/grpc-js';
-import { eventMessage, FakeEsdbServer, grpcError } from './testing/fake-esdb-server';
+import { START } from '@clientela/contracts';
+import { caughtUpMessage, confirmationMessage, eventMessage, FakeEsdbServer, grpcError } from './testing/fake-esdb-server';
 
 /**
  * The adapter's subscription over the real 6.2.1 client (its `subscribeToAll`, `Subscription`
@@ -118,6 +119,23 @@ describe('EventStoreDB subscription over the real client', () => {
     await server.catchUp(reopened, 1_024);
     const received = await consumed;
     expectExactlyOnceInOrder(received.ns, 10);
+    await store.close();
+  });
+
+  it('says it is live with an empty page when the server catches up on an idle store', async () => {
+    const { server, store } = setup();
+    const pages = store.subscribeToAll({ raw: true }).pages()[Symbol.asyncIterator]();
+    const first = pages.next();
+    const wire = await server.nextSubscription();
+    await wire.send(confirmationMessage());
+    await wire.send(caughtUpMessage());
+    // An event after it: without a page for "caught up", the first page would be this event's.
+    const [later] = server.write(1);
+    await wire.send(eventMessage(later));
+    expect((await first).value).toEqual({ events: [], position: START, caughtUp: true });
+    const second = await pages.next();
+    expect(second.value?.events.map((event: { id: string }) => event.id)).toEqual([later.id]);
+    await pages.return?.(undefined);
     await store.close();
   });
 });

@@ -74,7 +74,7 @@ export interface SubscriptionPage {
   /**
    * Checkpoint after this page: every event up to here that matches the filter has been
    * delivered. It can move past the last event (filtered-out events), and a page can be
-   * empty when only the checkpoint moved.
+   * empty when only the checkpoint moved, or when the subscription has just caught up.
    */
   position: Position;
   /** True when the page reached the end of what is readable now (the subscription is live). */
