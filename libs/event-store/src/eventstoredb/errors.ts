@@ -34,6 +34,18 @@ export class StreamSoftDeletedError extends ConflictError {
   }
 }
 
+/**
+ * The EventStoreDB user lacks a right the adapter needs: a deployment fault, not the caller's,
+ * so it stays a plain error (500) that says which right.
+ */
+export class EventStoreDbPermissionError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message);
+    this.name = 'EventStoreDbPermissionError';
+    this.cause = cause;
+  }
+}
+
 export const isWrongExpectedVersion = (error: unknown): error is WrongExpectedVersionError =>
   error instanceof WrongExpectedVersionError;
 

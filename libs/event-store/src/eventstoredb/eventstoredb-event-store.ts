@@ -1,4 +1,5 @@
 import {
+  AccessDeniedError,
   BACKWARDS,
   END,
   EventStoreDBClient,
@@ -47,6 +48,7 @@ import {
   isStreamNotFound,
   isWrongExpectedVersion,
   mapErrors,
+  EventStoreDbPermissionError,
   StreamSoftDeletedError,
   toPortError,
 } from './errors';
@@ -105,6 +107,12 @@ const DEFAULT_SUBSCRIPTION_BATCH = 500;
 const METADATA_ATTEMPTS = 3;
 
 const metastreamOf = (streamId: StreamId): string => `$$${streamId}`;
+
+/** Checks and deletes of an 'exists' delete, when appends keep coming in between. */
+const EXISTS_DELETE_ATTEMPTS = 3;
+
+/** The oldest server the adapter runs on. */
+const MIN_SERVER = { major: 23, minor: 10 };
 
 /** Sends of one append in all, and the pause before the second (doubling after). */
 const APPEND_ATTEMPTS = 4;
@@ -202,6 +210,7 @@ export class EventStoreDbEventStore implements EventStore {
     if (verifyConnection) {
       try {
         await store.headPosition();
+        await assertSupportedServer(client);
       } catch (error) {
         await store.close().catch(() => undefined);
         throw error;
@@ -214,6 +223,13 @@ export class EventStoreDbEventStore implements EventStore {
     private readonly client: EventStoreDBClient,
     options: EventStoreDbEventStoreOptions,
   ) {
+    // A refused append must throw: with throwOnAppendFailure=false the batch append reports the
+    // stream's revision wrongly (6.2.1 converts a boolean), and the revision probe relies on it.
+    if ((client as unknown as { throwOnAppendFailure?: unknown }).throwOnAppendFailure === false) {
+      throw new InvalidArgumentError('the EventStoreDB client must keep throwOnAppendFailure=true', [
+        { path: 'client', constraints: { throwOnAppendFailure: 'must stay true' } },
+      ]);
+    }
     this.catalogue = options.catalogue;
     this.idempotencyScanLimit = positiveInteger(options.idempotencyScanLimit, 10_000, 'idempotencyScanLimit');
     this.readAllChunkSize = positiveInteger(options.readAllChunkSize, 1_000, 'readAllChunkSize');
@@ -332,16 +348,20 @@ export class EventStoreDbEventStore implements EventStore {
     callerIds: boolean,
     actual: number,
   ): Promise<AppendResult> {
-    if (callerIds) {
-      const prior = await this.findPriorAppend(prepared.streamId, prepared.events);
+    // After a refused exact revision the server has itself compared the events after it; a
+    // retried batch can only be among those written since the caller's revision.
+    const expected = prepared.expectedRevision;
+    if (callerIds && actual >= 0) {
+      const lowest = typeof expected === 'number' ? expected + 1 : 0;
+      const prior = actual >= lowest ? await this.findPriorAppend(prepared.streamId, prepared.events, actual, lowest) : undefined;
       if (prior) return prior;
     }
-    throw new WrongExpectedRevisionError(prepared.streamId, prepared.expectedRevision, actual);
+    throw new WrongExpectedRevisionError(prepared.streamId, expected, actual);
   }
 
   /**
-   * Reads the stream newest first (from `before`, or its end), up to idempotencyScanLimit
-   * events, for any id of the batch. Found: the batch must be stored whole and unchanged from
+   * Reads the stream newest first (from `before`, or its end, down to `lowest`), up to
+   * idempotencyScanLimit events, for any id of the batch. Found: the batch must be stored whole and unchanged from
    * where it starts (its first result is returned), else the id was reused
    * (IdempotencyConflictError). Not found: undefined.
    */
@@ -349,12 +369,15 @@ export class EventStoreDbEventStore implements EventStore {
     streamId: StreamId,
     events: readonly PreparedEvent[],
     before?: number,
+    lowest = 0,
   ): Promise<AppendResult | undefined> {
     const index = new Map(events.map((event, i) => [event.id, i]));
     let from: bigint | typeof END = before === undefined ? END : BigInt(before);
     let scanned = 0;
     while (scanned < this.idempotencyScanLimit) {
-      const maxCount = Math.min(SCAN_PAGE, this.idempotencyScanLimit - scanned);
+      const left = from === END ? Number.POSITIVE_INFINITY : Number(from) - lowest + 1;
+      const maxCount = Math.min(SCAN_PAGE, this.idempotencyScanLimit - scanned, left);
+      if (maxCount <= 0) return undefined;
       const page = await this.readStreamRawOrEmpty(streamId, { direction: BACKWARDS, fromRevision: from, maxCount });
       for (const stored of page) {
         const at = index.get(stored.id);
@@ -370,7 +393,7 @@ export class EventStoreDbEventStore implements EventStore {
       }
       scanned += page.length;
       const oldest = page[page.length - 1];
-      if (page.length < maxCount || oldest === undefined || oldest.revision === 0) return undefined;
+      if (page.length < maxCount || oldest === undefined || oldest.revision <= lowest) return undefined;
       from = BigInt(oldest.revision - 1);
     }
     return undefined;
@@ -567,16 +590,23 @@ export class EventStoreDbEventStore implements EventStore {
    * revision. Nothing is written. Used only by streamState, when reads show no event.
    */
   private async probeRevision(streamId: StreamId): Promise<number> {
+    let result: EsdbAppendResult;
     try {
-      const result = await this.client.appendToStream(streamId, jsonEvent({ type: 'ClientelaRevisionProbe', data: {} }), {
+      result = await this.client.appendToStream(streamId, jsonEvent({ type: 'ClientelaRevisionProbe', data: {} }), {
         expectedRevision: PROBE_REVISION,
       });
-      // throwOnAppendFailure=false: the refusal comes back as a result.
-      return result.success ? toRevisionNumber(result.nextExpectedRevision) : -1;
     } catch (error) {
       if (isWrongExpectedVersion(error)) return fromEsdbCurrentRevision(error.actualVersion);
+      if (error instanceof AccessDeniedError) {
+        throw new EventStoreDbPermissionError(
+          `the revision of ${streamId}, which has no readable event, is known only from a refused append: the user needs write permission on it`,
+          error,
+        );
+      }
       throw toPortError(error, { streamId });
     }
+    // No stream reaches the probe's revision, and throwOnAppendFailure=false is refused.
+    throw new Error(`EventStoreDB answered the revision probe of ${streamId} without refusing it (success: ${result.success})`);
   }
 
   /**
@@ -628,9 +658,9 @@ export class EventStoreDbEventStore implements EventStore {
   private async remove(kind: 'soft' | 'hard', streamId: StreamId, options: DeleteOptions): Promise<void> {
     assertStreamId(streamId);
     const expected = assertExpectedRevision(options.expectedRevision ?? 'any');
-    // The client's deletes take no STREAM_EXISTS: check it here, then delete with ANY.
-    if (expected === 'exists' && (await this.lastRevision(streamId)) < 0) {
-      throw new WrongExpectedRevisionError(streamId, expected, -1);
+    if (expected === 'exists') {
+      await this.removeExisting(kind, streamId);
+      return;
     }
     const expectedRevision = toEsdbDeleteExpectedRevision(expected);
     try {
@@ -650,6 +680,27 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /**
+   * The client's deletes take no STREAM_EXISTS: the adapter reads the revision and deletes at
+   * exactly it, so the check and the delete are one step; an append in between makes the
+   * server refuse, and the adapter checks again.
+   */
+  private async removeExisting(kind: 'soft' | 'hard', streamId: StreamId): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const revision = await this.lastRevision(streamId);
+      if (revision < 0) throw new WrongExpectedRevisionError(streamId, 'exists', -1);
+      const expectedRevision = BigInt(revision);
+      try {
+        if (kind === 'soft') await this.client.deleteStream(streamId, { expectedRevision });
+        else await this.client.tombstoneStream(streamId, { expectedRevision });
+        return;
+      } catch (error) {
+        if (isWrongExpectedVersion(error) && attempt < EXISTS_DELETE_ATTEMPTS) continue;
+        throw toPortError(error, { streamId, expected: 'exists' });
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   async close(): Promise<void> {
@@ -660,6 +711,22 @@ export class EventStoreDbEventStore implements EventStore {
     return this.closing;
   }
 }
+
+/**
+ * Refuses servers before 23.10: they resume a subscription from a position by skipping the next
+ * record, which after a scavenge can be a real event, and they send no caught-up signal.
+ */
+export const assertSupportedServer = async (client: EventStoreDBClient): Promise<void> => {
+  // `capabilities` is protected in 6.2.1's types: the client's cached answer to the server-features call.
+  const features = await mapErrors(() => (client as unknown as { capabilities: Promise<{ serverVersion: string }> }).capabilities);
+  const match = /^(\d+)\.(\d+)/.exec(features.serverVersion);
+  const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (major > MIN_SERVER.major || (major === MIN_SERVER.major && minor >= MIN_SERVER.minor)) return;
+  throw new InvalidArgumentError(
+    `EventStoreDB ${features.serverVersion} is not supported: the adapter needs ${MIN_SERVER.major}.${MIN_SERVER.minor} or later`,
+    [{ path: 'connectionString', constraints: { serverVersion: `must name an EventStoreDB ${MIN_SERVER.major}.${MIN_SERVER.minor} or later` } }],
+  );
+};
 
 /** The store on a connection string (it owns its client), or on a client of the caller's (it does not). */
 export const createEventStoreDbEventStore = async (

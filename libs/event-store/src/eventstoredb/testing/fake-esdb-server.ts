@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { Metadata } from '@grpc/grpc-js';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb';
+import { SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb';
 import { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
 
 /** One event as the server stores it in `$all` (commit == prepare, as since 20.x). */
@@ -128,6 +129,8 @@ export class WireSubscription {
 export class FakeEsdbServer {
   readonly client: EventStoreDBClient;
   readonly log: WireEvent[] = [];
+  /** What the server's features call reports. */
+  serverVersion = '24.10.0';
   readonly subscriptions: WireSubscription[] = [];
   /** How many events each `$all` read sent, in call order. */
   readonly readAllCounts: number[] = [];
@@ -137,7 +140,15 @@ export class FakeEsdbServer {
   constructor() {
     this.client = EventStoreDBClient.connectionString('esdb://localhost:2113?tls=false');
     // getChannel: the client asks which channel failed before reconnecting; this one never did.
-    const streams = { read: (request: ReadReq) => this.read(request), getChannel: () => ({ fake: true }) };
+    const streams = {
+      read: (request: ReadReq) => this.read(request),
+      getChannel: () => ({ fake: true }),
+      getSupportedMethods: (_request: unknown, callback: (error: Error | null, methods: SupportedMethods) => void) => {
+        const methods = new SupportedMethods();
+        methods.setEventStoreServerVersion(this.serverVersion);
+        setImmediate(() => callback(null, methods));
+      },
+    };
     // The one seam: the client asks for its gRPC stub here, and gets this server instead of a channel.
     Object.assign(this.client, { getGRPCClient: () => Promise.resolve(streams) });
   }

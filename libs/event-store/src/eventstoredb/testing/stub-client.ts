@@ -57,6 +57,10 @@ export interface StubCall {
 export class StubClient {
   readonly streams = new Map<string, StubStream>();
   readonly calls: StubCall[] = [];
+  /** Records handed out by reads, in all. */
+  recordsRead = 0;
+  /** As the client's option: false makes appends answer a wrong revision instead of throwing. */
+  throwOnAppendFailure = true;
   private position = 0n;
   /** Runs before an append is checked: lets a test slip in a concurrent write. */
   beforeAppend: ((stream: string) => void) | undefined;
@@ -142,6 +146,18 @@ export class StubClient {
     return Promise.resolve({ success: true, nextExpectedRevision: last.revision, position: { commit: last.position, prepare: last.position } });
   }
 
+  /** A soft delete as the server makes it: `$tb` = Int64.MaxValue in the metadata, checked against the expected revision. */
+  deleteStream(stream: string, options: { expectedRevision?: AppendExpectedRevision } = {}): Promise<void> {
+    const expected = options.expectedRevision ?? ANY;
+    this.calls.push({ method: 'deleteStream', stream, expectedRevision: expected });
+    const current = this.current(stream);
+    if (current === NO_STREAM || (typeof expected === 'bigint' && expected !== current) || expected === NO_STREAM) {
+      return Promise.reject(new WrongExpectedVersionError(undefined, { streamName: stream, expected, current }));
+    }
+    this.put(`$$${stream}`, [{ type: '$metadata', data: { $tb: JSON.parse('9223372036854775807') as number } }]);
+    return Promise.resolve();
+  }
+
   /** As 6.2.1 does it: the last `$metadata` event, its `$` keys renamed (only those the adapter uses here). */
   async getStreamMetadata(stream: string): Promise<{ streamName: string; metadata?: StreamMetadata }> {
     const raw = this.last(`$$${stream}`);
@@ -180,7 +196,10 @@ export class StubClient {
         let records = backwards ? [...entry.records].reverse() : entry.records;
         if (typeof from === 'bigint') records = records.filter((r) => (backwards ? r.revision <= from : r.revision >= from));
         const max = options.maxCount === undefined ? records.length : Number(options.maxCount);
-        for (const record of records.slice(0, max)) yield self.resolved(stream, record);
+        for (const record of records.slice(0, max)) {
+          self.recordsRead++;
+          yield self.resolved(stream, record);
+        }
       },
     };
   }
