@@ -170,7 +170,7 @@ export const toEsdbReadStreamOptions = (options: ReadStreamOptions): EsdbReadStr
 };
 
 /**
- * The EventStore port on EventStoreDB (gRPC client `@eventstore/db-client` 6.x, server 22.6 or
+ * The EventStore port on EventStoreDB (gRPC client `@eventstore/db-client` 6.x, server 23.10 or
  * later). What maps how, and where EventStoreDB differs from the contract, is written down in
  * the adapter's section of docs/architecture.md; the comments here say why each step is there.
  */
@@ -421,7 +421,7 @@ export class EventStoreDbEventStore implements EventStore {
       const position = positionOf(event, { commitPosition });
       if (position === undefined) {
         throw new Error(
-          `EventStoreDB gave no position for event ${event.id} of ${streamId}: the adapter needs EventStoreDB 22.6 or later`,
+          `EventStoreDB gave no position for event ${event.id} of ${streamId}: the adapter needs EventStoreDB 23.10 or later`,
         );
       }
       const recorded = toRecordedEvent(event, position);
