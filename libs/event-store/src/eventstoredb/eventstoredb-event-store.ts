@@ -45,7 +45,6 @@ import {
 } from '../port/prepare-append';
 import {
   isStreamDeleted,
-  isStreamNotFound,
   isWrongExpectedVersion,
   mapErrors,
   EventStoreDbPermissionError,
@@ -636,14 +635,16 @@ export class EventStoreDbEventStore implements EventStore {
   /** The last event of the stream's metadata stream (`$$id`), read on the leader. */
   private async readMetadataRecord(streamId: StreamId): Promise<{ revision: bigint; data: unknown } | undefined> {
     try {
-      const [last] = await collect(
-        this.client.readStream(metastreamOf(streamId), { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader: true }),
+      const [last] = await mapErrors(
+        () =>
+          collect(this.client.readStream(metastreamOf(streamId), { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader: true })),
+        { streamId },
       );
       if (last?.event === undefined) return undefined;
       return { revision: last.event.revision, data: last.event.isJson ? last.event.data : undefined };
     } catch (error) {
-      if (isStreamNotFound(error)) return undefined;
-      throw toPortError(error, { streamId });
+      if (error instanceof StreamNotFoundError) return undefined;
+      throw error;
     }
   }
 
