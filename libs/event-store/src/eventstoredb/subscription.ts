@@ -44,7 +44,8 @@ export interface AllSubscriptionOptions {
 type Item =
   | { kind: 'event'; resolved: AllStreamResolvedEvent; position: Position }
   | { kind: 'checkpoint'; position: Position }
-  | { kind: 'live'; live: boolean };
+  /** `opening`: which server stream said it; a reopened one starts catching up again. */
+  | { kind: 'live'; live: boolean; opening: number };
 
 /**
  * What the adapter pushes into the client's stream for a checkpoint or a caught-up signal.
@@ -94,6 +95,8 @@ export class EventStoreDbAllSubscription implements Subscription {
   private failedAttempts = 0;
   private reopening = false;
   private serverLive = false;
+  /** How many times the server stream was opened. */
+  private openings = 0;
   private liveAt: Position | undefined;
   private closing: Promise<void> | undefined;
 
@@ -129,7 +132,7 @@ export class EventStoreDbAllSubscription implements Subscription {
         let position = this.delivered;
         for (const item of items) {
           if (item.kind === 'live') {
-            this.serverLive = item.live;
+            if (item.opening === this.openings) this.serverLive = item.live;
             continue;
           }
           if (item.kind === 'event') {
@@ -178,6 +181,7 @@ export class EventStoreDbAllSubscription implements Subscription {
   private openSource(): void {
     this.serverLive = false;
     this.liveAt = undefined;
+    const opening = ++this.openings;
     // Called by the stream's own transform, so never before `source` is assigned.
     const mark = (item: Exclude<Item, { kind: 'event' }>): void => {
       source.push(new StreamMarker(item));
@@ -203,10 +207,10 @@ export class EventStoreDbAllSubscription implements Subscription {
     });
     // Emitted from inside the transform too: in order only as markers.
     source.on('caughtUp', () => {
-      if (current()) mark({ kind: 'live', live: true });
+      if (current()) mark({ kind: 'live', live: true, opening });
     });
     source.on('fellBehind', () => {
-      if (current()) mark({ kind: 'live', live: false });
+      if (current()) mark({ kind: 'live', live: false, opening });
     });
     this.options.head?.().then(
       (head) => {
