@@ -15,7 +15,7 @@ const setup = () => {
   return { client, store, stream: streamId('thing', randomUUID()) };
 };
 
-describe('EventStoreDB adapter: smaller defects', () => {
+describe('EventStoreDbEventStore: conflicts, probes, deletes and the server version', () => {
   it('after a refused exact revision, looks for a retried batch only among the events written after it', async () => {
     const { client, store, stream } = setup();
     client.put(stream, Array.from({ length: 3_000 }, (_, n) => ({ data: { n } })));
