@@ -6,9 +6,10 @@ import {
   StreamNotFoundError as EsdbStreamNotFoundError,
   TimeoutError,
   UnavailableError,
+  UnknownError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { isClientelaError } from '@clientela/contracts';
+import { ConflictError, isClientelaError } from '@clientela/contracts';
 import type { ExpectedRevision } from '../port/event-store';
 import {
   EventStoreUnavailableError,
@@ -17,6 +18,33 @@ import {
   WrongExpectedRevisionError,
 } from '../port/errors';
 import { fromEsdbCurrentRevision, fromEsdbExpectedRevision } from './revisions';
+
+/**
+ * EventStoreDB keeps a soft delete as a value in the stream's metadata (`$tb` = Int64.MaxValue),
+ * and any metadata written after it replaces it and brings the old events back. JavaScript cannot
+ * write that value again (JSON numbers lose the last digits), so the adapter refuses.
+ */
+export class StreamSoftDeletedError extends ConflictError {
+  override readonly code = 'stream_soft_deleted';
+  constructor(readonly streamId: string) {
+    super(`stream ${streamId} is deleted; EventStoreDB cannot change its metadata without bringing its events back`);
+  }
+  override details(): Record<string, unknown> {
+    return { streamId: this.streamId };
+  }
+}
+
+/**
+ * The EventStoreDB user lacks a right the adapter needs: a deployment fault, not the caller's,
+ * so it stays a plain error (500) that says which right.
+ */
+export class EventStoreDbPermissionError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message);
+    this.name = 'EventStoreDbPermissionError';
+    this.cause = cause;
+  }
+}
 
 export const isWrongExpectedVersion = (error: unknown): error is WrongExpectedVersionError =>
   error instanceof WrongExpectedVersionError;
@@ -64,11 +92,27 @@ export const toPortError = (error: unknown, context: ErrorContext = {}): unknown
   return error;
 };
 
-/** Runs a client call and rethrows its failure as the port's error. */
+/**
+ * Runs a client call and rethrows its failure as the port's error. A call refused by a node
+ * that is no longer the leader is sent once more: the client has reconnected to the leader.
+ * Only for calls that change nothing (reads).
+ */
 export const mapErrors = async <T>(action: () => Promise<T>, context: ErrorContext = {}): Promise<T> => {
+  try {
+    return await action();
+  } catch (error) {
+    if (!(error instanceof NotLeaderError)) throw toPortError(error, context);
+  }
   try {
     return await action();
   } catch (error) {
     throw toPortError(error, context);
   }
 };
+
+/**
+ * A subscription may be reopened after this: the server went away, ended the call, or failed it
+ * with INTERNAL or UNKNOWN, which is what a call gets while a node restarts. Reopening reads
+ * again from the last position received, so it can repeat nothing and lose nothing.
+ */
+export const isResubscribable = (error: unknown): boolean => isUnavailable(error) || error instanceof UnknownError;

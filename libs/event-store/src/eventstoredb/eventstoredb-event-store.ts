@@ -1,8 +1,11 @@
 import {
+  AccessDeniedError,
   BACKWARDS,
   END,
   EventStoreDBClient,
+  NotLeaderError,
   FORWARDS,
+  NO_STREAM,
   START as ESDB_START,
   jsonEvent,
   type AllStreamResolvedEvent,
@@ -26,6 +29,7 @@ import type {
   Subscription,
 } from '../port/event-store';
 import {
+  EventStoreUnavailableError,
   IdempotencyConflictError,
   InvalidArgumentError,
   StreamDeletedError,
@@ -39,9 +43,16 @@ import {
   prepareAppend,
   type PreparedEvent,
 } from '../port/prepare-append';
-import { isStreamDeleted, isWrongExpectedVersion, mapErrors, toPortError } from './errors';
+import {
+  isStreamDeleted,
+  isWrongExpectedVersion,
+  mapErrors,
+  EventStoreDbPermissionError,
+  StreamSoftDeletedError,
+  toPortError,
+} from './errors';
 import { compareStoredBatch, foreignReason, positionOf, toEventData, toRecordedEvent } from './events';
-import { isSystemEvent, matchesFilter, normalizeFilter, serverFilter } from './filters';
+import { isSystemEvent, matchesFilter, matchesNothing, normalizeFilter, serverFilter } from './filters';
 import { assertPosition, isRealPosition, packPosition, toReadPosition } from './positions';
 import {
   fromEsdbCurrentRevision,
@@ -49,7 +60,13 @@ import {
   toEsdbExpectedRevision,
   toRevisionNumber,
 } from './revisions';
-import { fromEsdbStreamMetadata, isSoftDeleteMarker, mergeStreamMetadata, toEsdbStreamMetadata } from './stream-metadata';
+import {
+  fromEsdbStreamMetadata,
+  isSoftDeleted,
+  isSoftDeleteMarker,
+  mergeStreamMetadata,
+  toEsdbStreamMetadata,
+} from './stream-metadata';
 import { DEFAULT_RESUBSCRIBE, EventStoreDbAllSubscription, type ResubscribePolicy } from './subscription';
 
 export interface EventStoreDbEventStoreOptions {
@@ -61,6 +78,12 @@ export interface EventStoreDbEventStoreOptions {
   idempotencyScanLimit?: number;
   /** Events per request while scanning `$all` in readAll and headPosition. Default 1 000. */
   readAllChunkSize?: number;
+  /**
+   * Most events one readAll call examines. The 6.x client reads `$all` without a server-side
+   * filter, so a selective filter would otherwise read to the end of `$all` in one call; the
+   * page ends there instead, with the position reached. Default 10 000.
+   */
+  readAllScanLimit?: number;
   /** How a subscription whose connection drops is reopened. */
   resubscribe?: Partial<ResubscribePolicy>;
   /** Dispose the client on close(). Default: false for a client given to the constructor. */
@@ -79,6 +102,24 @@ const PROBE_REVISION = 1n << 62n;
 const SCAN_PAGE = 256;
 const HEAD_PAGE = 64;
 const DEFAULT_SUBSCRIPTION_BATCH = 500;
+/** Metadata writes retried after another metadata write came between read and write. */
+const METADATA_ATTEMPTS = 3;
+
+const metastreamOf = (streamId: StreamId): string => `$$${streamId}`;
+
+/** Checks and deletes of an 'exists' delete, when appends keep coming in between. */
+const EXISTS_DELETE_ATTEMPTS = 3;
+
+/** The oldest server the adapter runs on. */
+const MIN_SERVER = { major: 23, minor: 10 };
+
+/** Sends of one append in all, and the pause before the second (doubling after). */
+const APPEND_ATTEMPTS = 4;
+const APPEND_RETRY_DELAY_MS = 100;
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Expected revisions under which the server recognises a retry only from its cache of recent writes. */
+const isBestEffort = (expected: ExpectedRevision): boolean => expected === 'any' || expected === 'exists';
 
 const collect = async <T>(read: AsyncIterable<T>): Promise<T[]> => {
   const items: T[] = [];
@@ -128,7 +169,7 @@ export const toEsdbReadStreamOptions = (options: ReadStreamOptions): EsdbReadStr
 };
 
 /**
- * The EventStore port on EventStoreDB (gRPC client `@eventstore/db-client` 6.x, server 22.6 or
+ * The EventStore port on EventStoreDB (gRPC client `@eventstore/db-client` 6.x, server 23.10 or
  * later). What maps how, and where EventStoreDB differs from the contract, is written down in
  * the adapter's section of docs/architecture.md; the comments here say why each step is there.
  */
@@ -136,6 +177,7 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly catalogue: EventCatalogue;
   private readonly idempotencyScanLimit: number;
   private readonly readAllChunkSize: number;
+  private readonly readAllScanLimit: number;
   private readonly resubscribe: ResubscribePolicy;
   private readonly ownsClient: boolean;
   private readonly subscriptions = new Set<EventStoreDbAllSubscription>();
@@ -167,6 +209,7 @@ export class EventStoreDbEventStore implements EventStore {
     if (verifyConnection) {
       try {
         await store.headPosition();
+        await assertSupportedServer(client);
       } catch (error) {
         await store.close().catch(() => undefined);
         throw error;
@@ -179,20 +222,53 @@ export class EventStoreDbEventStore implements EventStore {
     private readonly client: EventStoreDBClient,
     options: EventStoreDbEventStoreOptions,
   ) {
+    // A refused append must throw: with throwOnAppendFailure=false the batch append reports the
+    // stream's revision wrongly (6.2.1 converts a boolean), and the revision probe relies on it.
+    if ((client as unknown as { throwOnAppendFailure?: unknown }).throwOnAppendFailure === false) {
+      throw new InvalidArgumentError('the EventStoreDB client must keep throwOnAppendFailure=true', [
+        { path: 'client', constraints: { throwOnAppendFailure: 'must stay true' } },
+      ]);
+    }
     this.catalogue = options.catalogue;
     this.idempotencyScanLimit = positiveInteger(options.idempotencyScanLimit, 10_000, 'idempotencyScanLimit');
     this.readAllChunkSize = positiveInteger(options.readAllChunkSize, 1_000, 'readAllChunkSize');
-    this.resubscribe = { ...DEFAULT_RESUBSCRIBE, ...options.resubscribe };
+    this.readAllScanLimit = positiveInteger(options.readAllScanLimit, 10_000, 'readAllScanLimit');
+    const resubscribe = { ...DEFAULT_RESUBSCRIBE, ...options.resubscribe };
+    this.resubscribe = {
+      attempts: positiveInteger(resubscribe.attempts, DEFAULT_RESUBSCRIBE.attempts, 'resubscribe.attempts'),
+      initialDelayMs: positiveInteger(resubscribe.initialDelayMs, DEFAULT_RESUBSCRIBE.initialDelayMs, 'resubscribe.initialDelayMs'),
+      maxDelayMs: positiveInteger(resubscribe.maxDelayMs, DEFAULT_RESUBSCRIBE.maxDelayMs, 'resubscribe.maxDelayMs'),
+    };
     this.ownsClient = options.ownsClient ?? false;
   }
 
   // ---------------------------------------------------------------- append
 
+  /**
+   * A transient failure sends the same batch again, same ids included: after NotLeader at once
+   * (nothing was written, the client has found the leader), after a timeout or a lost
+   * connection after a short pause (it may have been written; the retry is then recognised as
+   * an idempotent write, or found by the checks that caller ids get).
+   */
   async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision);
     // Ids the caller chose can come back in a retry; generated ones cannot, so those appends
-    // need no idempotency checks and stay one round trip.
+    // need no idempotency checks and stay one round trip, until the adapter itself retries.
     const callerIds = events.some((event) => event.id !== undefined);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendOnce(prepared, callerIds || attempt > 1);
+      } catch (error) {
+        if (!(error instanceof EventStoreUnavailableError) || attempt >= APPEND_ATTEMPTS || this.closing) throw error;
+        if (!(error.cause instanceof NotLeaderError)) await delay(APPEND_RETRY_DELAY_MS * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  private async appendOnce(
+    prepared: { streamId: StreamId; events: PreparedEvent[]; expectedRevision: ExpectedRevision },
+    callerIds: boolean,
+  ): Promise<AppendResult> {
     let result: EsdbAppendResult;
     try {
       result = await this.client.appendToStream(prepared.streamId, prepared.events.map(toEventData), {
@@ -219,13 +295,18 @@ export class EventStoreDbEventStore implements EventStore {
 
   /**
    * After a successful append. EventStoreDB answers success both for a new write and for a
-   * retry it recognised (same ids at the expected revision, or recently written ids with ANY),
-   * and it compares ids only. With caller ids the adapter reads the revisions the append
-   * occupies: the stored events must be these (same ids, type and data), else it is an
-   * IdempotencyConflictError; their positions are the first append's, whichever call this is.
+   * retry it recognised, and it compares ids only. It recognises a retry for good only at an
+   * exact expected revision or NO_STREAM (it reads the events at that revision); with ANY or
+   * STREAM_EXISTS only while its in-memory cache of recent writes still holds the first write,
+   * and after a restart, a leader change or an eviction it writes the batch again.
+   * With caller ids the adapter reads the revisions the append occupies: the stored events
+   * must be these (same ids, type and data), else it is an IdempotencyConflictError. With ANY
+   * or STREAM_EXISTS it also looks for an earlier copy of the batch (idempotencyScanLimit events
+   * back): found, this call wrote a second copy, and it answers with the first one's result, or
+   * refuses when the first one held another payload. The second copy stays in the stream.
    */
   private async confirm(
-    prepared: { streamId: StreamId; events: PreparedEvent[] },
+    prepared: { streamId: StreamId; events: PreparedEvent[]; expectedRevision: ExpectedRevision },
     callerIds: boolean,
     result: EsdbAppendResult,
   ): Promise<AppendResult> {
@@ -238,7 +319,11 @@ export class EventStoreDbEventStore implements EventStore {
     const first = nextRevision - events.length + 1;
     const stored = first >= 0 ? await this.readBatch(streamId, first, events.length) : [];
     const comparison = compareStoredBatch(streamId, stored, events);
-    if (comparison.kind === 'same') return { nextRevision, position: stored[stored.length - 1].position };
+    if (comparison.kind === 'same') {
+      const written = { nextRevision, position: stored[stored.length - 1].position };
+      if (!isBestEffort(prepared.expectedRevision) || first === 0) return written;
+      return (await this.findPriorAppend(streamId, events, first - 1)) ?? written;
+    }
     if (comparison.kind === 'changed') throw new IdempotencyConflictError(comparison.eventId, comparison.reason);
     // The batch is not where the answer puts it (an idempotent answer naming the stream's current
     // revision rather than the first append's), or stream metadata hides it (maxCount, maxAge):
@@ -262,24 +347,36 @@ export class EventStoreDbEventStore implements EventStore {
     callerIds: boolean,
     actual: number,
   ): Promise<AppendResult> {
-    if (callerIds) {
-      const prior = await this.findPriorAppend(prepared.streamId, prepared.events);
+    // After a refused exact revision the server has itself compared the events after it; a
+    // retried batch can only be among those written since the caller's revision.
+    const expected = prepared.expectedRevision;
+    if (callerIds && actual >= 0) {
+      const lowest = typeof expected === 'number' ? expected + 1 : 0;
+      const prior = actual >= lowest ? await this.findPriorAppend(prepared.streamId, prepared.events, actual, lowest) : undefined;
       if (prior) return prior;
     }
-    throw new WrongExpectedRevisionError(prepared.streamId, prepared.expectedRevision, actual);
+    throw new WrongExpectedRevisionError(prepared.streamId, expected, actual);
   }
 
   /**
-   * Reads the stream newest first, up to idempotencyScanLimit events, for any id of the batch.
-   * Found: the batch must be stored whole and unchanged from where it starts (its first result
-   * is returned), else the id was reused (IdempotencyConflictError). Not found: undefined.
+   * Reads the stream newest first (from `before`, or its end, down to `lowest`), up to
+   * idempotencyScanLimit events, for any id of the batch. Found: the batch must be stored whole and unchanged from
+   * where it starts (its first result is returned), else the id was reused
+   * (IdempotencyConflictError). Not found: undefined.
    */
-  private async findPriorAppend(streamId: StreamId, events: readonly PreparedEvent[]): Promise<AppendResult | undefined> {
+  private async findPriorAppend(
+    streamId: StreamId,
+    events: readonly PreparedEvent[],
+    before?: number,
+    lowest = 0,
+  ): Promise<AppendResult | undefined> {
     const index = new Map(events.map((event, i) => [event.id, i]));
-    let from: bigint | typeof END = END;
+    let from: bigint | typeof END = before === undefined ? END : BigInt(before);
     let scanned = 0;
     while (scanned < this.idempotencyScanLimit) {
-      const maxCount = Math.min(SCAN_PAGE, this.idempotencyScanLimit - scanned);
+      const left = from === END ? Number.POSITIVE_INFINITY : Number(from) - lowest + 1;
+      const maxCount = Math.min(SCAN_PAGE, this.idempotencyScanLimit - scanned, left);
+      if (maxCount <= 0) return undefined;
       const page = await this.readStreamRawOrEmpty(streamId, { direction: BACKWARDS, fromRevision: from, maxCount });
       for (const stored of page) {
         const at = index.get(stored.id);
@@ -295,7 +392,7 @@ export class EventStoreDbEventStore implements EventStore {
       }
       scanned += page.length;
       const oldest = page[page.length - 1];
-      if (page.length < maxCount || oldest === undefined || oldest.revision === 0) return undefined;
+      if (page.length < maxCount || oldest === undefined || oldest.revision <= lowest) return undefined;
       from = BigInt(oldest.revision - 1);
     }
     return undefined;
@@ -323,7 +420,7 @@ export class EventStoreDbEventStore implements EventStore {
       const position = positionOf(event, { commitPosition });
       if (position === undefined) {
         throw new Error(
-          `EventStoreDB gave no position for event ${event.id} of ${streamId}: the adapter needs EventStoreDB 22.6 or later`,
+          `EventStoreDB gave no position for event ${event.id} of ${streamId}: the adapter needs EventStoreDB 23.10 or later`,
         );
       }
       const recorded = toRecordedEvent(event, position);
@@ -366,17 +463,21 @@ export class EventStoreDbEventStore implements EventStore {
    * reads chunks and filters them itself, which also tells it exactly how far it has looked:
    * nextPosition is the last event examined, matching or not, so the next page starts after
    * events that did not match. The server reads from a position inclusively; the port's
-   * fromPosition is exclusive, so the event at it is skipped.
+   * fromPosition is exclusive, so the event at it is skipped. A call examines at most
+   * readAllScanLimit events: a selective filter gets short or empty pages that move on.
    */
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
     const fromPosition = options.fromPosition === undefined ? START : assertPosition(options.fromPosition);
     const maxCount = assertMaxCount(options.maxCount, DEFAULT_READ_PAGE);
     const filter = normalizeFilter(options.filter);
+    if (matchesNothing(filter)) return { events: [], nextPosition: fromPosition, isEnd: true };
     const events: RecordedEvent[] = [];
     let cursor = fromPosition;
+    let examined = 0;
     for (;;) {
       // From a position the server starts with the event at it: one more, so a chunk always moves on.
-      const requested = this.readAllChunkSize + (cursor === START ? 0 : 1);
+      const chunkSize = Math.min(this.readAllChunkSize, this.readAllScanLimit - examined);
+      const requested = chunkSize + (cursor === START ? 0 : 1);
       const chunk = await this.readAllChunk(cursor, FORWARDS, requested);
       const reachedEnd = chunk.length < requested;
       for (const { event } of chunk) {
@@ -390,9 +491,12 @@ export class EventStoreDbEventStore implements EventStore {
           events.push(options.raw ? recorded : this.catalogue.upcast(recorded));
         }
         cursor = position;
+        examined++;
       }
       // The rest of the chunk did not match: the page ends there; isEnd only if $all did too.
-      if (reachedEnd || events.length >= maxCount) return { events, nextPosition: cursor, isEnd: reachedEnd };
+      if (reachedEnd || events.length >= maxCount || examined >= this.readAllScanLimit) {
+        return { events, nextPosition: cursor, isEnd: reachedEnd };
+      }
     }
   }
 
@@ -485,28 +589,63 @@ export class EventStoreDbEventStore implements EventStore {
    * revision. Nothing is written. Used only by streamState, when reads show no event.
    */
   private async probeRevision(streamId: StreamId): Promise<number> {
+    let result: EsdbAppendResult;
     try {
-      const result = await this.client.appendToStream(streamId, jsonEvent({ type: 'ClientelaRevisionProbe', data: {} }), {
+      result = await this.client.appendToStream(streamId, jsonEvent({ type: 'ClientelaRevisionProbe', data: {} }), {
         expectedRevision: PROBE_REVISION,
       });
-      // throwOnAppendFailure=false: the refusal comes back as a result.
-      return result.success ? toRevisionNumber(result.nextExpectedRevision) : -1;
     } catch (error) {
       if (isWrongExpectedVersion(error)) return fromEsdbCurrentRevision(error.actualVersion);
+      if (error instanceof AccessDeniedError) {
+        throw new EventStoreDbPermissionError(
+          `the revision of ${streamId}, which has no readable event, is known only from a refused append: the user needs write permission on it`,
+          error,
+        );
+      }
       throw toPortError(error, { streamId });
     }
+    // No stream reaches the probe's revision, and throwOnAppendFailure=false is refused.
+    throw new Error(`EventStoreDB answered the revision probe of ${streamId} without refusing it (success: ${result.success})`);
   }
 
+  /**
+   * Read, merge, then write at the metadata stream's revision: a write in between (a delete is
+   * one) makes the server refuse, and the adapter reads again rather than overwrite it.
+   */
   async setStreamMetadata(streamId: StreamId, metadata: StreamMetadata): Promise<void> {
     assertStreamId(streamId);
     const next = toEsdbStreamMetadata(metadata);
-    await mapErrors(
-      async () => {
-        const current = await this.client.getStreamMetadata(streamId, { requiresLeader: true });
-        await this.client.setStreamMetadata(streamId, mergeStreamMetadata(next, current.metadata));
-      },
-      { streamId },
-    );
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readMetadataRecord(streamId);
+      if (current !== undefined && isSoftDeleted(current.data)) throw new StreamSoftDeletedError(streamId);
+      try {
+        await this.client.appendToStream(
+          metastreamOf(streamId),
+          jsonEvent({ type: '$metadata', data: mergeStreamMetadata(next, current?.data) }),
+          { expectedRevision: current?.revision ?? NO_STREAM },
+        );
+        return;
+      } catch (error) {
+        if (isWrongExpectedVersion(error) && attempt < METADATA_ATTEMPTS) continue;
+        throw toPortError(error, { streamId });
+      }
+    }
+  }
+
+  /** The last event of the stream's metadata stream (`$$id`), read on the leader. */
+  private async readMetadataRecord(streamId: StreamId): Promise<{ revision: bigint; data: unknown } | undefined> {
+    try {
+      const [last] = await mapErrors(
+        () =>
+          collect(this.client.readStream(metastreamOf(streamId), { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader: true })),
+        { streamId },
+      );
+      if (last?.event === undefined) return undefined;
+      return { revision: last.event.revision, data: last.event.isJson ? last.event.data : undefined };
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   async deleteStream(streamId: StreamId, options: DeleteOptions = {}): Promise<void> {
@@ -520,9 +659,9 @@ export class EventStoreDbEventStore implements EventStore {
   private async remove(kind: 'soft' | 'hard', streamId: StreamId, options: DeleteOptions): Promise<void> {
     assertStreamId(streamId);
     const expected = assertExpectedRevision(options.expectedRevision ?? 'any');
-    // The client's deletes take no STREAM_EXISTS: check it here, then delete with ANY.
-    if (expected === 'exists' && (await this.lastRevision(streamId)) < 0) {
-      throw new WrongExpectedRevisionError(streamId, expected, -1);
+    if (expected === 'exists') {
+      await this.removeExisting(kind, streamId);
+      return;
     }
     const expectedRevision = toEsdbDeleteExpectedRevision(expected);
     try {
@@ -542,6 +681,27 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /**
+   * The client's deletes take no STREAM_EXISTS: the adapter reads the revision and deletes at
+   * exactly it, so the check and the delete are one step; an append in between makes the
+   * server refuse, and the adapter checks again.
+   */
+  private async removeExisting(kind: 'soft' | 'hard', streamId: StreamId): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const revision = await this.lastRevision(streamId);
+      if (revision < 0) throw new WrongExpectedRevisionError(streamId, 'exists', -1);
+      const expectedRevision = BigInt(revision);
+      try {
+        if (kind === 'soft') await this.client.deleteStream(streamId, { expectedRevision });
+        else await this.client.tombstoneStream(streamId, { expectedRevision });
+        return;
+      } catch (error) {
+        if (isWrongExpectedVersion(error) && attempt < EXISTS_DELETE_ATTEMPTS) continue;
+        throw toPortError(error, { streamId, expected: 'exists' });
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   async close(): Promise<void> {
@@ -552,6 +712,22 @@ export class EventStoreDbEventStore implements EventStore {
     return this.closing;
   }
 }
+
+/**
+ * Refuses servers before 23.10: they resume a subscription from a position by skipping the next
+ * record, which after a scavenge can be a real event, and they send no caught-up signal.
+ */
+export const assertSupportedServer = async (client: EventStoreDBClient): Promise<void> => {
+  // `capabilities` is protected in 6.2.1's types: the client's cached answer to the server-features call.
+  const features = await mapErrors(() => (client as unknown as { capabilities: Promise<{ serverVersion: string }> }).capabilities);
+  const match = /^(\d+)\.(\d+)/.exec(features.serverVersion);
+  const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (major > MIN_SERVER.major || (major === MIN_SERVER.major && minor >= MIN_SERVER.minor)) return;
+  throw new InvalidArgumentError(
+    `EventStoreDB ${features.serverVersion} is not supported: the adapter needs ${MIN_SERVER.major}.${MIN_SERVER.minor} or later`,
+    [{ path: 'connectionString', constraints: { serverVersion: `must name an EventStoreDB ${MIN_SERVER.major}.${MIN_SERVER.minor} or later` } }],
+  );
+};
 
 /** The store on a connection string (it owns its client), or on a client of the caller's (it does not). */
 export const createEventStoreDbEventStore = async (

@@ -2,9 +2,10 @@ import { describeEventStoreContract } from '../testing/event-store.contract';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 
 /**
- * The shared contract suite against a real EventStoreDB (22.6 or later, insecure or with the
- * credentials in the URL), e.g. EVENTSTORE_URL=esdb://localhost:2113?tls=false from
- * docker-compose. Without EVENTSTORE_URL the suite is reported as skipped, with the reason.
+ * The shared contract suite against a real EventStoreDB (23.10 or later, insecure or with the
+ * credentials in the URL), e.g. EVENTSTORE_URL=esdb://localhost:2113?tls=false after
+ * `docker compose up -d eventstoredb postgres`. Without EVENTSTORE_URL the suite is reported as
+ * skipped, with the reason.
  */
 const url = process.env.EVENTSTORE_URL;
 const SKIPPED = 'EVENTSTORE_URL is not set; EventStoreDB cannot run on this machine';

@@ -84,6 +84,10 @@ export const serverFilter = (filter: NormalizedFilter): Filter => {
 /** System streams (`$...`, metadata streams `$$...`) and system events (`$metadata`, `$>`, `$streamDeleted`...). */
 export const isSystemEvent = (streamId: string, type: string): boolean => streamId.startsWith('$') || type.startsWith('$');
 
+/** An empty list of categories or of types: no event can match. */
+export const matchesNothing = (filter: NormalizedFilter): boolean =>
+  filter.categories?.length === 0 || filter.eventTypes?.length === 0;
+
 /** Whether an event belongs in a read of all events with this filter (system events never do). */
 export const matchesFilter = (filter: NormalizedFilter, streamId: string, type: string): boolean => {
   if (isSystemEvent(streamId, type)) return false;

@@ -1,5 +1,6 @@
 export {
   EventStoreDbEventStore,
+  assertSupportedServer,
   createEventStoreDbEventStore,
   type EventStoreDbConnectOptions,
   type EventStoreDbEventStoreOptions,
@@ -7,3 +8,4 @@ export {
 // Named apart from the PostgreSQL adapter's packPosition/unpackPosition, so both can be re-exported.
 export { packPosition as packEventStoreDbPosition, unpackPosition as unpackEventStoreDbPosition } from './positions';
 export { DEFAULT_RESUBSCRIBE, type ResubscribePolicy } from './subscription';
+export { EventStoreDbPermissionError, StreamSoftDeletedError } from './errors';

@@ -27,8 +27,8 @@ export const toEsdbExpectedRevision = (expected: ExpectedRevision): AppendExpect
 };
 
 /**
- * Deletes take no STREAM_EXISTS in the client: the adapter checks existence itself and then
- * deletes with ANY (see EventStoreDbEventStore.deleteStream), so 'exists' maps to ANY here.
+ * Deletes take no STREAM_EXISTS in the client: the adapter reads the revision and deletes at it
+ * (see EventStoreDbEventStore.removeExisting), so 'exists' never reaches the client; ANY here.
  */
 export const toEsdbDeleteExpectedRevision = (expected: ExpectedRevision): EsdbExpectedRevision => {
   const mapped = toEsdbExpectedRevision(expected);

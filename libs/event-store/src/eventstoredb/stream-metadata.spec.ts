@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../port/errors';
-import { fromEsdbStreamMetadata, isSoftDeleteMarker, mergeStreamMetadata, toEsdbStreamMetadata } from './stream-metadata';
+import { fromEsdbStreamMetadata, isSoftDeleted, isSoftDeleteMarker, mergeStreamMetadata, toEsdbStreamMetadata } from './stream-metadata';
 
 /** What JSON.parse makes of the $tb that a soft delete writes (Int64.MaxValue). */
 const DELETED = JSON.parse('9223372036854775807') as number;
@@ -42,14 +42,20 @@ describe('EventStoreDB stream metadata', () => {
     expect(fromEsdbStreamMetadata({ truncateBefore: DELETED })).toEqual({});
   });
 
-  it('replaces the metadata, keeping only what the port does not model (ACL, cache control)', () => {
-    expect(mergeStreamMetadata({ owner: 'x' }, { truncateBefore: 3, acl: { readRoles: ['ops'] }, cacheControl: 5, old: 1 })).toEqual({
+  it('replaces the metadata in the server\'s JSON, keeping only what the port does not model (ACL, cache control)', () => {
+    expect(mergeStreamMetadata({ owner: 'x' }, { $tb: 3, $acl: { $r: ['ops'] }, $cacheControl: 5, old: 1 })).toEqual({
       owner: 'x',
-      acl: { readRoles: ['ops'] },
-      cacheControl: 5,
+      $acl: { $r: ['ops'] },
+      $cacheControl: 5,
     });
-    expect(mergeStreamMetadata({ truncateBefore: 0 }, { truncateBefore: 3 })).toEqual({ truncateBefore: 0 });
-    expect(mergeStreamMetadata({ owner: 'x' }, { truncateBefore: DELETED })).toEqual({ owner: 'x' });
+    expect(mergeStreamMetadata({ truncateBefore: 0, maxCount: 2, maxAge: 9 }, { $tb: 3 })).toEqual({ $tb: 0, $maxCount: 2, $maxAge: 9 });
     expect(mergeStreamMetadata({ owner: 'x' }, undefined)).toEqual({ owner: 'x' });
+    expect(mergeStreamMetadata({ owner: 'x' }, new Uint8Array([1]))).toEqual({ owner: 'x' });
+  });
+
+  it('knows a soft-deleted stream by its stored metadata', () => {
+    expect(isSoftDeleted({ $tb: DELETED })).toBe(true);
+    expect(isSoftDeleted({ $tb: 3 })).toBe(false);
+    expect(isSoftDeleted(undefined)).toBe(false);
   });
 });

@@ -54,20 +54,28 @@ export const toEsdbStreamMetadata = (metadata: StreamMetadata): EsdbStreamMetada
   return result;
 };
 
+const SERVER_NAMES: Record<string, string> = { truncateBefore: '$tb', maxCount: '$maxCount', maxAge: '$maxAge' };
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+
+/** Stored metadata (the server's JSON) that marks the stream soft-deleted. */
+export const isSoftDeleted = (stored: unknown): boolean => isJsonObject(stored) && isSoftDeleteMarker(stored.$tb);
+
 /**
- * Metadata is replaced as a whole, in EventStoreDB as in the PostgreSQL adapter: a field the
- * caller leaves out is removed (leaving out truncateBefore shows truncated events again, as
- * there). Only EventStoreDB's own settings that the port does not model (ACL, cache control)
- * are carried over, so an operator's ACL survives a metadata update from the application.
+ * The metadata event to write, in the server's own JSON. Metadata is replaced as a whole, in
+ * EventStoreDB as in the PostgreSQL adapter: a field the caller leaves out is removed (leaving
+ * out truncateBefore shows truncated events again, as there). Only EventStoreDB's own settings
+ * that the port does not model (`$acl`, `$cacheControl`) are carried over as stored, so an
+ * operator's ACL survives a metadata update from the application.
  */
-export const mergeStreamMetadata = (
-  next: EsdbStreamMetadata,
-  current: EsdbStreamMetadata | undefined,
-): EsdbStreamMetadata => {
-  if (current === undefined) return next;
-  const merged: EsdbStreamMetadata = { ...next };
-  if (current.acl !== undefined && merged.acl === undefined) merged.acl = current.acl;
-  if (current.cacheControl !== undefined && merged.cacheControl === undefined) merged.cacheControl = current.cacheControl;
+export const mergeStreamMetadata = (next: EsdbStreamMetadata, current: unknown): Record<string, unknown> => {
+  const merged: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(next)) merged[SERVER_NAMES[key] ?? key] = value;
+  if (isJsonObject(current)) {
+    if (current.$acl !== undefined) merged.$acl = current.$acl;
+    if (current.$cacheControl !== undefined) merged.$cacheControl = current.$cacheControl;
+  }
   return merged;
 };
 

@@ -175,6 +175,24 @@ describe('EventStoreDbAllSubscription', () => {
     expect(seen).toEqual(['e1', 'e2', 'e3', 'e4']);
   });
 
+  it('does not take the caught-up signal of a dropped server stream for the reopened one', async () => {
+    const { subscription, sources } = setup();
+    const pages = subscription.pages()[Symbol.asyncIterator]();
+    const first = nextPage(pages);
+    await tick();
+    sources[0].send(1);
+    await first;
+    sources[0].emit('caughtUp'); // waits in the buffer: nobody asks for a page yet
+    await tick();
+    sources[0].emit('error', new UnavailableError(undefined, '14 UNAVAILABLE'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sources).toHaveLength(2);
+    const second = nextPage(pages);
+    sources[1].send(2);
+    expect(await second).toMatchObject({ position: 2n, caughtUp: false });
+    await subscription.close();
+  });
+
   it('gives up after the configured attempts, with the port’s unavailable error', async () => {
     const { subscription, sources } = setup({ resubscribe: { attempts: 1, initialDelayMs: 1, maxDelayMs: 1 } });
     const iteration = (async () => {

@@ -1,7 +1,7 @@
 import type { AllStreamResolvedEvent, AllStreamSubscription } from '@eventstore/db-client';
 import type { Position, RecordedEvent } from '@clientela/contracts';
 import type { Subscription, SubscriptionPage } from '../port/event-store';
-import { isUnavailable, toPortError } from './errors';
+import { isResubscribable, toPortError } from './errors';
 
 export interface ResubscribePolicy {
   /** How many times in a row a dropped subscription is reopened before the iteration throws. */
@@ -11,7 +11,8 @@ export interface ResubscribePolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RESUBSCRIBE: ResubscribePolicy = { attempts: 8, initialDelayMs: 200, maxDelayMs: 5_000 };
+/** About two minutes of reopening in all: longer than a leader election or a node restart takes. */
+export const DEFAULT_RESUBSCRIBE: ResubscribePolicy = { attempts: 30, initialDelayMs: 200, maxDelayMs: 5_000 };
 
 /** How the subscription reaches the server; the adapter fills it in, tests give fakes. */
 export interface AllSubscriptionOptions {
@@ -23,6 +24,8 @@ export interface AllSubscriptionOptions {
   /**
    * Opens the server subscription after a position (exclusive). `onCheckpoint` must be given
    * to the server filter's `checkpointReached`: it reports how far the server has searched.
+   * It must be called from within the stream's transform (the client's `checkpointReached`
+   * is), so that the checkpoint stays after the events the server sent before it.
    */
   open(fromPosition: Position, onCheckpoint: (position: Position) => void): AllStreamSubscription;
   /** The packed position of a received event, or undefined for a message without an event. */
@@ -38,7 +41,21 @@ export interface AllSubscriptionOptions {
   onClose?(): void;
 }
 
-type Item = { kind: 'event'; resolved: AllStreamResolvedEvent; position: Position } | { kind: 'checkpoint'; position: Position };
+type Item =
+  | { kind: 'event'; resolved: AllStreamResolvedEvent; position: Position }
+  | { kind: 'checkpoint'; position: Position }
+  /** `opening`: which server stream said it; a reopened one starts catching up again. */
+  | { kind: 'live'; live: boolean; opening: number };
+
+/**
+ * What the adapter pushes into the client's stream for a checkpoint or a caught-up signal.
+ * The client reports both from inside its transform, while earlier events may still wait in
+ * the stream's output buffer (the stream is paused for backpressure); pushed there, the marker
+ * comes out after those events, in the server's order.
+ */
+class StreamMarker {
+  constructor(readonly item: Exclude<Item, { kind: 'event' }>) {}
+}
 
 interface Waiter {
   resolve(value: Item | undefined): void;
@@ -71,11 +88,15 @@ export class EventStoreDbAllSubscription implements Subscription {
   private lastReceived: Position;
   /** The last position handed out in a page. */
   private delivered: Position;
+  /** What the last page said about being live. */
+  private reportedCaughtUp = false;
   private paused = false;
   private started = false;
   private failedAttempts = 0;
   private reopening = false;
   private serverLive = false;
+  /** How many times the server stream was opened. */
+  private openings = 0;
   private liveAt: Position | undefined;
   private closing: Promise<void> | undefined;
 
@@ -110,15 +131,23 @@ export class EventStoreDbAllSubscription implements Subscription {
         const events: RecordedEvent[] = [];
         let position = this.delivered;
         for (const item of items) {
+          if (item.kind === 'live') {
+            if (item.opening === this.openings) this.serverLive = item.live;
+            continue;
+          }
           if (item.kind === 'event') {
             const event = this.options.convert(item.resolved);
             if (event !== undefined) events.push(event);
           }
           if (item.position > position) position = item.position;
         }
-        if (events.length === 0 && position === this.delivered) continue;
+        const caughtUp = this.isCaughtUp();
+        // An empty page says something only when the position moved or the subscription became
+        // live: on an idle store "caught up" is the only news, and a consumer may be waiting for it.
+        if (events.length === 0 && position === this.delivered && caughtUp === this.reportedCaughtUp) continue;
         this.delivered = position;
-        yield { events, position, caughtUp: this.isCaughtUp() };
+        this.reportedCaughtUp = caughtUp;
+        yield { events, position, caughtUp };
       }
     } finally {
       await this.close();
@@ -152,15 +181,21 @@ export class EventStoreDbAllSubscription implements Subscription {
   private openSource(): void {
     this.serverLive = false;
     this.liveAt = undefined;
-    const source: AllStreamSubscription = this.options.open(this.lastReceived, (position) => {
-      // Called by the stream's own transform, so never before `source` below is assigned.
-      if (current()) this.receive({ kind: 'checkpoint', position });
-    });
+    const opening = ++this.openings;
+    // Called by the stream's own transform, so never before `source` is assigned.
+    const mark = (item: Exclude<Item, { kind: 'event' }>): void => {
+      source.push(new StreamMarker(item));
+    };
+    const source: AllStreamSubscription = this.options.open(this.lastReceived, (position) => mark({ kind: 'checkpoint', position }));
     const current = (): boolean => this.source === source;
     this.source = source;
     this.paused = false;
-    source.on('data', (resolved: AllStreamResolvedEvent) => {
+    source.on('data', (resolved: AllStreamResolvedEvent | StreamMarker) => {
       if (!current()) return;
+      if (resolved instanceof StreamMarker) {
+        this.receive(resolved.item);
+        return;
+      }
       const position = this.options.positionOf(resolved);
       if (position !== undefined) this.receive({ kind: 'event', resolved, position });
     });
@@ -170,11 +205,12 @@ export class EventStoreDbAllSubscription implements Subscription {
     source.on('end', () => {
       if (current()) this.dropped(source, new SubscriptionEndedError());
     });
+    // Emitted from inside the transform too: in order only as markers.
     source.on('caughtUp', () => {
-      if (current()) this.serverLive = true;
+      if (current()) mark({ kind: 'live', live: true, opening });
     });
     source.on('fellBehind', () => {
-      if (current()) this.serverLive = false;
+      if (current()) mark({ kind: 'live', live: false, opening });
     });
     this.options.head?.().then(
       (head) => {
@@ -195,10 +231,12 @@ export class EventStoreDbAllSubscription implements Subscription {
   }
 
   private receive(item: Item): void {
-    // Exclusive start, and no repeat after a reopening: anything at or before what was received is skipped.
-    if (item.position <= this.lastReceived) return;
-    this.lastReceived = item.position;
-    this.failedAttempts = 0;
+    if (item.kind !== 'live') {
+      // Exclusive start, and no repeat after a reopening: anything at or before what was received is skipped.
+      if (item.position <= this.lastReceived) return;
+      this.lastReceived = item.position;
+      this.failedAttempts = 0;
+    }
     if (this.waiter) {
       const waiter = this.waiter;
       this.waiter = undefined;
@@ -243,7 +281,7 @@ export class EventStoreDbAllSubscription implements Subscription {
     this.source = undefined;
     void this.release(source);
     const policy = this.options.resubscribe;
-    const transient = isUnavailable(error) || error instanceof SubscriptionEndedError;
+    const transient = isResubscribable(error) || error instanceof SubscriptionEndedError;
     if (!transient || this.failedAttempts >= policy.attempts) {
       this.fail(toPortError(error));
       return;

@@ -74,7 +74,7 @@ export interface SubscriptionPage {
   /**
    * Checkpoint after this page: every event up to here that matches the filter has been
    * delivered. It can move past the last event (filtered-out events), and a page can be
-   * empty when only the checkpoint moved.
+   * empty when only the checkpoint moved, or when the subscription has just caught up.
    */
   position: Position;
   /** True when the page reached the end of what is readable now (the subscription is live). */
@@ -124,6 +124,10 @@ export interface EventStore {
    * Appends atomically. Every event is validated against the catalogue first; nothing is
    * written if one fails. Idempotent on event ids: re-appending the same ids returns the
    * first result and writes nothing; the same id with another stream or payload is an error.
+   * On EventStoreDB that holds for good only with an exact expected revision or 'no_stream'
+   * (what the aggregate repository sends); with 'any' or 'exists' a retry the server no longer
+   * remembers is written a second time, and the answer is still the first result (or the
+   * error) only while the first write is among the stream's last idempotencyScanLimit events.
    */
   append(streamId: StreamId, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream, upcast to their current schema. Throws StreamNotFoundError / StreamDeletedError. */
