@@ -8,3 +8,4 @@ export * from './topics';
 export * from './decider';
 export * from './ingest';
 export * from './contacts/contact-events';
+export * from './contacts/account-events';
