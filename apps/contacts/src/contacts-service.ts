@@ -1,5 +1,8 @@
-import { ContactEventDefinitions, EventCatalogue } from '@clientela/contracts';
+import { AccountEventDefinitions, ContactEventDefinitions, EventCatalogue } from '@clientela/contracts';
 import type { ServiceDefinition } from '@clientela/service-kit';
+import { accountEntities } from './accounts/account.entities';
+import { AccountsModule } from './accounts/accounts.module';
+import { accountsProjection } from './accounts/accounts.projection';
 import { contactEntities } from './contacts/contact.entities';
 import { ContactsModule } from './contacts/contacts.module';
 import { contactsProjection } from './contacts/contacts.projection';
@@ -8,10 +11,10 @@ import { contactsProjection } from './contacts/contacts.projection';
 export const contactsService: ServiceDefinition = {
   name: 'contacts',
   title: 'Clientela contacts',
-  description: 'People, their identities, lifecycle stage and consent.',
-  catalogue: new EventCatalogue(ContactEventDefinitions),
-  features: [ContactsModule],
-  projections: [contactsProjection],
-  entities: contactEntities,
-  publishes: { contact: 'contacts' },
+  description: 'People, their identities, lifecycle stage and consent; companies (accounts).',
+  catalogue: new EventCatalogue([...ContactEventDefinitions, ...AccountEventDefinitions]),
+  features: [ContactsModule, AccountsModule],
+  projections: [contactsProjection, accountsProjection],
+  entities: [...contactEntities, ...accountEntities],
+  publishes: { contact: 'contacts', account: 'contacts' },
 };
