@@ -9,3 +9,4 @@ export * from './decider';
 export * from './ingest';
 export * from './contacts/contact-events';
 export * from './contacts/account-events';
+export * from './contacts/lead-events';
