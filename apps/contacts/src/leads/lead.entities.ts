@@ -29,4 +29,15 @@ export class LeadRow {
   @Column('bigint', { transformer: bigintAsNumber }) revision!: number;
 }
 
-export const leadEntities = [LeadRow];
+@Entity({ schema, name: 'lead_costs', synchronize: false })
+export class LeadCostRow {
+  @PrimaryColumn('text') source!: string;
+  /** The campaign id, or '' for leads without one. */
+  @PrimaryColumn('text') campaign!: string;
+  /** ISO 4217, or '' for leads captured without a cost. */
+  @PrimaryColumn('text') currency!: string;
+  @Column('bigint', { transformer: bigintAsNumber }) leads!: number;
+  @Column('numeric') cost!: string;
+}
+
+export const leadEntities = [LeadRow, LeadCostRow];

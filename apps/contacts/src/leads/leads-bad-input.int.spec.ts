@@ -96,6 +96,7 @@ describe('leads refuse bad input', () => {
     for (const query of ['limit=0', 'limit=501', 'sort=cost', 'cursor=%%%', 'status=hot', 'campaignId=x', 'capturedFrom=yesterday', 'capturedTo=2026-13-45', 'source=a%20b', 'unknown=1']) {
       expectProblem(await http().get(`/api/v1/leads?${query}`), 400);
     }
+    for (const query of ['groupBy=day', 'groupBy=', 'limit=5']) expectProblem(await http().get(`/api/v1/leads/cost-per-lead?${query}`), 400);
     expect(await snapshot()).toEqual(before);
   });
 });

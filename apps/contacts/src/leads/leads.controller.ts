@@ -8,7 +8,7 @@ import { answerWrite, ApiProblems, CSV_CONTENT_TYPE, idForCreate, revisionTag, w
 import { ConvertLead, type ConversionResult } from './convert-lead';
 import { ExecuteLeadCommand } from './lead-command';
 import { conversionIdsOf } from './lead-conversion';
-import { CaptureLeadDto, ConvertLeadDto, LeadIdParams, ListLeadsQuery, QualifyLeadDto, UpdateLeadDto } from './leads.dto';
+import { CaptureLeadDto, ConvertLeadDto, CostPerLeadQuery, LeadIdParams, ListLeadsQuery, QualifyLeadDto, UpdateLeadDto } from './leads.dto';
 import { LEADS_PROJECTION } from './leads.projection';
 import { LeadsQueries } from './leads.queries';
 
@@ -56,6 +56,15 @@ export class LeadsController {
     if (!wantsCsv(accept)) return this.queries.list(query);
     void reply.header('content-type', CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="leads.csv"');
     return reply.send(this.queries.csv(query));
+  }
+
+  @Get('cost-per-lead')
+  @ReadYourWrites(LEADS_PROJECTION)
+  @decorate(READ_HEADERS)
+  @ApiOkResponse({ description: 'leads, their summed acquisition cost and cost per lead, by source or campaign, per currency' })
+  @ApiProblems(400, 503)
+  costPerLead(@Query() query: CostPerLeadQuery) {
+    return this.queries.costPerLead(query.groupBy ?? 'source');
   }
 
   @Get(':id')

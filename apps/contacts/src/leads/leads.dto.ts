@@ -53,3 +53,10 @@ export class ListLeadsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: sorts(LEAD_SORTS), default: 'capturedAt' })
   @IsOptional() @IsIn(sorts(LEAD_SORTS)) sort?: string;
 }
+
+export const COST_GROUPS = ['source', 'campaign'] as const;
+export type CostGroup = (typeof COST_GROUPS)[number];
+
+export class CostPerLeadQuery {
+  @ApiPropertyOptional({ enum: COST_GROUPS, default: 'source' }) @IsOptional() @IsIn(COST_GROUPS) groupBy?: CostGroup;
+}

@@ -1,7 +1,10 @@
 import request from 'supertest';
+import { streamId } from '@clientela/contracts';
+import { Aggregates } from '@clientela/service-kit';
 import { bootTestService, type TestBus, type TestService } from '@clientela/service-kit/testing';
 import { contactsService } from '../contacts-service';
 import { conversionIdsOf } from './lead-conversion';
+import { leadsDecider } from './leads.decider';
 
 // Every lead route, through HTTP, on a fresh database, in both bus modes. Reads after writes send
 // X-Min-Position, as clients do; a conversion's position covers the contact and account it registers.
@@ -179,6 +182,50 @@ describe.each<TestBus>(['standalone', 'kafka'])('leads over HTTP (%s)', (bus) =>
     expect(rows).toHaveLength(3); // the whole list, not one page
     expect(rows[0]).toContain('"Csv, ""quoted"""');
     expect(rows[1]).toContain(',csv-export,,3,USD,Plain,');
+  });
+
+  it('completes a conversion interrupted after the lead recorded it', async () => {
+    const id = await qualified({ source: 'webinar', givenName: 'Interrupted', companyName: 'Half Done Ltd' });
+    const ids = conversionIdsOf(id);
+    // What a crash between the appends leaves: LeadConverted on the lead, no contact, no account.
+    await service.app.get(Aggregates).handle(streamId('lead', id), id, leadsDecider, { type: 'ConvertLead', data: { leadId: id, now: new Date().toISOString(), ...ids } }, { metadata: {} });
+    await nothingConverted(id);
+    const retried = await http().post(`/api/v1/leads/${id}/convert`).send({}).expect(200);
+    expect(retried.body).toMatchObject(ids);
+    expect(await streamEvents(`contact-${ids.contactId}`)).toBe(1);
+    expect(await streamEvents(`account-${ids.accountId}`)).toBe(1);
+    const account = await http().get(`/api/v1/accounts/${ids.accountId}`).set('x-min-position', retried.headers['x-position']).expect(200);
+    expect(account.body).toMatchObject({ name: 'Half Done Ltd', contactCount: 1 });
+  });
+
+  it('sums acquisition cost and counts leads by source and by campaign, per currency', async () => {
+    const [campaignA, campaignB] = ['c0a1b2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b', 'c1a1b2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b'];
+    const leads = [
+      { source: 'cpl-a', campaignId: campaignA, acquisitionCost: { amount: '10.10', currency: 'EUR' } },
+      { source: 'cpl-a', campaignId: campaignA, acquisitionCost: { amount: '20.25', currency: 'EUR' } },
+      { source: 'cpl-a', campaignId: campaignA, acquisitionCost: { amount: '7', currency: 'USD' } },
+      { source: 'cpl-a' },
+      { source: 'cpl-b', campaignId: campaignB, acquisitionCost: { amount: '1', currency: 'EUR' } },
+      { source: 'cpl-b', campaignId: campaignB, acquisitionCost: { amount: '1', currency: 'EUR' } },
+      { source: 'cpl-b', campaignId: campaignA, acquisitionCost: { amount: '1.01', currency: 'EUR' } },
+    ];
+    let position = '0';
+    for (const [i, lead] of leads.entries()) position = (await capture({ ...lead, givenName: `Cost${i}` }).expect(201)).headers['x-position'];
+    const bySource = await http().get('/api/v1/leads/cost-per-lead').set('x-min-position', position).expect(200);
+    expect(bySource.body.groupBy).toBe('source');
+    expect(bySource.body.items.filter((r: { source: string }) => r.source.startsWith('cpl-'))).toEqual([
+      { source: 'cpl-a', currency: 'EUR', leads: 2, cost: '30.35', costPerLead: '15.175' },
+      { source: 'cpl-a', currency: 'USD', leads: 1, cost: '7', costPerLead: '7' },
+      { source: 'cpl-a', currency: null, leads: 1, cost: null, costPerLead: null },
+      { source: 'cpl-b', currency: 'EUR', leads: 3, cost: '3.01', costPerLead: '1.0033' },
+    ]);
+    const byCampaign = await http().get('/api/v1/leads/cost-per-lead?groupBy=campaign').set('x-min-position', position).expect(200);
+    expect(byCampaign.body.items.filter((r: { campaignId: string | null }) => r.campaignId === campaignA || r.campaignId === campaignB)).toEqual([
+      { campaignId: campaignA, currency: 'EUR', leads: 3, cost: '31.36', costPerLead: '10.4533' },
+      { campaignId: campaignA, currency: 'USD', leads: 1, cost: '7', costPerLead: '7' },
+      { campaignId: campaignB, currency: 'EUR', leads: 2, cost: '2', costPerLead: '1' },
+    ]);
+    expect(byCampaign.body.items).toContainEqual(expect.objectContaining({ campaignId: null, currency: null }));
   });
 
   it('answers 404 for a lead that does not exist, read or write', async () => {

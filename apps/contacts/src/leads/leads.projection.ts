@@ -1,8 +1,14 @@
 import { type LeadEvent, type RecordedEvent } from '@clientela/contracts';
 import { defineProjection, type RowChange, type RowProjection } from '@clientela/projections';
 
-/** The leads read model: one row per lead. */
+/**
+ * The leads read model: one row per lead, and beside it what leads cost, summed per source, campaign
+ * and currency as they are captured, so cost per lead is a read of a few rows, not a scan of leads.
+ */
 export const LEADS_PROJECTION = 'leads';
+
+/** In `lead_costs`, no campaign and no cost are '' (key columns cannot be null); reads turn them back into null. */
+export const NONE = '';
 
 const tables = {
   leads: {
@@ -29,6 +35,16 @@ const tables = {
     },
     primaryKey: ['id'],
     indexes: [['captured_at'], ['source'], ['status'], ['campaign_id'], ['updated_at']],
+  },
+  lead_costs: {
+    columns: {
+      source: 'text',
+      campaign: 'text',
+      currency: 'text',
+      leads: { type: 'bigint', default: '0' },
+      cost: { type: 'numeric', default: '0' },
+    },
+    primaryKey: ['source', 'campaign', 'currency'],
   },
 } as const;
 
@@ -57,6 +73,11 @@ const changesOf = (event: LeadEvent, revision: number, recordedAt: string): RowC
           },
         },
         touched,
+        {
+          table: 'lead_costs',
+          key: { source: d.source, campaign: d.campaignId ?? NONE, currency: d.acquisitionCost?.currency ?? NONE },
+          add: { leads: 1, cost: d.acquisitionCost?.amount ?? '0' },
+        },
       ];
     }
     case 'LeadProfileChanged': {
@@ -86,7 +107,8 @@ const changesOf = (event: LeadEvent, revision: number, recordedAt: string): RowC
 
 export const leadsProjection = defineProjection<RowProjection<typeof tables>>({
   name: LEADS_PROJECTION,
-  version: 1,
+  // 2: lead_costs, for cost per lead.
+  version: 2,
   categories: ['lead'],
   eventTypes: ['LeadCaptured', 'LeadProfileChanged', 'LeadQualificationChanged', 'LeadConverted'],
   tables,

@@ -4,8 +4,9 @@ import type { Readable } from 'node:stream';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { NotFoundError } from '@clientela/contracts';
 import { csvStream, keysetPage, type Page, type SortKey } from '@clientela/service-kit';
-import { LeadRow } from './lead.entities';
-import type { ListLeadsQuery } from './leads.dto';
+import { LeadCostRow, LeadRow } from './lead.entities';
+import type { CostGroup, ListLeadsQuery } from './leads.dto';
+import { NONE } from './leads.projection';
 
 export interface LeadView {
   id: string;
@@ -28,6 +29,18 @@ export interface LeadView {
   convertedAt: string | null;
   updatedAt: string;
   revision: number;
+}
+
+/** What leads cost in one group and currency; a group's leads captured without a cost have currency null. */
+export interface CostPerLeadView {
+  /** The source, or the campaign id (null: leads of no campaign), as grouped. */
+  source?: string;
+  campaignId?: string | null;
+  currency: string | null;
+  leads: number;
+  /** Decimal strings, exact; null for leads without a cost. */
+  cost: string | null;
+  costPerLead: string | null;
 }
 
 const SORTS: Record<string, SortKey<LeadRow>> = {
@@ -89,6 +102,38 @@ export class LeadsQueries {
         r.status, r.score, r.statusReason, r.contactId, r.accountId, r.capturedAt, r.convertedAt, r.updatedAt,
       ],
     );
+  }
+
+  /** Cost per lead by source or by campaign, per currency (amounts in different currencies are never added). */
+  async costPerLead(groupBy: CostGroup): Promise<{ groupBy: CostGroup; items: CostPerLeadView[] }> {
+    const column = groupBy === 'source' ? 'k.source' : 'k.campaign';
+    const rows = await this.db
+      .getRepository(LeadCostRow)
+      .createQueryBuilder('k')
+      .select(column, 'group')
+      .addSelect('k.currency', 'currency')
+      .addSelect('sum(k.leads)::text', 'leads')
+      .addSelect('sum(k.cost)::text', 'cost')
+      .addSelect('trim_scale(round(sum(k.cost) / sum(k.leads), 4))::text', 'costPerLead')
+      .groupBy(column)
+      .addGroupBy('k.currency')
+      .getRawMany<{ group: string; currency: string; leads: string; cost: string; costPerLead: string }>();
+    // Groups in order, each with its currencies in order; no campaign and no cost last. A few rows: sorted here.
+    const order = (a: string, b: string) => (a === NONE ? 1 : 0) - (b === NONE ? 1 : 0) || (a < b ? -1 : a > b ? 1 : 0);
+    rows.sort((a, b) => order(a.group, b.group) || order(a.currency, b.currency));
+    return {
+      groupBy,
+      items: rows.map((r) => {
+        const priced = r.currency !== NONE;
+        return {
+          ...(groupBy === 'source' ? { source: r.group } : { campaignId: r.group === NONE ? null : r.group }),
+          currency: priced ? r.currency : null,
+          leads: Number(r.leads),
+          cost: priced ? r.cost : null,
+          costPerLead: priced ? r.costPerLead : null,
+        };
+      }),
+    };
   }
 
   private page(query: ListLeadsQuery, cursor: string | undefined, limit: number | undefined): Promise<Page<LeadRow>> {
