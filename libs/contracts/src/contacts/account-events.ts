@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { defineEvent, type RecordedEventOf } from '../catalogue';
+import { PersonalData } from '../personal-data';
 import { PostalAddress } from './contact-events';
 
 /** Employee-count bands, smallest first: how sales and analytics segment companies. */
@@ -10,7 +11,7 @@ export type AccountSize = (typeof ACCOUNT_SIZES)[number];
 /** A domain as accounts store it: lower case, no scheme, no `www.`, no path (`example.com`). */
 export const ACCOUNT_DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 
-// A company is not a person: its name, domain and address are not personal data.
+// A company is not a person: its name, domain and address are not personal data; free text may be.
 class AccountEventBase {
   @IsUUID() accountId!: string;
 }
@@ -37,7 +38,8 @@ export class AccountProfileChangedPayload extends AccountEventBase {
 }
 
 export class AccountArchivedPayload extends AccountEventBase {
-  @IsOptional() @IsString() @MaxLength(500) reason?: string;
+  /** Free text: it may name people. */
+  @IsOptional() @IsString() @MaxLength(500) @PersonalData() reason?: string;
   @IsISO8601() archivedAt!: string;
 }
 
