@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { streamId } from '@clientela/contracts';
+import { ConflictError, streamId } from '@clientela/contracts';
 import { Aggregates, type WriteRequest, type WriteResult } from '@clientela/service-kit';
 import { accountsDecider } from '../accounts/accounts.decider';
 import { contactsDecider } from '../contacts/contacts.decider';
@@ -34,7 +34,10 @@ export class ConvertLeadHandler implements ICommandHandler<ConvertLead, Conversi
     const { leadId } = command.data;
     const lead = await this.aggregates.handle(streamId('lead', leadId), leadId, leadsDecider, command, write);
     const { state } = lead;
-    if (state.status !== 'converted' || !state.conversion) throw new Error(`unreachable: lead ${leadId} converted without a conversion`);
+    if (state.status !== 'converted' || !state.conversion) {
+      // Only a replay gets here: the key answered an earlier request on this lead that was not this conversion.
+      throw new ConflictError(`Idempotency-Key ${write.idempotencyKey ?? ''} was first used for another request on lead ${leadId}; send a new key to convert it`);
+    }
     const { contactId, accountId, ownerId, convertedAt } = state.conversion;
     const owner = ownerId ? { ownerId } : {};
     const keys = conversionKeysOf(leadId);

@@ -140,6 +140,14 @@ describe.each<TestBus>(['standalone', 'kafka'])('leads over HTTP (%s)', (bus) =>
     expect(history.body.items.map((e: { type: string }) => e.type)).toEqual(['ContactRegistered', 'ContactEmailAdded', 'ContactPhoneAdded']);
   });
 
+  it('refuses with 409 a conversion whose Idempotency-Key answered another request on the lead', async () => {
+    const created = await capture({ source: 'webinar', givenName: 'Reused' }).expect(201);
+    await http().put(`/api/v1/leads/${created.body.id}/qualification`).set('idempotency-key', `reused-${created.body.id}`).send({ status: 'qualified' }).expect(200);
+    const reused = await http().post(`/api/v1/leads/${created.body.id}/convert`).set('idempotency-key', `reused-${created.body.id}`).send({}).expect(409);
+    expect(reused.body).toMatchObject({ status: 409, detail: expect.stringMatching(/another request/) });
+    await nothingConverted(created.body.id);
+  });
+
   it('converts a lead without a company into a contact only', async () => {
     const id = await qualified({ source: 'webinar', email: 'solo@example.com' });
     const converted = await http().post(`/api/v1/leads/${id}/convert`).send({}).expect(200);
