@@ -9,3 +9,5 @@ export * from './decider';
 export * from './ingest';
 export * from './contacts/contact-events';
 export * from './contacts/custom-field-events';
+export * from './contacts/account-events';
+export * from './contacts/lead-events';

@@ -28,7 +28,7 @@ const tables = {
       revision: { type: 'bigint', default: '0' },
     },
     primaryKey: ['id'],
-    indexes: [['registered_at'], ['lifecycle_stage'], ['owner_id'], ['country'], ['family_name'], ['updated_at']],
+    indexes: [['registered_at'], ['lifecycle_stage'], ['owner_id'], ['account_id'], ['country'], ['family_name'], ['updated_at']],
   },
   // `ordinal` keeps the decider's order: a primary address goes before every earlier one, others after.
   contact_emails: { columns: { contact_id: 'uuid', email: 'text', ordinal: 'bigint' }, primaryKey: ['contact_id', 'email'], indexes: [['email']] },

@@ -32,7 +32,8 @@ export interface ContactView {
   revision: number;
 }
 
-const SORTS: Record<string, SortKey> = {
+/** The sorts of every list of contacts (also an account's contacts). */
+export const CONTACT_SORTS: Record<string, SortKey> = {
   name: { expression: "lower(coalesce(c.family_name, '') || ' ' || coalesce(c.given_name, ''))" },
   registeredAt: { expression: 'c.registered_at' },
   updatedAt: { expression: 'c.updated_at' },
@@ -115,7 +116,7 @@ export class ContactsQueries {
   private page(query: ListContactsQuery, cursor: string | undefined, limit: number | undefined): Promise<Page<ContactRow>> {
     return keysetPage(this.filtered(query), {
       sort: query.sort ?? 'registeredAt',
-      sorts: SORTS,
+      sorts: CONTACT_SORTS,
       idExpression: 'c.id',
       cursor,
       limit,

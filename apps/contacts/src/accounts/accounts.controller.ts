@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ReadYourWrites } from '@clientela/projections';
+import { answerWrite, ApiProblems, CSV_CONTENT_TYPE, idForCreate, revisionTag, wantsCsv, Write, type WriteRequest, type WriteResult } from '@clientela/service-kit';
+import { CONTACTS_PROJECTION } from '../contacts/contacts.projection';
+import { ExecuteAccountCommand } from './account-command';
+import type { AccountCommand } from './accounts.decider';
+import { AccountIdParams, ArchiveAccountDto, CreateAccountDto, ListAccountContactsQuery, ListAccountsQuery, UpdateAccountDto } from './accounts.dto';
+import { ACCOUNTS_PROJECTION } from './accounts.projection';
+import { AccountsQueries } from './accounts.queries';
+
+const WRITE_HEADERS = [
+  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retried request with the same key appends nothing and gets the first answer' }),
+  ApiHeader({ name: 'If-Match', required: false, description: 'the ETag (revision) the change is based on: 412 when the account has moved' }),
+];
+const READ_HEADERS = [ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait until the read models have reached this position (a write\'s X-Position)' })];
+const decorate = (decorators: MethodDecorator[]): MethodDecorator => (target, key, descriptor) => {
+  for (const d of decorators) d(target, key, descriptor);
+};
+
+// Account reads count and list contacts too, so they wait for both read models.
+@ApiTags('accounts')
+@Controller('api/v1/accounts')
+export class AccountsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: AccountsQueries,
+  ) {}
+
+  private async execute(reply: FastifyReply, command: AccountCommand, write: WriteRequest) {
+    const result = await this.commands.execute<ExecuteAccountCommand, WriteResult>(new ExecuteAccountCommand(command, write));
+    return answerWrite(reply, result);
+  }
+
+  @Post()
+  @decorate(WRITE_HEADERS)
+  @ApiCreatedResponse({ description: 'registered: id, revision (also the ETag) and position (also X-Position)' })
+  @ApiProblems(400, 409, 413, 422, 503)
+  async create(@Body() body: CreateAccountDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const accountId = idForCreate(write, 'account', randomUUID);
+    const answer = await this.execute(reply, { type: 'RegisterAccount', data: { accountId, now: new Date().toISOString(), profile: body } }, write);
+    void reply.status(201).header('location', `/api/v1/accounts/${accountId}`);
+    return answer;
+  }
+
+  @Get()
+  @ReadYourWrites(ACCOUNTS_PROJECTION, CONTACTS_PROJECTION)
+  @decorate(READ_HEADERS)
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'a page of accounts and the cursor of the next; with Accept: text/csv the whole filtered list' })
+  @ApiProblems(400, 503)
+  async list(@Query() query: ListAccountsQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!wantsCsv(accept)) return this.queries.list(query);
+    void reply.header('content-type', CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="accounts.csv"');
+    return reply.send(this.queries.csv(query));
+  }
+
+  @Get(':id')
+  @ReadYourWrites(ACCOUNTS_PROJECTION, CONTACTS_PROJECTION)
+  @decorate(READ_HEADERS)
+  @ApiOkResponse({ description: 'the account with its contact count; ETag is its revision' })
+  @ApiProblems(400, 404, 503)
+  async get(@Param() { id }: AccountIdParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    const account = await this.queries.get(id);
+    void reply.header('etag', revisionTag(account.revision));
+    return account;
+  }
+
+  @Get(':id/contacts')
+  @ReadYourWrites(ACCOUNTS_PROJECTION, CONTACTS_PROJECTION)
+  @decorate(READ_HEADERS)
+  @ApiOkResponse({ description: 'a page of the account\'s contacts and the cursor of the next' })
+  @ApiProblems(400, 404, 503)
+  contacts(@Param() { id }: AccountIdParams, @Query() query: ListAccountContactsQuery) {
+    return this.queries.contacts(id, query);
+  }
+
+  @Patch(':id')
+  @decorate(WRITE_HEADERS)
+  @ApiOkResponse({ description: 'changed (or nothing to change): revision and position' })
+  @ApiProblems(400, 404, 412, 413, 422, 503)
+  update(@Param() { id }: AccountIdParams, @Body() body: UpdateAccountDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.execute(reply, { type: 'ChangeAccount', data: { accountId: id, now: new Date().toISOString(), profile: body } }, write);
+  }
+
+  @Post(':id/archive')
+  @HttpCode(200)
+  @decorate(WRITE_HEADERS)
+  @ApiOkResponse({ description: 'archived (or already archived): revision and position' })
+  @ApiProblems(400, 404, 412, 413, 503)
+  archive(@Param() { id }: AccountIdParams, @Body() body: ArchiveAccountDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.execute(reply, { type: 'ArchiveAccount', data: { accountId: id, now: new Date().toISOString(), reason: body.reason } }, write);
+  }
+}
