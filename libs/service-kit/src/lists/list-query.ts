@@ -35,7 +35,7 @@ export interface SortKey {
   expression: string;
 }
 
-export interface KeysetOptions<Row> {
+export interface KeysetOptions {
   /** The name clients send (`name`, `-createdAt`): `-` sorts descending. */
   sort: string;
   sorts: Record<string, SortKey>;
@@ -67,7 +67,7 @@ const decodeCursor = (cursor: string, sort: string): [string, string] => {
  * One page of a list by keyset pagination on (sort value, id): stable while rows are added, and
  * as fast on page 1,000 as on page 1. The cursor names its sort, so it cannot be replayed on another.
  */
-export const keysetPage = async <Row extends ObjectLiteral>(query: SelectQueryBuilder<Row>, options: KeysetOptions<Row>): Promise<Page<Row>> => {
+export const keysetPage = async <Row extends ObjectLiteral>(query: SelectQueryBuilder<Row>, options: KeysetOptions): Promise<Page<Row>> => {
   const descending = options.sort.startsWith('-');
   const key = options.sorts[descending ? options.sort.slice(1) : options.sort];
   if (!key) {
