@@ -253,9 +253,10 @@ export class ProjectionRunner {
       this.logger.info('version changed; rebuilding', { projection: this.name, from: state.version, to: this.options.projection.version });
       await this.rebuild();
       if (!this.active || !this.running) return;
-    } else if (source.kind === 'kafka' && state.created) {
+    } else if (source.kind === 'kafka' && !state.built) {
       // From Kafka, a new copy is built from the store (the source of truth, whatever the topics'
-      // retention) and then follows Kafka from the swap position.
+      // retention) and then follows Kafka from the swap position. A build that did not reach its swap
+      // starts again: what it had read may be gone from the topics.
       await this.rebuild();
       if (!this.active || !this.running) return;
     }
@@ -297,27 +298,31 @@ export class ProjectionRunner {
     }
   }
 
-  private async ensureLiveCopy(): Promise<{ version: number; created: boolean }> {
+  private async ensureLiveCopy(): Promise<{ version: number; built: boolean }> {
     return this.transaction(async (client) => {
-      const { rows } = await client.query<{ version: number }>(`select version from ${this.registry}.state where name = $1 for update`, [
-        this.name,
-      ]);
+      const { rows } = await client.query<{ version: number; built: boolean }>(
+        `select version, built from ${this.registry}.state where name = $1 for update`,
+        [this.name],
+      );
       if (rows[0]) {
         await client.query(`update ${this.registry}.state set owner = $2, status = 'starting', updated_at = now() where name = $1`, [
           this.name,
           this.instance,
         ]);
-        return { version: rows[0].version, created: false };
+        return { version: rows[0].version, built: rows[0].built };
       }
       await client.query(`drop schema if exists ${this.schema} cascade`);
       await client.query(`create schema ${this.schema}`);
       await client.query(`set local search_path to ${this.schema}`);
       await client.query(createTablesSql(this.options.projection));
+      // A copy that follows the store builds itself from position 0; one that follows Kafka is empty
+      // until its first build from the store is swapped in.
+      const built = (this.options.source?.kind ?? 'store') === 'store';
       await client.query(
-        `insert into ${this.registry}.state (name, version, position, status, owner) values ($1, $2, 0, 'starting', $3)`,
-        [this.name, this.options.projection.version, this.instance],
+        `insert into ${this.registry}.state (name, version, position, status, owner, built) values ($1, $2, 0, 'starting', $3, $4)`,
+        [this.name, this.options.projection.version, this.instance, built],
       );
-      return { version: this.options.projection.version, created: true };
+      return { version: this.options.projection.version, built };
     });
   }
 
@@ -387,7 +392,7 @@ export class ProjectionRunner {
       const { rowCount } = await client.query(
         `update ${this.registry}.state
             set position = $3, status = 'live', events_per_second = $4, updated_at = now()
-          where name = $1 and owner = $2 and position < $3`,
+          where name = $1 and owner = $2 and position < $3 and built`,
         [this.name, this.instance, to.toString(), this.rate.perSecond],
       );
       if (rowCount === 1) {
@@ -595,7 +600,7 @@ export class ProjectionRunner {
         await client.query(`alter schema ${shadow} rename to ${this.schema}`);
         await client.query(
           `update ${this.registry}.state
-              set version = $2, position = $3, swap_position = $3, status = 'live', rebuild_version = null, rebuild_position = null,
+              set version = $2, position = $3, swap_position = $3, built = true, status = 'live', rebuild_version = null, rebuild_position = null,
                   rebuild_head = null, rebuild_events = null, rebuild_started_at = null, rebuild_requested_at = null,
                   updated_at = now()
             where name = $1`,

@@ -59,6 +59,13 @@ const MIGRATIONS: readonly Migration[] = [
     // passes over events at or below it: they are in the copy already.
     sql: (s) => `alter table ${s}.state add column swap_position numeric(40, 0) not null default 0;`,
   },
+  {
+    version: 3,
+    name: 'built',
+    // False while a copy that will follow Kafka waits for its first build from the store: its runner
+    // builds it (again) at every start until a swap has brought it in. Copies that exist are built.
+    sql: (s) => `alter table ${s}.state add column built boolean not null default true;`,
+  },
 ];
 
 /** Creates or upgrades the registry, once per database, under an advisory lock. */
