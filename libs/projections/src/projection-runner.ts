@@ -153,22 +153,48 @@ export class ProjectionRunner {
     this.statusName = 'stopped';
   }
 
-  /** Builds a fresh copy from the first event while the live one keeps serving, then swaps. */
+  /**
+   * Builds a fresh copy from the first event while the live one keeps serving, then swaps. A rebuild
+   * that fails is recorded in the registry (its error, no rebuild in progress) before it rejects.
+   */
   rebuild(): Promise<void> {
     if (!this.active) return Promise.reject(new Error(`projection ${this.name} is not active in this process`));
-    this.rebuildTask ??= this.runRebuild().finally(() => {
-      this.rebuildTask = undefined;
-    });
+    if (!this.rebuildTask) {
+      const previous = this.statusName;
+      this.rebuildTask = this.runRebuild(previous)
+        .catch(async (error: unknown) => {
+          await this.recordRebuildFailure(previous, error);
+          throw error;
+        })
+        .finally(() => {
+          this.rebuildTask = undefined;
+        });
+    }
     return this.rebuildTask;
   }
 
-  /** A rebuild asked for by another process; failures are recorded, the live copy stays. */
+  /** A rebuild asked for by another process; rebuild() records a failure, the live copy stays. */
   private rebuildOnRequest(): void {
     if (this.statusName !== 'live') return; // picked up by follow() once live
-    this.rebuild().catch((error: unknown) => {
-      this.logger.error('requested rebuild failed', { projection: this.name, error: String(error) });
-      void this.recordError(error);
-    });
+    this.rebuild().catch((error: unknown) => this.logger.error('requested rebuild failed', { projection: this.name, error: String(error) }));
+  }
+
+  /**
+   * The live copy goes on as it was: still serving when it was live (the error is in the status), failed
+   * when it was waiting for this rebuild to start. A runner that lost leadership or stops records nothing.
+   */
+  private async recordRebuildFailure(previous: ProjectionStatusName, error: unknown): Promise<void> {
+    if (error instanceof LostLeadershipError || !this.running || !this.active) return;
+    this.statusName = previous === 'live' ? 'live' : 'failed';
+    await this.options.pool
+      .query(
+        `update ${this.registry}.state
+            set last_error = $3, last_error_at = now(), status = $4, rebuild_version = null, rebuild_position = null,
+                rebuild_head = null, rebuild_events = null, rebuild_started_at = null, updated_at = now()
+          where name = $1 and owner = $2`,
+        [this.name, this.instance, `rebuild failed: ${error instanceof Error ? error.message : String(error)}`, this.statusName],
+      )
+      .catch((recordError: unknown) => this.logger.warn('could not record a failed rebuild', { projection: this.name, error: String(recordError) }));
   }
 
   private async run(): Promise<void> {
@@ -298,17 +324,26 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Creates the live copy if there is none, and clears what an interrupted rebuild or swap left: no
+   * rebuild runs now, since only the active runner rebuilds.
+   */
   private async ensureLiveCopy(): Promise<{ version: number; built: boolean }> {
     return this.transaction(async (client) => {
       const { rows } = await client.query<{ version: number; built: boolean }>(
         `select version, built from ${this.registry}.state where name = $1 for update`,
         [this.name],
       );
+      await client.query(`drop schema if exists ${this.schema}__rebuild cascade`);
+      await client.query(`drop schema if exists ${this.schema}__old cascade`);
       if (rows[0]) {
-        await client.query(`update ${this.registry}.state set owner = $2, status = 'starting', updated_at = now() where name = $1`, [
-          this.name,
-          this.instance,
-        ]);
+        await client.query(
+          `update ${this.registry}.state
+              set owner = $2, status = 'starting', rebuild_version = null, rebuild_position = null, rebuild_head = null,
+                  rebuild_events = null, rebuild_started_at = null, updated_at = now()
+            where name = $1`,
+          [this.name, this.instance],
+        );
         return { version: rows[0].version, built: rows[0].built };
       }
       await client.query(`drop schema if exists ${this.schema} cascade`);
@@ -532,12 +567,11 @@ export class ProjectionRunner {
     commit.checkpoint = to;
   }
 
-  private async runRebuild(): Promise<void> {
+  private async runRebuild(previous: ProjectionStatusName): Promise<void> {
     const projection = this.options.projection;
     const shadow = `${this.schema}__rebuild`;
     const old = `${this.schema}__old`;
     const started = Date.now();
-    const previous = this.statusName;
     this.statusName = 'rebuilding';
     const head = await this.options.store.headPosition();
     // Progress runs from the first event to the head: positions are not dense, and the first one is far from 0.
@@ -596,6 +630,8 @@ export class ProjectionRunner {
           position = page.nextPosition;
           if (page.isEnd) break;
         }
+        // A crash between an earlier swap's commit and its drop leaves an old copy behind.
+        await client.query(`drop schema if exists ${old} cascade`);
         await client.query(`alter schema ${this.schema} rename to ${old}`);
         await client.query(`alter schema ${shadow} rename to ${this.schema}`);
         await client.query(
