@@ -4,6 +4,7 @@ import { PostgresEventStore } from '@clientela/event-store';
 import { Relay } from '@clientela/messaging';
 import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, type TestDatabase } from '@clientela/testing';
 import { schemaOf } from './projection';
+import { ProjectionRunner } from './projection-runner';
 import { appendSampleOrders, customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
 import { cleanRebuildRows, readRows, waitForCheckpoint } from './testing/read-model';
 import { holdSwap, isMidBatch, pollUntil, positionHeld, readRegistryRow } from './testing/kill-moments';
@@ -11,10 +12,10 @@ import { spawnProjectionProcess, type ProjectionProcess } from './testing/spawn-
 
 /**
  * A runner that follows Kafka builds its first copy from the store. Killed during that build, with the
- * topic already trimmed by retention, it must build again from the store when it comes back: what the
- * topic no longer holds is nowhere else.
+ * topic already trimmed by retention, or away while retention deleted what its group had not read, it
+ * must build again from the store when it comes back: what the topic no longer holds is nowhere else.
  */
-describe('a Kafka-source runner killed during its first build', () => {
+describe('a Kafka-source runner and what retention deleted', () => {
   let database: TestDatabase;
   let pool: Pool;
   let store: PostgresEventStore;
@@ -63,16 +64,21 @@ describe('a Kafka-source runner killed during its first build', () => {
     }
   };
 
-  it('builds from the store again after each kill, and never claims a position whose events it does not hold', async () => {
+  /** A category of its own, published by a relay of its own to a topic of its own. */
+  const relayedCategory = async () => {
     const category = `order${randomUUID().slice(0, 8)}`;
-    const topic = uniqueTopicName('projection-first-build');
+    const topic = uniqueTopicName('projection-retention');
     topics.push(topic, `${topic}.dlq`);
     await createTestTopics(brokers, [topic, `${topic}.dlq`], 3);
     const relayName = `relay_${randomUUID().slice(0, 8)}`;
     const relay = new Relay({ store, pool, kafka: testKafka(brokers), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
     await relay.start();
     stops.push(() => relay.stop());
+    return { category, topic, relayName, relay };
+  };
 
+  it('killed during its first build, builds from the store again after each kill, and never claims a position whose events it does not hold', async () => {
+    const { category, topic, relayName, relay } = await relayedCategory();
     const published = await appendSampleOrders(store, category, 300);
     await pollUntil(async () => relay.checkpoint >= published, () => `relay at ${relay.checkpoint}, not ${published}`);
     await trimTopic(topic);
@@ -167,5 +173,48 @@ describe('a Kafka-source runner killed during its first build', () => {
     const rows = await readRows(pool, projection, 'customer_revenue');
     expect(rows.reduce((sum, row) => sum + Number(row.orders), 0)).toBe(350);
     expect(rows).toEqual(await cleanRebuildRows(pool, store, projection, 'customer_revenue'));
+  });
+
+  it('away while retention deleted messages its group had not read, builds from the store again', async () => {
+    const { category, topic, relayName, relay } = await relayedCategory();
+    const projection = customerRevenueProjection({ name: `away_${randomUUID().slice(0, 8)}`, categories: [category] });
+    const runner = () => {
+      const started = new ProjectionRunner({
+        projection,
+        store,
+        pool,
+        batchSize: 100,
+        source: { kind: 'kafka', kafka: testKafka(brokers), topics: [topic], relayName, catalogue: ordersCatalogue(), watermarkIntervalMs: 100 },
+      });
+      stops.push(() => started.stop());
+      return started;
+    };
+    const relayed = async (position: bigint) => pollUntil(async () => relay.checkpoint >= position, () => `relay at ${relay.checkpoint}, not ${position}`);
+
+    // Built from the store, then 20 orders through Kafka: the group has committed offsets.
+    const first = runner();
+    await first.start();
+    await waitForCheckpoint(pool, projection.name, await appendSampleOrders(store, category, 100), 45_000);
+    await waitForCheckpoint(pool, projection.name, await appendSampleOrders(store, category, 20), 45_000);
+    await first.stop();
+
+    // While it is away, 30 more are published and retention deletes them.
+    await relayed(await appendSampleOrders(store, category, 30));
+    await trimTopic(topic);
+
+    const second = runner();
+    await second.start();
+    await pollUntil(async () => second.status === 'live', () => `runner ${second.status}`, 45_000);
+    // And what comes next comes through Kafka, from where retention left the topic.
+    const last = await appendSampleOrders(store, category, 1);
+    await waitForCheckpoint(pool, projection.name, last, 45_000);
+    const { position, held, claimed } = await positionHeld(pool, store, projection, category);
+    expect({ position, held }).toEqual({ position, held: claimed }); // the position says what the copy holds
+    await second.stop();
+    const rows = await readRows(pool, projection, 'customer_revenue');
+    expect(rows.reduce((sum, row) => sum + Number(row.orders), 0)).toBe(151);
+    expect(rows).toEqual(await cleanRebuildRows(pool, store, projection, 'customer_revenue'));
+    const { rows: handled } = await pool.query<{ n: number }>(`select count(*)::int as n from messaging.handled_events where consumer = $1`, [projection.name]);
+    expect(handled[0].n).toBeGreaterThan(20); // the 20 before, and the last one after
   });
 });

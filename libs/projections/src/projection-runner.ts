@@ -6,7 +6,15 @@ import { isConnectionError, withTransaction, type EventFilter, type EventStore, 
 import type { Admin } from 'kafkajs';
 import { startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
 import { createIndexesSql, createTablesSql, schemaOf, type Projection } from './projection';
-import { kafkaProjectionBatchHandler, kafkaWatermark, type KafkaProjectionSource, type ProjectionSource } from './kafka-source';
+import {
+  kafkaProjectionBatchHandler,
+  kafkaRetentionGap,
+  kafkaWatermark,
+  topicEndOffsets,
+  type KafkaProjectionSource,
+  type PartitionOffsets,
+  type ProjectionSource,
+} from './kafka-source';
 import { assertRegistrySchema, CHECKPOINT_CHANNEL, COMMAND_CHANNEL, DEFAULT_REGISTRY_SCHEMA, migrateRegistry } from './registry';
 import { writeProjectionEvents } from './sql-writer';
 import type { ProjectionMetrics } from './projection-metrics';
@@ -59,6 +67,15 @@ interface CommitAnnouncement {
   checkpoint?: Position;
 }
 
+/** The live copy's row in the registry, as a runner finds it when it becomes active. */
+interface LiveCopyState {
+  version: number;
+  /** False until a copy that follows Kafka has had its first build from the store swapped in. */
+  built: boolean;
+  /** From Kafka: the topics' end offsets read before the build that was swapped in. */
+  kafkaOffsets: PartitionOffsets | null;
+}
+
 /** Another runner wrote the checkpoint: this one is no longer in charge. */
 class LostLeadershipError extends Error {}
 
@@ -102,6 +119,8 @@ export class ProjectionRunner {
   private nextAnnouncement: Position | undefined;
   private rate = { since: Date.now(), events: 0, perSecond: 0 };
   private wakeWatermark: (() => void) | undefined;
+  /** From Kafka: the end offsets read before the build now running, recorded by its swap. */
+  private kafkaOffsetsOfBuild: PartitionOffsets | undefined;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.name = options.projection.name;
@@ -271,18 +290,20 @@ export class ProjectionRunner {
     await client?.end().catch(() => undefined);
   }
 
-  /** Prepares the live copy, rebuilds it first if its version is old, then follows the store. */
+  /** Prepares the live copy, rebuilds it first if it is old or incomplete, then follows the store or Kafka. */
   private async follow(): Promise<void> {
     const state = await this.ensureLiveCopy();
     const source = this.options.source ?? { kind: 'store' };
-    if (state.version !== this.options.projection.version) {
-      this.logger.info('version changed; rebuilding', { projection: this.name, from: state.version, to: this.options.projection.version });
-      await this.rebuild();
-      if (!this.active || !this.running) return;
-    } else if (source.kind === 'kafka' && !state.built) {
-      // From Kafka, a new copy is built from the store (the source of truth, whatever the topics'
-      // retention) and then follows Kafka from the swap position. A build that did not reach its swap
-      // starts again: what it had read may be gone from the topics.
+    const reason =
+      state.version !== this.options.projection.version
+        ? `version changed from ${state.version} to ${this.options.projection.version}`
+        : source.kind === 'kafka'
+          ? await this.kafkaBuildNeeded(source, state)
+          : undefined;
+    if (reason) {
+      this.logger.info('rebuilding', { projection: this.name, reason });
+      // Read before the build reads the store: the copy will hold every message below these offsets.
+      if (source.kind === 'kafka') this.kafkaOffsetsOfBuild = await this.withKafkaAdmin(source, (admin) => topicEndOffsets(admin, source.topics));
       await this.rebuild();
       if (!this.active || !this.running) return;
     }
@@ -325,13 +346,36 @@ export class ProjectionRunner {
   }
 
   /**
+   * Why a copy that follows Kafka must be built from the store first, if it must: a new copy, or one
+   * whose build did not reach its swap (what it had read may be gone from the topics); or one that
+   * retention has left behind, having deleted messages it never got.
+   */
+  private async kafkaBuildNeeded(source: KafkaProjectionSource, state: LiveCopyState): Promise<string | undefined> {
+    if (!state.built) return 'no finished build from the store';
+    const gap = await this.withKafkaAdmin(source, (admin) =>
+      kafkaRetentionGap(admin, { topics: source.topics, groupId: this.name, builtFrom: state.kafkaOffsets ?? {} }),
+    );
+    return gap && `retention deleted messages the copy never got (${gap})`;
+  }
+
+  private async withKafkaAdmin<T>(source: KafkaProjectionSource, use: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = source.kafka.admin();
+    await admin.connect();
+    try {
+      return await use(admin);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
    * Creates the live copy if there is none, and clears what an interrupted rebuild or swap left: no
    * rebuild runs now, since only the active runner rebuilds.
    */
-  private async ensureLiveCopy(): Promise<{ version: number; built: boolean }> {
+  private async ensureLiveCopy(): Promise<LiveCopyState> {
     return this.transaction(async (client) => {
-      const { rows } = await client.query<{ version: number; built: boolean }>(
-        `select version, built from ${this.registry}.state where name = $1 for update`,
+      const { rows } = await client.query<{ version: number; built: boolean; kafka_offsets: PartitionOffsets | null }>(
+        `select version, built, kafka_offsets from ${this.registry}.state where name = $1 for update`,
         [this.name],
       );
       await client.query(`drop schema if exists ${this.schema}__rebuild cascade`);
@@ -344,7 +388,7 @@ export class ProjectionRunner {
             where name = $1`,
           [this.name, this.instance],
         );
-        return { version: rows[0].version, built: rows[0].built };
+        return { version: rows[0].version, built: rows[0].built, kafkaOffsets: rows[0].kafka_offsets };
       }
       await client.query(`drop schema if exists ${this.schema} cascade`);
       await client.query(`create schema ${this.schema}`);
@@ -357,7 +401,7 @@ export class ProjectionRunner {
         `insert into ${this.registry}.state (name, version, position, status, owner, built) values ($1, $2, 0, 'starting', $3, $4)`,
         [this.name, this.options.projection.version, this.instance, built],
       );
-      return { version: this.options.projection.version, built };
+      return { version: this.options.projection.version, built, kafkaOffsets: null };
     });
   }
 
@@ -389,6 +433,7 @@ export class ProjectionRunner {
         },
       });
       this.position = await this.readCheckpoint();
+      const builtFrom = await this.readKafkaOffsets();
       this.restartLive = false;
       this.statusName = 'live';
       if (await this.rebuildRequested()) this.rebuildOnRequest();
@@ -399,6 +444,7 @@ export class ProjectionRunner {
             topics: source.topics,
             groupId: this.name,
             messagingSchema,
+            builtFrom,
           });
           if (watermark !== undefined) await this.mutex.run(() => this.advanceWatermark(watermark));
         } catch (error) {
@@ -456,6 +502,15 @@ export class ProjectionRunner {
     }
     // Not in a transaction: VACUUM cannot run in one. Clears the dead rows a build leaves behind.
     for (const table of Object.keys(this.options.projection.tables)) await this.options.pool.query(`vacuum analyze ${schema}.${table}`);
+  }
+
+  /** The end offsets read before the live copy's build (a rebuild while live keeps them: its copy holds those messages too). */
+  private async readKafkaOffsets(): Promise<PartitionOffsets> {
+    const { rows } = await this.options.pool.query<{ kafka_offsets: PartitionOffsets | null }>(
+      `select kafka_offsets from ${this.registry}.state where name = $1`,
+      [this.name],
+    );
+    return rows[0]?.kafka_offsets ?? {};
   }
 
   private async readCheckpoint(): Promise<Position> {
@@ -638,10 +693,11 @@ export class ProjectionRunner {
           `update ${this.registry}.state
               set version = $2, position = $3, swap_position = $3, built = true, status = 'live', rebuild_version = null, rebuild_position = null,
                   rebuild_head = null, rebuild_events = null, rebuild_started_at = null, rebuild_requested_at = null,
-                  updated_at = now()
+                  kafka_offsets = coalesce($4::jsonb, kafka_offsets), updated_at = now()
             where name = $1`,
-          [this.name, projection.version, position.toString()],
+          [this.name, projection.version, position.toString(), this.kafkaOffsetsOfBuild ? JSON.stringify(this.kafkaOffsetsOfBuild) : null],
         );
+        this.kafkaOffsetsOfBuild = undefined;
         commit.checkpoint = position;
       });
       this.position = position;

@@ -66,6 +66,13 @@ const MIGRATIONS: readonly Migration[] = [
     // builds it (again) at every start until a swap has brought it in. Copies that exist are built.
     sql: (s) => `alter table ${s}.state add column built boolean not null default true;`,
   },
+  {
+    version: 4,
+    name: 'kafka offsets of the build',
+    // From Kafka: the topics' end offsets read before the build that was swapped in, `{"<topic>:<partition>": "<offset>"}`.
+    // The copy holds every message below them; a runner compares them with what retention kept (kafkaRetentionGap).
+    sql: (s) => `alter table ${s}.state add column kafka_offsets jsonb;`,
+  },
 ];
 
 /** Creates or upgrades the registry, once per database, under an advisory lock. */
