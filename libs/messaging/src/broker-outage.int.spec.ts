@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ISocketFactory } from 'kafkajs';
 import type { Pool } from 'pg';
 import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
@@ -9,6 +11,7 @@ import { findFreePorts, startKafka, type KafkaBroker } from '@clientela/kafka-ru
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { createTestTopics, testKafka, uniqueTopicName } from '../../testing/src/kafka';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
+import { kafkaSocketFactory } from './kafka-socket-factory';
 import { Relay } from './relay/relay';
 import { applySampleOrder, createSampleReadModel, customersOutOfOrder, sampleCatalogue } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
@@ -81,4 +84,75 @@ describe('a broker outage while the relay publishes', () => {
     expect(await rows()).toBe(CUSTOMERS * ROUNDS);
     expect(await customersOutOfOrder(pool, 'outage_orders', ROUNDS)).toEqual([]);
   });
+
+  /** Every socket the factory opened, kept so that their listeners can be counted. */
+  const recordSockets = (factory: ISocketFactory) => {
+    const sockets: Socket[] = [];
+    const recording: ISocketFactory = (args) => {
+      const socket = factory(args);
+      sockets.push(socket as Socket);
+      return socket;
+    };
+    return { factory: recording, sockets, mostConnectListeners: () => Math.max(0, ...sockets.map((socket) => socket.listenerCount('connect'))) };
+  };
+
+  it('leaves no growing count of connect listeners on its sockets after ten broker restarts under a running relay and consumer', async () => {
+    const [port, controllerPort] = await findFreePorts(2);
+    const dataDir = join(dataRoot, 'restarts');
+    let restarting = await startKafka({ port, controllerPort, dataDir });
+    const recorded = recordSockets(kafkaSocketFactory());
+    const kafkaClient = () => testKafka(restarting.brokers, { retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 }, socketFactory: recorded.factory });
+    const topic = uniqueTopicName('restarts');
+    await createTestTopics(restarting.brokers, [topic, `${topic}.dlq`], 3);
+    await createSampleReadModel(pool, 'restart_orders');
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => {
+      if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    const restartConsumer = await startKafkaConsumer({
+      kafka: kafkaClient(),
+      name: `restarts-${randomUUID()}`,
+      pool,
+      topics: [topic],
+      catalogue: sampleCatalogue(),
+      consumerConfig: { sessionTimeout: 6_000, heartbeatInterval: 500 },
+      handlers: { OrderPlaced: (event, { tx }) => applySampleOrder(tx, 'restart_orders', event) },
+    });
+    const restartRelay = new Relay({ store, pool, kafka: kafkaClient(), name: 'restarts', topicOf: () => topic, batchSize: 50 });
+    await restartRelay.start();
+    const customerId = randomUUID();
+    let appended = 0;
+    const appendOrder = () =>
+      store.append(streamId('order'), [{ type: 'OrderPlaced', data: { customerId, orderId: `${customerId}-${appended}`, seq: appended++, amount: 1 } }]);
+    // The relay publishes the whole store, the other test's orders too: count this customer's.
+    const handled = async () =>
+      Number((await pool.query<{ n: string }>('select count(*) as n from restart_orders where customer_id = $1', [customerId])).rows[0].n);
+    /** After each restart, the most 'connect' listeners on any socket opened so far. */
+    const mostListeners: number[] = [];
+    try {
+      // Both connected and the group joined before the first stop.
+      await appendOrder();
+      await waitFor(async () => (await handled()) === appended, async () => `${await handled()} of ${appended} handled before the restarts`);
+      for (let restart = 0; restart < 10; restart++) {
+        const opened = recorded.sockets.length;
+        await restarting.stop();
+        await appendOrder();
+        // kafkajs has tried the broker while it was away, and failed.
+        await waitFor(() => recorded.sockets.slice(opened).some((socket) => socket.destroyed), () => `no attempt to reconnect after stop ${restart}`);
+        restarting = await startKafka({ port, controllerPort, dataDir });
+        await waitFor(async () => (await handled()) === appended, async () => `${await handled()} of ${appended} handled after restart ${restart}`, 120_000);
+        mostListeners.push(recorded.mostConnectListeners());
+      }
+    } finally {
+      process.off('warning', onWarning);
+      await restartConsumer.stop().catch(() => undefined);
+      await restartRelay.stop().catch(() => undefined);
+      await restarting.stop();
+    }
+    expect(warnings).toEqual([]);
+    // A socket that never connected keeps kafkajs's 'connect' callback, and Node's deferred end() when
+    // kafkajs ended it while connecting; nothing may pile up beyond those two.
+    expect(mostListeners.filter((count) => count > 2)).toEqual([]);
+  }, 400_000);
 });

@@ -25,6 +25,8 @@ export const DeadLetterHeaders = {
   offset: 'clientela-dlq-original-offset',
   /** On a message put back on its topic: the dead letter it came from. */
   redrivenFrom: 'clientela-redriven-from',
+  /** On a marker in the DLQ, written after a re-drive: the dead letter that was re-driven. */
+  redriven: 'clientela-dlq-redriven',
 } as const;
 
 export const eventHeaders = (event: RecordedEvent): Record<string, string> => {

@@ -1,6 +1,7 @@
 export * from './backoff';
 export * from './errors';
 export * from './headers';
+export * from './kafka-socket-factory';
 export * from './health';
 export * from './logger';
 export * from './message';

@@ -74,12 +74,14 @@ export const kafkaProjectionBatchHandler =
  * below R could be appended to a partition after its end offset was read, and a group that reached
  * those ends would not have handled it. Committed offsets come last: an offset is committed only
  * after its transaction did, so a committed offset at the end means every message before it was
- * applied (or dead-lettered, as the store runner parks a poison event).
+ * applied (or dead-lettered, as the store runner parks a poison event). Below the end offsets read
+ * before the copy's build (`builtFrom`) every message is in the copy already, whatever the group committed:
+ * after retention deleted what the group had not read, a partition with nothing new keeps its old offset.
  */
 export const kafkaWatermark = async (
   pool: Pool,
   admin: Admin,
-  options: { relayName: string; topics: readonly string[]; groupId: string; messagingSchema: string },
+  options: { relayName: string; topics: readonly string[]; groupId: string; messagingSchema: string; builtFrom?: PartitionOffsets },
 ): Promise<Position | undefined> => {
   const { rows } = await pool.query<{ position: string }>(`select position from ${options.messagingSchema}.checkpoints where name = $1`, [
     `relay:${options.relayName}`,
@@ -96,7 +98,45 @@ export const kafkaWatermark = async (
   }
   for (const [partition, end] of ends) {
     if (end === 0n) continue; // empty partition (a group with no offset there reports -1)
-    if ((committed.get(partition) ?? -1n) < end) return undefined;
+    const resume = committed.get(partition) ?? -1n;
+    const built = BigInt(options.builtFrom?.[partition] ?? '-1');
+    if ((built > resume ? built : resume) < end) return undefined;
   }
   return relayed;
+};
+
+/** Offsets per partition, keyed `<topic>:<partition>`, as decimal strings (as the registry keeps them). */
+export type PartitionOffsets = Record<string, string>;
+
+/** Each partition's end offset now. */
+export const topicEndOffsets = async (admin: Admin, topics: readonly string[]): Promise<PartitionOffsets> => {
+  const ends: PartitionOffsets = {};
+  for (const topic of topics) for (const { partition, high } of await admin.fetchTopicOffsets(topic)) ends[`${topic}:${partition}`] = high;
+  return ends;
+};
+
+/**
+ * Where retention deleted messages a copy never got, or undefined. Everything below the end offsets
+ * read before the copy's build (`builtFrom`) is in the copy (the relay published it from the store
+ * before the build read the store); the group resumes at its committed offset. So a partition whose
+ * first kept offset lies above both has lost messages the copy needs: it must be built again.
+ */
+export const kafkaRetentionGap = async (
+  admin: Admin,
+  options: { topics: readonly string[]; groupId: string; builtFrom: PartitionOffsets },
+): Promise<string | undefined> => {
+  const committed = new Map<string, bigint>();
+  for (const { topic, partitions } of await admin.fetchOffsets({ groupId: options.groupId, topics: [...options.topics] })) {
+    for (const { partition, offset } of partitions) committed.set(`${topic}:${partition}`, BigInt(offset));
+  }
+  for (const topic of options.topics) {
+    for (const { partition, low } of await admin.fetchTopicOffsets(topic)) {
+      const key = `${topic}:${partition}`;
+      const built = BigInt(options.builtFrom[key] ?? '-1');
+      const resume = committed.get(key) ?? -1n;
+      const covered = built > resume ? built : resume;
+      if (covered < BigInt(low)) return `${key} keeps offsets from ${low}; the copy holds messages below ${built}, the group resumes at ${resume}`;
+    }
+  }
+  return undefined;
 };

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { streamId } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { ProjectionRunner } from './projection-runner';
-import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
-import { readRows, waitForCheckpoint } from './testing/read-model';
+import { appendSampleOrders, customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
+import { cleanRebuildRows, readRows, waitForCheckpoint } from './testing/read-model';
+import { waitUntilMidBatch } from './testing/kill-moments';
 import { spawnProjectionProcess, type ProjectionProcess } from './testing/spawn-projection-process';
 
 /** Runners in processes of their own, killed with SIGKILL: the read model must not notice. */
@@ -28,46 +27,6 @@ describe('projection runner processes killed with SIGKILL', () => {
     await database.drop();
   });
 
-  const appendOrders = async (category: string, count: number) => {
-    let last = 0n;
-    for (let i = 0; i < count; i++) {
-      const customerId = `c${i % 37}`;
-      const result = await store.append(streamId(category), [
-        {
-          type: 'OrderPlaced',
-          data: { orderId: randomUUID(), customerId, amount: ((i * 7919) % 10_000) / 100, currency: 'USD', items: 1 + (i % 4), placedAt: new Date(Date.UTC(1997, 0, 1 + (i % 300))).toISOString() },
-        },
-        ...(i % 5 === 0 ? [{ type: 'OrderRefunded', data: { orderId: randomUUID(), customerId, amount: 1.1, refundedAt: '1997-12-01T00:00:00.000Z' } }] : []),
-      ]);
-      last = result.position;
-    }
-    return last;
-  };
-
-  /** Waits until a child's connection sleeps inside a batch transaction: a SIGKILL now lands mid-batch. */
-  const waitUntilMidBatch = async (pid: number) => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await pool.query(
-        `select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and query like 'select pg_sleep%' and state = 'active'
-            and backend_xid is not null and application_name = ''`,
-      );
-      if (rows[0].n > 0) return;
-      if (Date.now() > deadline) throw new Error(`process ${pid} never got into a batch`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
-
-  const cleanRebuild = async (name: string, category: string) => {
-    const clean = customerRevenueProjection({ name: `${name}_clean`, categories: [category] });
-    const runner = new ProjectionRunner({ projection: clean, store, pool, batchSize: 500 });
-    await runner.start();
-    await waitForCheckpoint(pool, clean.name, await store.headPosition());
-    await runner.stop();
-    return readRows(pool, clean, 'customer_revenue');
-  };
-
   const ownerPid = async (name: string): Promise<number | undefined> => {
     const { rows } = await pool.query<{ owner: string | null }>(`select owner from projections.state where name = $1`, [name]);
     const pid = rows[0]?.owner?.split(':')[1];
@@ -77,13 +36,13 @@ describe('projection runner processes killed with SIGKILL', () => {
   it('leaves, after a kill mid-batch and a restart, a read model equal row for row to a clean rebuild', async () => {
     const category = `order${randomUUID().slice(0, 8)}`;
     const name = `crash_${randomUUID().slice(0, 8)}`;
-    const last = await appendOrders(category, 400);
+    const last = await appendSampleOrders(store, category, 400);
     const env = { DATABASE_URL: database.url, PROJECTION_NAME: name, CATEGORY: category, BATCH_SIZE: '25', APPLY_DELAY_MS: '40' };
 
     for (let kill = 0; kill < 3; kill++) {
       const child = await spawnProjectionProcess(env);
       children.push(child);
-      await waitUntilMidBatch(child.pid);
+      await waitUntilMidBatch(pool, child.pid);
       child.child.kill('SIGKILL');
       await child.exited;
     }
@@ -99,13 +58,13 @@ describe('projection runner processes killed with SIGKILL', () => {
     const projection = customerRevenueProjection({ name, categories: [category] });
     const rows = await readRows(pool, projection, 'customer_revenue');
     expect(rows).toHaveLength(37);
-    expect(rows).toEqual(await cleanRebuild(name, category));
+    expect(rows).toEqual(await cleanRebuildRows(pool, store, projection, 'customer_revenue'));
   });
 
   it('lets exactly one of two runners be active; when it is killed the other takes over, nothing lost or doubled', async () => {
     const category = `order${randomUUID().slice(0, 8)}`;
     const name = `takeover_${randomUUID().slice(0, 8)}`;
-    await appendOrders(category, 100);
+    await appendSampleOrders(store, category, 100);
     const env = { DATABASE_URL: database.url, PROJECTION_NAME: name, CATEGORY: category, BATCH_SIZE: '10', APPLY_DELAY_MS: '20' };
     const first = await spawnProjectionProcess(env);
     children.push(first);
@@ -118,8 +77,8 @@ describe('projection runner processes killed with SIGKILL', () => {
     const standby = active === first ? second : first;
     expect(await ownerPid(name)).toBe(active.pid);
 
-    const writing = appendOrders(category, 150); // keeps appending through the takeover
-    await waitUntilMidBatch(active.pid);
+    const writing = appendSampleOrders(store, category, 150); // keeps appending through the takeover
+    await waitUntilMidBatch(pool, active.pid);
     active.child.kill('SIGKILL');
     await active.exited;
 
@@ -135,7 +94,7 @@ describe('projection runner processes killed with SIGKILL', () => {
 
     const projection = customerRevenueProjection({ name, categories: [category] });
     const rows = await readRows(pool, projection, 'customer_revenue');
-    const clean = await cleanRebuild(name, category);
+    const clean = await cleanRebuildRows(pool, store, projection, 'customer_revenue');
     expect(rows).toEqual(clean);
     const totalOrders = rows.reduce((sum, row) => sum + Number(row.orders), 0);
     expect(totalOrders).toBe(250);

@@ -4,9 +4,12 @@ import { streamId, type Position } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { ProjectionRunner } from './projection-runner';
-import { schemaOf } from './projection';
-import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
+import { defineProjection, schemaOf, type SqlProjection } from './projection';
+import { getProjectionStatus } from './projection-status';
+import { writeRowChanges } from './sql-writer';
+import { appendSampleOrders, customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
 import { readRows, waitForCheckpoint, watchTotal } from './testing/read-model';
+import { pollUntil } from './testing/kill-moments';
 
 describe('rebuild under load', () => {
   let database: TestDatabase;
@@ -72,5 +75,99 @@ describe('rebuild under load', () => {
     expect(totalOrders).toBe(written);
     const { rows: schemas } = await pool.query(`select nspname from pg_namespace where nspname like $1`, [`${schemaOf(projection)}%`]);
     expect(schemas.map((s) => s.nspname)).toEqual([schemaOf(projection)]);
+  });
+
+  describe('what an interrupted or failed rebuild leaves', () => {
+    const schemasOf = async (projection: { name: string }) => {
+      const { rows } = await pool.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1 order by 1`, [`${schemaOf(projection)}%`]);
+      return rows.map((row) => row.nspname);
+    };
+
+    /** A live runner of the sample projection over a category of its own, caught up with `orders` orders. */
+    const liveRunner = async (prefix: string, orders = 60) => {
+      const category = `order${randomUUID().slice(0, 8)}`;
+      const projection = customerRevenueProjection({ name: `${prefix}_${randomUUID().slice(0, 8)}`, categories: [category] });
+      const last = await appendSampleOrders(store, category, orders);
+      const runner = new ProjectionRunner({ projection, store, pool, batchSize: 25 });
+      await runner.start();
+      await waitForCheckpoint(pool, projection.name, last);
+      return { category, projection, runner };
+    };
+
+    it('clears, when a runner starts, the shadow copy, an old copy and the rebuild progress an interrupted rebuild left', async () => {
+      const { projection, runner } = await liveRunner('leftover');
+      await runner.stop();
+      const schema = schemaOf(projection);
+      // As a process killed during a rebuild, and one killed between a swap's commit and its drop, leave them.
+      await pool.query(`create schema ${schema}__rebuild; create table ${schema}__rebuild.customer_revenue (customer_id text primary key)`);
+      await pool.query(`create schema ${schema}__old; create table ${schema}__old.customer_revenue (customer_id text primary key)`);
+      await pool.query(
+        `update projections.state set status = 'rebuilding', rebuild_version = 1, rebuild_position = 0, rebuild_head = 1, rebuild_events = 5,
+                rebuild_started_at = now() where name = $1`,
+        [projection.name],
+      );
+      const before = await readRows(pool, projection, 'customer_revenue');
+
+      const again = new ProjectionRunner({ projection, store, pool, batchSize: 25 });
+      await again.start();
+      try {
+        await pollUntil(async () => again.status === 'live', () => `runner ${again.status}`);
+        expect(await schemasOf(projection)).toEqual([schema]);
+        const [status] = await getProjectionStatus(pool, store, [projection]);
+        expect(status.rebuild).toBeUndefined();
+        expect(await readRows(pool, projection, 'customer_revenue')).toEqual(before);
+      } finally {
+        await again.stop();
+      }
+    });
+
+    it('swaps a rebuilt copy in although an earlier swap left its old copy behind', async () => {
+      const { category, projection, runner } = await liveRunner('old_left');
+      try {
+        const schema = schemaOf(projection);
+        await pool.query(`create schema ${schema}__old; create table ${schema}__old.customer_revenue (customer_id text primary key)`);
+        const last = await appendSampleOrders(store, category, 5);
+        await runner.rebuild();
+        await waitForCheckpoint(pool, projection.name, last);
+        expect(await schemasOf(projection)).toEqual([schema]);
+        const rows = await readRows(pool, projection, 'customer_revenue');
+        expect(rows.reduce((sum, row) => sum + Number(row.orders), 0)).toBe(65);
+      } finally {
+        await runner.stop();
+      }
+    });
+
+    it('shows a failed rebuild in the status, with its error, and the live copy keeps following', async () => {
+      const category = `order${randomUUID().slice(0, 8)}`;
+      const base = customerRevenueProjection({ name: `failing_${randomUUID().slice(0, 8)}`, categories: [category] });
+      const { project, ...shape } = base;
+      // Fails in the shadow copy only: the live copy is fine, the rebuild is not.
+      const projection = defineProjection<SqlProjection>({
+        ...shape,
+        apply: async (events, tx) => {
+          if (tx.schema.endsWith('__rebuild')) throw new Error('shadow copy refused');
+          await writeRowChanges(tx.client, base, events.flatMap((event) => project(event)));
+        },
+      });
+      await appendSampleOrders(store, category, 20);
+      const runner = new ProjectionRunner({ projection, store, pool, batchSize: 25 });
+      await runner.start();
+      try {
+        await waitForCheckpoint(pool, projection.name, await store.headPosition());
+        await expect(runner.rebuild()).rejects.toThrow('shadow copy refused');
+
+        const [status] = await getProjectionStatus(pool, store, [projection]);
+        expect(status.lastError?.message).toMatch(/rebuild failed: shadow copy refused/);
+        expect(status.status).toBe('live');
+        expect(status.rebuild).toBeUndefined();
+        expect(runner.status).toBe('live');
+        const last = await appendSampleOrders(store, category, 3);
+        await waitForCheckpoint(pool, projection.name, last);
+        const rows = await readRows(pool, projection, 'customer_revenue');
+        expect(rows.reduce((sum, row) => sum + Number(row.orders), 0)).toBe(23);
+      } finally {
+        await runner.stop();
+      }
+    });
   });
 });

@@ -6,7 +6,15 @@ import { isConnectionError, withTransaction, type EventFilter, type EventStore, 
 import type { Admin } from 'kafkajs';
 import { startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
 import { createIndexesSql, createTablesSql, schemaOf, type Projection } from './projection';
-import { kafkaProjectionBatchHandler, kafkaWatermark, type KafkaProjectionSource, type ProjectionSource } from './kafka-source';
+import {
+  kafkaProjectionBatchHandler,
+  kafkaRetentionGap,
+  kafkaWatermark,
+  topicEndOffsets,
+  type KafkaProjectionSource,
+  type PartitionOffsets,
+  type ProjectionSource,
+} from './kafka-source';
 import { assertRegistrySchema, CHECKPOINT_CHANNEL, COMMAND_CHANNEL, DEFAULT_REGISTRY_SCHEMA, migrateRegistry } from './registry';
 import { writeProjectionEvents } from './sql-writer';
 import type { ProjectionMetrics } from './projection-metrics';
@@ -59,6 +67,15 @@ interface CommitAnnouncement {
   checkpoint?: Position;
 }
 
+/** The live copy's row in the registry, as a runner finds it when it becomes active. */
+interface LiveCopyState {
+  version: number;
+  /** False until a copy that follows Kafka has had its first build from the store swapped in. */
+  built: boolean;
+  /** From Kafka: the topics' end offsets read before the build that was swapped in. */
+  kafkaOffsets: PartitionOffsets | null;
+}
+
 /** Another runner wrote the checkpoint: this one is no longer in charge. */
 class LostLeadershipError extends Error {}
 
@@ -102,6 +119,8 @@ export class ProjectionRunner {
   private nextAnnouncement: Position | undefined;
   private rate = { since: Date.now(), events: 0, perSecond: 0 };
   private wakeWatermark: (() => void) | undefined;
+  /** From Kafka: the end offsets read before the build now running, recorded by its swap. */
+  private kafkaOffsetsOfBuild: PartitionOffsets | undefined;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.name = options.projection.name;
@@ -153,22 +172,48 @@ export class ProjectionRunner {
     this.statusName = 'stopped';
   }
 
-  /** Builds a fresh copy from the first event while the live one keeps serving, then swaps. */
+  /**
+   * Builds a fresh copy from the first event while the live one keeps serving, then swaps. A rebuild
+   * that fails is recorded in the registry (its error, no rebuild in progress) before it rejects.
+   */
   rebuild(): Promise<void> {
     if (!this.active) return Promise.reject(new Error(`projection ${this.name} is not active in this process`));
-    this.rebuildTask ??= this.runRebuild().finally(() => {
-      this.rebuildTask = undefined;
-    });
+    if (!this.rebuildTask) {
+      const previous = this.statusName;
+      this.rebuildTask = this.runRebuild(previous)
+        .catch(async (error: unknown) => {
+          await this.recordRebuildFailure(previous, error);
+          throw error;
+        })
+        .finally(() => {
+          this.rebuildTask = undefined;
+        });
+    }
     return this.rebuildTask;
   }
 
-  /** A rebuild asked for by another process; failures are recorded, the live copy stays. */
+  /** A rebuild asked for by another process; rebuild() records a failure, the live copy stays. */
   private rebuildOnRequest(): void {
     if (this.statusName !== 'live') return; // picked up by follow() once live
-    this.rebuild().catch((error: unknown) => {
-      this.logger.error('requested rebuild failed', { projection: this.name, error: String(error) });
-      void this.recordError(error);
-    });
+    this.rebuild().catch((error: unknown) => this.logger.error('requested rebuild failed', { projection: this.name, error: String(error) }));
+  }
+
+  /**
+   * The live copy goes on as it was: still serving when it was live (the error is in the status), failed
+   * when it was waiting for this rebuild to start. A runner that lost leadership or stops records nothing.
+   */
+  private async recordRebuildFailure(previous: ProjectionStatusName, error: unknown): Promise<void> {
+    if (error instanceof LostLeadershipError || !this.running || !this.active) return;
+    this.statusName = previous === 'live' ? 'live' : 'failed';
+    await this.options.pool
+      .query(
+        `update ${this.registry}.state
+            set last_error = $3, last_error_at = now(), status = $4, rebuild_version = null, rebuild_position = null,
+                rebuild_head = null, rebuild_events = null, rebuild_started_at = null, updated_at = now()
+          where name = $1 and owner = $2`,
+        [this.name, this.instance, `rebuild failed: ${error instanceof Error ? error.message : String(error)}`, this.statusName],
+      )
+      .catch((recordError: unknown) => this.logger.warn('could not record a failed rebuild', { projection: this.name, error: String(recordError) }));
   }
 
   private async run(): Promise<void> {
@@ -245,17 +290,20 @@ export class ProjectionRunner {
     await client?.end().catch(() => undefined);
   }
 
-  /** Prepares the live copy, rebuilds it first if its version is old, then follows the store. */
+  /** Prepares the live copy, rebuilds it first if it is old or incomplete, then follows the store or Kafka. */
   private async follow(): Promise<void> {
     const state = await this.ensureLiveCopy();
     const source = this.options.source ?? { kind: 'store' };
-    if (state.version !== this.options.projection.version) {
-      this.logger.info('version changed; rebuilding', { projection: this.name, from: state.version, to: this.options.projection.version });
-      await this.rebuild();
-      if (!this.active || !this.running) return;
-    } else if (source.kind === 'kafka' && state.created) {
-      // From Kafka, a new copy is built from the store (the source of truth, whatever the topics'
-      // retention) and then follows Kafka from the swap position.
+    const reason =
+      state.version !== this.options.projection.version
+        ? `version changed from ${state.version} to ${this.options.projection.version}`
+        : source.kind === 'kafka'
+          ? await this.kafkaBuildNeeded(source, state)
+          : undefined;
+    if (reason) {
+      this.logger.info('rebuilding', { projection: this.name, reason });
+      // Read before the build reads the store: the copy will hold every message below these offsets.
+      if (source.kind === 'kafka') this.kafkaOffsetsOfBuild = await this.withKafkaAdmin(source, (admin) => topicEndOffsets(admin, source.topics));
       await this.rebuild();
       if (!this.active || !this.running) return;
     }
@@ -297,27 +345,63 @@ export class ProjectionRunner {
     }
   }
 
-  private async ensureLiveCopy(): Promise<{ version: number; created: boolean }> {
+  /**
+   * Why a copy that follows Kafka must be built from the store first, if it must: a new copy, or one
+   * whose build did not reach its swap (what it had read may be gone from the topics); or one that
+   * retention has left behind, having deleted messages it never got.
+   */
+  private async kafkaBuildNeeded(source: KafkaProjectionSource, state: LiveCopyState): Promise<string | undefined> {
+    if (!state.built) return 'no finished build from the store';
+    const gap = await this.withKafkaAdmin(source, (admin) =>
+      kafkaRetentionGap(admin, { topics: source.topics, groupId: this.name, builtFrom: state.kafkaOffsets ?? {} }),
+    );
+    return gap && `retention deleted messages the copy never got (${gap})`;
+  }
+
+  private async withKafkaAdmin<T>(source: KafkaProjectionSource, use: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = source.kafka.admin();
+    await admin.connect();
+    try {
+      return await use(admin);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Creates the live copy if there is none, and clears what an interrupted rebuild or swap left: no
+   * rebuild runs now, since only the active runner rebuilds.
+   */
+  private async ensureLiveCopy(): Promise<LiveCopyState> {
     return this.transaction(async (client) => {
-      const { rows } = await client.query<{ version: number }>(`select version from ${this.registry}.state where name = $1 for update`, [
-        this.name,
-      ]);
+      const { rows } = await client.query<{ version: number; built: boolean; kafka_offsets: PartitionOffsets | null }>(
+        `select version, built, kafka_offsets from ${this.registry}.state where name = $1 for update`,
+        [this.name],
+      );
+      await client.query(`drop schema if exists ${this.schema}__rebuild cascade`);
+      await client.query(`drop schema if exists ${this.schema}__old cascade`);
       if (rows[0]) {
-        await client.query(`update ${this.registry}.state set owner = $2, status = 'starting', updated_at = now() where name = $1`, [
-          this.name,
-          this.instance,
-        ]);
-        return { version: rows[0].version, created: false };
+        await client.query(
+          `update ${this.registry}.state
+              set owner = $2, status = 'starting', rebuild_version = null, rebuild_position = null, rebuild_head = null,
+                  rebuild_events = null, rebuild_started_at = null, updated_at = now()
+            where name = $1`,
+          [this.name, this.instance],
+        );
+        return { version: rows[0].version, built: rows[0].built, kafkaOffsets: rows[0].kafka_offsets };
       }
       await client.query(`drop schema if exists ${this.schema} cascade`);
       await client.query(`create schema ${this.schema}`);
       await client.query(`set local search_path to ${this.schema}`);
       await client.query(createTablesSql(this.options.projection));
+      // A copy that follows the store builds itself from position 0; one that follows Kafka is empty
+      // until its first build from the store is swapped in.
+      const built = (this.options.source?.kind ?? 'store') === 'store';
       await client.query(
-        `insert into ${this.registry}.state (name, version, position, status, owner) values ($1, $2, 0, 'starting', $3)`,
-        [this.name, this.options.projection.version, this.instance],
+        `insert into ${this.registry}.state (name, version, position, status, owner, built) values ($1, $2, 0, 'starting', $3, $4)`,
+        [this.name, this.options.projection.version, this.instance, built],
       );
-      return { version: this.options.projection.version, created: true };
+      return { version: this.options.projection.version, built, kafkaOffsets: null };
     });
   }
 
@@ -349,6 +433,7 @@ export class ProjectionRunner {
         },
       });
       this.position = await this.readCheckpoint();
+      const builtFrom = await this.readKafkaOffsets();
       this.restartLive = false;
       this.statusName = 'live';
       if (await this.rebuildRequested()) this.rebuildOnRequest();
@@ -359,6 +444,7 @@ export class ProjectionRunner {
             topics: source.topics,
             groupId: source.groupId ?? this.name,
             messagingSchema,
+            builtFrom,
           });
           if (watermark !== undefined) await this.mutex.run(() => this.advanceWatermark(watermark));
         } catch (error) {
@@ -387,7 +473,7 @@ export class ProjectionRunner {
       const { rowCount } = await client.query(
         `update ${this.registry}.state
             set position = $3, status = 'live', events_per_second = $4, updated_at = now()
-          where name = $1 and owner = $2 and position < $3`,
+          where name = $1 and owner = $2 and position < $3 and built`,
         [this.name, this.instance, to.toString(), this.rate.perSecond],
       );
       if (rowCount === 1) {
@@ -416,6 +502,15 @@ export class ProjectionRunner {
     }
     // Not in a transaction: VACUUM cannot run in one. Clears the dead rows a build leaves behind.
     for (const table of Object.keys(this.options.projection.tables)) await this.options.pool.query(`vacuum analyze ${schema}.${table}`);
+  }
+
+  /** The end offsets read before the live copy's build (a rebuild while live keeps them: its copy holds those messages too). */
+  private async readKafkaOffsets(): Promise<PartitionOffsets> {
+    const { rows } = await this.options.pool.query<{ kafka_offsets: PartitionOffsets | null }>(
+      `select kafka_offsets from ${this.registry}.state where name = $1`,
+      [this.name],
+    );
+    return rows[0]?.kafka_offsets ?? {};
   }
 
   private async readCheckpoint(): Promise<Position> {
@@ -527,12 +622,11 @@ export class ProjectionRunner {
     commit.checkpoint = to;
   }
 
-  private async runRebuild(): Promise<void> {
+  private async runRebuild(previous: ProjectionStatusName): Promise<void> {
     const projection = this.options.projection;
     const shadow = `${this.schema}__rebuild`;
     const old = `${this.schema}__old`;
     const started = Date.now();
-    const previous = this.statusName;
     this.statusName = 'rebuilding';
     const head = await this.options.store.headPosition();
     // Progress runs from the first event to the head: positions are not dense, and the first one is far from 0.
@@ -591,16 +685,19 @@ export class ProjectionRunner {
           position = page.nextPosition;
           if (page.isEnd) break;
         }
+        // A crash between an earlier swap's commit and its drop leaves an old copy behind.
+        await client.query(`drop schema if exists ${old} cascade`);
         await client.query(`alter schema ${this.schema} rename to ${old}`);
         await client.query(`alter schema ${shadow} rename to ${this.schema}`);
         await client.query(
           `update ${this.registry}.state
-              set version = $2, position = $3, swap_position = $3, status = 'live', rebuild_version = null, rebuild_position = null,
+              set version = $2, position = $3, swap_position = $3, built = true, status = 'live', rebuild_version = null, rebuild_position = null,
                   rebuild_head = null, rebuild_events = null, rebuild_started_at = null, rebuild_requested_at = null,
-                  updated_at = now()
+                  kafka_offsets = coalesce($4::jsonb, kafka_offsets), updated_at = now()
             where name = $1`,
-          [this.name, projection.version, position.toString()],
+          [this.name, projection.version, position.toString(), this.kafkaOffsetsOfBuild ? JSON.stringify(this.kafkaOffsetsOfBuild) : null],
         );
+        this.kafkaOffsetsOfBuild = undefined;
         commit.checkpoint = position;
       });
       this.position = position;

@@ -59,6 +59,20 @@ const MIGRATIONS: readonly Migration[] = [
     // passes over events at or below it: they are in the copy already.
     sql: (s) => `alter table ${s}.state add column swap_position numeric(40, 0) not null default 0;`,
   },
+  {
+    version: 3,
+    name: 'built',
+    // False while a copy that will follow Kafka waits for its first build from the store: its runner
+    // builds it (again) at every start until a swap has brought it in. Copies that exist are built.
+    sql: (s) => `alter table ${s}.state add column built boolean not null default true;`,
+  },
+  {
+    version: 4,
+    name: 'kafka offsets of the build',
+    // From Kafka: the topics' end offsets read before the build that was swapped in, `{"<topic>:<partition>": "<offset>"}`.
+    // The copy holds every message below them; a runner compares them with what retention kept (kafkaRetentionGap).
+    sql: (s) => `alter table ${s}.state add column kafka_offsets jsonb;`,
+  },
 ];
 
 /** Creates or upgrades the registry, once per database, under an advisory lock. */

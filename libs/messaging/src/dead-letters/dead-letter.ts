@@ -36,6 +36,8 @@ export interface StoredDeadLetter {
   headers: Record<string, string>;
   value: string;
   redriveRequested?: boolean;
+  /** Kafka: the letter was put back on its topic already; a re-drive of all letters passes over it. */
+  redriven?: boolean;
 }
 
 /** A key for messages that could not be decoded, so that a redelivery is not dead-lettered twice. */

@@ -40,12 +40,16 @@ const DLQ_HEADER_NAMES = new Set<string>(Object.values(DeadLetterHeaders));
 /**
  * Lists and re-drives the dead letters of a Kafka topic. Listing reads `<topic>.dlq` from the start to
  * its current end; re-driving puts the original message back on its topic, where the consumer group
- * handles it again (its idempotency record makes a second delivery harmless).
+ * handles it again (its idempotency record makes a second delivery harmless), then writes a marker
+ * naming the letter into the DLQ (Kafka cannot delete the letter): a letter with a marker is closed,
+ * so that each re-drive sends only what no earlier one sent. A re-drive that dies between the two
+ * sends may send a letter again, which the idempotency record absorbs.
  */
 export class KafkaDeadLetters {
   constructor(private readonly kafka: Kafka) {}
 
-  async list(topic: string, filter: { consumer?: string } = {}): Promise<StoredDeadLetter[]> {
+  /** The open dead letters of `topic` (with `includeRedriven`, also those re-driven, marked so). */
+  async list(topic: string, filter: { consumer?: string; includeRedriven?: boolean } = {}): Promise<StoredDeadLetter[]> {
     const dlq = deadLetterTopic(topic);
     const admin = this.kafka.admin();
     await admin.connect();
@@ -58,6 +62,7 @@ export class KafkaDeadLetters {
     const wanted = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
     if (wanted.size === 0) return [];
     const letters: StoredDeadLetter[] = [];
+    const closed = new Set<string>();
     // No group: a listing must not move anyone's offsets.
     const consumer = this.kafka.consumer({ groupId: `clientela-dlq-list-${Date.now()}-${Math.random().toString(16).slice(2)}` });
     await consumer.connect();
@@ -72,7 +77,9 @@ export class KafkaDeadLetters {
                 const end = wanted.get(partition);
                 if (end === undefined) return;
                 const headers = decodeHeaders(message.headers);
-                if (!filter.consumer || headers[DeadLetterHeaders.consumer] === filter.consumer) {
+                const marks = headers[DeadLetterHeaders.redriven];
+                if (marks !== undefined) closed.add(marks);
+                else if (!filter.consumer || headers[DeadLetterHeaders.consumer] === filter.consumer) {
                   letters.push(toStored(dlq, partition, message.offset, message.key?.toString('utf8'), headers, message.value?.toString('utf8') ?? ''));
                 }
                 if (BigInt(message.offset) + 1n >= end) wanted.delete(partition);
@@ -85,10 +92,16 @@ export class KafkaDeadLetters {
     } finally {
       await consumer.disconnect();
     }
-    return letters.sort((a, b) => a.failedAt.localeCompare(b.failedAt) || a.id.localeCompare(b.id));
+    return letters
+      .map((letter) => (closed.has(letter.id) ? { ...letter, redriven: true } : letter))
+      .filter((letter) => filter.includeRedriven || !letter.redriven)
+      .sort((a, b) => a.failedAt.localeCompare(b.failedAt) || a.id.localeCompare(b.id));
   }
 
-  /** Puts the selected dead letters (all of the topic's when no ids) back on their original topic. */
+  /**
+   * Puts the selected open dead letters (all of the topic's when no ids) back on their original topic,
+   * and closes them. Resolves to how many were sent.
+   */
   async redrive(topic: string, selection: { ids?: readonly string[]; consumer?: string } = {}): Promise<number> {
     const letters = (await this.list(topic, { consumer: selection.consumer })).filter(
       (letter) => !selection.ids || selection.ids.includes(letter.id),
@@ -109,12 +122,26 @@ export class KafkaDeadLetters {
           },
         })),
       });
+      // Each marker goes to its letter's partition, after it: a listing that reads the letter reads its marker.
+      await producer.send({
+        topic: deadLetterTopic(topic),
+        acks: -1,
+        messages: letters.map((letter) => ({
+          partition: partitionOf(letter.id),
+          key: null,
+          value: null,
+          headers: { [DeadLetterHeaders.redriven]: letter.id },
+        })),
+      });
     } finally {
       await producer.disconnect();
     }
     return letters.length;
   }
 }
+
+/** The DLQ partition in a letter's id, `<dlq topic>:<partition>:<offset>`. */
+const partitionOf = (id: string): number => Number(id.split(':').at(-2));
 
 const toStored = (
   dlq: string,

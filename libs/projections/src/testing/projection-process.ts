@@ -2,12 +2,15 @@
  * A projection runner in a process of its own, for the crash and takeover tests:
  * `node -r @swc-node/register projection-process.ts` with DATABASE_URL, PROJECTION_NAME,
  * CATEGORY, BATCH_SIZE and APPLY_DELAY_MS (a sleep inside each batch's transaction, so that a
- * SIGKILL lands mid-batch). Runs until SIGTERM.
+ * SIGKILL lands mid-batch). With KAFKA_TOPIC and RELAY_NAME its live copy follows that topic
+ * (on the broker of KAFKA_BROKERS) instead of the store. Runs until SIGTERM.
  */
 import { Pool } from 'pg';
 import { PostgresEventStore } from '@clientela/event-store';
+import { kafkaBrokersForTest, testKafka } from '@clientela/testing';
 import { defineProjection, type SqlProjection } from '../projection';
 import { ProjectionRunner } from '../projection-runner';
+import type { ProjectionSource } from '../kafka-source';
 import { writeRowChanges } from '../sql-writer';
 import { customerRevenueProjection, ordersCatalogue } from './sample-orders';
 
@@ -31,7 +34,12 @@ const main = async () => {
   });
   const pool = new Pool({ connectionString, max: 4 });
   const store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
+  const topic = process.env.KAFKA_TOPIC;
+  const source: ProjectionSource = topic
+    ? { kind: 'kafka', kafka: testKafka(kafkaBrokersForTest()), topics: [topic], relayName: env('RELAY_NAME'), catalogue: ordersCatalogue(), watermarkIntervalMs: 100 }
+    : { kind: 'store' };
   const runner = new ProjectionRunner({
+    source,
     projection: slowed,
     store,
     pool,

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import type { Position } from '@clientela/contracts';
+import type { EventStore } from '@clientela/event-store';
 import { schemaOf, type Projection } from '../projection';
+import { ProjectionRunner } from '../projection-runner';
 import { DEFAULT_REGISTRY_SCHEMA } from '../registry';
 
 /**
@@ -70,4 +72,17 @@ export const watchTotal = (pool: Pool, table: string, column: string, readers: n
       return { reads, failures };
     },
   };
+};
+
+/** The rows a fresh store-driven runner builds for `projection` under another name: what any copy must equal. */
+export const cleanRebuildRows = async (pool: Pool, store: EventStore, projection: Projection, table: string) => {
+  const clean: Projection = { ...projection, name: `${projection.name}_clean` };
+  const runner = new ProjectionRunner({ projection: clean, store, pool, batchSize: 500 });
+  await runner.start();
+  try {
+    await waitForCheckpoint(pool, clean.name, await store.headPosition());
+  } finally {
+    await runner.stop();
+  }
+  return readRows(pool, clean, table);
 };

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { IsISO8601, IsInt, IsNumber, IsString, Length, Min } from 'class-validator';
-import { defineEvent, EventCatalogue, type RecordedEvent } from '@clientela/contracts';
+import { defineEvent, EventCatalogue, streamId, type Position, type RecordedEvent } from '@clientela/contracts';
+import type { EventStore } from '@clientela/event-store';
 import { defineProjection, type RowChange, type RowProjection } from '../projection';
 
 /** The sample projection of this library's tests and benchmark: orders and net revenue per customer. */
@@ -75,3 +77,23 @@ export const customerRevenueProjection = (overrides: Partial<Pick<RowProjection,
       return [];
     },
   });
+
+/**
+ * Appends `count` orders of `category`, each in a stream of its own, over 37 customers, with a refund
+ * after every fifth: for tests that need a history to build and compare. Resolves to the last position.
+ */
+export const appendSampleOrders = async (store: EventStore, category: string, count: number): Promise<Position> => {
+  let last: Position = 0n;
+  for (let i = 0; i < count; i++) {
+    const customerId = `c${i % 37}`;
+    const result = await store.append(streamId(category), [
+      {
+        type: 'OrderPlaced',
+        data: { orderId: randomUUID(), customerId, amount: ((i * 7919) % 10_000) / 100, currency: 'USD', items: 1 + (i % 4), placedAt: new Date(Date.UTC(1997, 0, 1 + (i % 300))).toISOString() },
+      },
+      ...(i % 5 === 0 ? [{ type: 'OrderRefunded', data: { orderId: randomUUID(), customerId, amount: 1.1, refundedAt: '1997-12-01T00:00:00.000Z' } }] : []),
+    ]);
+    last = result.position;
+  }
+  return last;
+};
