@@ -353,7 +353,7 @@ export class ProjectionRunner {
   private async kafkaBuildNeeded(source: KafkaProjectionSource, state: LiveCopyState): Promise<string | undefined> {
     if (!state.built) return 'no finished build from the store';
     const gap = await this.withKafkaAdmin(source, (admin) =>
-      kafkaRetentionGap(admin, { topics: source.topics, groupId: this.name, builtFrom: state.kafkaOffsets ?? {} }),
+      kafkaRetentionGap(admin, { topics: source.topics, groupId: source.groupId ?? this.name, builtFrom: state.kafkaOffsets ?? {} }),
     );
     return gap && `retention deleted messages the copy never got (${gap})`;
   }

@@ -1,8 +1,9 @@
 import { Pool } from 'pg';
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { logLevel, type Kafka, type LogEntry } from 'kafkajs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { contextTopic, deadLetterTopic, type Context, type EventCatalogue } from '@clientela/contracts';
 import { createEventStoreDbEventStore, PostgresEventStore, type EventStore } from '@clientela/event-store';
+import { kafkaClient } from '@clientela/messaging';
 import { ConfigError, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
 import { ensureDatabase } from './ensure-database';
 
@@ -58,7 +59,7 @@ export const openServiceInfrastructure = async (options: {
   const prefix = config.bus.kind === 'kafka' ? config.bus.topicPrefix : '';
   const kafka =
     config.bus.kind === 'kafka'
-      ? new Kafka({ clientId: `clientela-${service}`, brokers: config.bus.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) })
+      ? kafkaClient({ clientId: `clientela-${service}`, brokers: config.bus.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) })
       : undefined;
   const metrics = new Registry();
   metrics.setDefaultLabels({ service });
