@@ -2,6 +2,7 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ProblemDetailsFilter } from '@clientela/platform';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module';
+import { setupGatewayOpenApi } from './openapi/setup-gateway-openapi';
 
 /**
  * Builds the gateway app, initialised but not listening: what main.ts does by hand until the
@@ -11,7 +12,7 @@ import { GatewayModule, type GatewayModuleOptions } from './gateway.module';
 export const createGatewayApp = async (options: GatewayModuleOptions, nestLogger: false | ('error' | 'warn' | 'log')[] = ['error', 'warn']) => {
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(options), new FastifyAdapter(), { logger: nestLogger });
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost)));
-  app.enableShutdownHooks();
+  setupGatewayOpenApi(app);
   await app.init();
   return app;
 };

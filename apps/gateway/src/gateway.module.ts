@@ -11,6 +11,7 @@ import { CreateApiKeys1764620000000 } from './api-keys/migrations/1764620000000-
 import type { GatewayConfig } from './config/gateway-config';
 import { GatewayHttp } from './gateway-http';
 import { serviceReadiness } from './health/service-readiness';
+import { OpenApiAggregator } from './openapi/openapi-aggregator';
 import { ROUTES } from './routing/routes';
 import { UpstreamPools } from './routing/upstream-pools';
 import { GATEWAY_LOGGER, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
@@ -38,8 +39,8 @@ export const gatewayDataSourceOptions = (databaseUrl: string): DataSourceOptions
 /**
  * The whole gateway: API keys (entity, migration, admin API), the credentials and request-id
  * hooks, the proxy routes, readiness of PostgreSQL and of every service. Needs a Nest app on
- * FastifyAdapter with the ProblemDetailsFilter installed globally; OpenAPI is set up on the app
- * by `setupGatewayOpenApi`.
+ * FastifyAdapter with the ProblemDetailsFilter installed globally; the merged OpenAPI document is
+ * served once `setupGatewayOpenApi(app)` is called.
  */
 @Module({})
 export class GatewayModule {
@@ -87,8 +88,9 @@ export class GatewayModule {
         { provide: API_KEYS_OPTIONS, useValue: apiKeysOptions },
         ApiKeysService,
         GatewayHttp,
+        OpenApiAggregator,
       ],
-      exports: [UPSTREAM_POOLS, ROUTE_TABLE, GATEWAY_LOGGER],
+      exports: [UPSTREAM_POOLS, ROUTE_TABLE, GATEWAY_LOGGER, OpenApiAggregator],
     };
   }
 }

@@ -44,6 +44,7 @@ export class ApiKeysService implements OnModuleInit {
       .insert()
       .values({ id: randomUUID(), name: 'admin', role: 'admin', prefix: displayPrefixOf(key), keyHash: hashApiKey(key), createdAt: new Date(), revokedAt: null })
       .orIgnore()
+      .returning('id')
       .execute();
     return (result.raw as unknown[]).length > 0;
   }

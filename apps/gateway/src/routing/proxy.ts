@@ -96,7 +96,7 @@ export const forward = async (request: FastifyRequest, reply: FastifyReply, deps
     // The client may still be sending a body nobody will read: close after answering, or the
     // connection (and a graceful shutdown waiting on it) would hang on the rest of the upload.
     if (!request.raw.complete) reply.header('connection', 'close');
-    deps.logger.warn('service unavailable', { service, reason, requestId: context.ids.requestId, error: String(error) });
+    deps.logger.warn('service unavailable', { upstream: service, reason, requestId: context.ids.requestId, error: String(error) });
     return sendProblem(request, reply, new UnavailableError(`the ${service} service is not available (${reason})`, deps.retryAfterSeconds ?? 5));
   }
 };
