@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { StructuredLogger } from '@clientela/platform';
@@ -14,7 +14,9 @@ import { GATEWAY_LOGGER, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
  * then and Fastify is not yet ready, so both still take new hooks and routes.
  */
 @Injectable()
-export class GatewayHttp implements OnModuleInit, OnApplicationShutdown {
+export class GatewayHttp implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private closing = false;
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly keys: ApiKeysService,
@@ -29,6 +31,15 @@ export class GatewayHttp implements OnModuleInit, OnApplicationShutdown {
     const fastify = adapter.getInstance<FastifyInstance>();
     registerGatewayHooks(fastify, { keys: this.keys, logger: this.logger });
     registerProxyRoutes(fastify, { pools: this.pools, routes: this.routes, logger: this.logger });
+    // Closing the server only closes connections idle at that moment; one whose response ends
+    // later would stay open for the keep-alive timeout and hold the shutdown that long.
+    fastify.addHook('onResponse', async (request) => {
+      if (this.closing) request.raw.socket?.destroySoon();
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.closing = true;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -9,6 +9,8 @@ import { createLogger } from '@clientela/platform';
 import type { GatewayConfig } from './config/gateway-config';
 import { createGatewayApp } from './create-gateway-app';
 import { ROUTES } from './routing/routes';
+import type { UpstreamPools } from './routing/upstream-pools';
+import { UPSTREAM_POOLS } from './tokens';
 import { closedPort, generatedBody, startEchoUpstream, type Echo, type EchoUpstream } from './testing/echo-upstream';
 
 // @fastify/static (the Swagger UI's assets) requires content-disposition 3, an ES module: Node 20.19+
@@ -68,9 +70,9 @@ describe('gateway', () => {
   });
 
   afterAll(async () => {
+    await agent.close(); // the client hangs up first, as clients do
     await gateway?.close();
     await upstream?.stop();
-    await agent.close();
     await database?.drop();
   });
 
@@ -283,6 +285,11 @@ describe('gateway', () => {
       const after = await call('/api/v1/contacts');
       expect(after.statusCode).toBe(200);
       await after.body.dump();
+      // Nothing left hanging towards the service: the aborted calls were cut, not parked.
+      const pool = gateway.get<UpstreamPools>(UPSTREAM_POOLS).pool('contacts')!;
+      const deadline = Date.now() + 3_000;
+      while ((pool.stats.running > 0 || pool.stats.pending > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect({ running: pool.stats.running, pending: pool.stats.pending }).toEqual({ running: 0, pending: 0 });
     });
 
     it('streams a 5 MB body both ways without holding it', async () => {
