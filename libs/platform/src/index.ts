@@ -3,3 +3,4 @@ export * from './config/platform-config';
 export * from './health/readiness';
 export * from './health/health.module';
 export * from './logging/logger';
+export * from './http/request-ids';

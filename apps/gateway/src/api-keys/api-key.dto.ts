@@ -1,0 +1,56 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { API_KEY_ROLES, type ApiKeyEntity, type ApiKeyRole } from './api-key.entity';
+
+export class CreateApiKeyRequest {
+  @ApiProperty({ description: 'Who or what uses the key, e.g. `shop-backend`.', pattern: '^[A-Za-z0-9._-]{1,100}$', example: 'shop-backend' })
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'name must be 1 to 100 characters of A-Z, a-z, 0-9, ".", "_", "-"' })
+  @IsString()
+  name!: string;
+
+  @ApiPropertyOptional({ enum: API_KEY_ROLES, default: 'service', description: '`admin` keys may manage keys.' })
+  @IsIn(API_KEY_ROLES)
+  @IsOptional()
+  role?: ApiKeyRole;
+}
+
+export class ApiKeyView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ enum: API_KEY_ROLES })
+  role!: ApiKeyRole;
+
+  @ApiProperty({ description: 'The public part of the key, `ck_<prefix>_…`, to tell keys apart.', example: '3f9a01bc' })
+  prefix!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  revokedAt!: string | null;
+
+  static of(entity: ApiKeyEntity): ApiKeyView {
+    return {
+      id: entity.id,
+      name: entity.name,
+      role: entity.role,
+      prefix: entity.prefix,
+      createdAt: entity.createdAt.toISOString(),
+      revokedAt: entity.revokedAt ? entity.revokedAt.toISOString() : null,
+    };
+  }
+}
+
+export class CreatedApiKey extends ApiKeyView {
+  @ApiProperty({ description: 'The key itself: shown this once, stored only as a hash.', example: 'ck_3f9a01bc_…' })
+  key!: string;
+}
+
+export class ApiKeyList {
+  @ApiProperty({ type: [ApiKeyView] })
+  items!: ApiKeyView[];
+}

@@ -1,0 +1,35 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { ApiCreatedResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AdminKeyGuard } from './admin-key.guard';
+import { ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreatedApiKey } from './api-key.dto';
+import { ApiKeysService } from './api-keys.service';
+
+@ApiTags('admin: API keys')
+@ApiForbiddenResponse({ description: 'The key is not an admin key.' })
+@Controller('api/v1/admin/api-keys')
+@UseGuards(AdminKeyGuard)
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: CreatedApiKey, description: 'The key, with its secret shown this once.' })
+  async create(@Body() body: CreateApiKeyRequest): Promise<CreatedApiKey> {
+    const { key, entity } = await this.keys.create(body.name, body.role ?? 'service');
+    return { ...ApiKeyView.of(entity), key };
+  }
+
+  @Get()
+  @ApiOkResponse({ type: ApiKeyList, description: 'Every key, revoked ones included, never a secret.' })
+  async list(): Promise<ApiKeyList> {
+    return { items: (await this.keys.list()).map((entity) => ApiKeyView.of(entity)) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Revoked (again, if it was already).' })
+  @ApiNotFoundResponse({ description: 'No key has this id.' })
+  async revoke(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    await this.keys.revoke(id);
+  }
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { NotFoundError } from '@clientela/contracts';
+import type { StructuredLogger } from '@clientela/platform';
+import type { Principal } from '../request-context';
+import { GATEWAY_LOGGER } from '../tokens';
+import { displayPrefixOf, generateApiKey, hashApiKey, isPlausibleApiKey } from './api-key-format';
+import { ApiKeyEntity, type ApiKeyRole } from './api-key.entity';
+import { VerifiedKeyCache } from './verified-key-cache';
+
+export const API_KEYS_OPTIONS = Symbol('clientela:gateway:api-keys-options');
+
+export interface ApiKeysOptions {
+  /** Made an admin key at start when no key with its hash exists (revoked ones count: a revoked admin key stays revoked). */
+  adminApiKey?: string;
+  cacheTtlMs: number;
+}
+
+/** Keys: created with their secret shown once, listed without it, revoked, verified by hash. */
+@Injectable()
+export class ApiKeysService implements OnModuleInit {
+  private readonly cache: VerifiedKeyCache<Principal>;
+
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    @Inject(API_KEYS_OPTIONS) private readonly options: ApiKeysOptions,
+    @Inject(GATEWAY_LOGGER) private readonly logger: StructuredLogger,
+  ) {
+    this.cache = new VerifiedKeyCache(options.cacheTtlMs);
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.options.adminApiKey && (await this.ensureAdminKey(this.options.adminApiKey))) {
+      this.logger.info('admin API key created from ADMIN_API_KEY', { prefix: displayPrefixOf(this.options.adminApiKey) });
+    }
+  }
+
+  /** True when it was created now; concurrent starts insert it once (the hash is unique). */
+  async ensureAdminKey(key: string): Promise<boolean> {
+    const result = await this.keys
+      .createQueryBuilder()
+      .insert()
+      .values({ id: randomUUID(), name: 'admin', role: 'admin', prefix: displayPrefixOf(key), keyHash: hashApiKey(key), createdAt: new Date(), revokedAt: null })
+      .orIgnore()
+      .returning('id')
+      .execute();
+    return (result.raw as unknown[]).length > 0;
+  }
+
+  async create(name: string, role: ApiKeyRole): Promise<{ key: string; entity: ApiKeyEntity }> {
+    const { key, prefix } = generateApiKey();
+    const entity = await this.keys.save(
+      this.keys.create({ id: randomUUID(), name, role, prefix, keyHash: hashApiKey(key), createdAt: new Date(), revokedAt: null }),
+    );
+    return { key, entity };
+  }
+
+  list(): Promise<ApiKeyEntity[]> {
+    return this.keys.find({ order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Revoking twice is fine; an unknown id is not. */
+  async revoke(id: string): Promise<void> {
+    const entity = await this.keys.findOneBy({ id });
+    if (!entity) throw new NotFoundError(`no API key ${id}`);
+    if (entity.revokedAt === null) await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    this.cache.delete(entity.keyHash);
+  }
+
+  async verify(key: string): Promise<Principal | null> {
+    if (!isPlausibleApiKey(key)) return null;
+    const hash = hashApiKey(key);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const entity = await this.keys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
+    if (!entity) return null;
+    const principal: Principal = { id: entity.id, name: entity.name, role: entity.role };
+    this.cache.set(hash, principal);
+    return principal;
+  }
+}

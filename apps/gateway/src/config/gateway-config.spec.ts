@@ -1,0 +1,72 @@
+import { ConfigError } from '@clientela/platform';
+import { loadGatewayConfig } from './gateway-config';
+
+const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/clientela', SERVICE_URLS: 'contacts=http://127.0.0.1:3101' };
+
+const problemsOf = (env: Record<string, string | undefined>): string[] => {
+  try {
+    loadGatewayConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('gateway config', () => {
+  it('reads the defaults', () => {
+    expect(loadGatewayConfig(base)).toEqual({
+      port: 3000,
+      databaseUrl: base.DATABASE_URL,
+      services: { contacts: 'http://127.0.0.1:3101' },
+      apiKeyCacheTtlMs: 5000,
+      upstream: { connectTimeoutMs: 2000, timeoutMs: 30000 },
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadGatewayConfig({
+      ...base,
+      PORT: '8080',
+      SERVICE_URLS: 'contacts=http://127.0.0.1:3101/,sales=https://sales.internal:8443',
+      ADMIN_API_KEY: 'x'.repeat(40),
+      API_KEY_CACHE_TTL_MS: '0',
+      UPSTREAM_CONNECT_TIMEOUT_MS: '500',
+      UPSTREAM_TIMEOUT_MS: '1000',
+      LOG_LEVEL: 'silent',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      services: { contacts: 'http://127.0.0.1:3101', sales: 'https://sales.internal:8443' },
+      adminApiKey: 'x'.repeat(40),
+      apiKeyCacheTtlMs: 0,
+      upstream: { connectTimeoutMs: 500, timeoutMs: 1000 },
+      logLevel: 'silent',
+    });
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf({ PORT: 'abc', API_KEY_CACHE_TTL_MS: '999999', LOG_LEVEL: 'loud' });
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL is required/);
+    expect(problems.join('\n')).toMatch(/SERVICE_URLS is required/);
+  });
+
+  it('refuses a malformed SERVICE_URLS', () => {
+    expect(problemsOf({ ...base, SERVICE_URLS: 'contacts:3101' })[0]).toMatch(/name=http/);
+    expect(problemsOf({ ...base, SERVICE_URLS: 'contacts=http://a:1/base' })[0]).toMatch(/bare origin/);
+    expect(problemsOf({ ...base, SERVICE_URLS: 'contacts=http://a:1,contacts=http://b:1' })[0]).toMatch(/twice/);
+  });
+
+  it('needs a URL for every service of the route table', () => {
+    expect(problemsOf({ ...base, SERVICE_URLS: 'sales=http://127.0.0.1:3102' })).toEqual([
+      "SERVICE_URLS has no URL for contacts (named in the gateway's route table)",
+    ]);
+  });
+
+  it('refuses a short admin key without echoing it', () => {
+    const problems = problemsOf({ ...base, ADMIN_API_KEY: 'secret' });
+    expect(problems).toEqual(['ADMIN_API_KEY must be at least 32 characters (a high-entropy secret)']);
+  });
+});

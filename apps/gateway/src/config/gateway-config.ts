@@ -1,0 +1,137 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { ConfigError } from '@clientela/platform';
+import { ROUTES, servicesOf } from '../routing/routes';
+
+const toInt = (fallback: number) => ({ value }: { value: unknown }) => (value === undefined || value === '' ? fallback : Number(value));
+
+/** The environment the gateway reads at start (see apps/gateway/README.md). */
+export class GatewayEnvironment {
+  @Transform(toInt(3000))
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** Where the gateway keeps its own state (API keys, schema `gateway`). */
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// connection string' })
+  @IsString()
+  @IsDefined({ message: 'DATABASE_URL is required (the gateway keeps its API keys there)' })
+  DATABASE_URL?: string;
+
+  /** `name=http://host:port[,name=url...]`: the base URL of every service the route table names. */
+  @Matches(/^[a-z][a-z0-9-]*=https?:\/\/[^\s,=]+(,[a-z][a-z0-9-]*=https?:\/\/[^\s,=]+)*$/, {
+    message: 'SERVICE_URLS must be name=http://host:port[,name=url...]',
+  })
+  @IsString()
+  @IsDefined({ message: 'SERVICE_URLS is required: name=http://host:port[,name=url...]' })
+  SERVICE_URLS?: string;
+
+  /** Created as an admin key on first start when no key with its hash exists. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]+$/, { message: 'ADMIN_API_KEY must be printable ASCII without spaces' })
+  @MinLength(32, { message: 'ADMIN_API_KEY must be at least 32 characters (a high-entropy secret)' })
+  @IsString()
+  ADMIN_API_KEY?: string;
+
+  /** How long a verified key is trusted without asking PostgreSQL again: a revoked key stops within this. */
+  @Transform(toInt(5_000))
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  API_KEY_CACHE_TTL_MS = 5_000;
+
+  @Transform(toInt(2_000))
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  UPSTREAM_CONNECT_TIMEOUT_MS = 2_000;
+
+  /** Longest wait for a service's response headers, and longest silence inside a body. */
+  @Transform(toInt(30_000))
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  UPSTREAM_TIMEOUT_MS = 30_000;
+
+  @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
+  LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'info';
+}
+
+export interface GatewayConfig {
+  port: number;
+  databaseUrl: string;
+  /** Service name → base URL (no trailing slash). */
+  services: Record<string, string>;
+  adminApiKey?: string;
+  apiKeyCacheTtlMs: number;
+  upstream: { connectTimeoutMs: number; timeoutMs: number };
+  logLevel: GatewayEnvironment['LOG_LEVEL'];
+}
+
+const KEYS = [
+  'PORT',
+  'DATABASE_URL',
+  'SERVICE_URLS',
+  'ADMIN_API_KEY',
+  'API_KEY_CACHE_TTL_MS',
+  'UPSTREAM_CONNECT_TIMEOUT_MS',
+  'UPSTREAM_TIMEOUT_MS',
+  'LOG_LEVEL',
+] as const;
+
+/** `contacts=http://127.0.0.1:3101,sales=http://…` → { contacts: 'http://127.0.0.1:3101', … }; problems listed. */
+export const parseServiceUrls = (value: string): { services: Record<string, string>; problems: string[] } => {
+  const services: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const entry of value.split(',')) {
+    const [name, url] = entry.split('=', 2) as [string, string];
+    if (name in services) problems.push(`SERVICE_URLS names ${name} twice`);
+    try {
+      const parsed = new URL(url);
+      if (parsed.pathname !== '/' || parsed.search || parsed.hash || parsed.username) {
+        problems.push(`SERVICE_URLS: the URL of ${name} must be a bare origin like http://127.0.0.1:3101 (got ${JSON.stringify(url)})`);
+      }
+      services[name] = parsed.origin;
+    } catch {
+      problems.push(`SERVICE_URLS: the URL of ${name} is not a URL (got ${JSON.stringify(url)})`);
+    }
+  }
+  return { services, problems };
+};
+
+/**
+ * Reads and checks the gateway's environment once, at start; code below never reads process.env.
+ * Every service the route table names must have a URL. Empty strings count as unset.
+ */
+export const loadGatewayConfig = (
+  env: Record<string, string | undefined> = process.env,
+  routes: Readonly<Record<string, string>> = ROUTES,
+): GatewayConfig => {
+  const present = Object.fromEntries(KEYS.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const parsed = plainToInstance(GatewayEnvironment, present);
+  const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      error.value === undefined || error.property === 'ADMIN_API_KEY' ? message : `${message} (got ${JSON.stringify(error.value)})`,
+    ),
+  );
+  let services: Record<string, string> = {};
+  if (problems.length === 0) {
+    const fromUrls = parseServiceUrls(parsed.SERVICE_URLS as string);
+    services = fromUrls.services;
+    problems.push(...fromUrls.problems);
+    const missing = servicesOf(routes).filter((service) => !(service in services));
+    if (missing.length > 0) problems.push(`SERVICE_URLS has no URL for ${missing.join(', ')} (named in the gateway's route table)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port: parsed.PORT,
+    databaseUrl: parsed.DATABASE_URL as string,
+    services,
+    ...(parsed.ADMIN_API_KEY ? { adminApiKey: parsed.ADMIN_API_KEY } : {}),
+    apiKeyCacheTtlMs: parsed.API_KEY_CACHE_TTL_MS,
+    upstream: { connectTimeoutMs: parsed.UPSTREAM_CONNECT_TIMEOUT_MS, timeoutMs: parsed.UPSTREAM_TIMEOUT_MS },
+    logLevel: parsed.LOG_LEVEL,
+  };
+};

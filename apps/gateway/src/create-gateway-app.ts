@@ -1,0 +1,18 @@
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ProblemDetailsFilter } from '@clientela/platform';
+import { GatewayModule, type GatewayModuleOptions } from './gateway.module';
+import { setupGatewayOpenApi } from './openapi/setup-gateway-openapi';
+
+/**
+ * Builds the gateway app, initialised but not listening: what main.ts does by hand until the
+ * service kit's bootstrap takes over (which then only needs GatewayModule.forRoot(...) and
+ * setupGatewayOpenApi(app)). Tests boot it the same way.
+ */
+export const createGatewayApp = async (options: GatewayModuleOptions, nestLogger: false | ('error' | 'warn' | 'log')[] = ['error', 'warn']) => {
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(options), new FastifyAdapter(), { logger: nestLogger });
+  app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost)));
+  setupGatewayOpenApi(app);
+  await app.init();
+  return app;
+};

@@ -1,0 +1,48 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import type { StructuredLogger } from '@clientela/platform';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { registerGatewayHooks } from './gateway-hooks';
+import { registerProxyRoutes } from './routing/proxy';
+import type { UpstreamPools } from './routing/upstream-pools';
+import { GATEWAY_LOGGER, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
+
+/**
+ * Puts the gateway's hooks and proxy routes on the Fastify instance under Nest
+ * (`HttpAdapterHost.httpAdapter.getInstance()`), at module init: Nest's routes are registered by
+ * then and Fastify is not yet ready, so both still take new hooks and routes.
+ */
+@Injectable()
+export class GatewayHttp implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private closing = false;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly keys: ApiKeysService,
+    @Inject(UPSTREAM_POOLS) private readonly pools: UpstreamPools,
+    @Inject(ROUTE_TABLE) private readonly routes: Readonly<Record<string, string>>,
+    @Inject(GATEWAY_LOGGER) private readonly logger: StructuredLogger,
+  ) {}
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() !== 'fastify') throw new Error('the gateway runs on @nestjs/platform-fastify (FastifyAdapter)');
+    const fastify = adapter.getInstance<FastifyInstance>();
+    registerGatewayHooks(fastify, { keys: this.keys, logger: this.logger });
+    registerProxyRoutes(fastify, { pools: this.pools, routes: this.routes, logger: this.logger });
+    // Closing the server only closes connections idle at that moment; one whose response ends
+    // later would stay open for the keep-alive timeout and hold the shutdown that long.
+    fastify.addHook('onResponse', async (request) => {
+      if (this.closing) request.raw.socket?.destroySoon();
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pools.close();
+  }
+}

@@ -1,0 +1,35 @@
+import type { FastifyRequest } from 'fastify';
+import { requestIdsOf, type RequestIds } from '@clientela/platform';
+
+/** Who an accepted API key belongs to. */
+export interface Principal {
+  id: string;
+  name: string;
+  role: 'admin' | 'service';
+}
+
+/** What the gateway learnt about one request before routing it. */
+export interface RequestContext {
+  ids: RequestIds;
+  principal?: Principal;
+}
+
+// Keyed by Fastify's request object, which Nest's @Req() hands to controllers too.
+const contexts = new WeakMap<object, RequestContext>();
+
+export const setContextOf = (request: FastifyRequest, context: RequestContext): void => {
+  contexts.set(request, context);
+};
+
+/** The request's context; one is made on the spot for a request no hook saw (it has ids all the same). */
+export const contextOf = (request: FastifyRequest): RequestContext => {
+  let context = contexts.get(request);
+  if (!context) {
+    context = { ids: requestIdsOf(request.headers) };
+    contexts.set(request, context);
+  }
+  return context;
+};
+
+/** Event metadata's `actor` for a principal. */
+export const actorOf = (principal: Principal): string => `api-key:${principal.id}`;

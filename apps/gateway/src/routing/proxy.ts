@@ -1,0 +1,127 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpException } from '@nestjs/common';
+import { NotFoundError, UnavailableError } from '@clientela/contracts';
+import { PROBLEM_CONTENT_TYPE, toProblem, type StructuredLogger } from '@clientela/platform';
+import { actorOf, contextOf } from '../request-context';
+import { clientResponseHeaders, hasBody, upstreamRequestHeaders } from './forwarded-headers';
+import { areaOf, API_PREFIX, serviceFor } from './routes';
+import type { UpstreamPools } from './upstream-pools';
+
+export interface ProxyDependencies {
+  pools: UpstreamPools;
+  routes: Readonly<Record<string, string>>;
+  logger: StructuredLogger;
+  /** Seconds a client is told to wait when a service is down. */
+  retryAfterSeconds?: number;
+}
+
+export const sendProblem = (request: FastifyRequest, reply: FastifyReply, error: unknown, extraHeaders: Record<string, string> = {}) => {
+  const { problem, headers } = toProblem(error, request.url);
+  return reply
+    .code(problem.status)
+    .headers({ ...headers, ...extraHeaders, 'content-type': PROBLEM_CONTENT_TYPE })
+    .send(JSON.stringify(problem));
+};
+
+const reasonOf = (error: unknown): string => {
+  const code = (error as { code?: unknown })?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connect timeout';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return 'no response in time';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    default:
+      return typeof code === 'string' ? code : 'unreachable';
+  }
+};
+
+/**
+ * The client's body as undici reads it. Not the request stream itself: undici destroys a body
+ * it could not send, and destroying an unread request resets the client's socket before it
+ * could read our 503.
+ */
+const relay = (source: Readable): Readable => Readable.from(source.iterator({ destroyOnReturn: false }), { objectMode: false });
+
+/**
+ * Forwards one request to the service owning its area and streams the answer back. Bodies are
+ * never held: the client's request stream is undici's request body, undici's response body is
+ * the reply's payload, both with backpressure. A client that goes away aborts the upstream call.
+ */
+export const forward = async (request: FastifyRequest, reply: FastifyReply, deps: ProxyDependencies): Promise<FastifyReply> => {
+  const service = serviceFor(request.url, deps.routes);
+  const pool = service === null ? undefined : deps.pools.pool(service);
+  if (service === null || pool === undefined) {
+    return sendProblem(request, reply, new NotFoundError(`no service serves ${API_PREFIX}${areaOf(request.url) ?? ''}`));
+  }
+  const context = contextOf(request);
+  const abort = new AbortController();
+  const onClientGone = () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  };
+  reply.raw.once('close', onClientGone);
+  try {
+    const upstream = await pool.request({
+      method: request.method as 'GET',
+      path: request.url,
+      headers: upstreamRequestHeaders(request.headers, {
+        ids: context.ids,
+        actor: context.principal ? actorOf(context.principal) : 'anonymous',
+        ...(context.principal ? { actorName: context.principal.name } : {}),
+        remoteAddress: request.ip,
+        host: request.headers.host,
+        protocol: request.protocol,
+      }),
+      body: hasBody(request.headers) ? relay(request.raw) : null,
+      signal: abort.signal,
+    });
+    reply.code(upstream.statusCode).headers(clientResponseHeaders(upstream.headers));
+    reply.header('x-request-id', context.ids.requestId).header('x-correlation-id', context.ids.correlationId);
+    if (request.method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304) {
+      upstream.body.resume(); // nothing to send, but the connection goes back to the pool only once read
+      return reply.send();
+    }
+    return reply.send(upstream.body);
+  } catch (error) {
+    if (abort.signal.aborted) {
+      // The client went away (mid-upload or before the answer): nobody to answer, nothing to log as down.
+      return reply;
+    }
+    const reason = reasonOf(error);
+    // The client may still be sending a body nobody will read: close after answering, or the
+    // connection (and a graceful shutdown waiting on it) would hang on the rest of the upload.
+    if (!request.raw.complete) reply.header('connection', 'close');
+    deps.logger.warn('service unavailable', { upstream: service, reason, requestId: context.ids.requestId, error: String(error) });
+    return sendProblem(request, reply, new UnavailableError(`the ${service} service is not available (${reason})`, deps.retryAfterSeconds ?? 5));
+  }
+};
+
+/**
+ * Registers `/api/v1/*` on Fastify itself, not as a Nest controller: Nest's body parsers would
+ * read the whole body before a handler runs. In this encapsulated plugin the only content-type
+ * parser hands the raw request stream over untouched (so Fastify's bodyLimit does not apply
+ * either: a body's size is the service's business). Nest's own routes under /api/v1 (the admin
+ * API) are static and win over this wildcard.
+ */
+export const registerProxyRoutes = (fastify: FastifyInstance, deps: ProxyDependencies): void => {
+  void fastify.register(async (proxy) => {
+    proxy.removeAllContentTypeParsers();
+    proxy.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    // Anything failing here after the route matched is the upstream hop's, never a 500.
+    proxy.setErrorHandler((error, request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== undefined && status >= 400 && status < 500) {
+        return sendProblem(request, reply, new HttpException(error instanceof Error ? error.message : String(error), status));
+      }
+      deps.logger.warn('proxy failed', { error: String(error), requestId: contextOf(request).ids.requestId });
+      return sendProblem(request, reply, new UnavailableError('the service is not available', deps.retryAfterSeconds ?? 5));
+    });
+    proxy.all(`${API_PREFIX}*`, (request, reply) => forward(request, reply, deps));
+    proxy.all(API_PREFIX.slice(0, -1), (request, reply) => forward(request, reply, deps));
+  });
+};
