@@ -13,11 +13,6 @@ import type { UpstreamPools } from './routing/upstream-pools';
 import { UPSTREAM_POOLS } from './tokens';
 import { closedPort, generatedBody, startEchoUpstream, type Echo, type EchoUpstream } from './testing/echo-upstream';
 
-// @fastify/static (the Swagger UI's assets) requires content-disposition 3, an ES module: Node 20.19+
-// loads it, jest's CommonJS runtime does not. It only builds `Content-Disposition: attachment`,
-// which the docs never send. Remove once jest.config.js transforms that package.
-jest.mock('content-disposition', () => ({ __esModule: true, default: () => 'attachment', parse: () => ({ type: 'attachment', parameters: {} }) }));
-
 const ADMIN_KEY = 'test-admin-key-0123456789abcdefghijklmnop';
 const silent = createLogger({ name: 'gateway', level: 'silent' });
 

@@ -4,3 +4,4 @@ export * from './health/readiness';
 export * from './health/health.module';
 export * from './logging/logger';
 export * from './http/request-ids';
+export * from './process/run-until-stopped';

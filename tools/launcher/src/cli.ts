@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError } from '@clientela/platform';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
+import { adminKeyOf } from './admin-key';
 import { loadLauncherConfig, SERVICES } from './launcher-config';
 import { startServiceProcess, stopServiceProcess, type ServiceProcess } from './service-process';
 
@@ -13,6 +14,9 @@ const say = (line: string) => process.stdout.write(`[clientela] ${line}\n`);
  */
 const main = async (): Promise<void> => {
   const started = Date.now();
+  // A closed terminal or pipe must not end the launcher before it has stopped what it started.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const config = loadLauncherConfig(process.env, process.cwd());
   let postgres: RunningPostgres | undefined;
   const processes: ServiceProcess[] = [];
@@ -42,10 +46,11 @@ const main = async (): Promise<void> => {
       processes.push(startServiceProcess({ name, root, env: { ...common, PORT: String(port) }, output: process.stdout }));
     }
     await Promise.all(processes.map((p) => p.ready));
+    const adminKey = config.adminApiKey ?? adminKeyOf(config.dataDir);
     const gateway = startServiceProcess({
       name: 'gateway',
       root,
-      env: { ...common, PORT: String(config.gatewayPort), SERVICE_URLS: Object.entries(urls).map(([n, u]) => `${n}=${u}`).join(',') },
+      env: { ...common, PORT: String(config.gatewayPort), SERVICE_URLS: Object.entries(urls).map(([n, u]) => `${n}=${u}`).join(','), ADMIN_API_KEY: adminKey.key },
       output: process.stdout,
     });
     processes.push(gateway);
@@ -55,6 +60,7 @@ const main = async (): Promise<void> => {
     say(`  API        http://127.0.0.1:${config.gatewayPort}/api/v1`);
     say(`  API docs   http://127.0.0.1:${config.gatewayPort}/api/docs`);
     say(`  health     http://127.0.0.1:${config.gatewayPort}/health/ready`);
+    say(`  admin key  ${adminKey.key} (X-Api-Key; ${adminKey.from})`);
     for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(10)} ${url} (direct, for debugging)`);
     say('Ctrl-C stops everything');
   } catch (error) {

@@ -14,6 +14,8 @@ export interface LauncherConfig {
   gatewayPort: number;
   /** Each service listens on base + its place in SERVICES + 1 (CLIENTELA_SERVICE_PORT_BASE, default 3100). */
   servicePortBase: number;
+  /** ADMIN_API_KEY; unset, the launcher makes one and keeps it in the data folder. */
+  adminApiKey?: { key: string; from: string };
 }
 
 const port = (env: Record<string, string | undefined>, name: string, fallback: number, problems: string[]): number => {
@@ -39,6 +41,7 @@ export const loadLauncherConfig = (env: Record<string, string | undefined>, cwd:
     postgresPort: port(env, 'CLIENTELA_PG_PORT', 54329, problems),
     gatewayPort: port(env, 'PORT', 3000, problems),
     servicePortBase: port(env, 'CLIENTELA_SERVICE_PORT_BASE', 3100, problems),
+    ...(env.ADMIN_API_KEY ? { adminApiKey: { key: env.ADMIN_API_KEY, from: 'from ADMIN_API_KEY' } } : {}),
   };
   if (problems.length > 0 || !platform) throw new ConfigError(problems);
   return { platform, ...config };

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { READY_MARKER } from '@clientela/platform';
 
-/** Printed by bootstrapService once a service listens (libs/service-kit READY_MARKER). */
-const READY = 'clientela service ready';
 
 export interface ServiceProcess {
   name: string;
@@ -30,7 +29,7 @@ export const startServiceProcess = (options: { name: string; root: string; env: 
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
         options.output.write(`${line}\n`);
-        if (line.includes(READY)) resolve();
+        if (line.includes(READY_MARKER)) resolve();
       });
     }
     void exited.then((code) => reject(new Error(`${options.name} exited (${code}) before it was ready`)));

@@ -142,7 +142,8 @@ const addressColumns = (address: { line1?: string; line2?: string; city?: string
 
 export const contactsProjection = defineProjection<RowProjection<typeof tables>>({
   name: CONTACTS_PROJECTION,
-  version: 1,
+  // 2: custom field values and an index on account_id.
+  version: 2,
   categories: ['contact'],
   eventTypes: [
     'ContactRegistered',

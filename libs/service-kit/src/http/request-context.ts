@@ -1,21 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { EventMetadata } from '@clientela/contracts';
+import { CORRELATION_ID_HEADER, isSaneId, requestIdsOf } from '@clientela/platform';
 
-export const REQUEST_ID_HEADER = 'x-request-id';
-export const CORRELATION_ID_HEADER = 'x-correlation-id';
-/** Set by the gateway from the credential it verified; a service behind it trusts it. */
+/** Set by the gateway from the credential it verified (`api-key:<id>`); a service behind it trusts it. */
 export const ACTOR_HEADER = 'x-clientela-actor';
-
-const SANE_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
-/** A client's id when it is a short token, else a new one: ids end up in logs and event metadata. */
-export const saneId = (value: unknown): string | undefined => {
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' && SANE_ID.test(first) ? first : undefined;
-};
-
-export const requestIdOf = (headers: Record<string, unknown>): string => saneId(headers[REQUEST_ID_HEADER]) ?? randomUUID();
 
 interface RequestLike {
   id?: string;
@@ -27,12 +15,16 @@ interface RequestLike {
 /** What a write copies into the metadata of every event it appends. */
 export type CommandMetadata = Pick<EventMetadata, 'correlationId' | 'causationId' | 'actor' | 'source'>;
 
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
 export const commandMetadataOf = (request: RequestLike, service = request.clientelaService ?? 'clientela'): CommandMetadata => {
-  const requestId = request.id ?? requestIdOf(request.headers);
+  const requestId = request.id ?? requestIdsOf(request.headers).requestId;
+  const correlationId = first(request.headers[CORRELATION_ID_HEADER]);
+  const actor = first(request.headers[ACTOR_HEADER]);
   return {
-    correlationId: saneId(request.headers[CORRELATION_ID_HEADER]) ?? requestId,
+    correlationId: isSaneId(correlationId) ? correlationId : requestId,
     causationId: requestId,
-    actor: saneId(request.headers[ACTOR_HEADER]) ?? 'anonymous',
+    actor: typeof actor === 'string' && /^[\x21-\x7e]{1,200}$/.test(actor) ? actor : 'anonymous',
     source: service,
   };
 };

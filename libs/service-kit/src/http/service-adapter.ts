@@ -3,8 +3,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { ValidationError } from '@clientela/contracts';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '@clientela/platform';
-import { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, requestIdOf, saneId } from './request-context';
+import { CORRELATION_ID_HEADER, PROBLEM_CONTENT_TYPE, REQUEST_ID_HEADER, requestIdsOf, toProblem } from '@clientela/platform';
 
 /** Bodies larger than this are refused with 413 before anything reads them. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -18,7 +17,7 @@ export const createServiceAdapter = (options: { service: string; logger: PinoLog
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    genReqId: (request: { headers: Record<string, unknown> }) => requestIdOf(request.headers),
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdsOf(request.headers).requestId,
     // Our own onResponse line replaces Fastify's two per request.
     logController: new LogController({ disableRequestLogging: true }),
     // Deeply nested JSON is refused while parsing, before it can cost anything.
@@ -29,7 +28,7 @@ export const createServiceAdapter = (options: { service: string; logger: PinoLog
   fastify.decorateRequest('clientelaService', '');
   fastify.addHook('onRequest', async (request: FastifyRequest & { clientelaService?: string }, reply) => {
     request.clientelaService = options.service;
-    const correlationId = saneId(request.headers[CORRELATION_ID_HEADER]) ?? request.id;
+    const { correlationId } = requestIdsOf({ ...request.headers, [REQUEST_ID_HEADER]: request.id });
     request.log = request.log.child({ correlationId });
     void reply.header(REQUEST_ID_HEADER, request.id).header(CORRELATION_ID_HEADER, correlationId);
   });
