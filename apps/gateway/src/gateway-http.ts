@@ -1,7 +1,10 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { StructuredLogger } from '@clientela/platform';
+import { instrumentHttp, METRICS_REGISTRY } from '@clientela/service-kit';
+import { contextOf } from './request-context';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { registerGatewayHooks } from './gateway-hooks';
 import { registerProxyRoutes } from './routing/proxy';
@@ -23,6 +26,7 @@ export class GatewayHttp implements OnModuleInit, BeforeApplicationShutdown, OnA
     @Inject(UPSTREAM_POOLS) private readonly pools: UpstreamPools,
     @Inject(ROUTE_TABLE) private readonly routes: Readonly<Record<string, string>>,
     @Inject(GATEWAY_LOGGER) private readonly logger: StructuredLogger,
+    @Inject(METRICS_REGISTRY) private readonly metrics: Registry,
   ) {}
 
   onModuleInit(): void {
@@ -30,6 +34,12 @@ export class GatewayHttp implements OnModuleInit, BeforeApplicationShutdown, OnA
     if (adapter?.getType() !== 'fastify') throw new Error('the gateway runs on @nestjs/platform-fastify (FastifyAdapter)');
     const fastify = adapter.getInstance<FastifyInstance>();
     registerGatewayHooks(fastify, { keys: this.keys, logger: this.logger });
+    instrumentHttp(fastify, this.metrics);
+    fastify.addHook('onResponse', async (request, reply) => {
+      const fields = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...contextOf(request)?.ids };
+      if (reply.statusCode >= 500) this.logger.error('request failed', fields);
+      else this.logger.info('request', fields);
+    });
     registerProxyRoutes(fastify, { pools: this.pools, routes: this.routes, logger: this.logger });
     // Closing the server only closes connections idle at that moment; one whose response ends
     // later would stay open for the keep-alive timeout and hold the shutdown that long.

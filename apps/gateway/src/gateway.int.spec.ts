@@ -347,14 +347,23 @@ describe('gateway', () => {
         `halfway through 5 MB bodies, up and down (gateway, upstream and client in one process), median growth: ` +
           `RSS ${mb(growth.rss)}, live buffers ${mb(growth.arrayBuffers)}`,
       );
+      // Halfway through, a buffering proxy holds at least the half already read (measured: +5 MB down,
+      // +15 MB up); streaming holds what is in flight in socket and stream buffers, which grows when the
+      // machine is busy (up to 1.5 MB seen), so the line sits at half the body.
       expect(growth.rss).toBeLessThan(size / 2);
-      expect(growth.arrayBuffers).toBeLessThan(size / 5);
+      expect(growth.arrayBuffers).toBeLessThan(size / 2);
     });
   });
 
   describe('health', () => {
     it('is live without a key', async () => {
       expect((await call('/health/live', { key: null })).statusCode).toBe(200);
+    });
+
+    it('counts requests by route and status at /metrics', async () => {
+      await (await call('/api/v1/contacts', { key: null })).body.dump();
+      const metrics = await (await call('/metrics', { key: null })).body.text();
+      expect(metrics).toMatch(/clientela_http_request_duration_seconds_count\{[^}]*method="GET",route="\/api\/v1\/\*",status="401"\} [1-9]/);
     });
 
     it('lists PostgreSQL and every service, and answers 503 naming a service that is down', async () => {

@@ -4,6 +4,8 @@ import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { createLogger, HealthModule, postgresReadiness, type ReadinessCheck, type StructuredLogger } from '@clientela/platform';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { METRICS_REGISTRY, MetricsController } from '@clientela/service-kit';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { API_KEYS_OPTIONS, ApiKeysService, type ApiKeysOptions } from './api-keys/api-keys.service';
@@ -23,6 +25,14 @@ export interface GatewayModuleOptions {
   /** Defaults to routes.ts; tests may pass their own. */
   routes?: Readonly<Record<string, string>>;
 }
+
+/** The gateway's Prometheus registry: HTTP latency and status per route (see instrumentHttp), and the process's own. */
+const gatewayMetrics = (): Registry => {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: 'gateway' });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+};
 
 /** The gateway's own tables live in schema `gateway`, its migrations table too; migrations run at start, never `synchronize`. */
 export const gatewayDataSourceOptions = (databaseUrl: string): DataSourceOptions => ({
@@ -80,9 +90,10 @@ export class GatewayModule {
         TypeOrmModule.forFeature([ApiKeyEntity]),
         HealthModule.forRoot({ checks }),
       ],
-      controllers: [ApiKeysController],
+      controllers: [ApiKeysController, MetricsController],
       providers: [
         { provide: GATEWAY_LOGGER, useValue: logger },
+        { provide: METRICS_REGISTRY, useValue: gatewayMetrics() },
         { provide: UPSTREAM_POOLS, useValue: pools },
         { provide: ROUTE_TABLE, useValue: options.routes ?? ROUTES },
         { provide: API_KEYS_OPTIONS, useValue: apiKeysOptions },

@@ -14,3 +14,4 @@ export * from './http/http-metrics';
 export * from './http/openapi';
 export * from './lists/list-query';
 export * from './lists/csv';
+export * from './read-models/column-transformers';

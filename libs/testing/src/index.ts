@@ -4,3 +4,4 @@ export * from './event-store/wait-until-readable';
 export * from './postgres/disposable-postgres';
 export * from './kafka';
 export * from './process/spawn-ts-process';
+export * from './net/free-port';

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@clientela/testing';
 
 // `npm start` as a newcomer runs it: no DATABASE_URL (embedded PostgreSQL), the gateway in front of the
 // services, each its own process. Ctrl-C is SIGINT to the whole process group, as a terminal sends it.
@@ -10,15 +10,6 @@ import { join } from 'node:path';
 // so its own status would say nothing about how the platform stopped.
 const ROOT = join(__dirname, '..', '..', '..');
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdefghijklmnopqrstuv';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 /** Every process below `pid`, found through /proc (postgres runs in a process group of its own, so not by group). */
 const descendantsOf = (pid: number): number[] => {

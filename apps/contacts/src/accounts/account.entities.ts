@@ -1,9 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber } from '@clientela/service-kit';
+import { PostalAddressColumns } from '../postal-address/postal-address.columns';
 
 // TypeORM mappings onto the table of the accounts projection (schema proj_accounts). The projection
 // creates, rebuilds and swaps it; this only reads (no migrations, never synchronize).
 const schema = 'proj_accounts';
-const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 
 @Entity({ schema, name: 'accounts', synchronize: false })
 export class AccountRow {
@@ -13,14 +14,7 @@ export class AccountRow {
   @Column('text', { nullable: true }) domain!: string | null;
   @Column('text', { nullable: true }) industry!: string | null;
   @Column('text', { nullable: true }) size!: string | null;
-  @Column('text', { name: 'address_line1', nullable: true }) addressLine1!: string | null;
-  @Column('text', { name: 'address_line2', nullable: true }) addressLine2!: string | null;
-  @Column('text', { nullable: true }) city!: string | null;
-  @Column('text', { name: 'postal_code', nullable: true }) postalCode!: string | null;
-  @Column('text', { nullable: true }) region!: string | null;
-  @Column('text', { nullable: true }) country!: string | null;
-  @Column('double precision', { nullable: true }) lat!: number | null;
-  @Column('double precision', { nullable: true }) lon!: number | null;
+  @Column(() => PostalAddressColumns, { prefix: false }) address!: PostalAddressColumns;
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId!: string | null;
   @Column('boolean') archived!: boolean;
   @Column('timestamptz', { name: 'archived_at', nullable: true }) archivedAt!: Date | null;

@@ -1,4 +1,5 @@
-import { type AccountEvent, type PostalAddress, type RecordedEvent } from '@clientela/contracts';
+import { type AccountEvent, type RecordedEvent } from '@clientela/contracts';
+import { POSTAL_ADDRESS_COLUMNS, postalAddressRow } from '../postal-address/postal-address.columns';
 import { defineProjection, type RowChange, type RowProjection } from '@clientela/projections';
 
 /** The accounts read model: one row per account. Its contacts are counted from the contacts read model. */
@@ -14,14 +15,7 @@ const tables = {
       domain: 'text',
       industry: 'text',
       size: 'text',
-      address_line1: 'text',
-      address_line2: 'text',
-      city: 'text',
-      postal_code: 'text',
-      region: 'text',
-      country: 'text',
-      lat: 'double precision',
-      lon: 'double precision',
+      ...POSTAL_ADDRESS_COLUMNS,
       owner_id: 'uuid',
       archived: { type: 'boolean', default: 'false' },
       archived_at: 'timestamptz',
@@ -34,16 +28,6 @@ const tables = {
   },
 } as const;
 
-const addressColumns = (address: PostalAddress | null | undefined) => ({
-  address_line1: address?.line1 ?? null,
-  address_line2: address?.line2 ?? null,
-  city: address?.city ?? null,
-  postal_code: address?.postalCode ?? null,
-  region: address?.region ?? null,
-  country: address?.country ?? null,
-  lat: address?.lat ?? null,
-  lon: address?.lon ?? null,
-});
 
 const changesOf = (event: AccountEvent, revision: number, recordedAt: string): RowChange[] => {
   const key = { id: event.data.accountId };
@@ -61,7 +45,7 @@ const changesOf = (event: AccountEvent, revision: number, recordedAt: string): R
             domain: d.domain ?? null,
             industry: d.industry ?? null,
             size: d.size ?? null,
-            ...addressColumns(d.address),
+            ...postalAddressRow(d.address),
             owner_id: d.ownerId ?? null,
             registered_at: d.registeredAt,
           },
@@ -77,7 +61,7 @@ const changesOf = (event: AccountEvent, revision: number, recordedAt: string): R
       if (d.industry !== undefined) set.industry = d.industry;
       if (d.size !== undefined) set.size = d.size;
       if (d.ownerId !== undefined) set.owner_id = d.ownerId;
-      if (d.address !== undefined) Object.assign(set, addressColumns(d.address));
+      if (d.address !== undefined) Object.assign(set, postalAddressRow(d.address));
       return [{ table: 'accounts', key, set }, touched];
     }
     case 'AccountArchived':

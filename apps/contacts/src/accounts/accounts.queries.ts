@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
 import { In, type DataSource, type SelectQueryBuilder } from 'typeorm';
 import { NotFoundError } from '@clientela/contracts';
+import { postalAddressView, type PostalAddressView } from '../postal-address/postal-address.columns';
 import { csvStream, keysetPage, type Page, type SortKey } from '@clientela/service-kit';
 import { ContactEmailRow, ContactRow } from '../contacts/contact.entities';
 import { CONTACT_SORTS } from '../contacts/contacts.queries';
@@ -16,7 +17,7 @@ export interface AccountView {
   domain: string | null;
   industry: string | null;
   size: string | null;
-  address: { line1: string | null; line2: string | null; city: string | null; postalCode: string | null; region: string | null; country: string | null; lat: number | null; lon: number | null };
+  address: PostalAddressView;
   ownerId: string | null;
   archived: boolean;
   archivedAt: string | null;
@@ -149,7 +150,7 @@ export class AccountsQueries {
       domain: r.domain,
       industry: r.industry,
       size: r.size,
-      address: { line1: r.addressLine1, line2: r.addressLine2, city: r.city, postalCode: r.postalCode, region: r.region, country: r.country, lat: r.lat, lon: r.lon },
+      address: postalAddressView(r.address),
       ownerId: r.ownerId,
       archived: r.archived,
       archivedAt: r.archivedAt?.toISOString() ?? null,

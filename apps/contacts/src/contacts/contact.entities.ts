@@ -1,9 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber } from '@clientela/service-kit';
+import { PostalAddressColumns } from '../postal-address/postal-address.columns';
 
 // TypeORM mappings onto the tables of the contacts projection (schema proj_contacts). The projection
 // creates, rebuilds and swaps them; these only read (no migrations, never synchronize).
 const schema = 'proj_contacts';
-const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 
 @Entity({ schema, name: 'contacts', synchronize: false })
 export class ContactRow {
@@ -12,14 +13,7 @@ export class ContactRow {
   @Column('text', { name: 'family_name', nullable: true }) familyName!: string | null;
   @Column('text', { nullable: true }) language!: string | null;
   @Column('text', { name: 'preferred_channel', nullable: true }) preferredChannel!: string | null;
-  @Column('text', { name: 'address_line1', nullable: true }) addressLine1!: string | null;
-  @Column('text', { name: 'address_line2', nullable: true }) addressLine2!: string | null;
-  @Column('text', { nullable: true }) city!: string | null;
-  @Column('text', { name: 'postal_code', nullable: true }) postalCode!: string | null;
-  @Column('text', { nullable: true }) region!: string | null;
-  @Column('text', { nullable: true }) country!: string | null;
-  @Column('double precision', { nullable: true }) lat!: number | null;
-  @Column('double precision', { nullable: true }) lon!: number | null;
+  @Column(() => PostalAddressColumns, { prefix: false }) address!: PostalAddressColumns;
   @Column('uuid', { name: 'owner_id', nullable: true }) ownerId!: string | null;
   @Column('uuid', { name: 'account_id', nullable: true }) accountId!: string | null;
   @Column('text', { name: 'lifecycle_stage' }) lifecycleStage!: string;

@@ -1,4 +1,5 @@
 import { type ContactEvent, type RecordedEvent } from '@clientela/contracts';
+import { POSTAL_ADDRESS_COLUMNS, postalAddressRow } from '../postal-address/postal-address.columns';
 import { defineProjection, type RowChange, type RowProjection } from '@clientela/projections';
 
 /** The contacts read model: one row per contact, its emails, phones, tags, identities and consents beside it. */
@@ -12,14 +13,7 @@ const tables = {
       family_name: 'text',
       language: 'text',
       preferred_channel: 'text',
-      address_line1: 'text',
-      address_line2: 'text',
-      city: 'text',
-      postal_code: 'text',
-      region: 'text',
-      country: 'text',
-      lat: 'double precision',
-      lon: 'double precision',
+      ...POSTAL_ADDRESS_COLUMNS,
       owner_id: 'uuid',
       account_id: 'uuid',
       lifecycle_stage: 'text',
@@ -63,7 +57,7 @@ const changesOf = (event: ContactEvent, revision: number, recordedAt: string): R
             family_name: d.familyName ?? null,
             language: d.language ?? null,
             preferred_channel: d.preferredChannel ?? null,
-            ...addressColumns(d.address),
+            ...postalAddressRow(d.address),
             owner_id: d.ownerId ?? null,
             account_id: d.accountId ?? null,
             lifecycle_stage: d.lifecycleStage,
@@ -82,7 +76,7 @@ const changesOf = (event: ContactEvent, revision: number, recordedAt: string): R
       if (d.preferredChannel !== undefined) set.preferred_channel = d.preferredChannel;
       if (d.ownerId !== undefined) set.owner_id = d.ownerId;
       if (d.accountId !== undefined) set.account_id = d.accountId;
-      if (d.address !== undefined) Object.assign(set, addressColumns(d.address));
+      if (d.address !== undefined) Object.assign(set, postalAddressRow(d.address));
       return [{ table: 'contacts', key: contact, set }, touched];
     }
     case 'ContactEmailAdded':
@@ -129,16 +123,6 @@ const changesOf = (event: ContactEvent, revision: number, recordedAt: string): R
   }
 };
 
-const addressColumns = (address: { line1?: string; line2?: string; city?: string; postalCode?: string; region?: string; country?: string; lat?: number; lon?: number } | null | undefined) => ({
-  address_line1: address?.line1 ?? null,
-  address_line2: address?.line2 ?? null,
-  city: address?.city ?? null,
-  postal_code: address?.postalCode ?? null,
-  region: address?.region ?? null,
-  country: address?.country ?? null,
-  lat: address?.lat ?? null,
-  lon: address?.lon ?? null,
-});
 
 export const contactsProjection = defineProjection<RowProjection<typeof tables>>({
   name: CONTACTS_PROJECTION,

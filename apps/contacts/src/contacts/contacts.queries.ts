@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { In, type DataSource, type SelectQueryBuilder } from 'typeorm';
 import { formatPosition, NotFoundError, streamId } from '@clientela/contracts';
 import { StreamNotFoundError, type EventStore } from '@clientela/event-store';
+import { postalAddressView, type PostalAddressView } from '../postal-address/postal-address.columns';
 import { csvStream, EVENT_STORE, keysetPage, type Page, type SortKey } from '@clientela/service-kit';
 import { CustomFieldDefinitions } from '../custom-fields/custom-field-command';
 import { ContactConsentRow, ContactCustomFieldRow, ContactEmailRow, ContactIdentityRow, ContactPhoneRow, ContactRow, ContactTagRow } from './contact.entities';
@@ -15,7 +16,7 @@ export interface ContactView {
   familyName: string | null;
   language: string | null;
   preferredChannel: string | null;
-  address: { line1: string | null; line2: string | null; city: string | null; postalCode: string | null; region: string | null; country: string | null; lat: number | null; lon: number | null };
+  address: PostalAddressView;
   ownerId: string | null;
   accountId: string | null;
   lifecycleStage: string;
@@ -167,7 +168,7 @@ export class ContactsQueries {
       familyName: r.familyName,
       language: r.language,
       preferredChannel: r.preferredChannel,
-      address: { line1: r.addressLine1, line2: r.addressLine2, city: r.city, postalCode: r.postalCode, region: r.region, country: r.country, lat: r.lat, lon: r.lon },
+      address: postalAddressView(r.address),
       ownerId: r.ownerId,
       accountId: r.accountId,
       lifecycleStage: r.lifecycleStage,

@@ -1,9 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber } from '@clientela/service-kit';
 
 // TypeORM mappings onto the tables of the leads projection (schema proj_leads). The projection
 // creates, rebuilds and swaps them; these only read (no migrations, never synchronize).
 const schema = 'proj_leads';
-const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 
 @Entity({ schema, name: 'leads', synchronize: false })
 export class LeadRow {

@@ -1,1 +1,2 @@
 export * from './boot-test-service';
+export * from './bad-input';

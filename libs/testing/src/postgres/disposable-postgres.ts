@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { chownSync, mkdtempSync, promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { freePort } from '../net/free-port';
 
 const run = promisify(execFile);
 
@@ -27,16 +27,6 @@ export interface DisposablePostgres {
   /** Stops it and removes its files. Idempotent. */
   destroy(): Promise<void>;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 /** Runs as the `postgres` OS user when we are root: initdb and postgres refuse to run as root. */
 const asPostgres = (command: string, args: string[]) =>

@@ -1,24 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { request } from 'undici';
 import { startServiceProcess, stopServiceProcess } from '@clientela/launcher';
+import { freePort } from '@clientela/testing';
 import { REPO_ROOT } from '../paths';
 import { perSecond, round } from '../measure';
 import { registerBench, type BenchContext } from '../registry';
 
 const HEAP_CAP_MIB = 160;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 /** Peak resident memory of a process since it started (VmHWM), in MiB. */
 const peakRssMiB = (pid: number): number => {
