@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ReadYourWrites } from '@clientela/projections';
-import { answerWrite, ApiProblems, CSV_CONTENT_TYPE, idForCreate, revisionTag, wantsCsv, Write, type WriteRequest, type WriteResult } from '@clientela/service-kit';
+import {
+  answerWrite,
+  ApiProblems,
+  ApiReadHeaders,
+  ApiWriteHeaders,
+  CSV_CONTENT_TYPE,
+  idForCreate,
+  revisionTag,
+  wantsCsv,
+  Write,
+  type WriteRequest,
+  type WriteResult,
+} from '@clientela/service-kit';
 import { CONTACTS_PROJECTION } from '../contacts/contacts.projection';
 import { ExecuteAccountCommand } from './account-command';
 import type { AccountCommand } from './accounts.decider';
@@ -12,14 +24,6 @@ import { AccountIdParams, ArchiveAccountDto, CreateAccountDto, ListAccountContac
 import { ACCOUNTS_PROJECTION } from './accounts.projection';
 import { AccountsQueries } from './accounts.queries';
 
-const WRITE_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retried request with the same key appends nothing and gets the first answer' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'the ETag (revision) the change is based on: 412 when the account has moved' }),
-];
-const READ_HEADERS = [ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait until the read models have reached this position (a write\'s X-Position)' })];
-const decorate = (decorators: MethodDecorator[]): MethodDecorator => (target, key, descriptor) => {
-  for (const d of decorators) d(target, key, descriptor);
-};
 
 // Account reads count and list contacts too, so they wait for both read models.
 @ApiTags('accounts')
@@ -36,7 +40,7 @@ export class AccountsController {
   }
 
   @Post()
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiCreatedResponse({ description: 'registered: id, revision (also the ETag) and position (also X-Position)' })
   @ApiProblems(400, 409, 413, 422, 503)
   async create(@Body() body: CreateAccountDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -48,7 +52,7 @@ export class AccountsController {
 
   @Get()
   @ReadYourWrites(ACCOUNTS_PROJECTION, CONTACTS_PROJECTION)
-  @decorate(READ_HEADERS)
+  @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'a page of accounts and the cursor of the next; with Accept: text/csv the whole filtered list' })
   @ApiProblems(400, 503)
@@ -60,7 +64,7 @@ export class AccountsController {
 
   @Get(':id')
   @ReadYourWrites(ACCOUNTS_PROJECTION, CONTACTS_PROJECTION)
-  @decorate(READ_HEADERS)
+  @ApiReadHeaders()
   @ApiOkResponse({ description: 'the account with its contact count; ETag is its revision' })
   @ApiProblems(400, 404, 503)
   async get(@Param() { id }: AccountIdParams, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -71,7 +75,7 @@ export class AccountsController {
 
   @Get(':id/contacts')
   @ReadYourWrites(ACCOUNTS_PROJECTION, CONTACTS_PROJECTION)
-  @decorate(READ_HEADERS)
+  @ApiReadHeaders()
   @ApiOkResponse({ description: 'a page of the account\'s contacts and the cursor of the next' })
   @ApiProblems(400, 404, 503)
   contacts(@Param() { id }: AccountIdParams, @Query() query: ListAccountContactsQuery) {
@@ -79,7 +83,7 @@ export class AccountsController {
   }
 
   @Patch(':id')
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiOkResponse({ description: 'changed (or nothing to change): revision and position' })
   @ApiProblems(400, 404, 412, 413, 422, 503)
   update(@Param() { id }: AccountIdParams, @Body() body: UpdateAccountDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -88,7 +92,7 @@ export class AccountsController {
 
   @Post(':id/archive')
   @HttpCode(200)
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiOkResponse({ description: 'archived (or already archived): revision and position' })
   @ApiProblems(400, 404, 412, 413, 503)
   archive(@Param() { id }: AccountIdParams, @Body() body: ArchiveAccountDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {

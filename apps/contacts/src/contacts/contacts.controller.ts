@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ReadYourWrites } from '@clientela/projections';
 import {
   answerWrite,
   ApiProblems,
+  ApiReadHeaders,
+  ApiWriteHeaders,
   CSV_CONTENT_TYPE,
   idForCreate,
   revisionTag,
@@ -33,14 +35,6 @@ import {
 import { CONTACTS_PROJECTION } from './contacts.projection';
 import { ContactsQueries } from './contacts.queries';
 
-const WRITE_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retried request with the same key appends nothing and gets the first answer' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'the ETag (revision) the change is based on: 412 when the contact has moved' }),
-];
-const READ_HEADERS = [ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait until the read model has reached this position (a write\'s X-Position)' })];
-const decorate = (decorators: MethodDecorator[]): MethodDecorator => (target, key, descriptor) => {
-  for (const d of decorators) d(target, key, descriptor);
-};
 
 /** The handler adds the definitions the decider checks the values against. */
 const customValues = (values: Record<string, unknown> | undefined) => (values ? { values, definitions: {} } : undefined);
@@ -59,7 +53,7 @@ export class ContactsController {
   }
 
   @Post()
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiCreatedResponse({ description: 'registered: id, revision (also the ETag) and position (also X-Position)' })
   @ApiProblems(400, 409, 413, 422, 503)
   async create(@Body() body: CreateContactDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -79,7 +73,7 @@ export class ContactsController {
 
   @Get()
   @ReadYourWrites(CONTACTS_PROJECTION)
-  @decorate(READ_HEADERS)
+  @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'a page of contacts and the cursor of the next; with Accept: text/csv the whole filtered list' })
   @ApiProblems(400, 503)
@@ -91,7 +85,7 @@ export class ContactsController {
 
   @Get(':id')
   @ReadYourWrites(CONTACTS_PROJECTION)
-  @decorate(READ_HEADERS)
+  @ApiReadHeaders()
   @ApiOkResponse({ description: 'the contact; ETag is its revision' })
   @ApiProblems(400, 404, 503)
   async get(@Param() { id }: ContactIdParams, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -108,7 +102,7 @@ export class ContactsController {
   }
 
   @Patch(':id')
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiOkResponse({ description: 'changed (or nothing to change): revision and position' })
   @ApiProblems(400, 404, 412, 413, 422, 503)
   update(@Param() { id }: ContactIdParams, @Body() body: UpdateContactDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -121,7 +115,7 @@ export class ContactsController {
   }
 
   @Put(':id/lifecycle-stage')
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiProblems(400, 404, 412, 422, 503)
   changeStage(@Param() { id }: ContactIdParams, @Body() body: ChangeStageDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.execute(reply, { type: 'ChangeLifecycleStage', data: { contactId: id, now: new Date().toISOString(), stage: body.stage, reason: body.reason } }, write);
@@ -129,21 +123,21 @@ export class ContactsController {
 
   @Post(':id/identities')
   @HttpCode(200)
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiProblems(400, 404, 409, 412, 503)
   linkIdentity(@Param() { id }: ContactIdParams, @Body() identity: IdentityDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.execute(reply, { type: 'LinkIdentity', data: { contactId: id, identity: { source: identity.source, externalId: identity.externalId } } }, write);
   }
 
   @Delete(':id/identities/:source/:externalId')
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiProblems(400, 404, 412, 503)
   unlinkIdentity(@Param() { id, source, externalId }: IdentityParams, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.execute(reply, { type: 'UnlinkIdentity', data: { contactId: id, identity: { source, externalId } } }, write);
   }
 
   @Put(':id/consents/:channel/:purpose')
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiProblems(400, 404, 412, 422, 503)
   setConsent(@Param() { id, channel, purpose }: ConsentParams, @Body() body: SetConsentDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const consent = { channel, purpose, source: body.source };
@@ -153,7 +147,7 @@ export class ContactsController {
 
   @Post(':id/unsubscribe')
   @HttpCode(200)
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiProblems(400, 404, 412, 503)
   unsubscribe(@Param() { id }: ContactIdParams, @Body() body: UnsubscribeDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.execute(reply, { type: 'Unsubscribe', data: { contactId: id, now: new Date().toISOString(), channel: body.channel, source: body.source } }, write);

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { NotFoundError } from '@clientela/contracts';
-import { answerWrite, ApiProblems, revisionTag, Write, type WriteRequest, type WriteResult } from '@clientela/service-kit';
+import { answerWrite, ApiProblems, ApiWriteHeaders, revisionTag, Write, type WriteRequest, type WriteResult } from '@clientela/service-kit';
 import { CustomFieldDefinitions, ExecuteCustomFieldCommand } from './custom-field-command';
 import type { CustomFieldCommand } from './custom-fields.decider';
 import { ChangeCustomFieldDto, CustomFieldKeyParams, DefineCustomFieldDto } from './custom-fields.dto';
@@ -21,6 +21,7 @@ export class CustomFieldsController {
   }
 
   @Post()
+  @ApiWriteHeaders()
   @ApiCreatedResponse({ description: 'defined; ETag is the revision of the set of definitions' })
   @ApiProblems(400, 409, 412, 422, 503)
   async define(@Body() body: DefineCustomFieldDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -48,12 +49,14 @@ export class CustomFieldsController {
   }
 
   @Patch(':key')
+  @ApiWriteHeaders()
   @ApiProblems(400, 404, 412, 422, 503)
   change(@Param() { key }: CustomFieldKeyParams, @Body() body: ChangeCustomFieldDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.execute(reply, { type: 'ChangeCustomField', data: { key, ...body } }, write);
   }
 
   @Delete(':key')
+  @ApiWriteHeaders()
   @ApiOkResponse({ description: 'retired: no longer accepted nor shown; values stay in the history; the key is not reused' })
   @ApiProblems(400, 404, 412, 503)
   retire(@Param() { key }: CustomFieldKeyParams, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {

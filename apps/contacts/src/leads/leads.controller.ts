@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ReadYourWrites } from '@clientela/projections';
-import { answerWrite, ApiProblems, CSV_CONTENT_TYPE, idForCreate, revisionTag, wantsCsv, Write, type WriteRequest, type WriteResult } from '@clientela/service-kit';
+import {
+  answerWrite,
+  ApiProblems,
+  ApiReadHeaders,
+  ApiWriteHeaders,
+  CSV_CONTENT_TYPE,
+  idForCreate,
+  revisionTag,
+  wantsCsv,
+  Write,
+  type WriteRequest,
+  type WriteResult,
+} from '@clientela/service-kit';
 import { ConvertLead, type ConversionResult } from './convert-lead';
 import { ExecuteLeadCommand } from './lead-command';
 import { conversionIdsOf } from './lead-conversion';
@@ -12,14 +24,6 @@ import { CaptureLeadDto, ConvertLeadDto, CostPerLeadQuery, LeadIdParams, ListLea
 import { LEADS_PROJECTION } from './leads.projection';
 import { LeadsQueries } from './leads.queries';
 
-const WRITE_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retried request with the same key appends nothing and gets the first answer' }),
-  ApiHeader({ name: 'If-Match', required: false, description: 'the ETag (revision) the change is based on: 412 when the lead has moved' }),
-];
-const READ_HEADERS = [ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait until the read model has reached this position (a write\'s X-Position)' })];
-const decorate = (decorators: MethodDecorator[]): MethodDecorator => (target, key, descriptor) => {
-  for (const d of decorators) d(target, key, descriptor);
-};
 
 @ApiTags('leads')
 @Controller('api/v1/leads')
@@ -35,7 +39,7 @@ export class LeadsController {
   }
 
   @Post()
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiCreatedResponse({ description: 'captured: id, revision (also the ETag) and position (also X-Position)' })
   @ApiProblems(400, 409, 413, 422, 503)
   async capture(@Body() body: CaptureLeadDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -48,7 +52,7 @@ export class LeadsController {
 
   @Get()
   @ReadYourWrites(LEADS_PROJECTION)
-  @decorate(READ_HEADERS)
+  @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'a page of leads and the cursor of the next; with Accept: text/csv the whole filtered list' })
   @ApiProblems(400, 503)
@@ -60,7 +64,7 @@ export class LeadsController {
 
   @Get('cost-per-lead')
   @ReadYourWrites(LEADS_PROJECTION)
-  @decorate(READ_HEADERS)
+  @ApiReadHeaders()
   @ApiOkResponse({ description: 'leads, their summed acquisition cost and cost per lead, by source or campaign, per currency' })
   @ApiProblems(400, 503)
   costPerLead(@Query() query: CostPerLeadQuery) {
@@ -69,7 +73,7 @@ export class LeadsController {
 
   @Get(':id')
   @ReadYourWrites(LEADS_PROJECTION)
-  @decorate(READ_HEADERS)
+  @ApiReadHeaders()
   @ApiOkResponse({ description: 'the lead; ETag is its revision' })
   @ApiProblems(400, 404, 503)
   async get(@Param() { id }: LeadIdParams, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -79,7 +83,7 @@ export class LeadsController {
   }
 
   @Patch(':id')
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiOkResponse({ description: 'changed (or nothing to change): revision and position' })
   @ApiProblems(400, 404, 412, 413, 422, 503)
   update(@Param() { id }: LeadIdParams, @Body() body: UpdateLeadDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -87,7 +91,7 @@ export class LeadsController {
   }
 
   @Put(':id/qualification')
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiOkResponse({ description: 'qualified, disqualified or being worked on: revision and position' })
   @ApiProblems(400, 404, 412, 413, 422, 503)
   qualify(@Param() { id }: LeadIdParams, @Body() body: QualifyLeadDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -96,7 +100,7 @@ export class LeadsController {
 
   @Post(':id/convert')
   @HttpCode(200)
-  @decorate(WRITE_HEADERS)
+  @ApiWriteHeaders()
   @ApiOkResponse({ description: 'converted (or converted already): the contact and account ids; X-Position covers their registration too' })
   @ApiProblems(400, 404, 412, 413, 422, 503)
   async convert(@Param() { id }: LeadIdParams, @Body() body: ConvertLeadDto, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {

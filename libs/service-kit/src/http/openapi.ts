@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
-import { ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiHeader, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 
@@ -52,6 +52,17 @@ export const ApiProblems = (...statuses: number[]) =>
       }),
     ),
   );
+
+/** The headers of a write route, for its OpenAPI entry (their rules are in write-request.ts). */
+export const ApiWriteHeaders = () =>
+  applyDecorators(
+    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retried request with the same key appends nothing and gets the first answer' }),
+    ApiHeader({ name: 'If-Match', required: false, description: 'the ETag (revision) the change is based on: 412 when the resource has moved since' }),
+  );
+
+/** The header of a read route that waits for its read models (`@ReadYourWrites`). */
+export const ApiReadHeaders = () =>
+  ApiHeader({ name: 'X-Min-Position', required: false, description: "wait until the read model has reached this position (a write's X-Position)" });
 
 const referencedSchemas = (document: unknown, all: Record<string, unknown>): Set<string> => {
   const seen = new Set<string>();
