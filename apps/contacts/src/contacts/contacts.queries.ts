@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
-import { In, type DataSource, type SelectQueryBuilder } from 'typeorm';
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { formatPosition, NotFoundError, streamId } from '@clientela/contracts';
 import { StreamNotFoundError, type EventStore } from '@clientela/event-store';
 import { postalAddressView, type PostalAddressView } from '../postal-address/postal-address.columns';
 import { csvStream, EVENT_STORE, keysetPage, type Page, type SortKey } from '@clientela/service-kit';
 import { CustomFieldDefinitions } from '../custom-fields/custom-field-command';
-import { ContactConsentRow, ContactCustomFieldRow, ContactEmailRow, ContactIdentityRow, ContactPhoneRow, ContactRow, ContactTagRow } from './contact.entities';
+import { ContactIdentityRow, ContactRow } from './contact.entities';
 import type { ListContactsQuery } from './contacts.dto';
 
 export interface ContactView {
@@ -44,6 +44,39 @@ export const CONTACT_SORTS: Record<string, SortKey> = {
 const likePrefix = (value: string): string => `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 const CSV_PAGE = 1_000;
+
+/** A page's emails, phones, tags, identities, consents and custom values in one round trip, as JSON per contact. */
+const CHILDREN_SQL = `
+  select c.id,
+    coalesce((select json_agg(e.email order by e.ordinal, e.email) from proj_contacts.contact_emails e where e.contact_id = c.id), '[]') as emails,
+    coalesce((select json_agg(p.phone order by p.ordinal, p.phone) from proj_contacts.contact_phones p where p.contact_id = c.id), '[]') as phones,
+    coalesce((select json_agg(t.tag order by t.tag) from proj_contacts.contact_tags t where t.contact_id = c.id), '[]') as tags,
+    coalesce((select json_agg(json_build_object('source', i.source, 'externalId', i.external_id) order by i.source, i.external_id)
+              from proj_contacts.contact_identities i where i.contact_id = c.id), '[]') as identities,
+    coalesce((select json_agg(json_build_object('channel', k.channel, 'purpose', k.purpose, 'granted', k.granted, 'source', k.source,
+                'changedAt', to_char(k.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by k.channel, k.purpose)
+              from proj_contacts.contact_consents k where k.contact_id = c.id), '[]') as consents,
+    coalesce((select json_object_agg(f.key, f.value::json order by f.key) from proj_contacts.contact_custom_fields f where f.contact_id = c.id), '{}') as custom
+  from unnest($1::uuid[]) as c(id)`;
+
+interface ContactChildren {
+  id: string;
+  emails: string[];
+  phones: string[];
+  tags: string[];
+  identities: ContactView['identities'];
+  consents: ContactView['consents'];
+  custom: Record<string, unknown>;
+}
+
+const listsOf = (children: ContactChildren | undefined, liveFields: ReadonlySet<string>) => ({
+  emails: children?.emails ?? [],
+  phones: children?.phones ?? [],
+  tags: children?.tags ?? [],
+  identities: children?.identities ?? [],
+  consents: children?.consents ?? [],
+  customFields: Object.fromEntries(Object.entries(children?.custom ?? {}).filter(([key]) => liveFields.has(key))),
+});
 
 @Injectable()
 export class ContactsQueries {
@@ -138,30 +171,12 @@ export class ContactsQueries {
 
   private async views(rows: ContactRow[]): Promise<ContactView[]> {
     if (rows.length === 0) return [];
-    const ids = In(rows.map((r) => r.id));
-    const [emails, phones, tags, identities, consents, customValues, definitions] = await Promise.all([
-      this.db.getRepository(ContactEmailRow).find({ where: { contactId: ids }, order: { ordinal: 'ASC' } }),
-      this.db.getRepository(ContactPhoneRow).find({ where: { contactId: ids }, order: { ordinal: 'ASC' } }),
-      this.db.getRepository(ContactTagRow).find({ where: { contactId: ids }, order: { tag: 'ASC' } }),
-      this.db.getRepository(ContactIdentityRow).find({ where: { contactId: ids }, order: { source: 'ASC' } }),
-      this.db.getRepository(ContactConsentRow).find({ where: { contactId: ids }, order: { channel: 'ASC', purpose: 'ASC' } }),
-      this.db.getRepository(ContactCustomFieldRow).find({ where: { contactId: ids }, order: { key: 'ASC' } }),
+    const [children, definitions] = await Promise.all([
+      this.db.query<ContactChildren[]>(CHILDREN_SQL, [rows.map((r) => r.id)]),
       this.customFields.live(),
     ]);
     const live = new Set(definitions.map((d) => d.key));
-    const byContact = <T extends { contactId: string }>(list: T[]) => {
-      const map = new Map<string, T[]>();
-      for (const item of list) map.set(item.contactId, [...(map.get(item.contactId) ?? []), item]);
-      return (id: string) => map.get(id) ?? [];
-    };
-    const [emailsOf, phonesOf, tagsOf, identitiesOf, consentsOf, customOf] = [
-      byContact(emails),
-      byContact(phones),
-      byContact(tags),
-      byContact(identities),
-      byContact(consents),
-      byContact(customValues),
-    ];
+    const childrenOf = new Map(children.map((c) => [c.id, c]));
     return rows.map((r) => ({
       id: r.id,
       givenName: r.givenName,
@@ -172,12 +187,7 @@ export class ContactsQueries {
       ownerId: r.ownerId,
       accountId: r.accountId,
       lifecycleStage: r.lifecycleStage,
-      emails: emailsOf(r.id).map((e) => e.email),
-      phones: phonesOf(r.id).map((p) => p.phone),
-      tags: tagsOf(r.id).map((t) => t.tag),
-      identities: identitiesOf(r.id).map((i) => ({ source: i.source, externalId: i.externalId })),
-      consents: consentsOf(r.id).map((c) => ({ channel: c.channel, purpose: c.purpose, granted: c.granted, source: c.source, changedAt: c.changedAt.toISOString() })),
-      customFields: Object.fromEntries(customOf(r.id).filter((v) => live.has(v.key)).map((v) => [v.key, JSON.parse(v.value) as unknown])),
+      ...listsOf(childrenOf.get(r.id), live),
       registeredAt: r.registeredAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
       revision: r.revision,
