@@ -419,13 +419,8 @@ export class PostgresEventStore implements EventStore {
         return new WrongExpectedRevisionError(streamId, expected, Number(pg.detail));
       case STREAM_TOMBSTONED:
         return new StreamDeletedError(streamId);
-      case IDEMPOTENCY_CONFLICT: {
-        const detail = JSON.parse(pg.detail ?? '{}') as { eventId?: string; streamId?: string; sameStream?: boolean };
-        return new IdempotencyConflictError(
-          detail.eventId ?? 'unknown',
-          detail.sameStream ? 'for another event or payload in this stream' : `in stream ${detail.streamId ?? 'unknown'}`,
-        );
-      }
+      case IDEMPOTENCY_CONFLICT:
+        return idempotencyConflict(pg.detail);
       default:
         return isConnectionError(error) ? this.unavailable('appending', error) : (error as Error);
     }
@@ -456,6 +451,26 @@ export class PostgresEventStore implements EventStore {
     this.options.onTransientError?.(error);
   }
 }
+
+interface IdempotencyConflictDetail {
+  eventId?: string;
+  streamId?: string;
+  sameStream?: boolean;
+  sameContent?: boolean;
+  revision?: number;
+}
+
+/** CE003's detail (see schema.ts, migration 2) as the port's error, naming the id and why. */
+const idempotencyConflict = (detailText: string | undefined): IdempotencyConflictError => {
+  const detail = JSON.parse(detailText ?? '{}') as IdempotencyConflictDetail;
+  const where = `in stream ${detail.streamId ?? 'unknown'} (revision ${detail.revision ?? 'unknown'})`;
+  const reason = !detail.sameStream
+    ? where
+    : !detail.sameContent
+      ? `with another type, data or metadata ${where}`
+      : `${where} by an append that does not hold exactly these events in this order`;
+  return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason);
+};
 
 const matchesExpected = (expected: ExpectedRevision, actual: number): boolean =>
   expected === 'any' ||

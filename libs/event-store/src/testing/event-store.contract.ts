@@ -245,6 +245,43 @@ export const describeEventStoreContract = (
         expect(await store.readStream(stream)).toHaveLength(2);
       });
 
+      // A retry answers what the first append answered, whatever part of it is sent again: the
+      // revision and position of that append's last event (issue 13, defect 6).
+      it('answers a retry of part of an earlier append with that append\'s result', async () => {
+        const stream = newStream(uniqueCategory());
+        const events = [counted(1, randomUUID()), counted(2, randomUUID()), counted(3, randomUUID())];
+        const first = await store.append(stream, events, { expectedRevision: 'no_stream' });
+        expect(first.nextRevision).toBe(2);
+        expect(await store.append(stream, events.slice(0, 2), { expectedRevision: 'no_stream' })).toEqual(first);
+        expect(await store.append(stream, events.slice(0, 1))).toEqual(first);
+        expect(await store.append(stream, events.slice(1))).toEqual(first);
+        expect(await store.readStream(stream)).toHaveLength(3);
+      });
+
+      it('compares metadata: the same id with other metadata is a conflict naming the id', async () => {
+        const stream = newStream(uniqueCategory());
+        const id = randomUUID();
+        const correlationId = randomUUID();
+        const first = await store.append(stream, [{ ...counted(1, id), metadata: { correlationId, actor: 'user-1' } }]);
+        expect(await store.append(stream, [{ ...counted(1, id), metadata: { actor: 'user-1', correlationId } }])).toEqual(first);
+        const error = await store
+          .append(stream, [{ ...counted(1, id), metadata: { correlationId: randomUUID(), actor: 'user-1' } }])
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(IdempotencyConflictError);
+        expect((error as IdempotencyConflictError).eventId).toBe(id);
+        expect((error as Error).message).toContain(id);
+        expect(await store.readStream(stream)).toHaveLength(1);
+      });
+
+      it('names the id whose content differs', async () => {
+        const stream = newStream(uniqueCategory());
+        const ids = [randomUUID(), randomUUID()];
+        await store.append(stream, [counted(1, ids[0]), counted(2, ids[1])]);
+        const error = await store.append(stream, [counted(1, ids[0]), counted(3, ids[1])]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(IdempotencyConflictError);
+        expect((error as IdempotencyConflictError).eventId).toBe(ids[1]);
+      });
+
       it('refuses the same id with another payload', async () => {
         const stream = newStream(uniqueCategory());
         const id = randomUUID();
