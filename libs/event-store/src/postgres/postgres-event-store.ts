@@ -34,6 +34,8 @@ import {
   WrongExpectedRevisionError,
 } from '../port/errors';
 import { assertExpectedRevision, assertMaxCount, DEFAULT_READ_PAGE, prepareAppend } from '../port/prepare-append';
+import { eventContentLimits, type EventContentLimits } from '../port/event-content';
+import { assertEventFilter } from '../port/event-filter';
 import { assertSchemaName, migrate } from './migrate';
 import { Notifier } from './notifier';
 import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, STREAM_TOMBSTONED, WRONG_REVISION } from './pg-errors';
@@ -57,6 +59,11 @@ export interface PostgresEventStoreOptions {
   onTransientError?: (error: unknown) => void;
   /** How long an idle subscription waits for a notification before it looks anyway. Default 1000 ms. */
   idlePollMs?: number;
+  /**
+   * Bounds on what an event's data and metadata hold (nesting depth, metadata size); appends
+   * beyond them are refused with InvalidEventContentError. Default 64 levels, 16 KiB of metadata.
+   */
+  contentLimits?: Partial<EventContentLimits>;
 }
 
 interface EventRow extends QueryResultRow {
@@ -96,6 +103,7 @@ export class PostgresEventStore implements EventStore {
   readonly schema: string;
   private readonly notifier: Notifier;
   private readonly subscriptions = new Set<PostgresSubscription>();
+  private readonly contentLimits: EventContentLimits;
   private notifying = false;
   private notifyAgain = false;
 
@@ -107,6 +115,7 @@ export class PostgresEventStore implements EventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.schema = schema;
+    this.contentLimits = eventContentLimits(options.contentLimits);
     this.notifier = new Notifier(
       { connectionString: options.connectionString, ...pool.options },
       `${schema}_events`,
@@ -130,7 +139,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any');
+    const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any', this.contentLimits);
     const expected = prepared.expectedRevision;
     const params = [
       streamId,
@@ -205,6 +214,7 @@ export class PostgresEventStore implements EventStore {
     const from = options.fromPosition ?? START;
     if (typeof from !== 'bigint' || from < 0n) throw new InvalidArgumentError('fromPosition must be a Position (bigint >= 0)');
     const maxCount = assertMaxCount(options.maxCount, DEFAULT_READ_PAGE);
+    assertEventFilter(options.filter);
     const { transactionId, seq } = unpackPosition(from);
     const params: unknown[] = [transactionId, seq, maxCount];
     const conditions = this.filterConditions(options.filter, params);
@@ -244,6 +254,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    assertEventFilter(options.filter);
     const subscription = new PostgresSubscription({
       read: (fromPosition) =>
         this.readPage({ fromPosition, maxCount: options.batchSize ?? DEFAULT_READ_PAGE, filter: options.filter, raw: options.raw }),
