@@ -1,6 +1,7 @@
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import {
   assertStreamId,
+  isClientelaError,
   categoryOf,
   START,
   type EventCatalogue,
@@ -26,6 +27,7 @@ import type {
   Subscription,
 } from '../port/event-store';
 import {
+  EventStoreError,
   EventStoreUnavailableError,
   IdempotencyConflictError,
   InvalidArgumentError,
@@ -133,7 +135,7 @@ export class PostgresEventStore implements EventStore {
       if (options.migrate ?? true) await migrate(pool, schema);
     } catch (error) {
       await store.close();
-      throw store.unavailable('migrating the event store schema', error);
+      throw store.unavailable('migrate', error);
     }
     return store;
   }
@@ -184,6 +186,7 @@ export class PostgresEventStore implements EventStore {
     const fromRevision = from === 'start' ? '0' : from === 'end' ? MAX_REVISION : String(from);
     const forwards = direction === 'forwards';
     const { rows } = await this.query<StreamRow & Partial<EventRow>>(
+      'readStream',
       `select s.revision as stream_revision, s.deleted, s.tombstoned, ${EVENT_COLUMNS}
          from ${this.schema}.streams s
          left join lateral (
@@ -221,6 +224,7 @@ export class PostgresEventStore implements EventStore {
     // One statement, so the page, the tip and the horizon come from one snapshot. Only
     // transactions older than every running one are read: nothing can commit below them later.
     const { rows } = await this.query<Partial<EventRow> & { tip_tx: string | null; tip_seq: string | null; held_back: boolean }>(
+      'readAll',
       `with page as (
          select ${EVENT_COLUMNS} from ${this.schema}.events e
           where (e.transaction_id, e.seq) > ($1::xid8, $2::bigint)
@@ -273,6 +277,7 @@ export class PostgresEventStore implements EventStore {
 
   async headPosition(): Promise<Position> {
     const { rows } = await this.query<{ transaction_id: string; seq: string }>(
+      'headPosition',
       `select e.transaction_id, e.seq from ${this.schema}.events e
         where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         order by e.transaction_id desc, e.seq desc limit 1`,
@@ -290,7 +295,7 @@ export class PostgresEventStore implements EventStore {
       max_count: string | null;
       max_age_seconds: string | null;
       custom: Record<string, unknown> | null;
-    }>(`select * from ${this.schema}.streams where stream_id = $1`, [streamId]);
+    }>('streamState', `select * from ${this.schema}.streams where stream_id = $1`, [streamId]);
     const row = rows[0];
     if (!row) return undefined;
     const metadata: StreamMetadata = {};
@@ -312,6 +317,7 @@ export class PostgresEventStore implements EventStore {
       }
     }
     const { rows } = await this.query<{ tombstoned: boolean }>(
+      'setStreamMetadata',
       `insert into ${this.schema}.streams as s (stream_id, category, truncate_before, max_count, max_age_seconds, custom)
        values ($1, $2, $3, $4, $5, $6)
        on conflict (stream_id) do update
@@ -347,7 +353,7 @@ export class PostgresEventStore implements EventStore {
   private async markDeleted(streamId: StreamId, options: DeleteOptions, tombstone: boolean): Promise<void> {
     assertStreamId(streamId);
     const expected = assertExpectedRevision(options.expectedRevision ?? 'any');
-    await this.transaction(async (client) => {
+    await this.transaction(tombstone ? 'tombstoneStream' : 'deleteStream', async (client) => {
       const { rows } = await client.query<{ revision: string; deleted: boolean; tombstoned: boolean }>(
         `select revision, deleted, tombstoned from ${this.schema}.streams where stream_id = $1 for update`,
         [streamId],
@@ -433,29 +439,39 @@ export class PostgresEventStore implements EventStore {
       case IDEMPOTENCY_CONFLICT:
         return idempotencyConflict(pg.detail);
       default:
-        return isConnectionError(error) ? this.unavailable('appending', error) : (error as Error);
+        return this.storeError('append', error);
     }
   }
 
-  private async query<R extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<{ rows: R[] }> {
+  private async query<R extends QueryResultRow>(operation: string, sql: string, params: unknown[] = []): Promise<{ rows: R[] }> {
     try {
       return await this.pool.query<R>(sql, params);
     } catch (error) {
-      throw isConnectionError(error) ? this.unavailable('reading', error) : error;
+      throw this.storeError(operation, error);
     }
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(operation: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
     try {
       return await withTransaction(this.pool, work);
     } catch (error) {
-      throw isConnectionError(error) ? this.unavailable('writing', error) : error;
+      throw this.storeError(operation, error);
     }
   }
 
-  private unavailable(doing: string, error: unknown): EventStoreUnavailableError {
+  /**
+   * What a failed operation throws: the port's own errors as they are, a lost connection as
+   * EventStoreUnavailableError, anything else wrapped in EventStoreError (never a raw driver error).
+   */
+  private storeError(operation: string, error: unknown): Error {
+    if (isClientelaError(error)) return error;
+    if (isConnectionError(error)) return this.unavailable(operation, error);
+    return new EventStoreError(operation, asPgError(error)?.code, error);
+  }
+
+  private unavailable(operation: string, error: unknown): EventStoreUnavailableError {
     const reason = error instanceof Error ? error.message : String(error);
-    return new EventStoreUnavailableError(`event store unavailable while ${doing}: ${reason}`, error);
+    return new EventStoreUnavailableError(`event store unavailable in ${operation}: ${reason}`, error);
   }
 
   private reportTransient(error: unknown): void {
