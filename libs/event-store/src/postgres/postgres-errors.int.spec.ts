@@ -59,6 +59,15 @@ describe('PostgreSQL event store errors', () => {
     await subscription.close();
   });
 
+  it('refuses custom stream metadata that PostgreSQL cannot hold, naming the field', async () => {
+    const store = await open();
+    const stream = newStream(uniqueCategory());
+    const error = await store.setStreamMetadata(stream, { custom: { owner: 'a\u0000' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).violations.map((v) => v.path)).toEqual(['custom.owner']);
+    expect(await store.streamState(stream)).toBeUndefined();
+  });
+
   it('takes the metadata size limit as an option', async () => {
     const store = await open({ contentLimits: { maxMetadataBytes: 100 } });
     const stream = newStream(uniqueCategory());

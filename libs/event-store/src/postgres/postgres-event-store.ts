@@ -36,7 +36,7 @@ import {
   WrongExpectedRevisionError,
 } from '../port/errors';
 import { assertExpectedRevision, assertMaxCount, DEFAULT_READ_PAGE, prepareAppend } from '../port/prepare-append';
-import { eventContentLimits, type EventContentLimits } from '../port/event-content';
+import { eventContentLimits, findUnstorableJson, type EventContentLimits } from '../port/event-content';
 import { assertEventFilter } from '../port/event-filter';
 import { assertSchemaName, migrate } from './migrate';
 import { Notifier } from './notifier';
@@ -315,6 +315,12 @@ export class PostgresEventStore implements EventStore {
           { path: key, constraints: { min: 'must be an integer >= 0' } },
         ]);
       }
+    }
+    const unstorable = findUnstorableJson(metadata.custom, 'custom', this.contentLimits.maxDepth);
+    if (unstorable) {
+      throw new InvalidArgumentError(`${unstorable.path} ${unstorable.message}`, [
+        { path: unstorable.path, constraints: { [unstorable.rule]: unstorable.message } },
+      ]);
     }
     const { rows } = await this.query<{ tombstoned: boolean }>(
       'setStreamMetadata',
