@@ -1,6 +1,6 @@
 import { DomainRuleError, streamId } from '@clientela/contracts';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { WrongExpectedRevisionError } from '../port/errors';
+import { StreamNotFoundError, WrongExpectedRevisionError } from '../port/errors';
 import { PostgresEventStore } from '../postgres/postgres-event-store';
 import { dealCatalogue, dealDecider, type DealCommand } from '../testing/sample-deal.decider';
 import { AggregateRepository } from './aggregate-repository';
@@ -63,6 +63,29 @@ describe('AggregateRepository on PostgreSQL', () => {
     expect(again.replayed).toBe(true);
     expect(again.position).toBe(first.position);
     expect(again.events).toEqual(first.events);
+    expect(await store.readStream(id)).toHaveLength(1);
+  });
+
+  it('answers a retry that raced the first attempt, with other metadata, with the first answer', async () => {
+    const id = streamId('deal');
+    const first = await repository.handle(id, dealDecider, open(), { idempotencyKey: 'req-race', metadata: { causationId: 'request-1' } });
+    // The retry read the stream before the first attempt committed: it decides again and appends.
+    let stale = true;
+    const staleOnce = new Proxy(store, {
+      get: (target, key: keyof PostgresEventStore) => {
+        if (key === 'readStream' && stale) {
+          stale = false;
+          return () => Promise.reject(new StreamNotFoundError(id));
+        }
+        const value = target[key];
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const again = await new AggregateRepository(staleOnce).handle(id, dealDecider, open(), {
+      idempotencyKey: 'req-race',
+      metadata: { causationId: 'request-2' },
+    });
+    expect(again).toMatchObject({ replayed: true, nextRevision: 0, position: first.position, events: first.events });
     expect(await store.readStream(id)).toHaveLength(1);
   });
 

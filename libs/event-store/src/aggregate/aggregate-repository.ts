@@ -9,7 +9,7 @@ import {
   type StreamId,
 } from '@clientela/contracts';
 import type { EventStore } from '../port/event-store';
-import { InvalidArgumentError, StreamNotFoundError, WrongExpectedRevisionError } from '../port/errors';
+import { IdempotencyConflictError, InvalidArgumentError, StreamNotFoundError, WrongExpectedRevisionError } from '../port/errors';
 
 /** Namespace of the event ids derived from idempotency keys (a fixed, random UUID). */
 const IDEMPOTENCY_NAMESPACE = '3b0c3a53-7f0e-4f43-9a4f-6d1c1f7e2b90';
@@ -119,6 +119,14 @@ export class AggregateRepository {
         const state = decided.reduce(decider.evolve, loaded.state);
         return { state, events: decided, nextRevision: result.nextRevision, position: result.position, replayed: false };
       } catch (error) {
+        // A retry that loaded the stream before the first attempt's append committed decides again
+        // and sends the key's ids with its own metadata (a new request id): the store refuses them
+        // as another event, but it is the same command, so it gets the first answer.
+        if (error instanceof IdempotencyConflictError && key) {
+          const raced = await this.load(streamId, decider);
+          const replay = this.replayOf(raced, key);
+          if (replay) return { ...replay, state: raced.state } as HandleResult<State, Event>;
+        }
         const retry = error instanceof WrongExpectedRevisionError && options.expectedRevision === undefined;
         if (!retry || attempt >= this.maxAttempts) throw error;
       }

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '@clientela/contracts';
+import { ClientelaError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '@clientela/contracts';
 import type { ExpectedRevision } from './event-store';
 
 const describeRevision = (revision: ExpectedRevision | number | undefined): string =>
@@ -61,5 +61,29 @@ export class EventStoreUnavailableError extends UnavailableError {
   ) {
     super(message, 1);
     if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/**
+ * The store failed in a way the adapter has no name for (an unexpected SQLSTATE, say): a bug or
+ * a broken store, not bad input and not a lost connection. Says which operation failed and keeps
+ * the store's own error as the cause.
+ */
+export class EventStoreError extends ClientelaError {
+  readonly code = 'event_store_failed';
+  readonly status = 500;
+  constructor(
+    /** The port's operation: `append`, `readStream`, `readAll`... */
+    readonly operation: string,
+    /** The store's error code (PostgreSQL's SQLSTATE), when it gave one. */
+    readonly storeCode: string | undefined,
+    cause: unknown,
+  ) {
+    // The driver's message stays in the cause (for logs): problem+json shows this message to clients.
+    super(`event store failed in ${operation}${storeCode ? ` (SQLSTATE ${storeCode})` : ''}`);
+    this.cause = cause;
+  }
+  override details(): Record<string, unknown> {
+    return { operation: this.operation, storeCode: this.storeCode };
   }
 }

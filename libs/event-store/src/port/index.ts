@@ -1,3 +1,5 @@
 export * from './event-store';
 export * from './errors';
 export * from './prepare-append';
+export * from './event-content';
+export * from './event-filter';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { assertStreamId, type EventCatalogue, type EventMetadata, type NewEvent, type StreamId } from '@clientela/contracts';
 import type { ExpectedRevision } from './event-store';
 import { InvalidArgumentError } from './errors';
+import { assertStorableEventContent, DEFAULT_EVENT_CONTENT_LIMITS, type EventContentLimits } from './event-content';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,14 +25,16 @@ export const assertExpectedRevision = (expected: unknown): ExpectedRevision => {
 
 /**
  * Everything both adapters check before they touch storage, so that bad input fails the
- * same way everywhere and nothing is written: the stream id, the event ids, the types and
- * payloads (against the catalogue) and the expected revision.
+ * same way everywhere and nothing is written: the stream id, the event ids, what data and
+ * metadata hold (see event-content.ts), the types and payloads (against the catalogue) and the
+ * expected revision.
  */
 export const prepareAppend = (
   catalogue: EventCatalogue,
   streamId: StreamId,
   events: readonly NewEvent[],
   expectedRevision: unknown = 'any',
+  contentLimits: EventContentLimits = DEFAULT_EVENT_CONTENT_LIMITS,
 ): { streamId: StreamId; events: PreparedEvent[]; expectedRevision: ExpectedRevision } => {
   assertStreamId(streamId);
   const expected = assertExpectedRevision(expectedRevision);
@@ -55,6 +58,7 @@ export const prepareAppend = (
       ]);
     }
     seen.add(key);
+    assertStorableEventContent(event, index, contentLimits);
     const { metadata } = catalogue.prepare(event);
     return { id: key, type: event.type, data: event.data, metadata: metadata as EventMetadata };
   });

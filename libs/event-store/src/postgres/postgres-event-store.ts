@@ -1,6 +1,7 @@
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import {
   assertStreamId,
+  isClientelaError,
   categoryOf,
   START,
   type EventCatalogue,
@@ -26,6 +27,7 @@ import type {
   Subscription,
 } from '../port/event-store';
 import {
+  EventStoreError,
   EventStoreUnavailableError,
   IdempotencyConflictError,
   InvalidArgumentError,
@@ -34,6 +36,8 @@ import {
   WrongExpectedRevisionError,
 } from '../port/errors';
 import { assertExpectedRevision, assertMaxCount, DEFAULT_READ_PAGE, prepareAppend } from '../port/prepare-append';
+import { eventContentLimits, findUnstorableJson, type EventContentLimits } from '../port/event-content';
+import { assertEventFilter } from '../port/event-filter';
 import { assertSchemaName, migrate } from './migrate';
 import { Notifier } from './notifier';
 import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, STREAM_TOMBSTONED, WRONG_REVISION } from './pg-errors';
@@ -57,6 +61,11 @@ export interface PostgresEventStoreOptions {
   onTransientError?: (error: unknown) => void;
   /** How long an idle subscription waits for a notification before it looks anyway. Default 1000 ms. */
   idlePollMs?: number;
+  /**
+   * Bounds on what an event's data and metadata hold (nesting depth, metadata size); appends
+   * beyond them are refused with InvalidEventContentError. Default 64 levels, 16 KiB of metadata.
+   */
+  contentLimits?: Partial<EventContentLimits>;
 }
 
 interface EventRow extends QueryResultRow {
@@ -96,6 +105,7 @@ export class PostgresEventStore implements EventStore {
   readonly schema: string;
   private readonly notifier: Notifier;
   private readonly subscriptions = new Set<PostgresSubscription>();
+  private readonly contentLimits: EventContentLimits;
   private notifying = false;
   private notifyAgain = false;
 
@@ -107,6 +117,7 @@ export class PostgresEventStore implements EventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.schema = schema;
+    this.contentLimits = eventContentLimits(options.contentLimits);
     this.notifier = new Notifier(
       { connectionString: options.connectionString, ...pool.options },
       `${schema}_events`,
@@ -124,13 +135,13 @@ export class PostgresEventStore implements EventStore {
       if (options.migrate ?? true) await migrate(pool, schema);
     } catch (error) {
       await store.close();
-      throw store.unavailable('migrating the event store schema', error);
+      throw store.unavailable('migrate', error);
     }
     return store;
   }
 
   async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any');
+    const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any', this.contentLimits);
     const expected = prepared.expectedRevision;
     const params = [
       streamId,
@@ -175,6 +186,7 @@ export class PostgresEventStore implements EventStore {
     const fromRevision = from === 'start' ? '0' : from === 'end' ? MAX_REVISION : String(from);
     const forwards = direction === 'forwards';
     const { rows } = await this.query<StreamRow & Partial<EventRow>>(
+      'readStream',
       `select s.revision as stream_revision, s.deleted, s.tombstoned, ${EVENT_COLUMNS}
          from ${this.schema}.streams s
          left join lateral (
@@ -205,12 +217,14 @@ export class PostgresEventStore implements EventStore {
     const from = options.fromPosition ?? START;
     if (typeof from !== 'bigint' || from < 0n) throw new InvalidArgumentError('fromPosition must be a Position (bigint >= 0)');
     const maxCount = assertMaxCount(options.maxCount, DEFAULT_READ_PAGE);
+    assertEventFilter(options.filter);
     const { transactionId, seq } = unpackPosition(from);
     const params: unknown[] = [transactionId, seq, maxCount];
     const conditions = this.filterConditions(options.filter, params);
     // One statement, so the page, the tip and the horizon come from one snapshot. Only
     // transactions older than every running one are read: nothing can commit below them later.
     const { rows } = await this.query<Partial<EventRow> & { tip_tx: string | null; tip_seq: string | null; held_back: boolean }>(
+      'readAll',
       `with page as (
          select ${EVENT_COLUMNS} from ${this.schema}.events e
           where (e.transaction_id, e.seq) > ($1::xid8, $2::bigint)
@@ -244,6 +258,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    assertEventFilter(options.filter);
     const subscription = new PostgresSubscription({
       read: (fromPosition) =>
         this.readPage({ fromPosition, maxCount: options.batchSize ?? DEFAULT_READ_PAGE, filter: options.filter, raw: options.raw }),
@@ -262,6 +277,7 @@ export class PostgresEventStore implements EventStore {
 
   async headPosition(): Promise<Position> {
     const { rows } = await this.query<{ transaction_id: string; seq: string }>(
+      'headPosition',
       `select e.transaction_id, e.seq from ${this.schema}.events e
         where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         order by e.transaction_id desc, e.seq desc limit 1`,
@@ -279,7 +295,7 @@ export class PostgresEventStore implements EventStore {
       max_count: string | null;
       max_age_seconds: string | null;
       custom: Record<string, unknown> | null;
-    }>(`select * from ${this.schema}.streams where stream_id = $1`, [streamId]);
+    }>('streamState', `select * from ${this.schema}.streams where stream_id = $1`, [streamId]);
     const row = rows[0];
     if (!row) return undefined;
     const metadata: StreamMetadata = {};
@@ -300,7 +316,14 @@ export class PostgresEventStore implements EventStore {
         ]);
       }
     }
+    const unstorable = findUnstorableJson(metadata.custom, 'custom', this.contentLimits.maxDepth);
+    if (unstorable) {
+      throw new InvalidArgumentError(`${unstorable.path} ${unstorable.message}`, [
+        { path: unstorable.path, constraints: { [unstorable.rule]: unstorable.message } },
+      ]);
+    }
     const { rows } = await this.query<{ tombstoned: boolean }>(
+      'setStreamMetadata',
       `insert into ${this.schema}.streams as s (stream_id, category, truncate_before, max_count, max_age_seconds, custom)
        values ($1, $2, $3, $4, $5, $6)
        on conflict (stream_id) do update
@@ -336,7 +359,7 @@ export class PostgresEventStore implements EventStore {
   private async markDeleted(streamId: StreamId, options: DeleteOptions, tombstone: boolean): Promise<void> {
     assertStreamId(streamId);
     const expected = assertExpectedRevision(options.expectedRevision ?? 'any');
-    await this.transaction(async (client) => {
+    await this.transaction(tombstone ? 'tombstoneStream' : 'deleteStream', async (client) => {
       const { rows } = await client.query<{ revision: string; deleted: boolean; tombstoned: boolean }>(
         `select revision, deleted, tombstoned from ${this.schema}.streams where stream_id = $1 for update`,
         [streamId],
@@ -419,43 +442,68 @@ export class PostgresEventStore implements EventStore {
         return new WrongExpectedRevisionError(streamId, expected, Number(pg.detail));
       case STREAM_TOMBSTONED:
         return new StreamDeletedError(streamId);
-      case IDEMPOTENCY_CONFLICT: {
-        const detail = JSON.parse(pg.detail ?? '{}') as { eventId?: string; streamId?: string; sameStream?: boolean };
-        return new IdempotencyConflictError(
-          detail.eventId ?? 'unknown',
-          detail.sameStream ? 'for another event or payload in this stream' : `in stream ${detail.streamId ?? 'unknown'}`,
-        );
-      }
+      case IDEMPOTENCY_CONFLICT:
+        return idempotencyConflict(pg.detail);
       default:
-        return isConnectionError(error) ? this.unavailable('appending', error) : (error as Error);
+        return this.storeError('append', error);
     }
   }
 
-  private async query<R extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<{ rows: R[] }> {
+  private async query<R extends QueryResultRow>(operation: string, sql: string, params: unknown[] = []): Promise<{ rows: R[] }> {
     try {
       return await this.pool.query<R>(sql, params);
     } catch (error) {
-      throw isConnectionError(error) ? this.unavailable('reading', error) : error;
+      throw this.storeError(operation, error);
     }
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(operation: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
     try {
       return await withTransaction(this.pool, work);
     } catch (error) {
-      throw isConnectionError(error) ? this.unavailable('writing', error) : error;
+      throw this.storeError(operation, error);
     }
   }
 
-  private unavailable(doing: string, error: unknown): EventStoreUnavailableError {
+  /**
+   * What a failed operation throws: the port's own errors as they are, a lost connection as
+   * EventStoreUnavailableError, anything else wrapped in EventStoreError (never a raw driver error).
+   */
+  private storeError(operation: string, error: unknown): Error {
+    if (isClientelaError(error)) return error;
+    if (isConnectionError(error)) return this.unavailable(operation, error);
+    return new EventStoreError(operation, asPgError(error)?.code, error);
+  }
+
+  private unavailable(operation: string, error: unknown): EventStoreUnavailableError {
     const reason = error instanceof Error ? error.message : String(error);
-    return new EventStoreUnavailableError(`event store unavailable while ${doing}: ${reason}`, error);
+    return new EventStoreUnavailableError(`event store unavailable in ${operation}: ${reason}`, error);
   }
 
   private reportTransient(error: unknown): void {
     this.options.onTransientError?.(error);
   }
 }
+
+interface IdempotencyConflictDetail {
+  eventId?: string;
+  streamId?: string;
+  sameStream?: boolean;
+  sameContent?: boolean;
+  revision?: number;
+}
+
+/** CE003's detail (see schema.ts, migration 2) as the port's error, naming the id and why. */
+const idempotencyConflict = (detailText: string | undefined): IdempotencyConflictError => {
+  const detail = JSON.parse(detailText ?? '{}') as IdempotencyConflictDetail;
+  const where = `in stream ${detail.streamId ?? 'unknown'} (revision ${detail.revision ?? 'unknown'})`;
+  const reason = !detail.sameStream
+    ? where
+    : !detail.sameContent
+      ? `with another type, data or metadata ${where}`
+      : `${where} by an append that does not hold exactly these events in this order`;
+  return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason);
+};
 
 const matchesExpected = (expected: ExpectedRevision, actual: number): boolean =>
   expected === 'any' ||

@@ -4,7 +4,9 @@ import {
   InvalidStreamIdError,
   START,
   UnknownEventTypeError,
+  ValidationError,
   type EventCatalogue,
+  type NewEvent,
   type Position,
   type RecordedEvent,
 } from '@clientela/contracts';
@@ -245,6 +247,43 @@ export const describeEventStoreContract = (
         expect(await store.readStream(stream)).toHaveLength(2);
       });
 
+      // A retry answers what the first append answered, whatever part of it is sent again: the
+      // revision and position of that append's last event (issue 13, defect 6).
+      it('answers a retry of part of an earlier append with that append\'s result', async () => {
+        const stream = newStream(uniqueCategory());
+        const events = [counted(1, randomUUID()), counted(2, randomUUID()), counted(3, randomUUID())];
+        const first = await store.append(stream, events, { expectedRevision: 'no_stream' });
+        expect(first.nextRevision).toBe(2);
+        expect(await store.append(stream, events.slice(0, 2), { expectedRevision: 'no_stream' })).toEqual(first);
+        expect(await store.append(stream, events.slice(0, 1))).toEqual(first);
+        expect(await store.append(stream, events.slice(1))).toEqual(first);
+        expect(await store.readStream(stream)).toHaveLength(3);
+      });
+
+      it('compares metadata: the same id with other metadata is a conflict naming the id', async () => {
+        const stream = newStream(uniqueCategory());
+        const id = randomUUID();
+        const correlationId = randomUUID();
+        const first = await store.append(stream, [{ ...counted(1, id), metadata: { correlationId, actor: 'user-1' } }]);
+        expect(await store.append(stream, [{ ...counted(1, id), metadata: { actor: 'user-1', correlationId } }])).toEqual(first);
+        const error = await store
+          .append(stream, [{ ...counted(1, id), metadata: { correlationId: randomUUID(), actor: 'user-1' } }])
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(IdempotencyConflictError);
+        expect((error as IdempotencyConflictError).eventId).toBe(id);
+        expect((error as Error).message).toContain(id);
+        expect(await store.readStream(stream)).toHaveLength(1);
+      });
+
+      it('names the id whose content differs', async () => {
+        const stream = newStream(uniqueCategory());
+        const ids = [randomUUID(), randomUUID()];
+        await store.append(stream, [counted(1, ids[0]), counted(2, ids[1])]);
+        const error = await store.append(stream, [counted(1, ids[0]), counted(3, ids[1])]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(IdempotencyConflictError);
+        expect((error as IdempotencyConflictError).eventId).toBe(ids[1]);
+      });
+
       it('refuses the same id with another payload', async () => {
         const stream = newStream(uniqueCategory());
         const id = randomUUID();
@@ -288,6 +327,63 @@ export const describeEventStoreContract = (
         if (streamArg === 'VALID') await expect(store.readStream(stream)).rejects.toBeInstanceOf(StreamNotFoundError);
         const page = await store.readAll({ fromPosition: headBefore, filter: { categories: [category] } });
         expect(page.events).toHaveLength(0);
+      });
+
+      // Issue 13, defect 5: what JSON or PostgreSQL cannot hold, or what would overflow the stack,
+      // is refused before anything is written, naming the field, in data and metadata alike.
+      const deeply = (levels: number): Record<string, unknown> => {
+        let value: Record<string, unknown> = {};
+        for (let i = 0; i < levels; i++) value = { a: value };
+        return value;
+      };
+      const circular = (): Record<string, unknown> => {
+        const value: Record<string, unknown> = { actor: 'user-1' };
+        value.self = value;
+        return value;
+      };
+      const deepPath = (prefix: string, levels: number): string => [prefix, ...Array<string>(levels).fill('a')].join('.');
+      it.each<[string, NewEvent, string]>([
+        ['U+0000 in data', { type: 'ThingCounted', data: { n: 1, note: 'a\u0000b' } }, 'data.note'],
+        ['a lone surrogate in data', { type: 'ThingCounted', data: { n: 1, note: 'a\ud800b' } }, 'data.note'],
+        ['data nested 100,000 deep', { type: 'ThingCounted', data: { n: 1, x: deeply(100_000) } }, deepPath('data.x', 63)],
+        ['U+0000 in metadata', { ...counted(1), metadata: { correlationId: 'c\u0000' } }, 'metadata.correlationId'],
+        ['U+0000 in a metadata key', { ...counted(1), metadata: { 'k\u0000': 'v' } }, 'metadata.k\u0000'],
+        ['a lone surrogate in metadata', { ...counted(1), metadata: { actor: '\udc00user' } }, 'metadata.actor'],
+        ['metadata nested 5,000 deep', { ...counted(1), metadata: { deep: deeply(5_000) } }, deepPath('metadata.deep', 63)],
+        ['a BigInt in metadata', { ...counted(1), metadata: { big: 10n } }, 'metadata.big'],
+        ['circular metadata', { ...counted(1), metadata: circular() }, 'metadata.self'],
+        ['10 MB of metadata', { ...counted(1), metadata: { blob: 'x'.repeat(10 * 1024 * 1024) } }, 'metadata'],
+      ])('refuses %s with a ValidationError naming the field', async (_label, bad, path) => {
+        const category = uniqueCategory();
+        const stream = newStream(category);
+        const headBefore = await store.headPosition();
+        const error = await store.append(stream, [counted(1), bad]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).violations.map((v) => v.path)).toEqual([path]);
+        expect((error as Error).message).toContain('event 1');
+        await expect(store.readStream(stream)).rejects.toBeInstanceOf(StreamNotFoundError);
+        const page = await store.readAll({ fromPosition: headBefore, filter: { categories: [category] } });
+        expect(page.events).toHaveLength(0);
+      });
+
+      it.each([
+        ['U+0000 in a category', { categories: ['thing\u0000'] }, 'filter.categories.0'],
+        ['a lone surrogate in an event type', { eventTypes: ['ThingCounted', 'Thing\ud800'] }, 'filter.eventTypes.1'],
+      ])('refuses %s of a filter in readAll and subscribeToAll, naming the field', async (_label, filter, path) => {
+        const read = await store.readAll({ filter }).catch((e: unknown) => e);
+        expect(read).toBeInstanceOf(ValidationError);
+        expect((read as ValidationError).violations.map((v) => v.path)).toEqual([path]);
+        const subscribe = async (): Promise<void> => {
+          const subscription = store.subscribeToAll({ filter });
+          const timer = setTimeout(() => void subscription.close(), 5_000);
+          try {
+            for await (const _event of subscription) break;
+          } finally {
+            clearTimeout(timer);
+            await subscription.close();
+          }
+        };
+        await expect(subscribe()).rejects.toBeInstanceOf(ValidationError);
       });
 
       it('refuses an empty append and a bad expected revision', async () => {
