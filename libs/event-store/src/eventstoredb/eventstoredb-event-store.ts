@@ -43,6 +43,7 @@ import {
   prepareAppend,
   type PreparedEvent,
 } from '../port/prepare-append';
+import { assertEventFilter } from '../port/event-filter';
 import {
   isStreamDeleted,
   isWrongExpectedVersion,
@@ -469,6 +470,8 @@ export class EventStoreDbEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
     const fromPosition = options.fromPosition === undefined ? START : assertPosition(options.fromPosition);
     const maxCount = assertMaxCount(options.maxCount, DEFAULT_READ_PAGE);
+    // U+0000 or a lone surrogate is refused as in the PostgreSQL adapter, naming the field, before any request.
+    assertEventFilter(options.filter);
     const filter = normalizeFilter(options.filter);
     if (matchesNothing(filter)) return { events: [], nextPosition: fromPosition, isEnd: true };
     const events: RecordedEvent[] = [];
@@ -530,6 +533,7 @@ export class EventStoreDbEventStore implements EventStore {
    */
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     const fromPosition = options.fromPosition === undefined ? START : assertPosition(options.fromPosition);
+    assertEventFilter(options.filter);
     const filter = normalizeFilter(options.filter);
     const batchSize = positiveInteger(options.batchSize, DEFAULT_SUBSCRIPTION_BATCH, 'batchSize');
     const onServer = serverFilter(filter);

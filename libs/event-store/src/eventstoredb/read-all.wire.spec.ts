@@ -1,5 +1,6 @@
 import { START } from '@clientela/contracts';
 import { testCatalogue } from '../testing/test-events';
+import { InvalidArgumentError } from '../port/errors';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 import { packPosition } from './positions';
 import { FakeEsdbServer } from './testing/fake-esdb-server';
@@ -46,5 +47,31 @@ describe('EventStoreDB readAll over the real client', () => {
     const page = await store.readAll({ filter: { categories: [] } });
     expect(page).toEqual({ events: [], nextPosition: START, isEnd: true });
     expect(server.readAllCounts).toEqual([]);
+  });
+});
+
+/** Issue 13, defect 5: a filter string the store cannot compare is refused before any request, naming the field. */
+describe('EventStoreDB filters with U+0000 or a lone surrogate', () => {
+  it.each([
+    ['U+0000 in a category', { categories: ['thing\u0000'] }, 'filter.categories.0'],
+    ['U+0000 in an event type', { eventTypes: ['Thing\u0000'] }, 'filter.eventTypes.0'],
+    ['a lone surrogate in an event type', { eventTypes: ['ThingCounted', 'Thing\ud800'] }, 'filter.eventTypes.1'],
+  ])('refuses %s in readAll and subscribeToAll with an InvalidArgumentError', async (_label, filter, path) => {
+    const server = new FakeEsdbServer();
+    const store = new EventStoreDbEventStore(server.client, { catalogue: testCatalogue() });
+    const read = await store.readAll({ filter }).catch((e: unknown) => e);
+    expect(read).toBeInstanceOf(InvalidArgumentError);
+    expect((read as InvalidArgumentError).violations.map((v) => v.path)).toEqual([path]);
+    let subscribed: unknown;
+    try {
+      await store.subscribeToAll({ filter }).close();
+    } catch (error) {
+      subscribed = error;
+    }
+    expect(subscribed).toBeInstanceOf(InvalidArgumentError);
+    expect((subscribed as InvalidArgumentError).violations.map((v) => v.path)).toEqual([path]);
+    expect(server.readAllCounts).toEqual([]);
+    expect(server.subscriptions).toEqual([]);
+    await store.close();
   });
 });
