@@ -1,7 +1,7 @@
 import type { JSONRecordedEvent, RecordedEvent as EsdbRecordedEvent } from '@eventstore/db-client';
-import type { RecordedEvent } from '@clientela/contracts';
 import type { PreparedEvent } from '../port/prepare-append';
 import {
+  appendSlotOf,
   compareStoredBatch,
   foreignReason,
   isSameEvent,
@@ -10,6 +10,8 @@ import {
   toEnvelopeMetadata,
   toEventData,
   toRecordedEvent,
+  type AppendSlot,
+  type StoredEvent,
 } from './events';
 import { packPosition } from './positions';
 
@@ -37,22 +39,35 @@ const esdbEvent = (overrides: Partial<JSONRecordedEvent> = {}): EsdbRecordedEven
     ...overrides,
   }) as EsdbRecordedEvent;
 
-const stored = (id: string, n: number, revision: number): RecordedEvent => ({
+/** A stored event, with the slot its append gave it (none: written before slots were). */
+const stored = (id: string, n: number, revision: number, appendSlot?: AppendSlot): StoredEvent => ({
+  ...(appendSlot ? { appendSlot } : {}),
   id,
   type: 'ThingCounted',
   streamId: stream,
   revision,
   position: BigInt(revision + 1) << 64n,
   data: { n },
-  metadata: { schemaVersion: 1 },
+  metadata: { correlationId: 'corr-1', schemaVersion: 1 },
   recordedAt: new Date(0),
 });
 
 describe('EventStoreDB events', () => {
-  it('writes a JSON event with the id, type, data, and the envelope metadata plus EventStoreDB’s correlation keys', () => {
-    const data = toEventData({ ...prepared(ids[0], 1), metadata: { schemaVersion: 2, correlationId: 'c', causationId: 'k', actor: 'u' } });
+  it('writes a JSON event with the id, type, data, and the envelope metadata plus EventStoreDB’s correlation keys and its append slot', () => {
+    const data = toEventData({ ...prepared(ids[0], 1), metadata: { schemaVersion: 2, correlationId: 'c', causationId: 'k', actor: 'u' } }, 1, 3);
     expect(data).toMatchObject({ id: ids[0], type: 'ThingCounted', contentType: 'application/json', data: { n: 1 } });
-    expect(data.metadata).toEqual({ schemaVersion: 2, correlationId: 'c', causationId: 'k', actor: 'u', $correlationId: 'c', $causationId: 'k' });
+    expect(data.metadata).toEqual({
+      schemaVersion: 2,
+      correlationId: 'c',
+      causationId: 'k',
+      actor: 'u',
+      $correlationId: 'c',
+      $causationId: 'k',
+      $clientelaAppend: [1, 3],
+    });
+    expect(appendSlotOf(data.metadata)).toEqual({ index: 1, count: 3 });
+    expect(appendSlotOf({ $clientelaAppend: [3, 3] })).toBeUndefined();
+    expect(appendSlotOf({ schemaVersion: 1 })).toBeUndefined();
   });
 
   it('reads the envelope back: revision as a number, packed position, recordedAt from created, no $ keys', () => {
@@ -100,9 +115,9 @@ describe('EventStoreDB events', () => {
     expect(jsonEqual({ a: null }, { a: undefined })).toBe(false);
   });
 
-  it('calls an event the same when id, type and data are, whatever the metadata', () => {
+  it('calls an event the same when id, type, data and metadata are (key order aside)', () => {
     expect(isSameEvent(stored(ids[0], 1, 0), prepared(ids[0], 1))).toBe(true);
-    expect(isSameEvent(stored(ids[0], 1, 0), { ...prepared(ids[0], 1), metadata: { schemaVersion: 1, correlationId: 'other' } })).toBe(true);
+    expect(isSameEvent(stored(ids[0], 1, 0), { ...prepared(ids[0], 1), metadata: { schemaVersion: 1, correlationId: 'other' } })).toBe(false);
     expect(isSameEvent(stored(ids[0], 1, 0), prepared(ids[0], 2))).toBe(false);
     expect(isSameEvent(stored(ids[0], 1, 0), { ...prepared(ids[0], 1), type: 'ThingNamed' })).toBe(false);
   });
@@ -111,7 +126,22 @@ describe('EventStoreDB events', () => {
     const batch = [prepared(ids[0], 1), prepared(ids[1], 2)];
 
     it('is the same batch: a retry', () => {
-      expect(compareStoredBatch(stream, [stored(ids[0], 1, 4), stored(ids[1], 2, 5)], batch)).toEqual({ kind: 'same' });
+      const slot = (index: number) => ({ index, count: 3 });
+      expect(compareStoredBatch(stream, [stored(ids[0], 1, 4, slot(0)), stored(ids[1], 2, 5, slot(1))], batch)).toEqual({
+        kind: 'same',
+        lastRevision: 6,
+      });
+      // Written before append slots: it ends where it is.
+      expect(compareStoredBatch(stream, [stored(ids[0], 1, 4), stored(ids[1], 2, 5)], batch)).toEqual({ kind: 'same', lastRevision: 5 });
+    });
+
+    it('spreads over two appends: a conflict naming its first event', () => {
+      const single = { index: 0, count: 1 };
+      expect(compareStoredBatch(stream, [stored(ids[0], 1, 4, single), stored(ids[1], 2, 5, single)], batch)).toMatchObject({
+        kind: 'changed',
+        eventId: ids[0],
+      });
+      expect(compareStoredBatch(stream, [stored(ids[0], 1, 4, single), stored(ids[1], 2, 5)], batch)).toMatchObject({ kind: 'changed' });
     });
 
     it('has the same ids with another payload: a conflict naming the event', () => {

@@ -16,16 +16,42 @@ const isJsonObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 
 /**
+ * Where an event sits in the append that wrote it: `[index, count]` under this metadata key.
+ * EventStoreDB gives the events of one append nothing in common that a client can read (since
+ * 20.x each is its own committed record, commit == prepare), so the adapter writes it down: a
+ * retry of part of an append is answered with that append's last event, and a batch that spans
+ * several appends is no retry. Reads drop it with the other `$` keys.
+ */
+export const APPEND_SLOT_KEY = '$clientelaAppend';
+
+export interface AppendSlot {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
  * What goes to the server: a JSON event with the port's id, type and data, and the envelope
  * metadata (schemaVersion included) as the event's JSON metadata. The correlation and causation
  * ids are also written under EventStoreDB's own keys (`$correlationId`, `$causationId`) so that
  * its `$by_correlation_id` projection and UI see them; reads drop every `$` key again.
  */
-export const toEventData = (event: PreparedEvent): EventData => {
+export const toEventData = (event: PreparedEvent, index = 0, count = 1): EventData => {
   const metadata: JsonObject = { ...event.metadata };
   if (typeof event.metadata.correlationId === 'string') metadata.$correlationId = event.metadata.correlationId;
   if (typeof event.metadata.causationId === 'string') metadata.$causationId = event.metadata.causationId;
+  metadata[APPEND_SLOT_KEY] = [index, count];
   return jsonEvent({ id: event.id, type: event.type, data: event.data, metadata });
+};
+
+/** The append slot written with an event; undefined for events written before it was (or by other tools). */
+export const appendSlotOf = (metadata: unknown): AppendSlot | undefined => {
+  if (!isJsonObject(metadata)) return undefined;
+  const slot = metadata[APPEND_SLOT_KEY];
+  if (!Array.isArray(slot) || slot.length !== 2) return undefined;
+  const [index, count] = slot as unknown[];
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count)) return undefined;
+  if ((index as number) < 0 || (index as number) >= (count as number)) return undefined;
+  return { index: index as number, count: count as number };
 };
 
 /** The envelope metadata of a stored event; events written by other tools get schemaVersion 1. */
@@ -96,40 +122,65 @@ export const asStoredJson = (value: unknown): unknown => {
   return text === undefined ? undefined : (JSON.parse(text) as unknown);
 };
 
+/** The metadata an appended event will read back with (JSON round trip, `$` keys dropped). */
+const storedMetadataOf = (event: PreparedEvent): EventMetadata => toEnvelopeMetadata(asStoredJson(event.metadata));
+
 /**
- * Whether a stored event is the same event as one being appended again: same id, same type,
- * same data. Metadata is not compared: a retried request brings a new correlation id and
- * timestamp, and it is still the same event.
+ * Whether a stored event is the same event as one being appended again: same id, type, data and
+ * metadata (key order aside), as in the PostgreSQL adapter. A retried request that brings a new
+ * correlation id is not the same event: it must send its first attempt's metadata.
  */
 export const isSameEvent = (stored: RecordedEvent, event: PreparedEvent): boolean =>
-  stored.id === event.id && stored.type === event.type && jsonEqual(stored.data, asStoredJson(event.data));
+  stored.id === event.id &&
+  stored.type === event.type &&
+  jsonEqual(stored.data, asStoredJson(event.data)) &&
+  jsonEqual(stored.metadata, storedMetadataOf(event));
 
 /** How a batch being appended compares with the events stored where it would be (same length, same order). */
 export type StoredBatch =
-  | { kind: 'same' }
+  /** A retry: `lastRevision` is that of the last event of the append it repeats (all or part of). */
+  | { kind: 'same'; lastRevision: number }
   | { kind: 'absent' }
-  /** The batch's ids, in order, but another type or data: the ids were reused for other events. */
+  /** The batch's ids, in order, but another type, data or metadata, or spread over several appends: the ids were reused. */
   | { kind: 'changed'; eventId: string; reason: string }
   /** Some of the batch's ids among other events: the ids were reused in another append. */
   | { kind: 'reused'; eventId: string; reason: string };
 
+/** A stored event with the slot its append gave it (see APPEND_SLOT_KEY). */
+export type StoredEvent = RecordedEvent & { readonly appendSlot?: AppendSlot };
+
 /**
  * Compares the events stored at the revisions a batch would occupy with the batch itself.
- * `same`: it is this batch, already written (a retry). `absent`: none of the batch's ids is there.
+ * `same`: it is this batch, or part of one append, already written (a retry). `absent`: none of
+ * the batch's ids is there.
  */
 export const compareStoredBatch = (
   streamId: string,
-  stored: readonly RecordedEvent[],
+  stored: readonly StoredEvent[],
   batch: readonly PreparedEvent[],
 ): StoredBatch => {
   const sameIds = stored.length === batch.length && stored.every((event, i) => event.id === batch[i].id);
   if (sameIds) {
     const differing = batch.findIndex((event, i) => !isSameEvent(stored[i], event));
-    if (differing < 0) return { kind: 'same' };
+    if (differing >= 0) {
+      return {
+        kind: 'changed',
+        eventId: batch[differing].id,
+        reason: `with another type, data or metadata in stream ${streamId} (revision ${stored[differing].revision})`,
+      };
+    }
+    const slots = stored.map((event) => event.appendSlot);
+    // Written before append slots were: nothing tells where its append began or ended.
+    if (slots.every((slot) => slot === undefined)) return { kind: 'same', lastRevision: stored[stored.length - 1].revision };
+    const [head] = slots;
+    const oneAppend =
+      head !== undefined &&
+      slots.every((slot, i) => slot !== undefined && slot.count === head.count && slot.index === head.index + i);
+    if (oneAppend) return { kind: 'same', lastRevision: stored[0].revision - head.index + head.count - 1 };
     return {
       kind: 'changed',
-      eventId: batch[differing].id,
-      reason: `with another payload in stream ${streamId} (revision ${stored[differing].revision})`,
+      eventId: batch[0].id,
+      reason: `in stream ${streamId} (revisions ${stored[0].revision}..${stored[stored.length - 1].revision}) across several appends, not one`,
     };
   }
   const ids = new Set(batch.map((event) => event.id));

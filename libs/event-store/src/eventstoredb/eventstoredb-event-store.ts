@@ -52,7 +52,15 @@ import {
   StreamSoftDeletedError,
   toPortError,
 } from './errors';
-import { compareStoredBatch, foreignReason, positionOf, toEventData, toRecordedEvent } from './events';
+import {
+  appendSlotOf,
+  compareStoredBatch,
+  foreignReason,
+  positionOf,
+  toEventData,
+  toRecordedEvent,
+  type StoredEvent,
+} from './events';
 import { isSystemEvent, matchesFilter, matchesNothing, normalizeFilter, serverFilter } from './filters';
 import { assertPosition, isRealPosition, packPosition, toReadPosition } from './positions';
 import {
@@ -272,7 +280,7 @@ export class EventStoreDbEventStore implements EventStore {
   ): Promise<AppendResult> {
     let result: EsdbAppendResult;
     try {
-      result = await this.client.appendToStream(prepared.streamId, prepared.events.map(toEventData), {
+      result = await this.client.appendToStream(prepared.streamId, prepared.events.map((event, index, all) => toEventData(event, index, all.length)), {
         expectedRevision: toEsdbExpectedRevision(prepared.expectedRevision),
       });
     } catch (error) {
@@ -301,10 +309,12 @@ export class EventStoreDbEventStore implements EventStore {
    * STREAM_EXISTS only while its in-memory cache of recent writes still holds the first write,
    * and after a restart, a leader change or an eviction it writes the batch again.
    * With caller ids the adapter reads the revisions the append occupies: the stored events
-   * must be these (same ids, type and data), else it is an IdempotencyConflictError. With ANY
-   * or STREAM_EXISTS it also looks for an earlier copy of the batch (idempotencyScanLimit events
-   * back): found, this call wrote a second copy, and it answers with the first one's result, or
-   * refuses when the first one held another payload. The second copy stays in the stream.
+   * must be these (same ids, type, data and metadata, from one append: see APPEND_SLOT_KEY),
+   * else it is an IdempotencyConflictError; a retry of part of an append answers with that
+   * append's last event. With ANY or STREAM_EXISTS it also looks for an earlier copy of the
+   * batch (idempotencyScanLimit events back): found, this call wrote a second copy, and it
+   * answers with the first one's result, or refuses when the first one held another payload.
+   * The second copy stays in the stream.
    */
   private async confirm(
     prepared: { streamId: StreamId; events: PreparedEvent[]; expectedRevision: ExpectedRevision },
@@ -321,7 +331,9 @@ export class EventStoreDbEventStore implements EventStore {
     const stored = first >= 0 ? await this.readBatch(streamId, first, events.length) : [];
     const comparison = compareStoredBatch(streamId, stored, events);
     if (comparison.kind === 'same') {
-      const written = { nextRevision, position: stored[stored.length - 1].position };
+      // The server also recognises a retry of the first events of an append, and answers with the
+      // retry's own last revision: the answer is that of the append's last event.
+      const written = await this.endOfAppend(streamId, stored, comparison.lastRevision);
       if (!isBestEffort(prepared.expectedRevision) || first === 0) return written;
       return (await this.findPriorAppend(streamId, events, first - 1)) ?? written;
     }
@@ -385,9 +397,7 @@ export class EventStoreDbEventStore implements EventStore {
         const start = stored.revision - at;
         const batch = start >= 0 ? await this.readBatch(streamId, start, events.length) : [];
         const comparison = compareStoredBatch(streamId, batch, events);
-        if (comparison.kind === 'same') {
-          return { nextRevision: start + events.length - 1, position: batch[batch.length - 1].position };
-        }
+        if (comparison.kind === 'same') return this.endOfAppend(streamId, batch, comparison.lastRevision);
         if (comparison.kind !== 'absent') throw new IdempotencyConflictError(comparison.eventId, comparison.reason);
         throw new IdempotencyConflictError(stored.id, `in another append to stream ${streamId} (revision ${stored.revision})`);
       }
@@ -399,9 +409,23 @@ export class EventStoreDbEventStore implements EventStore {
     return undefined;
   }
 
-  /** The stored (not upcast) events at revisions first .. first+count-1, read on the leader. */
-  private readBatch(streamId: StreamId, first: number, count: number): Promise<RecordedEvent[]> {
-    return this.readStreamRawOrEmpty(streamId, { direction: FORWARDS, fromRevision: BigInt(first), maxCount: count });
+  /**
+   * The result of the append that `batch` repeats (all of it, or part): the revision and
+   * position of its last event, at `lastRevision` (from the batch's append slots). When that event
+   * cannot be read (stream metadata hides it), the batch's own last event answers, as before.
+   */
+  private async endOfAppend(streamId: StreamId, batch: readonly StoredEvent[], lastRevision: number): Promise<AppendResult> {
+    let last: RecordedEvent = batch[batch.length - 1];
+    if (lastRevision > last.revision) {
+      const [end] = await this.readBatch(streamId, lastRevision, 1);
+      if (end?.revision === lastRevision) last = end;
+    }
+    return { nextRevision: last.revision, position: last.position };
+  }
+
+  /** The stored (not upcast) events at revisions first .. first+count-1, with their append slots, read on the leader. */
+  private readBatch(streamId: StreamId, first: number, count: number): Promise<StoredEvent[]> {
+    return this.readStreamRawOrEmpty(streamId, { direction: FORWARDS, fromRevision: BigInt(first), maxCount: count }, true);
   }
 
   // ---------------------------------------------------------------- reads
@@ -412,10 +436,13 @@ export class EventStoreDbEventStore implements EventStore {
     return stored.map((event) => this.catalogue.upcast(event));
   }
 
-  /** Stored events of a stream as the port's envelopes, not upcast. Throws the port's errors. */
-  private async readStreamRaw(streamId: StreamId, options: EsdbReadStreamOptions): Promise<RecordedEvent[]> {
+  /**
+   * Stored events of a stream as the port's envelopes, not upcast (with their append slots when
+   * `withSlots`, for the adapter's own comparisons only). Throws the port's errors.
+   */
+  private async readStreamRaw(streamId: StreamId, options: EsdbReadStreamOptions, withSlots = false): Promise<StoredEvent[]> {
     const resolved = await mapErrors(() => collect(this.client.readStream(streamId, options)), { streamId });
-    const events: RecordedEvent[] = [];
+    const events: StoredEvent[] = [];
     for (const { event, commitPosition } of resolved) {
       if (event === undefined) continue;
       const position = positionOf(event, { commitPosition });
@@ -428,15 +455,16 @@ export class EventStoreDbEventStore implements EventStore {
       if (recorded === undefined) {
         throw new Error(`event ${event.id} of ${streamId} was not written through the event store: ${foreignReason(event)}`);
       }
-      events.push(recorded);
+      const appendSlot = withSlots ? appendSlotOf(event.metadata) : undefined;
+      events.push(appendSlot ? { ...recorded, appendSlot } : recorded);
     }
     return events;
   }
 
   /** readStreamRaw on the leader (so a write just made is visible), with no stream read as no events. */
-  private async readStreamRawOrEmpty(streamId: StreamId, options: EsdbReadStreamOptions): Promise<RecordedEvent[]> {
+  private async readStreamRawOrEmpty(streamId: StreamId, options: EsdbReadStreamOptions, withSlots = false): Promise<StoredEvent[]> {
     try {
-      return await this.readStreamRaw(streamId, { ...options, requiresLeader: true });
+      return await this.readStreamRaw(streamId, { ...options, requiresLeader: true }, withSlots);
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
       throw error;
