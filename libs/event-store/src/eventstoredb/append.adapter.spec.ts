@@ -117,3 +117,17 @@ describe('EventStoreDB append: retries of one earlier append', () => {
     expect((error as IdempotencyConflictError).eventId).toBe(a.id);
   });
 });
+
+describe('EventStoreDB append: events written before append slots', () => {
+  it('answers a retry of them with the last event it repeats, as before, and still compares metadata', async () => {
+    const { client, store, stream } = setup();
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const metadata = { schemaVersion: 1, correlationId: 'c-1' };
+    client.put(stream, ids.map((id, n) => ({ id, data: { n: n + 1 }, metadata })));
+    const retry = ids.slice(0, 2).map((id, n) => ({ ...counted(n + 1, id), metadata: { correlationId: 'c-1' } }));
+    expect(await store.append(stream, retry, { expectedRevision: 'no_stream' })).toMatchObject({ nextRevision: 1 });
+    await expect(
+      store.append(stream, [{ ...retry[0], metadata: { correlationId: 'c-2' } }], { expectedRevision: 'no_stream' }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
+  });
+});
