@@ -1,4 +1,4 @@
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import {
   contextOfStream,
@@ -17,6 +17,7 @@ import type { EventStore, Subscription } from '@clientela/event-store';
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
 import { isConnectionError, MessagingUnavailableError } from '../errors';
 import { eventHeaders } from '../headers';
+import { AdvisoryLease } from '../lease';
 import { HealthTracker, type ComponentHealth } from '../health';
 import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
@@ -85,7 +86,7 @@ export class Relay {
   private position: Position = START;
   private failure: unknown;
   private probe: NodeJS.Timeout | undefined;
-  private lockClient: Client | undefined;
+  private readonly lease: AdvisoryLease;
   private leading = false;
 
   constructor(private readonly options: RelayOptions) {
@@ -93,6 +94,10 @@ export class Relay {
     this.schema = assertSchema(options.schema ?? 'messaging');
     this.metrics = options.metrics ?? messagingMetrics();
     this.logger = options.logger ?? silentLogger;
+    this.lease = new AdvisoryLease(options.pool, `clientela.relay.${this.name}`, () => {
+      this.leading = false;
+      void this.subscription?.close();
+    });
     const report = (dependency: string) => (health: ComponentHealth) => {
       this.metrics.up.set({ component: this.name, dependency }, health.status === 'up' ? 1 : 0);
       if (health.status === 'down') this.logger.error(`relay cannot reach ${dependency}; retrying`, { relay: this.name, error: health.error });
@@ -179,40 +184,22 @@ export class Relay {
     }
   }
 
-  /** A session advisory lock on a connection of its own: it goes when this process or its connection dies. */
+  /** The shared one-active-instance lease (see AdvisoryLease). */
   private async tryLead(): Promise<boolean> {
-    const client = new Client(this.options.pool.options);
-    const lost = () => {
-      if (this.lockClient !== client) return;
-      this.lockClient = undefined;
-      this.leading = false;
-      void this.subscription?.close();
-    };
-    client.on('error', lost);
-    client.on('end', lost);
     try {
-      await client.connect();
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [`clientela.relay.${this.name}`]);
-      if (!rows[0]?.locked) {
-        await client.end();
-        return false;
-      }
+      if (!(await this.lease.tryAcquire())) return false;
     } catch (error) {
-      await client.end().catch(() => undefined);
       this.postgresHealth.down(errorMessage(error));
       return false;
     }
-    this.lockClient = client;
     this.leading = true;
     this.logger.info('relay leads', { relay: this.name });
     return true;
   }
 
   private async releaseLease(): Promise<void> {
-    const client = this.lockClient;
-    this.lockClient = undefined;
     this.leading = false;
-    await client?.end().catch(() => undefined);
+    await this.lease.release();
   }
 
   /** A subscription that gives up on a lost database is opened again from the checkpoint. */
