@@ -13,6 +13,26 @@ export interface PreparedEvent {
   metadata: EventMetadata;
 }
 
+/**
+ * Default largest event (data + metadata as stored JSON, in bytes): 900 KiB. The relay publishes each
+ * event as one Kafka message, and a broker with default settings takes at most 1 MiB per message
+ * (message.max.bytes): the rest is room for the envelope's own fields, the headers and the record
+ * overhead. An event the bus cannot carry is refused here, where the writer can still be told.
+ */
+export const DEFAULT_MAX_EVENT_BYTES = 900 * 1024;
+
+/** Refuses an event whose data and metadata, as stored JSON, exceed `maxEventBytes`. */
+const assertEventSize = (index: number, data: unknown, metadata: unknown, maxEventBytes: number): void => {
+  const dataBytes = Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
+  const metadataBytes = Buffer.byteLength(JSON.stringify(metadata) ?? '', 'utf8');
+  if (dataBytes + metadataBytes <= maxEventBytes) return;
+  const field = dataBytes >= metadataBytes ? 'data' : 'metadata';
+  throw new InvalidArgumentError(
+    `event ${index}: data and metadata take ${dataBytes + metadataBytes} bytes as JSON, more than the ${maxEventBytes} an event may have`,
+    [{ path: `events.${index}.${field}`, constraints: { maxEventBytes: `data and metadata must take at most ${maxEventBytes} bytes as JSON` } }],
+  );
+};
+
 export const assertExpectedRevision = (expected: unknown): ExpectedRevision => {
   if (expected === 'no_stream' || expected === 'any' || expected === 'exists') return expected;
   if (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0) return expected;
@@ -25,13 +45,14 @@ export const assertExpectedRevision = (expected: unknown): ExpectedRevision => {
 /**
  * Everything both adapters check before they touch storage, so that bad input fails the
  * same way everywhere and nothing is written: the stream id, the event ids, the types and
- * payloads (against the catalogue) and the expected revision.
+ * payloads (against the catalogue), each event's size and the expected revision.
  */
 export const prepareAppend = (
   catalogue: EventCatalogue,
   streamId: StreamId,
   events: readonly NewEvent[],
   expectedRevision: unknown = 'any',
+  limits: { maxEventBytes?: number } = {},
 ): { streamId: StreamId; events: PreparedEvent[]; expectedRevision: ExpectedRevision } => {
   assertStreamId(streamId);
   const expected = assertExpectedRevision(expectedRevision);
@@ -56,6 +77,7 @@ export const prepareAppend = (
     }
     seen.add(key);
     const { metadata } = catalogue.prepare(event);
+    assertEventSize(index, event.data, metadata, limits.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
     return { id: key, type: event.type, data: event.data, metadata: metadata as EventMetadata };
   });
   return { streamId, events: prepared, expectedRevision: expected };

@@ -57,6 +57,8 @@ export interface PostgresEventStoreOptions {
   onTransientError?: (error: unknown) => void;
   /** How long an idle subscription waits for a notification before it looks anyway. Default 1000 ms. */
   idlePollMs?: number;
+  /** Largest event accepted, data + metadata as stored JSON, in bytes. Default DEFAULT_MAX_EVENT_BYTES (900 KiB). */
+  maxEventBytes?: number;
 }
 
 interface EventRow extends QueryResultRow {
@@ -130,7 +132,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any');
+    const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any', { maxEventBytes: this.options.maxEventBytes });
     const expected = prepared.expectedRevision;
     const params = [
       streamId,

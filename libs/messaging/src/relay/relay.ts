@@ -34,6 +34,12 @@ export interface RelayOptions {
   takeoverIntervalMs?: number;
   /** Events per read, and so per produce batch. Default 500. */
   batchSize?: number;
+  /**
+   * Bytes per produce request, at most (keys, values and headers; an event larger than this goes alone).
+   * A page is sent in as many requests as it needs, in order. Default 512 KiB: under Kafka's default
+   * 1 MiB per record batch whatever the page size.
+   */
+  maxBatchBytes?: number;
   /** Which context owns each stream category. Default DefaultCategoryContexts. */
   categories?: Readonly<Record<string, Context>>;
   /** The topic of a context. Default `clientela.<context>.events` (tests give their own names). */
@@ -66,10 +72,46 @@ export const toTopicMessages = (
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 };
 
+const RECORD_OVERHEAD_BYTES = 70;
+
+const messageBytes = (message: Message): number => {
+  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(String(message.key ?? '')) + Buffer.byteLength(String(message.value ?? ''));
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(String(value ?? ''));
+  return bytes;
+};
+
+/**
+ * Cuts one page's produce batch into batches of at most `maxBytes` each (a message larger than that
+ * alone), keeping the order of each topic's messages: sent one after the other, every partition
+ * receives its messages in page order.
+ */
+export const splitBySize = (topicMessages: readonly TopicMessages[], maxBytes: number): TopicMessages[][] => {
+  const batches: TopicMessages[][] = [];
+  let current = new Map<string, Message[]>();
+  let size = 0;
+  const flush = () => {
+    if (current.size > 0) batches.push([...current].map(([topic, messages]) => ({ topic, messages })));
+    current = new Map();
+    size = 0;
+  };
+  for (const { topic, messages } of topicMessages) {
+    for (const message of messages) {
+      const bytes = messageBytes(message);
+      if (size > 0 && size + bytes > maxBytes) flush();
+      let list = current.get(topic);
+      if (!list) current.set(topic, (list = []));
+      list.push(message);
+      size += bytes;
+    }
+  }
+  flush();
+  return batches;
+};
+
 /**
  * Publishes the event store to Kafka, in order, from a checkpoint in PostgreSQL. A page read from
- * the store is one produce batch (acks from all in-sync replicas); the checkpoint moves only after
- * the broker acknowledged it. A broker or database outage pauses it and it resumes where it was:
+ * the store is sent in produce batches cut by size (acks from all in-sync replicas); the checkpoint
+ * moves only after the broker acknowledged all of them. A broker or database outage pauses it and it resumes where it was:
  * an event can be published twice (consumers dedupe by id), never skipped or reordered per key.
  */
 export class Relay {
@@ -230,7 +272,11 @@ export class Relay {
       if (!this.leading) throw new LostLeaseError(this.name);
       const topicMessages = toTopicMessages(page.events, topicOfEvent);
       if (topicMessages.length > 0) {
-        await this.untilDone(this.kafkaHealth, () => this.send(topicMessages));
+        // In order, each acknowledged before the next: the checkpoint below moves only after all of them.
+        for (const batch of splitBySize(topicMessages, this.options.maxBatchBytes ?? 512 * 1024)) {
+          await this.untilDone(this.kafkaHealth, () => this.send(batch));
+          if (this.abort.signal.aborted) return;
+        }
         for (const { topic, messages } of topicMessages) this.metrics.relayed.inc({ relay: this.name, topic }, messages.length);
       }
       if (this.abort.signal.aborted) return;
