@@ -72,7 +72,7 @@ export class StoreEventConsumer<T> {
     return this.options.processor.consumer;
   }
 
-  /** The error that ended the consumer, if one did (not a transient outage: those are retried). */
+  /** The last error (not a lost database) that made the consumer start again from its checkpoint; it never stops on one. */
   get error(): unknown {
     return this.failure;
   }
