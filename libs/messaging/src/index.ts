@@ -7,6 +7,7 @@ export * from './logger';
 export * from './message';
 export * from './metrics';
 export * from './schema';
+export * from './lease';
 export * from './relay/relay';
 export * from './consumer/message-processor';
 export * from './consumer/kafka-consumer';

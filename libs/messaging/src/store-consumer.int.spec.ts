@@ -4,6 +4,7 @@ import { streamId, ValidationError } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { startStoreConsumer } from './consumer/create-consumers';
+import { errorMessage } from './logger';
 import { applySampleOrder, createSampleReadModel, sampleCatalogue } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
 
@@ -75,5 +76,71 @@ describe('standalone consumer (event-store subscription)', () => {
     const { rows } = await pool.query<{ order_id: string; n: string }>(`select order_id, count(*) as n from orders group by order_id having count(*) > 1`);
     expect(rows).toEqual([]);
     await again.stop();
+  });
+
+  it('dead-letters an event of a schema version newer than the catalogue knows, with its reason, and handles those before and after it', async () => {
+    await createSampleReadModel(pool, 'orders_poison');
+    const name = `poison-${randomUUID()}`;
+    const stream = streamId('order');
+    const append = (orderId: string, seq: number) =>
+      store.append(stream, [{ type: 'OrderPlaced', data: { customerId: 'c-p', orderId, seq, amount: 1 } }]);
+    await append('p-0', 0);
+    await append('p-1', 1);
+    await append('p-future', 2);
+    await pool.query(`update event_store.events set metadata = jsonb_set(metadata, '{schemaVersion}', '9') where data->>'orderId' = 'p-future'`);
+    await append('p-3', 3);
+    await append('p-4', 4);
+    const running = await startStoreConsumer({
+      name,
+      pool,
+      store,
+      catalogue: sampleCatalogue(),
+      // The store is shared with the other tests: only this test's customer.
+      handlers: { OrderPlaced: (event, { tx }) => (event.data.customerId === 'c-p' ? applySampleOrder(tx, 'orders_poison', event) : undefined) },
+    });
+    await waitFor(async () => (await count(pool, 'orders_poison')) === 4, async () => `${await count(pool, 'orders_poison')} handled, error ${String(running.consumer.error)}`, 10_000);
+    await waitFor(async () => (await running.deadLetters.list({ consumer: name })).length === 1, () => 'no dead letter', 10_000);
+    const [letter] = await running.deadLetters.list({ consumer: name });
+    expect(letter).toEqual(expect.objectContaining({ eventType: 'OrderPlaced', reason: expect.stringMatching(/version 9/) }));
+    const { rows } = await pool.query<{ order_id: string }>('select order_id from orders_poison order by arrival');
+    expect(rows.map((r) => r.order_id)).toEqual(['p-0', 'p-1', 'p-3', 'p-4']);
+    await running.stop();
+  });
+
+  it('runs one instance of a consumer name at a time: every effect once, no crash, the standby takes over', async () => {
+    await createSampleReadModel(pool, 'orders_pair');
+    const name = `pair-${randomUUID()}`;
+    const start = () =>
+      startStoreConsumer({
+        name,
+        pool,
+        store,
+        catalogue: sampleCatalogue(),
+        batchSize: 5,
+        takeoverIntervalMs: 50,
+        handlers: { OrderPlaced: (event, { tx }) => (String(event.data.customerId).startsWith('pair-') ? applySampleOrder(tx, 'orders_pair', event) : undefined) },
+      });
+    const pair = await Promise.all([start(), start()]);
+    const append = (n: number, from: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          store.append(streamId('order'), [{ type: 'OrderPlaced', data: { customerId: `pair-${i % 3}`, orderId: `q-${from + i}`, seq: from + i, amount: 1 } }]),
+        ),
+      );
+    await append(40, 0);
+    await waitFor(async () => (await count(pool, 'orders_pair')) === 40, async () => `${await count(pool, 'orders_pair')} handled`, 10_000);
+    const twice = async () => (await pool.query(`select order_id from orders_pair group by order_id having count(*) > 1`)).rows;
+    expect(await twice()).toEqual([]);
+    expect(pair.map((r) => errorMessage(r.consumer.error ?? ''))).toEqual(['', '']);
+    expect(pair.filter((r) => r.consumer.isLeading)).toHaveLength(1);
+    const leader = pair.find((r) => r.consumer.isLeading)!;
+    const standby = pair.find((r) => !r.consumer.isLeading)!;
+    await leader.stop();
+    await waitFor(() => standby.consumer.isLeading, () => 'standby did not take over', 10_000);
+    await append(10, 40);
+    await waitFor(async () => (await count(pool, 'orders_pair')) === 50, async () => `${await count(pool, 'orders_pair')} handled after takeover`, 10_000);
+    expect(await twice()).toEqual([]);
+    expect(standby.consumer.error).toBeUndefined();
+    await standby.stop();
   });
 });

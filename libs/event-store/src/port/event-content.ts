@@ -10,9 +10,17 @@ export interface EventContentLimits {
   maxDepth: number;
   /** Largest metadata, in bytes of its JSON (UTF-8). Default 16 KiB. */
   maxMetadataBytes: number;
+  /**
+   * Largest event: data + metadata as stored JSON, in bytes. Default 900 KiB: the relay publishes each
+   * event as one Kafka message, and a broker with default settings takes at most 1 MiB per message
+   * (message.max.bytes); the rest is room for the envelope's own fields, the headers and the record
+   * overhead. An event the bus cannot carry is refused here, where the writer can still be told.
+   */
+  maxEventBytes: number;
 }
 
-export const DEFAULT_EVENT_CONTENT_LIMITS: EventContentLimits = { maxDepth: 64, maxMetadataBytes: 16 * 1024 };
+export const DEFAULT_MAX_EVENT_BYTES = 900 * 1024;
+export const DEFAULT_EVENT_CONTENT_LIMITS: EventContentLimits = { maxDepth: 64, maxMetadataBytes: 16 * 1024, maxEventBytes: DEFAULT_MAX_EVENT_BYTES };
 
 /** What JSON or the store cannot hold, found in one place of one event. */
 export interface ContentViolation {
@@ -137,7 +145,7 @@ export const assertStorableEventContent = (
 /** Checks EventContentLimits given as options: positive integers, defaults for what is left out. */
 export const eventContentLimits = (given: Partial<EventContentLimits> = {}): EventContentLimits => {
   const limits = { ...DEFAULT_EVENT_CONTENT_LIMITS, ...given };
-  for (const key of ['maxDepth', 'maxMetadataBytes'] as const) {
+  for (const key of ['maxDepth', 'maxMetadataBytes', 'maxEventBytes'] as const) {
     if (!Number.isSafeInteger(limits[key]) || limits[key] < 1) {
       throw new TypeError(`${key} must be a positive integer, got ${String(limits[key])}`);
     }

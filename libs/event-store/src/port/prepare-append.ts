@@ -14,6 +14,18 @@ export interface PreparedEvent {
   metadata: EventMetadata;
 }
 
+/** Refuses an event whose data and metadata, as stored JSON, exceed `maxEventBytes`. */
+const assertEventSize = (index: number, data: unknown, metadata: unknown, maxEventBytes: number): void => {
+  const dataBytes = Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
+  const metadataBytes = Buffer.byteLength(JSON.stringify(metadata) ?? '', 'utf8');
+  if (dataBytes + metadataBytes <= maxEventBytes) return;
+  const field = dataBytes >= metadataBytes ? 'data' : 'metadata';
+  throw new InvalidArgumentError(
+    `event ${index}: data and metadata take ${dataBytes + metadataBytes} bytes as JSON, more than the ${maxEventBytes} an event may have`,
+    [{ path: `events.${index}.${field}`, constraints: { maxEventBytes: `data and metadata must take at most ${maxEventBytes} bytes as JSON` } }],
+  );
+};
+
 export const assertExpectedRevision = (expected: unknown): ExpectedRevision => {
   if (expected === 'no_stream' || expected === 'any' || expected === 'exists') return expected;
   if (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0) return expected;
@@ -26,8 +38,8 @@ export const assertExpectedRevision = (expected: unknown): ExpectedRevision => {
 /**
  * Everything both adapters check before they touch storage, so that bad input fails the
  * same way everywhere and nothing is written: the stream id, the event ids, what data and
- * metadata hold (see event-content.ts), the types and payloads (against the catalogue) and the
- * expected revision.
+ * metadata hold and each event's size (see event-content.ts), the types and payloads (against the
+ * catalogue) and the expected revision.
  */
 export const prepareAppend = (
   catalogue: EventCatalogue,
@@ -60,6 +72,7 @@ export const prepareAppend = (
     seen.add(key);
     assertStorableEventContent(event, index, contentLimits);
     const { metadata } = catalogue.prepare(event);
+    assertEventSize(index, event.data, metadata, contentLimits.maxEventBytes);
     return { id: key, type: event.type, data: event.data, metadata: metadata as EventMetadata };
   });
   return { streamId, events: prepared, expectedRevision: expected };

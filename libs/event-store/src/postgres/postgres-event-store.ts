@@ -62,8 +62,9 @@ export interface PostgresEventStoreOptions {
   /** How long an idle subscription waits for a notification before it looks anyway. Default 1000 ms. */
   idlePollMs?: number;
   /**
-   * Bounds on what an event's data and metadata hold (nesting depth, metadata size); appends
-   * beyond them are refused with InvalidEventContentError. Default 64 levels, 16 KiB of metadata.
+   * Bounds on what an event's data and metadata hold (nesting depth, metadata size, the whole event's
+   * size); appends beyond them are refused with a ValidationError. Default 64 levels, 16 KiB of
+   * metadata, 900 KiB an event (under Kafka's default 1 MiB message, with room for the envelope).
    */
   contentLimits?: Partial<EventContentLimits>;
 }

@@ -114,6 +114,8 @@ export interface StoreConsumerSetup<T = RecordedEvent> extends CommonConsumerOpt
   store: EventStore;
   filter?: EventFilter;
   redrivePollMs?: number;
+  /** How often a standby instance of this name tries to take over. Default 1000 ms. */
+  takeoverIntervalMs?: number;
 }
 
 /** Standalone mode: the same handling, fed by an event-store subscription, dead letters in a table. */
@@ -130,6 +132,9 @@ export const startStoreConsumer = async <T = RecordedEvent>(setup: StoreConsumer
     filter: setup.filter,
     batchSize: setup.batchSize,
     redrivePollMs: setup.redrivePollMs,
+    takeoverIntervalMs: setup.takeoverIntervalMs,
+    // With a catalogue the decoder upcasts and checks each event, so one it cannot read is dead-lettered.
+    raw: setup.catalogue !== undefined && setup.decoder === undefined,
     schema: setup.schema,
     metrics: setup.metrics,
     logger: setup.logger,

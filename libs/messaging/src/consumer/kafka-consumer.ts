@@ -1,4 +1,5 @@
 import type { Batch, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
 import { decodeHeaders } from '../headers';
 import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
 import type { IncomingMessage } from '../message';
@@ -33,6 +34,8 @@ export class KafkaEventConsumer<T> {
   private readonly metrics: MessagingMetrics;
   private readonly logger: MessagingLogger;
   private assigned: Array<{ topic: string; partitions: number[] }> = [];
+  /** Batches in a row left unfinished, per partition: how long to wait before the next try. */
+  private readonly unfinished = new Map<string, number>();
 
   constructor(private readonly options: KafkaEventConsumerOptions<T>) {
     this.metrics = options.metrics ?? messagingMetrics();
@@ -87,6 +90,7 @@ export class KafkaEventConsumer<T> {
     isStale: () => boolean;
   }): Promise<void> {
     const size = this.options.maxBatchSize ?? 500;
+    const partitionKey = `${batch.topic}:${batch.partition}`;
     const messages = batch.messages;
     for (let start = 0; start < messages.length; start += size) {
       if (!isRunning() || isStale()) return;
@@ -104,9 +108,14 @@ export class KafkaEventConsumer<T> {
         });
       } catch (error) {
         // Stopping, or the partition moved to another member while PostgreSQL was away: leave it uncommitted.
-        this.logger.warn('batch left unfinished', { groupId: this.options.groupId, error: errorMessage(error) });
+        // kafkajs fetches the unresolved messages again at once, so wait first: no busy loop on a batch that keeps failing.
+        const failures = (this.unfinished.get(partitionKey) ?? 0) + 1;
+        this.unfinished.set(partitionKey, failures);
+        this.logger.warn('batch left unfinished', { groupId: this.options.groupId, failures, error: errorMessage(error) });
+        if (isRunning() && !isStale()) await sleep(backoffDelay(failures, DEFAULT_BACKOFF), this.abort.signal);
         return;
       }
+      this.unfinished.delete(partitionKey);
       resolveOffset(chunk[chunk.length - 1].offset);
       await commitOffsetsIfNecessary();
       await heartbeat();

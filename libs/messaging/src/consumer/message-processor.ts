@@ -145,23 +145,32 @@ export class MessageProcessor<T> {
       try {
         items.push({ message, decoded: this.options.decoder(message) });
       } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        await this.deadLetter(message, undefined, error, 1);
+        // Decoding is pure: a decoder that throws will throw again, whatever it threw.
+        await this.deadLetter(message, undefined, error instanceof ValidationError ? error : new PoisonMessageError('undecodable_message', errorMessage(error)), 1);
         outcomes[index] = 'dead_lettered';
         items.push({ message });
       }
     }
     try {
       let failed: { failedAt: number; error: unknown } | undefined;
-      const fast = await this.transaction(async (tx) => {
-        const result = await this.applyAll(items, tx, 1);
-        if (!Array.isArray(result)) {
-          failed = result;
-          return undefined;
-        }
-        await finalize?.(tx);
-        return result;
-      });
+      let fast: Array<Outcome | undefined> | undefined;
+      try {
+        fast = await this.transaction(async (tx) => {
+          const result = await this.applyAll(items, tx, 1);
+          if (!Array.isArray(result)) {
+            failed = result;
+            return undefined;
+          }
+          await finalize?.(tx);
+          return result;
+        });
+      } catch (error) {
+        // Not a handler but the batch's own statements failed (a key PostgreSQL refuses, say): no
+        // message is known to be at fault, so each goes alone and only the bad one is dead-lettered.
+        if (isConnectionError(error)) throw error;
+        this.logger.debug('batch failed; handling one by one', { consumer: this.consumer, error: errorMessage(error) });
+        failed = { failedAt: -1, error };
+      }
       if (fast) {
         for (const [index, outcome] of fast.entries()) if (outcome) outcomes[index] = outcome;
         this.options.afterCommit?.(items.flatMap((item, index) => (item.decoded && outcomes[index] === 'handled' ? [item.decoded.payload] : [])));

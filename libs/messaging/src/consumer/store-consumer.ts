@@ -3,6 +3,7 @@ import { formatPosition, parsePosition, START, type Position } from '@clientela/
 import type { EventFilter, EventStore, Subscription } from '@clientela/event-store';
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
 import { isConnectionError } from '../errors';
+import { AdvisoryLease } from '../lease';
 import { eventHeaders } from '../headers';
 import type { TableDeadLetters } from '../dead-letters/table-dead-letters';
 import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
@@ -21,6 +22,13 @@ export interface StoreEventConsumerOptions<T> {
   batchSize?: number;
   /** How often re-drive requests are looked for. Default 1000 ms. */
   redrivePollMs?: number;
+  /** How often a standby instance (another holds the lease of this name) tries to take over. Default 1000 ms. */
+  takeoverIntervalMs?: number;
+  /**
+   * Events as stored, not upcast by the store: the processor's decoder upcasts and checks them, so an
+   * event it cannot read is dead-lettered instead of failing the whole page. Give it with a catalogue.
+   */
+  raw?: boolean;
   schema?: string;
   metrics?: MessagingMetrics;
   logger?: MessagingLogger;
@@ -41,59 +49,113 @@ export class StoreEventConsumer<T> {
   private readonly metrics: MessagingMetrics;
   private readonly logger: MessagingLogger;
   private failure: unknown;
+  private readonly abort = new AbortController();
+  private readonly lease: AdvisoryLease;
 
   constructor(private readonly options: StoreEventConsumerOptions<T>) {
     this.schema = assertSchema(options.schema ?? 'messaging');
     this.metrics = options.metrics ?? messagingMetrics();
     this.logger = options.logger ?? silentLogger;
+    // Two instances of one name would handle the same events at once: one leads, the other stands by.
+    this.lease = new AdvisoryLease(options.pool, `clientela.consumer.${this.name}`, () => {
+      this.logger.warn('standalone consumer lost its lease; standing by', { consumer: this.name });
+      void this.subscription?.close();
+    });
+  }
+
+  /** True while this instance holds the lease of its name and consumes. */
+  get isLeading(): boolean {
+    return this.lease.held;
   }
 
   get name(): string {
     return this.options.processor.consumer;
   }
 
-  /** The error that ended the consumer, if one did (not a transient outage: those are retried). */
+  /** The last error (not a lost database) that made the consumer start again from its checkpoint; it never stops on one. */
   get error(): unknown {
     return this.failure;
   }
 
   async start(): Promise<void> {
     await this.retrying(() => this.loadCheckpoint());
-    this.running = this.consumeResubscribing().catch((error: unknown) => {
-      this.failure = error;
-      this.logger.error('standalone consumer stopped on an error', { consumer: this.name, error: errorMessage(error) });
-    });
-    this.redriveTimer = setInterval(() => void this.exclusive(() => this.redriveRequested()), this.options.redrivePollMs ?? 1_000);
+    await this.tryLead();
+    this.running = this.lead();
+    this.redriveTimer = setInterval(() => {
+      if (this.lease.held) void this.exclusive(() => this.redriveRequested());
+    }, this.options.redrivePollMs ?? 1_000);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     clearInterval(this.redriveTimer);
     await this.subscription?.close();
     await this.running;
     await this.busy;
+    await this.lease.release();
+  }
+
+  private async tryLead(): Promise<boolean> {
+    try {
+      if (!(await this.lease.tryAcquire())) return false;
+    } catch (error) {
+      this.options.processor.health.down(errorMessage(error));
+      return false;
+    }
+    this.logger.info('standalone consumer leads', { consumer: this.name });
+    return true;
+  }
+
+  /**
+   * Consumes while it holds the lease, stands by while another instance does. An error that is not a
+   * lost database (the processor dead-letters what it can, so this is rare) is logged and retried with
+   * backoff from the checkpoint: it never stops the consumer for good.
+   */
+  private async lead(): Promise<void> {
+    for (let failures = 0; !this.stopped; ) {
+      if (!this.lease.held && !(await this.tryLead())) {
+        await sleep(this.options.takeoverIntervalMs ?? 1_000, this.abort.signal);
+        continue;
+      }
+      try {
+        await this.consumeResubscribing();
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) return;
+        this.failure = error;
+        this.logger.error('standalone consumer failed; retrying from its checkpoint', { consumer: this.name, error: errorMessage(error) });
+        await this.subscription?.close().catch(() => undefined);
+        await sleep(backoffDelay(++failures, DEFAULT_BACKOFF), this.abort.signal);
+      }
+    }
   }
 
   /** A subscription that gives up on a lost database is opened again from the stored checkpoint. */
   private async consumeResubscribing(): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
+    for (let attempt = 1; !this.stopped && this.lease.held; attempt++) {
       try {
         const from = await this.loadCheckpoint();
-        this.subscription = this.options.store.subscribeToAll({ fromPosition: from, filter: this.options.filter, batchSize: this.options.batchSize ?? 500 });
+        this.subscription = this.options.store.subscribeToAll({
+          fromPosition: from,
+          filter: this.options.filter,
+          batchSize: this.options.batchSize ?? 500,
+          raw: this.options.raw,
+        });
         await this.consume(this.subscription);
         return;
       } catch (error) {
         if (this.stopped || !isConnectionError(error)) throw error;
         this.options.processor.health.down(errorMessage(error));
         await this.subscription?.close().catch(() => undefined);
-        await sleep(backoffDelay(attempt, DEFAULT_BACKOFF));
+        await sleep(backoffDelay(attempt, DEFAULT_BACKOFF), this.abort.signal);
       }
     }
   }
 
   private async consume(subscription: Subscription): Promise<void> {
     for await (const page of subscription.pages()) {
-      if (this.stopped) return;
+      if (this.stopped || !this.lease.held) return;
       const messages: IncomingMessage[] = page.events.map((event) => ({
         origin: { kind: 'store', position: formatPosition(event.position) },
         key: event.streamId,

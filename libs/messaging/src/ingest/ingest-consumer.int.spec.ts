@@ -4,6 +4,7 @@ import type { IngestMessage } from '@clientela/contracts';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../../testing/src/kafka';
 import { KafkaDeadLetters } from '../dead-letters/kafka-dead-letters';
+import { silentLogger } from '../logger';
 import { waitFor } from '../testing/wait-for';
 import { startIngestConsumer } from './ingest-consumer';
 
@@ -80,5 +81,56 @@ describe('ingest consumer', () => {
       expect.stringMatching(/^malformed_message: value is not JSON/),
     ]);
     await consumer.stop();
+  });
+
+  it('dead-letters a message whose id or source holds U+0000, with its reason, and handles the others without a busy loop', async () => {
+    const kafka = testKafka(brokers);
+    const badTopic = uniqueTopicName('ingest-nul');
+    await createTestTopics(brokers, [badTopic, `${badTopic}.dlq`], 1);
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const consumer = await startIngestConsumer({
+      kafka,
+      name: `ingest-nul-${randomUUID()}`,
+      pool,
+      topic: badTopic,
+      logger,
+      retry: { maxAttempts: 3, backoff: { initialMs: 20, maxMs: 100, factor: 2, jitter: 0 } },
+      handlers: {
+        EmailOpened: async (message: IngestMessage, { tx }: { tx: import('pg').PoolClient }) => {
+          await tx.query('insert into ingested values ($1, $2, $3, $4, $5)', ['nul-test', message.id, message.type, message.customer, message.data]);
+        },
+      },
+    });
+    const opened = (id: string, source = 'mailer') => ({
+      id,
+      type: 'EmailOpened',
+      occurredAt: '2024-05-01T11:00:00Z',
+      source,
+      customer: { email: 'a@example.com' },
+      data: { messageId: 'm-1' },
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    // One partition: the bad messages sit between good ones and would hold them back.
+    await producer.send({
+      topic: badTopic,
+      messages: [opened('good-1'), opened('bad\u0000id'), opened('bad-source', 'mail\u0000er'), opened('good-2')].map((m) => ({
+        key: 'k',
+        value: JSON.stringify(m),
+      })),
+    });
+    await producer.disconnect();
+
+    const handled = async () => (await pool.query<{ id: string }>(`select id from ingested where source = 'nul-test' order by id`)).rows.map((r) => r.id);
+    const letters = new KafkaDeadLetters(kafka);
+    await waitFor(async () => (await letters.list(badTopic)).length === 2, async () => `dead letters ${JSON.stringify(await letters.list(badTopic))}, warnings ${warnings.length}`, 15_000);
+    await waitFor(async () => (await handled()).length === 2, async () => `handled ${JSON.stringify(await handled())}`, 15_000);
+    expect(await handled()).toEqual(['good-1', 'good-2']);
+    for (const letter of await letters.list(badTopic)) expect(letter.reason).toMatch(/invalid byte sequence|0x00/);
+    await consumer.stop();
+    // Three tries each and a few more as the batch falls back one by one: not thousands.
+    expect(warnings.length).toBeLessThan(30);
+    await deleteTestTopics(brokers, [badTopic, `${badTopic}.dlq`]).catch(() => undefined);
   });
 });

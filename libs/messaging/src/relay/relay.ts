@@ -1,4 +1,4 @@
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import {
   contextOfStream,
@@ -17,6 +17,7 @@ import type { EventStore, Subscription } from '@clientela/event-store';
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
 import { isConnectionError, MessagingUnavailableError } from '../errors';
 import { eventHeaders } from '../headers';
+import { AdvisoryLease } from '../lease';
 import { HealthTracker, type ComponentHealth } from '../health';
 import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
@@ -33,6 +34,12 @@ export interface RelayOptions {
   takeoverIntervalMs?: number;
   /** Events per read, and so per produce batch. Default 500. */
   batchSize?: number;
+  /**
+   * Bytes per produce request, at most (keys, values and headers; an event larger than this goes alone).
+   * A page is sent in as many requests as it needs, in order. Default 512 KiB: under Kafka's default
+   * 1 MiB per record batch whatever the page size.
+   */
+  maxBatchBytes?: number;
   /** Which context owns each stream category. Default DefaultCategoryContexts. */
   categories?: Readonly<Record<string, Context>>;
   /** The topic of a context. Default `clientela.<context>.events` (tests give their own names). */
@@ -65,10 +72,46 @@ export const toTopicMessages = (
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 };
 
+const RECORD_OVERHEAD_BYTES = 70;
+
+const messageBytes = (message: Message): number => {
+  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(String(message.key ?? '')) + Buffer.byteLength(String(message.value ?? ''));
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(String(value ?? ''));
+  return bytes;
+};
+
+/**
+ * Cuts one page's produce batch into batches of at most `maxBytes` each (a message larger than that
+ * alone), keeping the order of each topic's messages: sent one after the other, every partition
+ * receives its messages in page order.
+ */
+export const splitBySize = (topicMessages: readonly TopicMessages[], maxBytes: number): TopicMessages[][] => {
+  const batches: TopicMessages[][] = [];
+  let current = new Map<string, Message[]>();
+  let size = 0;
+  const flush = () => {
+    if (current.size > 0) batches.push([...current].map(([topic, messages]) => ({ topic, messages })));
+    current = new Map();
+    size = 0;
+  };
+  for (const { topic, messages } of topicMessages) {
+    for (const message of messages) {
+      const bytes = messageBytes(message);
+      if (size > 0 && size + bytes > maxBytes) flush();
+      let list = current.get(topic);
+      if (!list) current.set(topic, (list = []));
+      list.push(message);
+      size += bytes;
+    }
+  }
+  flush();
+  return batches;
+};
+
 /**
  * Publishes the event store to Kafka, in order, from a checkpoint in PostgreSQL. A page read from
- * the store is one produce batch (acks from all in-sync replicas); the checkpoint moves only after
- * the broker acknowledged it. A broker or database outage pauses it and it resumes where it was:
+ * the store is sent in produce batches cut by size (acks from all in-sync replicas); the checkpoint
+ * moves only after the broker acknowledged all of them. A broker or database outage pauses it and it resumes where it was:
  * an event can be published twice (consumers dedupe by id), never skipped or reordered per key.
  */
 export class Relay {
@@ -85,7 +128,7 @@ export class Relay {
   private position: Position = START;
   private failure: unknown;
   private probe: NodeJS.Timeout | undefined;
-  private lockClient: Client | undefined;
+  private readonly lease: AdvisoryLease;
   private leading = false;
 
   constructor(private readonly options: RelayOptions) {
@@ -93,6 +136,10 @@ export class Relay {
     this.schema = assertSchema(options.schema ?? 'messaging');
     this.metrics = options.metrics ?? messagingMetrics();
     this.logger = options.logger ?? silentLogger;
+    this.lease = new AdvisoryLease(options.pool, `clientela.relay.${this.name}`, () => {
+      this.leading = false;
+      void this.subscription?.close();
+    });
     const report = (dependency: string) => (health: ComponentHealth) => {
       this.metrics.up.set({ component: this.name, dependency }, health.status === 'up' ? 1 : 0);
       if (health.status === 'down') this.logger.error(`relay cannot reach ${dependency}; retrying`, { relay: this.name, error: health.error });
@@ -179,40 +226,22 @@ export class Relay {
     }
   }
 
-  /** A session advisory lock on a connection of its own: it goes when this process or its connection dies. */
+  /** The shared one-active-instance lease (see AdvisoryLease). */
   private async tryLead(): Promise<boolean> {
-    const client = new Client(this.options.pool.options);
-    const lost = () => {
-      if (this.lockClient !== client) return;
-      this.lockClient = undefined;
-      this.leading = false;
-      void this.subscription?.close();
-    };
-    client.on('error', lost);
-    client.on('end', lost);
     try {
-      await client.connect();
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [`clientela.relay.${this.name}`]);
-      if (!rows[0]?.locked) {
-        await client.end();
-        return false;
-      }
+      if (!(await this.lease.tryAcquire())) return false;
     } catch (error) {
-      await client.end().catch(() => undefined);
       this.postgresHealth.down(errorMessage(error));
       return false;
     }
-    this.lockClient = client;
     this.leading = true;
     this.logger.info('relay leads', { relay: this.name });
     return true;
   }
 
   private async releaseLease(): Promise<void> {
-    const client = this.lockClient;
-    this.lockClient = undefined;
     this.leading = false;
-    await client?.end().catch(() => undefined);
+    await this.lease.release();
   }
 
   /** A subscription that gives up on a lost database is opened again from the checkpoint. */
@@ -243,7 +272,11 @@ export class Relay {
       if (!this.leading) throw new LostLeaseError(this.name);
       const topicMessages = toTopicMessages(page.events, topicOfEvent);
       if (topicMessages.length > 0) {
-        await this.untilDone(this.kafkaHealth, () => this.send(topicMessages));
+        // In order, each acknowledged before the next: the checkpoint below moves only after all of them.
+        for (const batch of splitBySize(topicMessages, this.options.maxBatchBytes ?? 512 * 1024)) {
+          await this.untilDone(this.kafkaHealth, () => this.send(batch));
+          if (this.abort.signal.aborted) return;
+        }
         for (const { topic, messages } of topicMessages) this.metrics.relayed.inc({ relay: this.name, topic }, messages.length);
       }
       if (this.abort.signal.aborted) return;
