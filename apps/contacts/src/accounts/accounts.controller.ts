@@ -5,14 +5,13 @@ import { ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs
 import type { FastifyReply } from 'fastify';
 import { ReadYourWrites } from '@clientela/projections';
 import {
+  answerList,
   answerWrite,
   ApiProblems,
   ApiReadHeaders,
   ApiWriteHeaders,
-  CSV_CONTENT_TYPE,
   idForCreate,
   revisionTag,
-  wantsCsv,
   Write,
   type WriteRequest,
   type WriteResult,
@@ -57,9 +56,7 @@ export class AccountsController {
   @ApiOkResponse({ description: 'a page of accounts and the cursor of the next; with Accept: text/csv the whole filtered list' })
   @ApiProblems(400, 503)
   async list(@Query() query: ListAccountsQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    if (!wantsCsv(accept)) return this.queries.list(query);
-    void reply.header('content-type', CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="accounts.csv"');
-    return reply.send(this.queries.csv(query));
+    return answerList(reply, accept, 'accounts.csv', () => this.queries.list(query), () => this.queries.csv(query));
   }
 
   @Get(':id')

@@ -37,3 +37,20 @@ export const csvStream = <Row>(header: readonly string[], fetchPage: (cursor: st
     })(),
     { objectMode: false },
   );
+
+/**
+ * What a list route answers: a JSON page, or with `Accept: text/csv` the whole filtered list as a CSV
+ * download, returned as a stream for Nest to send (never `reply.send` beside a returned value).
+ */
+export const answerList = async <Page>(
+  reply: { header(name: string, value: string): unknown },
+  accept: string | string[] | undefined,
+  filename: string,
+  page: () => Promise<Page>,
+  csv: () => Readable | Promise<Readable>,
+): Promise<Page | Readable> => {
+  if (!wantsCsv(accept)) return page();
+  reply.header('content-type', CSV_CONTENT_TYPE);
+  reply.header('content-disposition', `attachment; filename="${filename}"`);
+  return csv();
+};
