@@ -29,18 +29,7 @@ export class ContactEmailRow {
   @Column('bigint', { transformer: bigintAsNumber }) ordinal!: number;
 }
 
-@Entity({ schema, name: 'contact_phones', synchronize: false })
-export class ContactPhoneRow {
-  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
-  @PrimaryColumn('text') phone!: string;
-  @Column('bigint', { transformer: bigintAsNumber }) ordinal!: number;
-}
 
-@Entity({ schema, name: 'contact_tags', synchronize: false })
-export class ContactTagRow {
-  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
-  @PrimaryColumn('text') tag!: string;
-}
 
 @Entity({ schema, name: 'contact_identities', synchronize: false })
 export class ContactIdentityRow {
@@ -49,22 +38,6 @@ export class ContactIdentityRow {
   @PrimaryColumn('text', { name: 'external_id' }) externalId!: string;
 }
 
-@Entity({ schema, name: 'contact_consents', synchronize: false })
-export class ContactConsentRow {
-  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
-  @PrimaryColumn('text') channel!: string;
-  @PrimaryColumn('text') purpose!: string;
-  @Column('boolean') granted!: boolean;
-  @Column('text') source!: string;
-  @Column('timestamptz', { name: 'changed_at' }) changedAt!: Date;
-}
 
-@Entity({ schema, name: 'contact_custom_fields', synchronize: false })
-export class ContactCustomFieldRow {
-  @PrimaryColumn('uuid', { name: 'contact_id' }) contactId!: string;
-  @PrimaryColumn('text') key!: string;
-  /** JSON text: the definition says its type. */
-  @Column('text') value!: string;
-}
 
-export const contactEntities = [ContactRow, ContactEmailRow, ContactPhoneRow, ContactTagRow, ContactIdentityRow, ContactConsentRow, ContactCustomFieldRow];
+export const contactEntities = [ContactRow, ContactEmailRow, ContactIdentityRow];

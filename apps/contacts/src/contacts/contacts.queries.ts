@@ -89,12 +89,12 @@ export class ContactsQueries {
   async get(id: string): Promise<ContactView> {
     const row = await this.db.getRepository(ContactRow).findOneBy({ id });
     if (!row) throw new NotFoundError(`contact ${id} not found`);
-    return (await this.views([row]))[0];
+    return (await this.views([row], await this.liveFieldKeys()))[0];
   }
 
   async list(query: ListContactsQuery): Promise<Page<ContactView>> {
     const page = await this.page(query, query.cursor, query.limit);
-    return { items: await this.views(page.items), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    return { items: await this.views(page.items, await this.liveFieldKeys()), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 
   /** The whole filtered list as CSV, one identity column per source, read a page at a time. */
@@ -102,7 +102,8 @@ export class ContactsQueries {
     const sources = (
       await this.db.getRepository(ContactIdentityRow).createQueryBuilder('i').select('distinct i.source', 'source').orderBy('source').getRawMany<{ source: string }>()
     ).map((r) => r.source);
-    const fields = (await this.customFields.live()).map((f) => f.key);
+    const live = await this.liveFieldKeys();
+    const fields = [...live];
     const header = [
       'id', 'given_name', 'family_name', 'email', 'emails', 'phone', 'phones', 'tags', 'lifecycle_stage', 'language', 'preferred_channel',
       'address_line1', 'address_line2', 'city', 'postal_code', 'region', 'country', 'lat', 'lon', 'owner_id', 'account_id', 'registered_at', 'updated_at',
@@ -113,7 +114,7 @@ export class ContactsQueries {
       header,
       async (cursor) => {
         const page = await this.page(query, cursor, CSV_PAGE);
-        return { items: await this.views(page.items), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+        return { items: await this.views(page.items, live), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
       },
       (c) => [
         c.id, c.givenName, c.familyName, c.emails[0], c.emails.join(' '), c.phones[0], c.phones.join(' '), c.tags.join(' '), c.lifecycleStage, c.language, c.preferredChannel,
@@ -169,13 +170,14 @@ export class ContactsQueries {
     return q;
   }
 
-  private async views(rows: ContactRow[]): Promise<ContactView[]> {
+  /** Keys of the custom fields not retired, read once per request (once per export, not per page). */
+  private async liveFieldKeys(): Promise<ReadonlySet<string>> {
+    return new Set((await this.customFields.live()).map((f) => f.key));
+  }
+
+  private async views(rows: ContactRow[], live: ReadonlySet<string>): Promise<ContactView[]> {
     if (rows.length === 0) return [];
-    const [children, definitions] = await Promise.all([
-      this.db.query<ContactChildren[]>(CHILDREN_SQL, [rows.map((r) => r.id)]),
-      this.customFields.live(),
-    ]);
-    const live = new Set(definitions.map((d) => d.key));
+    const children = await this.db.query<ContactChildren[]>(CHILDREN_SQL, [rows.map((r) => r.id)]);
     const childrenOf = new Map(children.map((c) => [c.id, c]));
     return rows.map((r) => ({
       id: r.id,

@@ -1,4 +1,3 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { EventMetadata } from '@clientela/contracts';
 import { CORRELATION_ID_HEADER, isSaneId, requestIdsOf } from '@clientela/platform';
 
@@ -29,7 +28,3 @@ export const commandMetadataOf = (request: RequestLike, service = request.client
   };
 };
 
-/** `@RequestMetadata() metadata: CommandMetadata` in a controller: ids and actor for the events a command appends. */
-export const RequestMetadata = createParamDecorator((_: unknown, context: ExecutionContext): CommandMetadata =>
-  commandMetadataOf(context.switchToHttp().getRequest<RequestLike>()),
-);
