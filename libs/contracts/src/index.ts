@@ -11,3 +11,4 @@ export * from './contacts/contact-events';
 export * from './contacts/custom-field-events';
 export * from './contacts/account-events';
 export * from './contacts/lead-events';
+export * from './customers/customer-events';
