@@ -575,26 +575,67 @@ export class ProjectionRunner {
   }
 
   private async park(event: RecordedEvent, to: Position, error: unknown): Promise<void> {
-    const reason = error instanceof Error ? error.message : String(error);
-    this.logger.error('parked a poison event', { projection: this.name, eventId: event.id, type: event.type, reason });
     await this.transaction(async (client, commit) => {
       await this.advanceCheckpoint(client, commit, this.position, to, 0);
-      await client.query(
-        `insert into ${this.registry}.dead_letters (projection, event_id, event_type, stream_id, position, event, reason, attempts)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (projection, event_id) do nothing`,
-        [
-          this.name,
-          event.id,
-          event.type,
-          event.streamId,
-          event.position.toString(),
-          JSON.stringify({ ...event, position: event.position.toString() }),
-          reason,
-          (this.options.maxAttempts ?? 3) + 1,
-        ],
-      );
+      await this.recordDeadLetter(client, event, error);
     });
+  }
+
+  /** Keeps a poison event in `dead_letters` with its reason (once per projection and event). */
+  private async recordDeadLetter(client: PoolClient, event: RecordedEvent, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.error('parked a poison event', { projection: this.name, eventId: event.id, type: event.type, reason });
+    await client.query(
+      `insert into ${this.registry}.dead_letters (projection, event_id, event_type, stream_id, position, event, reason, attempts)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (projection, event_id) do nothing`,
+      [
+        this.name,
+        event.id,
+        event.type,
+        event.streamId,
+        event.position.toString(),
+        JSON.stringify({ ...event, position: event.position.toString() }),
+        reason,
+        (this.options.maxAttempts ?? 3) + 1,
+      ],
+    );
     this.options.metrics?.deadLetters.inc({ projection: this.name });
+  }
+
+  /**
+   * Writes a page into a copy inside the caller's transaction (a rebuild's pages, the swap's catch-up):
+   * when the page fails, each event is tried under a savepoint of its own and the ones that fail are
+   * parked with their reason, so one unreadable event cannot stop a rebuild for good.
+   */
+  private async writeParkingPoison(client: PoolClient, schema: string, events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await client.query('savepoint page');
+    try {
+      await this.writeEvents(client, schema, events);
+      await client.query('release savepoint page');
+      return;
+    } catch (error) {
+      if (isConnectionError(error)) throw error;
+      await client.query('rollback to savepoint page');
+      this.logger.warn('page keeps failing in a copy; writing its events one by one', { projection: this.name, schema, error: String(error) });
+    }
+    const poison: Array<{ event: RecordedEvent; error: unknown }> = [];
+    for (const event of events) {
+      await client.query('savepoint one');
+      try {
+        await this.writeEvents(client, schema, [event]);
+        await client.query('release savepoint one');
+      } catch (error) {
+        if (isConnectionError(error)) throw error;
+        await client.query('rollback to savepoint one');
+        poison.push({ event, error });
+      }
+    }
+    // Every event of a page failing is the projection's fault, not the events': the rebuild fails
+    // (and says why in the status) rather than swapping in a copy with its history parked.
+    if (events.length > 1 && poison.length === events.length) throw poison[0].error;
+    for (const { event, error } of poison) await this.recordDeadLetter(client, event, error);
+    await client.query('release savepoint page');
   }
 
   /** One transaction: the checkpoint moves from `from` to `to` and the events' changes are written. */
@@ -611,7 +652,7 @@ export class ProjectionRunner {
     for (let at = from; at < to; ) {
       const page = await this.options.store.readAll({ fromPosition: at, maxCount: this.options.batchSize ?? DEFAULT_BATCH_SIZE, filter: this.filter });
       const events = page.events.filter((event) => event.position <= to);
-      await this.writeEvents(client, this.schema, events);
+      await this.writeParkingPoison(client, this.schema, events);
       applied += events.length;
       if (page.isEnd || page.nextPosition >= to) break;
       at = page.nextPosition;
@@ -680,7 +721,7 @@ export class ProjectionRunner {
         next.catch(() => undefined); // seen when awaited
       }
       await this.transaction(async (client) => {
-        await this.writeEvents(client, shadow, page.events);
+        await this.writeParkingPoison(client, shadow, page.events);
         await client.query(
           `update ${this.registry}.state set rebuild_position = $2, rebuild_events = rebuild_events + $3, updated_at = now() where name = $1`,
           [this.name, page.nextPosition.toString(), page.events.length],
@@ -706,7 +747,7 @@ export class ProjectionRunner {
         );
         for (;;) {
           const page = await readPage(position);
-          await this.writeEvents(client, shadow, page.events);
+          await this.writeParkingPoison(client, shadow, page.events);
           events += page.events.length;
           position = page.nextPosition;
           if (page.isEnd) break;
