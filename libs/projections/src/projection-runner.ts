@@ -5,6 +5,7 @@ import { START, type Position, type RecordedEvent } from '@clientela/contracts';
 import { isConnectionError, withTransaction, type EventFilter, type EventStore, type Subscription } from '@clientela/event-store';
 import type { Admin } from 'kafkajs';
 import { startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
+import { silentLogger, type LogSink } from '@clientela/platform';
 import { createIndexesSql, createTablesSql, schemaOf, type Projection } from './projection';
 import {
   kafkaProjectionBatchHandler,
@@ -21,14 +22,6 @@ import { waitForSnapshotsAfter } from './open-snapshots';
 import type { ProjectionMetrics } from './projection-metrics';
 
 export type ProjectionStatusName = 'standby' | 'starting' | 'live' | 'rebuilding' | 'stopped' | 'failed';
-
-export interface ProjectionLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-const silentLogger: ProjectionLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export interface ProjectionRunnerOptions {
   projection: Projection;
@@ -47,7 +40,7 @@ export interface ProjectionRunnerOptions {
   retryDelayMs?: number;
   /** How often a standby tries to take over. Default 1000 ms. */
   takeoverIntervalMs?: number;
-  logger?: ProjectionLogger;
+  logger?: LogSink;
   metrics?: ProjectionMetrics;
   /**
    * Where the live copy follows events from: the store (default), or Kafka through the messaging
@@ -109,7 +102,7 @@ export class ProjectionRunner {
   readonly schema: string;
   private readonly registry: string;
   private readonly instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly logger: ProjectionLogger;
+  private readonly logger: LogSink;
   private readonly mutex = new Mutex();
   private readonly filter: EventFilter;
   private lockClient: Client | undefined;
@@ -605,15 +598,16 @@ export class ProjectionRunner {
   /**
    * Writes a page into a copy inside the caller's transaction (a rebuild's pages, the swap's catch-up):
    * when the page fails, each event is tried under a savepoint of its own and the ones that fail are
-   * parked with their reason, so one unreadable event cannot stop a rebuild for good.
+   * parked with their reason, so one unreadable event cannot stop a rebuild for good. Returns how
+   * many were written. `copyIsEmpty`: nothing has been written to this copy yet.
    */
-  private async writeParkingPoison(client: PoolClient, schema: string, events: readonly RecordedEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  private async writeParkingPoison(client: PoolClient, schema: string, events: readonly RecordedEvent[], copyIsEmpty = false): Promise<number> {
+    if (events.length === 0) return 0;
     await client.query('savepoint page');
     try {
       await this.writeEvents(client, schema, events);
       await client.query('release savepoint page');
-      return;
+      return events.length;
     } catch (error) {
       if (isConnectionError(error)) throw error;
       await client.query('rollback to savepoint page');
@@ -631,11 +625,12 @@ export class ProjectionRunner {
         poison.push({ event, error });
       }
     }
-    // Every event of a page failing is the projection's fault, not the events': the rebuild fails
-    // (and says why in the status) rather than swapping in a copy with its history parked.
-    if (events.length > 1 && poison.length === events.length) throw poison[0].error;
+    // Every event of a page failing, or of the first pages of a copy, is the projection's fault, not
+    // the events': the rebuild fails (and says why in the status) rather than swap in a copy with its history parked.
+    if (poison.length === events.length && (events.length > 1 || copyIsEmpty)) throw poison[0].error;
     for (const { event, error } of poison) await this.recordDeadLetter(client, event, error);
     await client.query('release savepoint page');
+    return events.length - poison.length;
   }
 
   /** One transaction: the checkpoint moves from `from` to `to` and the events' changes are written. */
@@ -708,6 +703,8 @@ export class ProjectionRunner {
 
     let position: Position = START;
     let events = 0;
+    /** Events written to the new copy (not parked). */
+    let written = 0;
     const readPage = (from: Position) =>
       this.options.store.readAll({ fromPosition: from, maxCount: this.options.batchSize ?? DEFAULT_BATCH_SIZE, filter: this.filter });
     // Catch up in the shadow copy while the live copy keeps serving (and, same version, keeps
@@ -721,7 +718,7 @@ export class ProjectionRunner {
         next.catch(() => undefined); // seen when awaited
       }
       await this.transaction(async (client) => {
-        await this.writeParkingPoison(client, shadow, page.events);
+        written += await this.writeParkingPoison(client, shadow, page.events, written === 0);
         await client.query(
           `update ${this.registry}.state set rebuild_position = $2, rebuild_events = rebuild_events + $3, updated_at = now() where name = $1`,
           [this.name, page.nextPosition.toString(), page.events.length],
@@ -747,7 +744,7 @@ export class ProjectionRunner {
         );
         for (;;) {
           const page = await readPage(position);
-          await this.writeParkingPoison(client, shadow, page.events);
+          written += await this.writeParkingPoison(client, shadow, page.events, written === 0);
           events += page.events.length;
           position = page.nextPosition;
           if (page.isEnd) break;

@@ -1,7 +1,7 @@
 import type { Batch, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
 import { decodeHeaders } from '../headers';
-import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
+import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import type { IncomingMessage } from '../message';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
 import type { MessageProcessor } from './message-processor';
@@ -20,7 +20,7 @@ export interface KafkaEventConsumerOptions<T> {
   fromBeginning?: boolean;
   consumerConfig?: Partial<ConsumerConfig>;
   metrics?: MessagingMetrics;
-  logger?: MessagingLogger;
+  logger?: LogSink;
 }
 
 /**
@@ -32,7 +32,7 @@ export class KafkaEventConsumer<T> {
   private consumer: Consumer | undefined;
   private readonly abort = new AbortController();
   private readonly metrics: MessagingMetrics;
-  private readonly logger: MessagingLogger;
+  private readonly logger: LogSink;
   private assigned: Array<{ topic: string; partitions: number[] }> = [];
   /** Batches in a row left unfinished, per partition: how long to wait before the next try. */
   private readonly unfinished = new Map<string, number>();
