@@ -18,9 +18,12 @@ import type {
   EventFilter,
   EventStore,
   ExpectedRevision,
+  MultiStreamAppendResult,
+  StreamAppendResult,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
+  StreamAppend,
   StreamMetadata,
   StreamState,
   SubscribeToAllOptions,
@@ -35,7 +38,14 @@ import {
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../port/errors';
-import { assertExpectedRevision, assertMaxCount, DEFAULT_READ_PAGE, prepareAppend } from '../port/prepare-append';
+import {
+  assertExpectedRevision,
+  assertMaxCount,
+  DEFAULT_READ_PAGE,
+  prepareAppend,
+  prepareStreamAppends,
+  type PreparedStreamAppend,
+} from '../port/prepare-append';
 import { eventContentLimits, findUnstorableJson, type EventContentLimits } from '../port/event-content';
 import { assertEventFilter } from '../port/event-filter';
 import { assertSchemaName, migrate } from './migrate';
@@ -98,9 +108,9 @@ const MAX_REVISION = '9223372036854775807';
 const EVENT_COLUMNS = 'e.event_id, e.stream_id, e.revision, e.transaction_id, e.seq, e.type, e.data, e.metadata, e.recorded_at';
 
 /**
- * The embedded default EventStore, on PostgreSQL. One round trip per append (a plpgsql
- * function), gap-free global order from transaction ids (see position-codec.ts), and
- * LISTEN/NOTIFY to wake subscribers.
+ * The embedded default EventStore, on PostgreSQL. One round trip per append or appendToStreams
+ * (plpgsql functions append_events and append_to_streams), gap-free global order from
+ * transaction ids (see position-codec.ts), and LISTEN/NOTIFY to wake subscribers.
  */
 export class PostgresEventStore implements EventStore {
   readonly schema: string;
@@ -169,6 +179,49 @@ export class PostgresEventStore implements EventStore {
         // and now sees the winner's events (a retry, or a conflict).
         if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt === 1) continue;
         throw this.appendError(streamId, expected, error);
+      }
+    }
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
+    const prepared = prepareStreamAppends(this.catalogue, appends, this.contentLimits);
+    const events = prepared.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
+    const params = [
+      prepared.map((a) => a.streamId),
+      prepared.map((a) => categoryOf(a.streamId)),
+      prepared.map((a) => (typeof a.expectedRevision === 'number' ? a.expectedRevision : EXPECTED_CODES[a.expectedRevision])),
+      events.map((e) => e.index),
+      events.map((e) => e.event.id),
+      events.map((e) => e.event.type),
+      events.map((e) => JSON.stringify(e.event.data)),
+      events.map((e) => JSON.stringify(e.event.metadata)),
+    ];
+    const sql = `select * from ${this.schema}.append_to_streams($1::text[], $2::text[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{
+          append_index: number;
+          duplicate: boolean;
+          last_revision: string;
+          last_transaction_id: string;
+          last_seq: string;
+        }>(sql, params);
+        this.announceAppend();
+        const streams = rows.map(
+          (row): StreamAppendResult => ({
+            streamId: prepared[row.append_index].streamId,
+            nextRevision: Number(row.last_revision),
+            position: packPosition(row.last_transaction_id, row.last_seq),
+            duplicate: row.duplicate,
+          }),
+        );
+        return { streams, position: streams.reduce((max, s) => (s.position > max ? s.position : max), START) };
+      } catch (error) {
+        const pg = asPgError(error);
+        // Two calls raced with the same event id into different streams: the loser looks again,
+        // and now sees the winner's events (a retry, or a conflict).
+        if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt === 1) continue;
+        throw this.appendToStreamsError(prepared, error);
       }
     }
   }
@@ -450,6 +503,27 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /** SQLSTATEs of append_to_streams (DETAIL in JSON, naming the StreamAppend) as the port's errors. */
+  private appendToStreamsError(prepared: readonly PreparedStreamAppend[], error: unknown): Error {
+    const pg = asPgError(error);
+    switch (pg?.code) {
+      case WRONG_REVISION: {
+        const conflicts = JSON.parse(pg.detail ?? '[]') as { appendIndex: number; streamId: string; actual: number }[];
+        return WrongExpectedRevisionError.ofStreamAppends(
+          conflicts.map((c) => ({ ...c, expected: prepared[c.appendIndex].expectedRevision })),
+        );
+      }
+      case STREAM_TOMBSTONED: {
+        const detail = JSON.parse(pg.detail ?? '{}') as { appendIndex: number; streamId: string };
+        return new StreamDeletedError(detail.streamId, detail.appendIndex);
+      }
+      case IDEMPOTENCY_CONFLICT:
+        return idempotencyConflict(pg.detail);
+      default:
+        return this.storeError('appendToStreams', error);
+    }
+  }
+
   private async query<R extends QueryResultRow>(operation: string, sql: string, params: unknown[] = []): Promise<{ rows: R[] }> {
     try {
       return await this.pool.query<R>(sql, params);
@@ -487,6 +561,8 @@ export class PostgresEventStore implements EventStore {
 }
 
 interface IdempotencyConflictDetail {
+  /** From append_to_streams: the StreamAppend's index. */
+  appendIndex?: number;
   eventId?: string;
   streamId?: string;
   sameStream?: boolean;
@@ -494,7 +570,7 @@ interface IdempotencyConflictDetail {
   revision?: number;
 }
 
-/** CE003's detail (see schema.ts, migration 2) as the port's error, naming the id and why. */
+/** CE003's detail (see schema.ts, migrations 2 and 3) as the port's error, naming the id and why. */
 const idempotencyConflict = (detailText: string | undefined): IdempotencyConflictError => {
   const detail = JSON.parse(detailText ?? '{}') as IdempotencyConflictDetail;
   const where = `in stream ${detail.streamId ?? 'unknown'} (revision ${detail.revision ?? 'unknown'})`;
@@ -503,7 +579,7 @@ const idempotencyConflict = (detailText: string | undefined): IdempotencyConflic
     : !detail.sameContent
       ? `with another type, data or metadata ${where}`
       : `${where} by an append that does not hold exactly these events in this order`;
-  return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason);
+  return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason, detail.appendIndex);
 };
 
 const matchesExpected = (expected: ExpectedRevision, actual: number): boolean =>
