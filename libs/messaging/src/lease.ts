@@ -1,8 +1,9 @@
 import { Client, type Pool } from 'pg';
 
 /**
- * One active instance per name (a relay, a consumer): a session advisory lock on a connection of
- * its own, so it goes when the process or its connection dies and a standby takes over.
+ * One active instance per name (a relay, a standalone consumer, a projection runner): a session
+ * advisory lock on a connection of its own, so it goes when the process or its connection dies
+ * and a standby takes over.
  */
 export class AdvisoryLease {
   private client: Client | undefined;
@@ -13,7 +14,14 @@ export class AdvisoryLease {
     private readonly key: string,
     /** Called when a held lease is lost with its connection. */
     private readonly onLost: () => void = () => undefined,
+    /** Where the lease's connection goes; the pool's settings by default. */
+    private readonly connectionString?: string,
   ) {}
+
+  /** The lease's own connection while held: a holder may LISTEN on it (it lives exactly as long as the lease). */
+  get connection(): Client | undefined {
+    return this.client;
+  }
 
   get held(): boolean {
     return this.client !== undefined;
@@ -22,7 +30,7 @@ export class AdvisoryLease {
   /** True when this instance now holds the lease; throws when PostgreSQL cannot be reached. */
   async tryAcquire(): Promise<boolean> {
     if (this.client) return true;
-    const client = new Client(this.pool.options);
+    const client = new Client(this.connectionString ? { connectionString: this.connectionString } : this.pool.options);
     const lost = () => {
       if (this.client !== client) return;
       this.client = undefined;

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Client, type Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { START, type Position, type RecordedEvent } from '@clientela/contracts';
 import { isConnectionError, withTransaction, type EventFilter, type EventStore, type Subscription } from '@clientela/event-store';
 import type { Admin } from 'kafkajs';
-import { startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
+import { AdvisoryLease, startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
 import { silentLogger, type LogSink } from '@clientela/platform';
 import { createIndexesSql, createTablesSql, schemaOf, type Projection } from './projection';
 import {
@@ -105,7 +105,7 @@ export class ProjectionRunner {
   private readonly logger: LogSink;
   private readonly mutex = new Mutex();
   private readonly filter: EventFilter;
-  private lockClient: Client | undefined;
+  private readonly lease: AdvisoryLease;
   private subscription: Subscription | undefined;
   private running = false;
   private active = false;
@@ -126,6 +126,7 @@ export class ProjectionRunner {
     this.schema = schemaOf(options.projection);
     this.registry = assertRegistrySchema(options.registrySchema ?? DEFAULT_REGISTRY_SCHEMA);
     this.logger = options.logger ?? silentLogger;
+    this.lease = new AdvisoryLease(options.pool, `clientela.projection.${this.name}`, () => this.lostLease(), options.connectionString);
     this.filter = {
       eventTypes: options.projection.eventTypes,
       ...(options.projection.categories ? { categories: options.projection.categories } : {}),
@@ -242,40 +243,30 @@ export class ProjectionRunner {
     }
   }
 
-  /** Takes the advisory lock if it is free; on success the live copy is made ready. */
+  /** Takes the lease if it is free; on success the live copy is made ready. */
   private async tryLead(): Promise<boolean> {
     if (this.active) return true;
-    const client = new Client(this.options.connectionString ? { connectionString: this.options.connectionString } : this.options.pool.options);
-    client.on('error', () => this.lostLock(client));
-    client.on('end', () => this.lostLock(client));
     try {
-      await client.connect();
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [
-        `clientela.projection.${this.name}`,
-      ]);
-      if (!rows[0]?.locked) {
-        await client.end();
-        return false;
-      }
+      if (!(await this.lease.tryAcquire())) return false;
     } catch (error) {
-      await client.end().catch(() => undefined);
       this.logger.warn('could not try the projection lock', { projection: this.name, error: String(error) });
       return false;
     }
-    this.lockClient = client;
     this.active = true;
     this.statusName = 'starting';
-    client.on('notification', (message) => {
+    const connection = this.lease.connection;
+    connection?.on('notification', (message) => {
       if (message.payload === `rebuild:${this.name}` && this.active) this.rebuildOnRequest();
     });
-    await client.query(`listen ${COMMAND_CHANNEL}`).catch((error: unknown) => this.logger.warn('cannot listen for commands', { error: String(error) }));
+    await connection
+      ?.query(`listen ${COMMAND_CHANNEL}`)
+      .catch((error: unknown) => this.logger.warn('cannot listen for commands', { error: String(error) }));
     this.logger.info('active', { projection: this.name, instance: this.instance });
     return true;
   }
 
-  private lostLock(client: Client): void {
-    if (this.lockClient !== client) return;
-    this.lockClient = undefined;
+  /** The lease went with its connection: stand by, stop following. */
+  private lostLease(): void {
     this.active = false;
     this.restartLive = true;
     void this.subscription?.close();
@@ -283,10 +274,8 @@ export class ProjectionRunner {
   }
 
   private async releaseLeadership(): Promise<void> {
-    const client = this.lockClient;
-    this.lockClient = undefined;
     this.active = false;
-    await client?.end().catch(() => undefined);
+    await this.lease.release();
   }
 
   /** Prepares the live copy, rebuilds it first if it is old or incomplete, then follows the store or Kafka. */
