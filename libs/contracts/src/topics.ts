@@ -19,6 +19,7 @@ export const DefaultCategoryContexts: Readonly<Record<string, Context>> = {
   activity: 'contacts',
   customFieldSet: 'contacts',
   deal: 'sales',
+  pipeline: 'sales',
   order: 'sales',
   campaign: 'campaigns',
   case: 'contact-center',

@@ -8,6 +8,8 @@ export const ROUTES: Readonly<Record<string, string>> = {
   accounts: 'contacts',
   leads: 'contacts',
   'custom-fields': 'contacts',
+  pipelines: 'sales',
+  deals: 'sales',
 };
 
 export const API_PREFIX = '/api/v1/';

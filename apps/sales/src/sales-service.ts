@@ -1,0 +1,20 @@
+import { DealEventDefinitions, EventCatalogue, PipelineEventDefinitions } from '@clientela/contracts';
+import type { ServiceDefinition } from '@clientela/service-kit';
+import { dealEntities } from './deals/deal.entities';
+import { DealsModule } from './deals/deals.module';
+import { dealsProjection } from './deals/deals.projection';
+import { pipelineEntities } from './pipelines/pipeline.entities';
+import { PipelinesModule } from './pipelines/pipelines.module';
+import { pipelinesProjection } from './pipelines/pipelines.projection';
+
+/** The sales service as the kit runs it: its events, features, read models and what it publishes. */
+export const salesService: ServiceDefinition = {
+  name: 'sales',
+  title: 'Clientela sales',
+  description: 'Pipelines and deals; orders and net revenue per customer.',
+  catalogue: new EventCatalogue([...PipelineEventDefinitions, ...DealEventDefinitions]),
+  features: [PipelinesModule, DealsModule],
+  projections: [pipelinesProjection, dealsProjection],
+  entities: [...pipelineEntities, ...dealEntities],
+  publishes: { pipeline: 'sales', deal: 'sales' },
+};
