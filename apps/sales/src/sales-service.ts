@@ -1,8 +1,11 @@
-import { DealEventDefinitions, EventCatalogue, PipelineEventDefinitions } from '@clientela/contracts';
+import { CustomerOrderEventDefinitions, DealEventDefinitions, EventCatalogue, PipelineEventDefinitions } from '@clientela/contracts';
 import type { ServiceDefinition } from '@clientela/service-kit';
 import { dealEntities } from './deals/deal.entities';
 import { DealsModule } from './deals/deals.module';
 import { dealsProjection } from './deals/deals.projection';
+import { orderEntities } from './orders/order.entities';
+import { OrdersModule } from './orders/orders.module';
+import { ordersProjection } from './orders/orders.projection';
 import { pipelineEntities } from './pipelines/pipeline.entities';
 import { PipelinesModule } from './pipelines/pipelines.module';
 import { pipelinesProjection } from './pipelines/pipelines.projection';
@@ -12,9 +15,10 @@ export const salesService: ServiceDefinition = {
   name: 'sales',
   title: 'Clientela sales',
   description: 'Pipelines and deals; orders and net revenue per customer.',
-  catalogue: new EventCatalogue([...PipelineEventDefinitions, ...DealEventDefinitions]),
-  features: [PipelinesModule, DealsModule],
-  projections: [pipelinesProjection, dealsProjection],
-  entities: [...pipelineEntities, ...dealEntities],
-  publishes: { pipeline: 'sales', deal: 'sales' },
+  catalogue: new EventCatalogue([...PipelineEventDefinitions, ...DealEventDefinitions, ...CustomerOrderEventDefinitions]),
+  features: [PipelinesModule, DealsModule, OrdersModule],
+  projections: [pipelinesProjection, dealsProjection, ordersProjection],
+  entities: [...pipelineEntities, ...dealEntities, ...orderEntities],
+  // `order-` streams are appended by contacts (ingested orders) but belong to sales: its relay publishes them.
+  publishes: { pipeline: 'sales', deal: 'sales', order: 'sales' },
 };

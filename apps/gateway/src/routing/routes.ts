@@ -10,6 +10,8 @@ export const ROUTES: Readonly<Record<string, string>> = {
   'custom-fields': 'contacts',
   pipelines: 'sales',
   deals: 'sales',
+  orders: 'sales',
+  'customer-revenue': 'sales',
 };
 
 export const API_PREFIX = '/api/v1/';
