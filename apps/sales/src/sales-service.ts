@@ -1,4 +1,4 @@
-import { CustomerOrderEventDefinitions, DealEventDefinitions, EventCatalogue, PipelineEventDefinitions } from '@clientela/contracts';
+import { CustomerOrderEventDefinitions, DealEventDefinitions, EventCatalogue, LeadEventDefinitions, PipelineEventDefinitions } from '@clientela/contracts';
 import type { ServiceDefinition } from '@clientela/service-kit';
 import { dealEntities } from './deals/deal.entities';
 import { DealsModule } from './deals/deals.module';
@@ -15,7 +15,9 @@ export const salesService: ServiceDefinition = {
   name: 'sales',
   title: 'Clientela sales',
   description: 'Pipelines and deals; orders and net revenue per customer.',
-  catalogue: new EventCatalogue([...PipelineEventDefinitions, ...DealEventDefinitions, ...CustomerOrderEventDefinitions]),
+  catalogue: new EventCatalogue([...PipelineEventDefinitions, ...DealEventDefinitions, ...CustomerOrderEventDefinitions, ...LeadEventDefinitions]),
+  // A converted lead opens a deal (deals/lead-converted.consumer.ts).
+  reactsTo: ['lead'],
   features: [PipelinesModule, DealsModule, OrdersModule],
   projections: [pipelinesProjection, dealsProjection, ordersProjection],
   entities: [...pipelineEntities, ...dealEntities, ...orderEntities],

@@ -25,7 +25,7 @@ export class ServiceKitModule {
     const checks: ReadinessCheck[] = [
       postgresReadiness(infra.pool),
       ...(projections.length > 0 ? [projectionsReadiness(infra.pool, infra.store, projections)] : []),
-      ...(infra.kafka ? runtime.readiness() : []),
+      ...runtime.readiness(),
     ];
     return {
       module: ServiceKitModule,
