@@ -14,3 +14,4 @@ export * from './contacts/lead-events';
 export * from './customers/customer-events';
 export * from './sales/pipeline-events';
 export * from './sales/deal-events';
+export * from './sales/sales-team-events';

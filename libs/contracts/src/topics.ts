@@ -20,6 +20,8 @@ export const DefaultCategoryContexts: Readonly<Record<string, Context>> = {
   customFieldSet: 'contacts',
   deal: 'sales',
   pipeline: 'sales',
+  salesRep: 'sales',
+  salesTeam: 'sales',
   order: 'sales',
   campaign: 'campaigns',
   case: 'contact-center',

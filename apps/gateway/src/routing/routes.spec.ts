@@ -19,7 +19,7 @@ describe('route table', () => {
   });
 
   it('routes the sales areas to the sales service', () => {
-    for (const area of ['pipelines', 'deals', 'orders', 'customer-revenue']) expect(serviceFor(`/api/v1/${area}/x`)).toBe('sales');
+    for (const area of ['pipelines', 'deals', 'orders', 'customer-revenue', 'sales-teams', 'sales-reps', 'sales-quotas', 'sales-reports']) expect(serviceFor(`/api/v1/${area}/x`)).toBe('sales');
   });
 
   it('routes no unknown area, nor an area that is only a prototype key', () => {

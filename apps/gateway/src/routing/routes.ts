@@ -12,6 +12,10 @@ export const ROUTES: Readonly<Record<string, string>> = {
   deals: 'sales',
   orders: 'sales',
   'customer-revenue': 'sales',
+  'sales-teams': 'sales',
+  'sales-reps': 'sales',
+  'sales-quotas': 'sales',
+  'sales-reports': 'sales',
 };
 
 export const API_PREFIX = '/api/v1/';
