@@ -74,6 +74,14 @@ describe.each<TestBus>(['standalone', 'kafka'])('sales teams, quotas and reports
     const renamed = await http().patch(`/api/v1/sales-teams/${teamId}`).send({ name: 'North-East' }).expect(200);
     expect((await http().get(`/api/v1/sales-teams/${teamId}`).set('x-min-position', renamed.headers['x-position']).expect(200)).body.name).toBe('North-East');
     at((await http().patch(`/api/v1/sales-teams/${teamId}`).send({ name: 'North' }).expect(200)).headers['x-position']);
+    const teams = await http().get('/api/v1/sales-teams?name=nor').set('x-min-position', position).expect(200);
+    expect(teams.body.items).toEqual([expect.objectContaining({ id: teamId, name: 'North' })]);
+    const teamsCsv = await http().get('/api/v1/sales-teams').set('accept', 'text/csv').set('x-min-position', position).expect(200);
+    expect(teamsCsv.text.trim().split('\r\n')).toEqual(['id,name,created_at', expect.stringMatching(`^${teamId},North,`)]);
+    const extra = randomUUID();
+    await http().post('/api/v1/sales-reps').send({ id: extra, name: 'Uma', email: 'uma@example.com', teamId }).expect(201);
+    const moved = await http().patch(`/api/v1/sales-reps/${extra}`).send({ name: 'Uma B', email: null, teamId: null }).expect(200);
+    expect((await http().get(`/api/v1/sales-reps/${extra}`).set('x-min-position', moved.headers['x-position']).expect(200)).body).toMatchObject({ name: 'Uma B', email: null, teamId: null });
     const noTeam = await http().post('/api/v1/sales-reps').send({ name: 'Nobody', teamId: randomUUID() }).expect(422);
     expect(noTeam.body.rule).toBe('team_not_found');
     expect((await http().put(`/api/v1/sales-reps/${randomUUID()}/quotas/2027-Q1`).send({ amount: '1', currency: 'EUR' }).expect(404)).body.status).toBe(404);
