@@ -34,14 +34,18 @@ export class ExecuteDealCommandHandler implements ICommandHandler<ExecuteDealCom
       case 'OpenDeal':
         return { type: request.type, data: { ...request.data, pipeline: await this.pipeline(request.data.pipelineId) } };
       case 'MoveDealStage':
-      case 'ReopenDeal': {
-        const deal = await this.aggregates.load(stream, dealsDecider);
-        const pipeline = deal.state.status === 'none' ? null : await this.pipeline(deal.state.pipelineId);
-        return request.type === 'MoveDealStage' ? { type: request.type, data: { ...request.data, pipeline } } : { type: request.type, data: { ...request.data, pipeline } };
-      }
+        return { type: request.type, data: { ...request.data, pipeline: await this.pipelineOfDeal(stream) } };
+      case 'ReopenDeal':
+        return { type: request.type, data: { ...request.data, pipeline: await this.pipelineOfDeal(stream) } };
       default:
         return request;
     }
+  }
+
+  /** The pipeline of the deal (null when there is no deal: the decider answers 404). */
+  private async pipelineOfDeal(stream: ReturnType<typeof streamId>): Promise<PipelineSnapshot> {
+    const deal = await this.aggregates.load(stream, dealsDecider);
+    return deal.state.status === 'none' ? null : this.pipeline(deal.state.pipelineId);
   }
 
   private async pipeline(pipelineId: string): Promise<PipelineSnapshot> {

@@ -37,12 +37,17 @@ export class ExecuteSalesRepCommandHandler implements ICommandHandler<ExecuteSal
 
   async execute({ command, write }: ExecuteSalesRepCommand): Promise<WriteResult> {
     const { repId } = command.data;
-    const full: SalesRepCommand =
-      command.type === 'SetSalesQuota'
-        ? command
-        : command.type === 'RegisterSalesRep'
-          ? { type: command.type, data: { ...command.data, teamExists: await this.teamExists(command.data.teamId) } }
-          : { type: command.type, data: { ...command.data, teamExists: await this.teamExists(command.data.teamId) } };
+    let full: SalesRepCommand;
+    switch (command.type) {
+      case 'RegisterSalesRep':
+        full = { type: command.type, data: { ...command.data, teamExists: await this.teamExists(command.data.teamId) } };
+        break;
+      case 'ChangeSalesRep':
+        full = { type: command.type, data: { ...command.data, teamExists: await this.teamExists(command.data.teamId) } };
+        break;
+      default:
+        full = command;
+    }
     return this.aggregates.handle(streamId('salesRep', repId), repId, salesRepsDecider, full, write);
   }
 
