@@ -12,3 +12,6 @@ export * from './contacts/custom-field-events';
 export * from './contacts/account-events';
 export * from './contacts/lead-events';
 export * from './customers/customer-events';
+export * from './sales/pipeline-events';
+export * from './sales/deal-events';
+export * from './sales/sales-team-events';

@@ -10,6 +10,7 @@ describe('topics', () => {
   it('finds the context of a stream from its category', () => {
     expect(contextOfStream(streamId('deal'))).toBe('sales');
     expect(contextOfStream(streamId('order'))).toBe('sales');
+    expect(contextOfStream(streamId('pipeline'))).toBe('sales');
     expect(contextOfStream(streamId('contact'))).toBe('contacts');
     expect(contextOfStream(streamId('case'))).toBe('contact-center');
     expect(contextOfStream(streamId('campaign'))).toBe('campaigns');

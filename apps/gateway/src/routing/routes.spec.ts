@@ -18,8 +18,12 @@ describe('route table', () => {
     for (const area of ['contacts', 'accounts', 'leads', 'custom-fields']) expect(serviceFor(`/api/v1/${area}/x`)).toBe('contacts');
   });
 
+  it('routes the sales areas to the sales service', () => {
+    for (const area of ['pipelines', 'deals', 'orders', 'customer-revenue', 'sales-teams', 'sales-reps', 'sales-quotas', 'sales-reports']) expect(serviceFor(`/api/v1/${area}/x`)).toBe('sales');
+  });
+
   it('routes no unknown area, nor an area that is only a prototype key', () => {
-    expect(serviceFor('/api/v1/deals')).toBeNull();
+    expect(serviceFor('/api/v1/campaigns')).toBeNull();
     expect(serviceFor('/api/v1/constructor')).toBeNull();
     expect(serviceFor('/api/v1/__proto__/x')).toBeNull();
   });

@@ -8,6 +8,14 @@ export const ROUTES: Readonly<Record<string, string>> = {
   accounts: 'contacts',
   leads: 'contacts',
   'custom-fields': 'contacts',
+  pipelines: 'sales',
+  deals: 'sales',
+  orders: 'sales',
+  'customer-revenue': 'sales',
+  'sales-teams': 'sales',
+  'sales-reps': 'sales',
+  'sales-quotas': 'sales',
+  'sales-reports': 'sales',
 };
 
 export const API_PREFIX = '/api/v1/';

@@ -32,7 +32,8 @@ export const isConnectionError = (error: unknown): boolean => {
   if (error instanceof UnavailableError) return true;
   const pg = asPgError(error);
   if (!pg) return false;
-  const code = pg.code ?? '';
+  // Not every error with a `code` is pg's: kafkajs protocol errors carry a number there.
+  const code = typeof pg.code === 'string' ? pg.code : '';
   if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
   return /Connection terminated|connection timeout|connection error|Client was closed|timeout exceeded when trying to connect|Connection refused|not queryable/i.test(
     pg.message,

@@ -2,6 +2,7 @@ import { Module, type LoggerService } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { MessagingExceptionFilter } from '@clientela/messaging';
 import { ProblemDetailsFilter, structuredLogger } from '@clientela/platform';
 import { instrumentHttp } from '../http/http-metrics';
 import { buildOpenApiDocument, serveOpenApi } from '../http/openapi';
@@ -42,8 +43,14 @@ export const createServiceApp = async (
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost), structuredLogger(options.pino)));
   instrumentHttp(adapter.getInstance(), infra.metrics);
   serveOpenApi(app, buildOpenApiDocument(app, { title: definition.title, description: definition.description }));
+  if (runtime.reactions) {
+    // Not inheriting the HTTP app's pipes and problem filter: a handler's own error must reach the transport.
+    app.connectMicroservice({ strategy: runtime.reactions }).useGlobalFilters(new MessagingExceptionFilter());
+  }
   await app.init();
   await runtime.start();
+  // After the relays: in Kafka mode the reactions' topics exist by now. Nest closes it with the app.
+  if (runtime.reactions) await app.startAllMicroservices();
   let closing: Promise<void> | undefined;
   return {
     app,

@@ -19,6 +19,13 @@ export interface ServiceDefinition {
   entities?: ReadonlyArray<Type>;
   /** TypeORM migrations for that state (run at start; never `synchronize`). */
   migrations?: ReadonlyArray<Type>;
+  /**
+   * Stream categories of other services it reacts to: the `@EventPattern(type)` handlers of its feature
+   * modules get their events, as one consumer (`<service>.reactions`) fed by the store in standalone mode
+   * and by the categories' context topics in Kafka mode; each event is handled once (its id recorded in
+   * the handler's transaction) and one that keeps failing is dead-lettered with the reason.
+   */
+  reactsTo?: readonly string[];
   /** The stream categories it writes and the context that publishes them; in Kafka mode it runs their relay. */
   publishes?: Readonly<Record<string, Context>>;
 }

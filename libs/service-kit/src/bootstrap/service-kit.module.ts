@@ -28,7 +28,7 @@ export class ServiceKitModule {
       postgresReadiness(infra.pool),
       ...(infra.store instanceof PostgresEventStore ? [watchEventStoreHorizon(infra.pool, infra.metrics)] : []),
       ...(projections.length > 0 ? [projectionsReadiness(infra.pool, infra.store, projections)] : []),
-      ...(infra.kafka ? runtime.readiness() : []),
+      ...runtime.readiness(),
     ];
     return {
       module: ServiceKitModule,

@@ -1,5 +1,5 @@
 import { DefaultCategoryContexts, type Context } from '@clientela/contracts';
-import { messagingMetrics, Relay } from '@clientela/messaging';
+import { ClientelaTransport, messagingMetrics, Relay } from '@clientela/messaging';
 import { ProjectionMetrics, ProjectionRunner, type Projection, type ProjectionSource } from '@clientela/projections';
 import { componentReadiness, type ReadinessCheck } from '@clientela/platform';
 import { ensureTopics, type ServiceInfrastructure } from '../infrastructure/service-infrastructure';
@@ -15,22 +15,48 @@ const contextOf = (projection: Projection, fallback: readonly Context[]): Contex
   return contexts[0];
 };
 
+/** The topics that carry these categories' events: one per context that owns them. */
+const topicsOf = (categories: readonly string[], infra: ServiceInfrastructure): string[] =>
+  [
+    ...new Set(
+      categories.map((category) => {
+        const context = DefaultCategoryContexts[category];
+        if (!context) throw new TypeError(`reactsTo: category ${category} belongs to no context, so no topic carries it`);
+        return infra.topicOf(context);
+      }),
+    ),
+  ];
+
 /**
- * The background parts of a service: its relay (Kafka mode) and its projection runners. Started
- * once the app is up, stopped before its pools close: batches finish and checkpoints are committed.
+ * The background parts of a service: its relay (Kafka mode), its projection runners and the consumer
+ * of its reactions. Started once the app is up, stopped before its pools close: batches finish and
+ * checkpoints are committed.
  */
 export class ServiceRuntime {
   private readonly relays: Relay[] = [];
   private readonly runners: ProjectionRunner[] = [];
+  /** The transport of the service's `@EventPattern` handlers, when it reacts to other services' events. */
+  readonly reactions: ClientelaTransport | undefined;
 
   constructor(
     private readonly infra: ServiceInfrastructure,
     private readonly definition: ServiceDefinition,
-  ) {}
+  ) {
+    const categories = definition.reactsTo ?? [];
+    if (categories.length === 0) return;
+    const common = { name: infra.groupIdOf('reactions'), pool: infra.pool, catalogue: definition.catalogue, metrics: messagingMetrics(infra.metrics), logger: infra.logger.child({ consumer: 'reactions' }) };
+    this.reactions = infra.kafka
+      ? new ClientelaTransport({ ...common, bus: 'kafka', kafka: infra.kafka, topics: topicsOf(categories, infra) })
+      : new ClientelaTransport({ ...common, bus: 'standalone', store: infra.store, filter: { categories } });
+  }
 
-  /** Readiness of the relays, each reporting Kafka and PostgreSQL. */
+  /** Readiness of the relays (Kafka and PostgreSQL) and of the reactions consumer (PostgreSQL). */
   readiness(): ReadinessCheck[] {
-    return [componentReadiness('relay', () => this.relays.flatMap((relay) => relay.health()))];
+    const reactions = this.reactions;
+    return [
+      ...(this.infra.kafka ? [componentReadiness('relay', () => this.relays.flatMap((relay) => relay.health()))] : []),
+      ...(reactions ? [componentReadiness('reactions', () => [reactions.health()])] : []),
+    ];
   }
 
   async start(): Promise<void> {
@@ -39,7 +65,8 @@ export class ServiceRuntime {
     const published = [...new Set(Object.values(definition.publishes ?? {}))];
     if (infra.kafka) {
       const followed = (definition.projections ?? []).map((p) => contextOf(p, published));
-      await ensureTopics(infra.kafka, [...new Set([...published, ...followed])].map(infra.topicOf));
+      const reactedTo = topicsOf(definition.reactsTo ?? [], infra);
+      await ensureTopics(infra.kafka, [...new Set([...[...published, ...followed].map(infra.topicOf), ...reactedTo])]);
       const metrics = messagingMetrics(infra.metrics);
       for (const context of published) {
         const categories = Object.fromEntries(Object.entries(definition.publishes ?? {}).filter(([, c]) => c === context));

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ExecuteDealCommandHandler } from './deal-command';
+import { DealsController } from './deals.controller';
+import { DealsQueries } from './deals.queries';
+import { LeadConvertedConsumer } from './lead-converted.consumer';
+
+@Module({
+  controllers: [DealsController, LeadConvertedConsumer],
+  providers: [ExecuteDealCommandHandler, DealsQueries],
+})
+export class DealsModule {}
