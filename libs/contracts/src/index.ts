@@ -15,3 +15,4 @@ export * from './customers/customer-events';
 export * from './sales/pipeline-events';
 export * from './sales/deal-events';
 export * from './sales/sales-team-events';
+export * from './money/decimal';

@@ -1,6 +1,5 @@
 import { v5 as uuidV5 } from 'uuid';
-import { ConflictError, DomainRuleError, NotFoundError, type Decider, type DealEvent, type DealLine, type PipelineStage } from '@clientela/contracts';
-import { assertAmount, fromUnits, toUnits, type Units } from '../money/decimal';
+import { ConflictError, DomainRuleError, NotFoundError, type Decider, type DealEvent, type DealLine, type PipelineStage, assertAmount, fromUnits, toUnits, type Units } from '@clientela/contracts';
 import { stageOf } from '../pipelines/pipelines.decider';
 
 /** A line as a client gives it: the total is computed, the currency must be the deal's. */

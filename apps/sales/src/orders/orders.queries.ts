@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
-import { NotFoundError, type CustomerOrderLine } from '@clientela/contracts';
+import { NotFoundError, type CustomerOrderLine, fromUnits, toUnits } from '@clientela/contracts';
 import { csvStream, keysetPage, type Page, type SortKey } from '@clientela/service-kit';
-import { fromUnits, toUnits } from '../money/decimal';
 import { CustomerRevenueRow, OrderRow } from './order.entities';
 import type { ListCustomerRevenueQuery, ListOrdersQuery } from './orders.dto';
 

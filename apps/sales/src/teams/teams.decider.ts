@@ -1,5 +1,4 @@
-import { ConflictError, DomainRuleError, NotFoundError, type Decider, type SalesRepEvent, type SalesTeamEvent } from '@clientela/contracts';
-import { assertAmount, fromUnits, toUnits } from '../money/decimal';
+import { ConflictError, DomainRuleError, NotFoundError, type Decider, type SalesRepEvent, type SalesTeamEvent, assertAmount, fromUnits, toUnits } from '@clientela/contracts';
 
 export type SalesTeamState = { status: 'none' } | { status: 'active'; name: string };
 

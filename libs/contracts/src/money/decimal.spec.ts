@@ -1,4 +1,4 @@
-import { DomainRuleError } from '@clientela/contracts';
+import { DomainRuleError } from '../errors';
 import { assertAmount, fromUnits, toUnits } from './decimal';
 
 describe('exact decimals', () => {

@@ -1,4 +1,4 @@
-import { DomainRuleError } from '@clientela/contracts';
+import { DomainRuleError } from '../errors';
 
 /**
  * Exact money arithmetic for deciders: amounts are decimal strings with at most 4 decimals
