@@ -1,7 +1,7 @@
 import { ConfigError } from '@clientela/platform';
 import { loadGatewayConfig } from './gateway-config';
 
-const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/clientela', SERVICE_URLS: 'contacts=http://127.0.0.1:3101' };
+const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/clientela', SERVICE_URLS: 'contacts=http://127.0.0.1:3101,sales=http://127.0.0.1:3102' };
 
 const problemsOf = (env: Record<string, string | undefined>): string[] => {
   try {
@@ -18,7 +18,7 @@ describe('gateway config', () => {
     expect(loadGatewayConfig(base)).toEqual({
       port: 3000,
       databaseUrl: base.DATABASE_URL,
-      services: { contacts: 'http://127.0.0.1:3101' },
+      services: { contacts: 'http://127.0.0.1:3101', sales: 'http://127.0.0.1:3102' },
       apiKeyCacheTtlMs: 5000,
       upstream: { connectTimeoutMs: 2000, timeoutMs: 30000 },
       logLevel: 'info',
