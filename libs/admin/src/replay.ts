@@ -141,6 +141,16 @@ export const replay = async (connections: AdminConnections, options: ReplayOptio
   });
   if (options.dryRun || row?.finished_at) return result(row?.finished_at != null);
 
+  if (options.toTopic) {
+    const admin = kafka!.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      if (!existing.has(options.toTopic)) throw new ValidationError(`topic ${options.toTopic} does not exist: create it first (the replay creates no topics)`);
+    } finally {
+      await admin.disconnect();
+    }
+  }
   const producer: Producer = kafka!.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   const started = Date.now();
