@@ -11,7 +11,7 @@ export class CliContext {
     readonly out: NodeJS.WritableStream,
     readonly err: NodeJS.WritableStream,
     readonly env: NodeJS.ProcessEnv,
-    private readonly globals: () => GlobalOptions,
+    readonly globals: () => GlobalOptions,
   ) {}
 
   /** Operations that the gateway's admin API also serves: there with --url, else here. */

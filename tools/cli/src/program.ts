@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CliContext } from './cli-context';
 import { deadLettersCommands } from './commands/dead-letters';
+import { ingestCommand } from './commands/ingest';
 import { projectionsCommands } from './commands/projections';
 import { replayCommand } from './commands/replay';
 import { streamsCommands } from './commands/streams';
@@ -29,11 +30,13 @@ Examples:
   $ clientela projections status
   $ clientela projections rebuild contacts
   $ clientela replay --category order --to-topic orders.replay --rate 1000
-  $ clientela dead-letters list --url http://127.0.0.1:3000 --api-key $KEY`,
+  $ clientela dead-letters list --url http://127.0.0.1:3000 --api-key $KEY
+  $ clientela ingest datasets/cdnow/cdnow_sample.txt --format cdnow --via kafka`,
     );
   streamsCommands(program, cli);
   projectionsCommands(program, cli);
   replayCommand(program, cli);
   deadLettersCommands(program, cli);
+  ingestCommand(program, cli);
   return { program, cli };
 };
