@@ -115,7 +115,7 @@ Examples:
         (via === 'http'
           ? `${formatNumber(summary.messages)} messages: ${formatNumber(summary.accepted)} accepted, ${formatNumber(summary.duplicates)} duplicates, ${formatNumber(summary.rejected)} rejected\n`
           : `${formatNumber(summary.messages)} messages: ${formatNumber(summary.sent)} sent to Kafka, ${formatNumber(summary.rejected)} rejected before sending (the ingest consumer dedupes and dead-letters)\n`) +
-          summary.rejections.map((r) => `  line ${r.line}: ${r.reason}\n`).join('') +
+          [...summary.rejections].sort((a, b) => a.line - b.line).map((r) => `  line ${r.line}: ${r.reason}\n`).join('') +
           (summary.rejected > summary.rejections.length ? `  … and ${formatNumber(summary.rejected - summary.rejections.length)} more\n` : ''),
       );
       if (summary.rejected > 0) process.exitCode = 1;
