@@ -104,12 +104,14 @@ export const replay = async (connections: AdminConnections, options: ReplayOptio
   const pageSize = Math.max(1, Math.min(options.pageSize ?? 500, options.rate ? Math.ceil(options.rate) : Infinity));
 
   /** The range's pages from a position: the events to send, and the position the page got to. */
-  async function* pages(from: Position): AsyncGenerator<{ events: RecordedEvent[]; position: Position; last: boolean }> {
+  // A `--to-position` beyond what is readable now ends the run where the store ends, unfinished: run it again later.
+  async function* pages(from: Position): AsyncGenerator<{ events: RecordedEvent[]; position: Position; last: boolean; reachedEnd: boolean }> {
     for (;;) {
       const page = await connections.store.readAll({ fromPosition: from, maxCount: pageSize, filter, raw: true });
       const events = page.events.filter((e) => e.position <= endPosition && inTimeRange(options, e.recordedAt));
-      const last = page.isEnd || page.nextPosition >= endPosition || page.events.some((e) => e.position > endPosition);
-      yield { events, position: last ? endPosition : page.nextPosition, last };
+      const reachedEnd = page.nextPosition >= endPosition || page.events.some((e) => e.position > endPosition);
+      const last = reachedEnd || page.isEnd;
+      yield { events, position: reachedEnd ? endPosition : page.nextPosition, last, reachedEnd };
       if (last) return;
       from = page.nextPosition;
     }
@@ -170,13 +172,13 @@ export const replay = async (connections: AdminConnections, options: ReplayOptio
       skipped += page.events.length - count;
       await connections.pool.query(
         `update ${SCHEMA}.replays set position = $2, sent = sent + $3, updated_at = now(), finished_at = case when $4 then now() end where id = $1`,
-        [id, formatPosition(page.position), count, page.last],
+        [id, formatPosition(page.position), count, page.reachedEnd],
       );
       progress.sent += count;
       progress.skipped = skipped;
       options.onProgress?.(progress);
-      if (page.last) finished = true;
-      if (finished || options.signal?.aborted) break;
+      finished = page.reachedEnd;
+      if (page.last || options.signal?.aborted) break;
       if (options.rate) {
         const due = started + (progress.sent / options.rate) * 1000;
         if (due > Date.now()) await sleep(due - Date.now(), options.signal).catch(() => undefined);
