@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { createTestDatabase, waitUntilReadable, type TestDatabase } from '@clientela/testing';
 // The sample orders of libs/projections' tests (not exported by the library), as the bench uses them.
 import { appendSampleOrders, ordersCatalogue } from '../../../libs/projections/src/testing/sample-orders';
 import { runCli, spawnCli } from './testing/run-cli';
@@ -26,7 +26,9 @@ describe('clientela streams and events', () => {
     database = await createTestDatabase('cli_streams');
     store = await PostgresEventStore.create({ pool: database.pool(), catalogue: ordersCatalogue() });
     await appendSampleOrders(store, orders, 30); // 30 OrderPlaced + 6 OrderRefunded, one stream each order
-    await appendSampleOrders(store, others, 5); // 5 + 1
+    const last = await appendSampleOrders(store, others, 5); // 5 + 1
+    // Readers see only what is below every running transaction of the server (other tests' too).
+    await waitUntilReadable(store, last, 60_000);
     env = { DATABASE_URL: database.url };
   });
   afterAll(async () => {
