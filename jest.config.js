@@ -24,6 +24,8 @@ const moduleNameMapper = {
   '^@clientela/service-kit/testing$': '<rootDir>/libs/service-kit/src/testing/index.ts',
   '^@clientela/kafka-runner$': '<rootDir>/tools/kafka/src/index.ts',
   '^@clientela/launcher$': '<rootDir>/tools/launcher/src/index.ts',
+  '^@clientela/admin$': '<rootDir>/libs/admin/src/index.ts',
+  '^@clientela/cli$': '<rootDir>/tools/cli/src/index.ts',
 };
 
 const { existsSync } = require('node:fs');

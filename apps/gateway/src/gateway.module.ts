@@ -6,6 +6,8 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { createLogger, HealthModule, postgresReadiness, type ReadinessCheck, type StructuredLogger } from '@clientela/platform';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { METRICS_REGISTRY, MetricsController } from '@clientela/service-kit';
+import { LazyAdminConnections, PLATFORM_CONFIG } from './admin/admin-connections';
+import { AdminOperationsController } from './admin/admin-operations.controller';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { API_KEYS_OPTIONS, ApiKeysService, type ApiKeysOptions } from './api-keys/api-keys.service';
@@ -90,13 +92,15 @@ export class GatewayModule {
         TypeOrmModule.forFeature([ApiKeyEntity]),
         HealthModule.forRoot({ checks }),
       ],
-      controllers: [ApiKeysController, MetricsController],
+      controllers: [ApiKeysController, AdminOperationsController, MetricsController],
       providers: [
         { provide: GATEWAY_LOGGER, useValue: logger },
         { provide: METRICS_REGISTRY, useValue: gatewayMetrics() },
         { provide: UPSTREAM_POOLS, useValue: pools },
         { provide: ROUTE_TABLE, useValue: options.routes ?? ROUTES },
         { provide: API_KEYS_OPTIONS, useValue: apiKeysOptions },
+        { provide: PLATFORM_CONFIG, useValue: config.platform ?? null },
+        LazyAdminConnections,
         ApiKeysService,
         GatewayHttp,
         OpenApiAggregator,

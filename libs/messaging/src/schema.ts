@@ -10,7 +10,8 @@ export const assertSchema = (schema: string): string => {
 
 /**
  * The messaging tables, in their own schema: what each consumer has handled (its idempotency
- * record), checkpoints of the relay and of standalone consumers, and dead letters of standalone mode.
+ * record), checkpoints of the relay and of standalone consumers, dead letters of standalone mode, and
+ * replays (`clientela replay`: where each one got to, so an interrupted one resumes).
  */
 export const migrateMessaging = async (pool: Pool, schema = 'messaging'): Promise<void> => {
   assertSchema(schema);
@@ -47,7 +48,16 @@ export const migrateMessaging = async (pool: Pool, schema = 'messaging'): Promis
         redrive_requested_at timestamptz,
         redriven_at timestamptz);
       create unique index if not exists dead_letters_open_key
-        on ${schema}.dead_letters (consumer, event_key) where redriven_at is null;`);
+        on ${schema}.dead_letters (consumer, event_key) where redriven_at is null;
+      create table if not exists ${schema}.replays (
+        id text primary key,
+        arguments jsonb not null,
+        end_position text not null,
+        position text not null,
+        sent bigint not null default 0,
+        started_at timestamptz not null default now(),
+        updated_at timestamptz not null default now(),
+        finished_at timestamptz);`);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);

@@ -314,6 +314,11 @@ export class ProjectionRunner {
       return;
     }
     this.statusName = 'live';
+    // Said here, not only when a page applies: after a swap with nothing new the registry would stay 'starting'.
+    await this.options.pool.query(`update ${this.registry}.state set status = 'live', updated_at = now() where name = $1 and owner = $2 and status = 'starting'`, [
+      this.name,
+      this.instance,
+    ]);
     if (await this.rebuildRequested()) this.rebuildOnRequest();
     try {
       let indexed = false;
@@ -372,9 +377,9 @@ export class ProjectionRunner {
         await client.query(
           `update ${this.registry}.state
               set owner = $2, status = 'starting', rebuild_version = null, rebuild_position = null, rebuild_head = null,
-                  rebuild_events = null, rebuild_started_at = null, updated_at = now()
+                  rebuild_events = null, rebuild_started_at = null, filter = $3, updated_at = now()
             where name = $1`,
-          [this.name, this.instance],
+          [this.name, this.instance, JSON.stringify(this.filter)],
         );
         return { version: rows[0].version, built: rows[0].built, kafkaOffsets: rows[0].kafka_offsets };
       }
@@ -386,8 +391,8 @@ export class ProjectionRunner {
       // until its first build from the store is swapped in.
       const built = (this.options.source?.kind ?? 'store') === 'store';
       await client.query(
-        `insert into ${this.registry}.state (name, version, position, status, owner, built) values ($1, $2, 0, 'starting', $3, $4)`,
-        [this.name, this.options.projection.version, this.instance, built],
+        `insert into ${this.registry}.state (name, version, position, status, owner, built, filter) values ($1, $2, 0, 'starting', $3, $4, $5)`,
+        [this.name, this.options.projection.version, this.instance, built, JSON.stringify(this.filter)],
       );
       return { version: this.options.projection.version, built, kafkaOffsets: null };
     });

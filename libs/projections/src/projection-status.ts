@@ -20,6 +20,8 @@ export interface ProjectionStatus {
   lastError?: { message: string; at: Date };
   owner?: string;
   rebuild?: { version: number; position: Position; head: Position; events: number; startedAt: Date };
+  /** A rebuild was asked for (requestProjectionRebuild) and its swap has not happened yet. */
+  rebuildRequestedAt?: Date;
   deadLetters: number;
   updatedAt: Date;
 }
@@ -39,6 +41,7 @@ interface StateRow {
   rebuild_head: string | null;
   rebuild_events: string | null;
   rebuild_started_at: Date | null;
+  rebuild_requested_at: Date | null;
   updated_at: Date;
   dead_letters: string;
 }
@@ -96,6 +99,7 @@ export const getProjectionStatus = async (
         deadLetters: Number(row.dead_letters),
         updatedAt: row.updated_at,
         ...(row.owner ? { owner: row.owner } : {}),
+        ...(row.rebuild_requested_at ? { rebuildRequestedAt: row.rebuild_requested_at } : {}),
         ...(row.last_error && row.last_error_at ? { lastError: { message: row.last_error, at: row.last_error_at } } : {}),
         ...(row.rebuild_version != null && row.rebuild_started_at
           ? {
@@ -112,6 +116,25 @@ export const getProjectionStatus = async (
       return status;
     }),
   );
+};
+
+/**
+ * Every projection in the registry with the filter its runner recorded: what a process without the
+ * projections' code (the CLI, the gateway's admin API) passes to getProjectionStatus.
+ */
+export const registeredProjections = async (
+  pool: Pool,
+  registrySchema = DEFAULT_REGISTRY_SCHEMA,
+): Promise<Array<Pick<Projection, 'name' | 'eventTypes' | 'categories'>>> => {
+  const registry = assertRegistrySchema(registrySchema);
+  const { rows } = await pool.query<{ name: string; filter: { eventTypes?: string[]; categories?: string[] } | null }>(
+    `select name, filter from ${registry}.state order by name`,
+  );
+  return rows.map((row) => ({
+    name: row.name,
+    eventTypes: row.filter?.eventTypes ?? [],
+    ...(row.filter?.categories ? { categories: row.filter.categories } : {}),
+  }));
 };
 
 /** The checkpoint of each named projection (START for one never run). */

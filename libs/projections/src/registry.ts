@@ -73,6 +73,13 @@ const MIGRATIONS: readonly Migration[] = [
     // The copy holds every message below them; a runner compares them with what retention kept (kafkaRetentionGap).
     sql: (s) => `alter table ${s}.state add column kafka_offsets jsonb;`,
   },
+  {
+    version: 5,
+    name: 'filter',
+    // The event types and categories the projection reads, written by its runner, so that a process
+    // without the projection's code (the CLI, the gateway) can count its lag.
+    sql: (s) => `alter table ${s}.state add column filter jsonb;`,
+  },
 ];
 
 /** Creates or upgrades the registry, once per database, under an advisory lock. */

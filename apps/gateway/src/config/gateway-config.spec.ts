@@ -22,7 +22,13 @@ describe('gateway config', () => {
       apiKeyCacheTtlMs: 5000,
       upstream: { connectTimeoutMs: 2000, timeoutMs: 30000 },
       logLevel: 'info',
+      platform: { eventStore: { kind: 'postgres', databaseUrl: base.DATABASE_URL }, bus: { kind: 'standalone' }, databaseUrl: base.DATABASE_URL, logLevel: 'info', port: 3000 },
     });
+  });
+
+  it('reads the services\' configuration too, for the admin operations, and lists its problems with its own', () => {
+    expect(loadGatewayConfig({ ...base, BUS: 'kafka', KAFKA_BROKERS: '127.0.0.1:9092' }).platform?.bus).toEqual({ kind: 'kafka', brokers: ['127.0.0.1:9092'], topicPrefix: '' });
+    expect(problemsOf({ ...base, BUS: 'kafka' })).toEqual(['KAFKA_BROKERS is required when BUS=kafka']);
   });
 
   it('reads every variable', () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-import { ConfigError } from '@clientela/platform';
+import { ConfigError, loadPlatformConfig, type PlatformConfig } from '@clientela/platform';
 import { ROUTES, servicesOf } from '../routing/routes';
 
 const toInt = (fallback: number) => ({ value }: { value: unknown }) => (value === undefined || value === '' ? fallback : Number(value));
@@ -68,6 +68,8 @@ export interface GatewayConfig {
   apiKeyCacheTtlMs: number;
   upstream: { connectTimeoutMs: number; timeoutMs: number };
   logLevel: GatewayEnvironment['LOG_LEVEL'];
+  /** The services' own configuration (event store, bus, Kafka), for the admin operations. */
+  platform?: PlatformConfig;
 }
 
 const KEYS = [
@@ -124,8 +126,17 @@ export const loadGatewayConfig = (
     const missing = servicesOf(routes).filter((service) => !(service in services));
     if (missing.length > 0) problems.push(`SERVICE_URLS has no URL for ${missing.join(', ')} (named in the gateway's route table)`);
   }
+  let platform: PlatformConfig | undefined;
+  try {
+    platform = loadPlatformConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // PORT and LOG_LEVEL are read by both: say each problem once.
+    problems.push(...error.problems.filter((problem) => !problems.includes(problem)));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    platform,
     port: parsed.PORT,
     databaseUrl: parsed.DATABASE_URL as string,
     services,

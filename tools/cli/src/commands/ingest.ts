@@ -1,0 +1,166 @@
+import { access } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { INGEST_TOPIC, ValidationError, parseIngestMessage, type IngestMessage } from '@clientela/contracts';
+import { requireKafka, UnreachableError } from '@clientela/admin';
+import { positiveInt, positiveNumber, type CliContext } from '../cli-context';
+import { countLines, readIngestFile } from '../ingest/ingest-file';
+import { formatNumber, printJson, progressBar, write } from '../output';
+import { GatewayProblemError, remoteOf } from '../target';
+
+interface IngestSummary {
+  via: 'http' | 'kafka';
+  messages: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  /** Kafka: sent to the topic; acceptance and duplicates are the consumer's to decide. */
+  sent: number;
+  rejections: Array<{ line: number; reason: string }>;
+}
+
+/** The results of POST /api/v1/events: a count per outcome and one result per item, in order. */
+interface IngestAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  results: Array<{ index: number; status: 'accepted' | 'duplicate' | 'rejected'; detail?: string }>;
+}
+
+const MAX_SHOWN_REJECTIONS = 20;
+
+export const ingestCommand = (program: Command, cli: CliContext): void => {
+  program
+    .command('ingest')
+    .description('sends the ingest messages of a file (NDJSON of the ingest contract, or CDNOW transactions converted on the fly)')
+    .argument('<file>', 'the file')
+    .option('--via <door>', 'http: POST /api/v1/events at the gateway (--url, --api-key); kafka: the clientela.ingest.v1 topic', 'http')
+    .option('--format <format>', 'ndjson (one ingest message per line) or cdnow (datasets/cdnow)', 'ndjson')
+    .option('--rate <n>', 'messages per second at most', positiveNumber('--rate'))
+    .option('--batch <n>', 'messages per request or produce batch (at most 1,000)', positiveInt('--batch'), 1_000)
+    .option('--topic <topic>', 'kafka: the topic (default clientela.ingest.v1 with KAFKA_TOPIC_PREFIX)')
+    .option('--json', 'the summary as JSON')
+    .addHelpText(
+      'after',
+      `
+Every message is checked against the ingest contract first; one that breaks it is reported with its
+line and not sent. Over HTTP each message is answered accepted, duplicate or rejected; over Kafka the
+ingest consumer dedupes by (source, id) and dead-letters what it refuses (clientela dead-letters list).
+
+Examples:
+  $ clientela ingest datasets/cdnow/cdnow_sample.txt --format cdnow --url http://127.0.0.1:3000 --api-key $KEY
+  $ clientela ingest events.ndjson --via kafka --rate 2000`,
+    )
+    .action(async (file: string, options: { via: string; format: string; rate?: number; batch: number; topic?: string; json?: boolean }) => {
+      if (options.via !== 'http' && options.via !== 'kafka') throw new ValidationError(`--via must be http or kafka (got ${JSON.stringify(options.via)})`);
+      if (options.format !== 'ndjson' && options.format !== 'cdnow') throw new ValidationError(`--format must be ndjson or cdnow (got ${JSON.stringify(options.format)})`);
+      if (options.batch > 1_000) throw new ValidationError('--batch may be at most 1,000 (what POST /api/v1/events takes)');
+      await access(file).catch(() => {
+        throw new ValidationError(`cannot read ${file}`);
+      });
+      const via = options.via;
+      const send = via === 'http' ? await httpSender(cli) : await kafkaSender(cli, options.topic);
+      const summary: IngestSummary = { via, messages: 0, accepted: 0, duplicates: 0, rejected: 0, sent: 0, rejections: [] };
+      const reject = (line: number, reason: string) => {
+        summary.rejected++;
+        if (summary.rejections.length < MAX_SHOWN_REJECTIONS) summary.rejections.push({ line, reason });
+      };
+      const total = await countLines(file);
+      const bar = options.json ? undefined : progressBar(cli.err, `ingest |{bar}| {percentage} % | {value}/{total} messages | ETA {eta_formatted}`);
+      bar?.start(total, 0);
+      const started = Date.now();
+      let batch: Array<{ line: number; message: IngestMessage }> = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        const outcome = await send(batch.map((b) => b.message));
+        if (outcome) {
+          summary.accepted += outcome.accepted;
+          summary.duplicates += outcome.duplicates;
+          for (const result of outcome.results) if (result.status === 'rejected') reject(batch[result.index].line, result.detail ?? 'rejected');
+          summary.rejected += outcome.rejected - outcome.results.filter((r) => r.status === 'rejected').length;
+        } else {
+          summary.sent += batch.length;
+        }
+        batch = [];
+        bar?.update(summary.messages);
+        if (options.rate) {
+          const due = started + (summary.messages / options.rate) * 1000;
+          if (due > Date.now()) await sleep(due - Date.now());
+        }
+      };
+      try {
+        for await (const item of readIngestFile(file, options.format)) {
+          summary.messages++;
+          if ('error' in item) {
+            reject(item.line, item.error);
+            continue;
+          }
+          try {
+            batch.push({ line: item.line, message: parseIngestMessage(item.message) });
+          } catch (error) {
+            reject(item.line, error instanceof Error ? error.message : String(error));
+            continue;
+          }
+          if (batch.length >= Math.min(options.batch, options.rate ? Math.ceil(options.rate) : Infinity)) await flush();
+        }
+        await flush();
+        bar?.update(summary.messages);
+      } finally {
+        bar?.stop();
+        await send.close();
+      }
+      if (options.json) return printJson(cli.out, summary);
+      await write(
+        cli.out,
+        (via === 'http'
+          ? `${formatNumber(summary.messages)} messages: ${formatNumber(summary.accepted)} accepted, ${formatNumber(summary.duplicates)} duplicates, ${formatNumber(summary.rejected)} rejected\n`
+          : `${formatNumber(summary.messages)} messages: ${formatNumber(summary.sent)} sent to Kafka, ${formatNumber(summary.rejected)} rejected before sending (the ingest consumer dedupes and dead-letters)\n`) +
+          [...summary.rejections].sort((a, b) => a.line - b.line).map((r) => `  line ${r.line}: ${r.reason}\n`).join('') +
+          (summary.rejected > summary.rejections.length ? `  … and ${formatNumber(summary.rejected - summary.rejections.length)} more\n` : ''),
+      );
+      if (summary.rejected > 0) process.exitCode = 1;
+    });
+};
+
+type Sender = ((messages: IngestMessage[]) => Promise<IngestAnswer | undefined>) & { close(): Promise<void> };
+
+/** POST /api/v1/events at the gateway: each message answered accepted, duplicate or rejected. */
+const httpSender = async (cli: CliContext): Promise<Sender> => {
+  const remote = remoteOf(cli.globals(), cli.env);
+  if (!remote) throw new ValidationError('--via http needs the gateway: --url and --api-key (or CLIENTELA_URL and CLIENTELA_API_KEY)');
+  const send = async (messages: IngestMessage[]): Promise<IngestAnswer> => {
+    let response: Response;
+    try {
+      response = await fetch(`${remote.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'x-api-key': remote.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify(messages),
+      });
+    } catch (error) {
+      throw new UnreachableError('the gateway', `${remote.url} (--url)`, (error as { cause?: unknown }).cause ?? error);
+    }
+    const text = await response.text();
+    const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    if (!response.ok) throw new GatewayProblemError(response.status, body);
+    return body as unknown as IngestAnswer;
+  };
+  return Object.assign(send, { close: async () => undefined });
+};
+
+/** clientela.ingest.v1: keyed by the customer, so one customer's messages stay in order. */
+const kafkaSender = async (cli: CliContext, topicOption: string | undefined): Promise<Sender> => {
+  const connections = await cli.local();
+  const kafka = requireKafka(connections, 'ingest --via kafka');
+  const topic = topicOption ?? `${connections.topicPrefix}${INGEST_TOPIC}`;
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  const send = async (messages: IngestMessage[]): Promise<undefined> => {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: `${m.source}:${m.customer.externalId ?? m.customer.email ?? m.customer.phone}`, value: JSON.stringify(m) })),
+    });
+    return undefined;
+  };
+  return Object.assign(send, { close: () => producer.disconnect() });
+};
