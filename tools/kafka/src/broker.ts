@@ -171,13 +171,24 @@ export function serverProperties(opts: {
   );
 }
 
+/**
+ * 16 random bytes as base64url: the 22-character form Kafka's own `random-uuid` prints. Like
+ * Kafka's `Uuid.randomUuid`, never one that starts with `-`: StorageTool would read `-t -x…` as
+ * an option and refuse to format (one start in 64 failed that way).
+ */
+export const newClusterId = (random: (size: number) => Buffer = randomBytes): string => {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+};
+
 /** The cluster id to format with: the one already in dataDir (meta.properties, then our file), else a new one. */
 async function resolveClusterId(dataDir: string): Promise<string> {
   const meta = await fs.readFile(path.join(dataDir, 'meta.properties'), 'utf8').catch(() => '');
   const fromMeta = /^cluster\.id=(.+)$/m.exec(meta)?.[1]?.trim();
   const fromFile = (await fs.readFile(path.join(dataDir, CLUSTER_ID_FILE), 'utf8').catch(() => '')).trim();
-  // 16 random bytes as base64url: the 22-character form Kafka's own `random-uuid` prints.
-  const clusterId = fromMeta || fromFile || randomBytes(16).toString('base64url');
+  const clusterId = fromMeta || fromFile || newClusterId();
   if (clusterId !== fromFile) await fs.writeFile(path.join(dataDir, CLUSTER_ID_FILE), `${clusterId}\n`);
   return clusterId;
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { serverProperties } from './broker';
+import { newClusterId, serverProperties } from './broker';
 import { DEFAULT_KAFKA_VERSION, defaultLibsDir, kafkaToolDir, repoRoot, resolveKafkaVersion } from './config';
 
 describe('kafka-runner config', () => {
@@ -52,5 +52,16 @@ describe('kafka-runner config', () => {
       'offsets.topic.replication.factor': '1',
       'auto.create.topics.enable': 'false',
     });
+  });
+});
+
+describe('newClusterId', () => {
+  it('never starts with a dash, which StorageTool would read as an option', () => {
+    // 0xfb… encodes to "-" first in base64url; the next draw does not.
+    const draws = [Buffer.alloc(16, 0xfb), Buffer.alloc(16, 0x01)];
+    const id = newClusterId(() => draws.shift() as Buffer);
+    expect(id).toBe(Buffer.alloc(16, 0x01).toString('base64url'));
+    expect(Buffer.alloc(16, 0xfb).toString('base64url').startsWith('-')).toBe(true);
+    for (let i = 0; i < 1_000; i++) expect(newClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
   });
 });
