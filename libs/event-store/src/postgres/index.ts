@@ -1,7 +1,7 @@
 export * from './postgres-event-store';
 export { migrate as migrateSchema, assertSchemaName } from './migrate';
 export type { Migration } from './schema';
-export { packPosition, unpackPosition } from './position-codec';
+export { packPosition, unpackPosition } from './positions';
 export { withTransaction } from './with-transaction';
-export { isConnectionError } from './pg-errors';
+export { isConnectionError } from './errors';
 export { openWriteTransactions, type HorizonHolder } from './horizon';

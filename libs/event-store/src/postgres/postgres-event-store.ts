@@ -50,8 +50,8 @@ import { eventContentLimits, findUnstorableJson, type EventContentLimits } from 
 import { assertEventFilter } from '../port/event-filter';
 import { assertSchemaName, migrate } from './migrate';
 import { Notifier } from './notifier';
-import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, STREAM_TOMBSTONED, WRONG_REVISION } from './pg-errors';
-import { packPosition, unpackPosition } from './position-codec';
+import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, STREAM_TOMBSTONED, WRONG_REVISION } from './errors';
+import { packPosition, unpackPosition } from './positions';
 import { withTransaction } from './with-transaction';
 import { PostgresSubscription } from './postgres-subscription';
 
@@ -110,7 +110,7 @@ const EVENT_COLUMNS = 'e.event_id, e.stream_id, e.revision, e.transaction_id, e.
 /**
  * The embedded default EventStore, on PostgreSQL. One round trip per append or appendToStreams
  * (plpgsql functions append_events and append_to_streams), gap-free global order from
- * transaction ids (see position-codec.ts), and LISTEN/NOTIFY to wake subscribers.
+ * transaction ids (see positions.ts), and LISTEN/NOTIFY to wake subscribers.
  */
 export class PostgresEventStore implements EventStore {
   readonly schema: string;

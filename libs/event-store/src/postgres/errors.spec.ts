@@ -1,4 +1,4 @@
-import { isConnectionError } from './pg-errors';
+import { isConnectionError } from './errors';
 
 describe('isConnectionError', () => {
   it('tells lost connections by SQLSTATE or socket code', () => {
