@@ -20,9 +20,11 @@ import type {
   DeleteOptions,
   EventStore,
   ExpectedRevision,
+  MultiStreamAppendResult,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
+  StreamAppend,
   StreamMetadata,
   StreamState,
   SubscribeToAllOptions,
@@ -32,6 +34,7 @@ import {
   EventStoreUnavailableError,
   IdempotencyConflictError,
   InvalidArgumentError,
+  MultiStreamAppendUnsupportedError,
   StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
@@ -41,6 +44,7 @@ import {
   assertMaxCount,
   DEFAULT_READ_PAGE,
   prepareAppend,
+  prepareStreamAppends,
   type PreparedEvent,
 } from '../port/prepare-append';
 import { assertEventFilter } from '../port/event-filter';
@@ -272,6 +276,22 @@ export class EventStoreDbEventStore implements EventStore {
         if (!(error.cause instanceof NotLeaderError)) await delay(APPEND_RETRY_DELAY_MS * 2 ** (attempt - 1));
       }
     }
+  }
+
+  /**
+   * Refused, after the same validation as on PostgreSQL: the 6.2.1 client has no atomic write to
+   * several streams (KurrentDB 25.1's multi-stream append is a v2 gRPC service that only the
+   * @kurrent/kurrentdb-client 1.x knows), and appending stream by stream would break the port's
+   * promise that a failed call wrote nothing. See docs/architecture.md, "The EventStoreDB event store".
+   */
+  appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
+    return Promise.resolve().then(() => {
+      prepareStreamAppends(this.catalogue, appends);
+      throw new MultiStreamAppendUnsupportedError(
+        'EventStoreDB',
+        'the @eventstore/db-client 6.2.1 this adapter runs on cannot reach the multi-stream append of KurrentDB 25.1, and writing stream by stream would not be atomic',
+      );
+    });
   }
 
   private async appendOnce(

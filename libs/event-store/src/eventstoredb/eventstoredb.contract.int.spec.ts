@@ -14,7 +14,10 @@ if (url) {
   describeEventStoreContract(
     'EventStoreDB',
     () => ({ open: (catalogue) => EventStoreDbEventStore.connect({ connectionString: url, catalogue }) }),
-    { eventIdsUniqueAcrossStreams: 'EventStoreDB has no index by event id; an id reused in another stream is written' },
+    {
+      eventIdsUniqueAcrossStreams: 'EventStoreDB has no index by event id; an id reused in another stream is written',
+      multiStreamAppend: 'the 6.2.1 client cannot reach the multi-stream append of KurrentDB 25.1 (docs/architecture.md)',
+    },
   );
 } else {
   console.warn(`EventStore contract: EventStoreDB skipped: ${SKIPPED}`);

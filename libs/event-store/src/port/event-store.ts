@@ -20,6 +20,32 @@ export interface AppendResult {
   position: Position;
 }
 
+/** One stream's part of `appendToStreams`. */
+export interface StreamAppend {
+  streamId: StreamId;
+  events: readonly NewEvent[];
+  /** Checked against the stream as the earlier StreamAppends of the same call leave it. Default 'any'. */
+  expectedRevision?: ExpectedRevision;
+}
+
+/** What became of one StreamAppend, at its index in the call. */
+export interface StreamAppendResult {
+  streamId: StreamId;
+  /** The revision of its last event: of this call's write, or of the first write when a duplicate. */
+  nextRevision: number;
+  /** The position of its last event (likewise). */
+  position: Position;
+  /** All its events were already stored by one earlier append: nothing was written for it. */
+  duplicate: boolean;
+}
+
+export interface MultiStreamAppendResult {
+  /** One per StreamAppend, in call order. */
+  streams: StreamAppendResult[];
+  /** The greatest position in `streams`: send it as X-Min-Position to read every write of the call. */
+  position: Position;
+}
+
 export type Direction = 'forwards' | 'backwards';
 
 export interface ReadStreamOptions {
@@ -130,6 +156,22 @@ export interface EventStore {
    * error) only while the first write is among the stream's last idempotencyScanLimit events.
    */
   append(streamId: StreamId, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams at once: all StreamAppends are written, or none (one transaction
+   * and one round trip on PostgreSQL). Each is what `append` would do with it, in call order:
+   * validated first (an InvalidStreamAppendError names its index and field), its expected revision
+   * checked against the stream as the earlier StreamAppends of the call leave it (a conflict is a
+   * WrongExpectedRevisionError listing every StreamAppend that failed in `conflicts`), and
+   * idempotent on its event ids on its own: one whose events were all stored by one earlier append
+   * is a duplicate (nothing written, its expected revision not checked, the first result
+   * answered) while the others are written; one mixing stored and new ids, or reusing an id with
+   * another stream or payload, is an IdempotencyConflictError and nothing is written. The same
+   * stream may appear more than once: its StreamAppends get consecutive revisions in call order.
+   * An event id may appear only once in a call. On EventStoreDB the 6.2.1 client cannot reach the
+   * server's multi-stream append, so the adapter refuses the call (MultiStreamAppendUnsupportedError)
+   * after validating it; see docs/architecture.md.
+   */
+  appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult>;
   /** Events of one stream, upcast to their current schema. Throws StreamNotFoundError / StreamDeletedError. */
   readStream(streamId: StreamId, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** One page of all events in global order, from a position. */

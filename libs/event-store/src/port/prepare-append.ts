@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { assertStreamId, type EventCatalogue, type EventMetadata, type NewEvent, type StreamId } from '@clientela/contracts';
-import type { ExpectedRevision } from './event-store';
-import { InvalidArgumentError } from './errors';
+import { assertStreamId, ValidationError, type EventCatalogue, type EventMetadata, type NewEvent, type StreamId } from '@clientela/contracts';
+import type { ExpectedRevision, StreamAppend } from './event-store';
+import { InvalidArgumentError, InvalidStreamAppendError } from './errors';
 import { assertStorableEventContent, DEFAULT_EVENT_CONTENT_LIMITS, type EventContentLimits } from './event-content';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,6 +35,33 @@ export const assertExpectedRevision = (expected: unknown): ExpectedRevision => {
   );
 };
 
+/** One event of an append, checked; `seen` holds the ids of the append (or call) so far. */
+const prepareEvent = (
+  catalogue: EventCatalogue,
+  event: NewEvent,
+  index: number,
+  seen: Set<string>,
+  contentLimits: EventContentLimits,
+): PreparedEvent => {
+  const id = event.id ?? randomUUID();
+  if (!UUID.test(id)) {
+    throw new InvalidArgumentError(`event ${index}: id ${JSON.stringify(id)} is not a UUID`, [
+      { path: `events.${index}.id`, constraints: { isUuid: 'must be a UUID' } },
+    ]);
+  }
+  const key = id.toLowerCase();
+  if (seen.has(key)) {
+    throw new InvalidArgumentError(`event ${index}: id ${id} appears twice in one append`, [
+      { path: `events.${index}.id`, constraints: { unique: 'must be unique within the append' } },
+    ]);
+  }
+  seen.add(key);
+  assertStorableEventContent(event, index, contentLimits);
+  const { metadata } = catalogue.prepare(event);
+  assertEventSize(index, event.data, metadata, contentLimits.maxEventBytes);
+  return { id: key, type: event.type, data: event.data, metadata: metadata as EventMetadata };
+};
+
 /**
  * Everything both adapters check before they touch storage, so that bad input fails the
  * same way everywhere and nothing is written: the stream id, the event ids, what data and
@@ -56,26 +83,67 @@ export const prepareAppend = (
     ]);
   }
   const seen = new Set<string>();
-  const prepared = events.map((event, index): PreparedEvent => {
-    const id = event.id ?? randomUUID();
-    if (!UUID.test(id)) {
-      throw new InvalidArgumentError(`event ${index}: id ${JSON.stringify(id)} is not a UUID`, [
-        { path: `events.${index}.id`, constraints: { isUuid: 'must be a UUID' } },
-      ]);
-    }
-    const key = id.toLowerCase();
-    if (seen.has(key)) {
-      throw new InvalidArgumentError(`event ${index}: id ${id} appears twice in one append`, [
-        { path: `events.${index}.id`, constraints: { unique: 'must be unique within the append' } },
-      ]);
-    }
-    seen.add(key);
-    assertStorableEventContent(event, index, contentLimits);
-    const { metadata } = catalogue.prepare(event);
-    assertEventSize(index, event.data, metadata, contentLimits.maxEventBytes);
-    return { id: key, type: event.type, data: event.data, metadata: metadata as EventMetadata };
-  });
+  const prepared = events.map((event, index) => prepareEvent(catalogue, event, index, seen, contentLimits));
   return { streamId, events: prepared, expectedRevision: expected };
+};
+
+export interface PreparedStreamAppend {
+  streamId: StreamId;
+  events: PreparedEvent[];
+  expectedRevision: ExpectedRevision;
+}
+
+/**
+ * prepareAppend for each StreamAppend of an appendToStreams call, so that both adapters refuse
+ * the same calls: a failure is an InvalidStreamAppendError naming the StreamAppend and the event
+ * (its cause is what `append` would have thrown). An event id may appear once in the whole call:
+ * twice would make one StreamAppend a duplicate of another in the same transaction.
+ */
+export const prepareStreamAppends = (
+  catalogue: EventCatalogue,
+  appends: readonly StreamAppend[],
+  contentLimits: EventContentLimits = DEFAULT_EVENT_CONTENT_LIMITS,
+): PreparedStreamAppend[] => {
+  if (!Array.isArray(appends) || appends.length === 0) {
+    throw new InvalidArgumentError('appendToStreams needs at least one StreamAppend', [
+      { path: 'appends', constraints: { arrayNotEmpty: 'must hold at least one StreamAppend' } },
+    ]);
+  }
+  const seen = new Map<string, number>();
+  return appends.map((append: StreamAppend | undefined, appendIndex): PreparedStreamAppend => {
+    const streamId = append?.streamId;
+    let eventIndex: number | undefined;
+    try {
+      if (typeof append !== 'object' || append === null) {
+        throw new InvalidArgumentError('a StreamAppend must be an object', [{ path: '', constraints: { isObject: 'must be { streamId, events, expectedRevision? }' } }]);
+      }
+      assertStreamId(append.streamId);
+      const expectedRevision = assertExpectedRevision(append.expectedRevision ?? 'any');
+      if (!Array.isArray(append.events) || append.events.length === 0) {
+        throw new InvalidArgumentError('a StreamAppend needs at least one event', [
+          { path: 'events', constraints: { arrayNotEmpty: 'must hold at least one event' } },
+        ]);
+      }
+      const own = new Set<string>();
+      const events = append.events.map((event, index) => {
+        eventIndex = index;
+        const prepared = prepareEvent(catalogue, event, index, own, contentLimits);
+        const earlier = seen.get(prepared.id);
+        if (earlier !== undefined) {
+          throw new InvalidArgumentError(`event ${index}: id ${prepared.id} is also in appends.${earlier}`, [
+            { path: `events.${index}.id`, constraints: { unique: 'must be unique within the call' } },
+          ]);
+        }
+        return prepared;
+      });
+      eventIndex = undefined;
+      for (const event of events) seen.set(event.id, appendIndex);
+      return { streamId: append.streamId, events, expectedRevision };
+    } catch (error) {
+      if (error instanceof ValidationError) throw new InvalidStreamAppendError(appendIndex, streamId, error, eventIndex);
+      throw error;
+    }
+  });
 };
 
 export const DEFAULT_READ_PAGE = 500;

@@ -38,11 +38,13 @@ describe('PostgreSQL event store errors', () => {
 
   it('wraps an unknown database error in an EventStoreError naming the operation and the SQLSTATE', async () => {
     const store = await open({ schema: 'broken_store' });
-    await store.pool.query('drop function broken_store.append_events');
+    await store.pool.query('drop function broken_store.append_to_streams');
     const append = await failure(() => store.append(newStream(uniqueCategory()), [counted(1)]));
     expect(append).toMatchObject({ operation: 'append', storeCode: '42883', status: 500, code: 'event_store_failed' });
     expect(append.message).toContain('append');
     expect((append.cause as { code?: string }).code).toBe('42883');
+    const multi = await failure(() => store.appendToStreams([{ streamId: newStream(uniqueCategory()), events: [counted(1)] }]));
+    expect(multi).toMatchObject({ operation: 'appendToStreams', storeCode: '42883' });
 
     await store.pool.query('drop table broken_store.events');
     expect(await failure(() => store.readAll())).toMatchObject({ operation: 'readAll', storeCode: '42P01' });

@@ -18,9 +18,12 @@ import type {
   EventFilter,
   EventStore,
   ExpectedRevision,
+  MultiStreamAppendResult,
+  StreamAppendResult,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
+  StreamAppend,
   StreamMetadata,
   StreamState,
   SubscribeToAllOptions,
@@ -35,7 +38,14 @@ import {
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../port/errors';
-import { assertExpectedRevision, assertMaxCount, DEFAULT_READ_PAGE, prepareAppend } from '../port/prepare-append';
+import {
+  assertExpectedRevision,
+  assertMaxCount,
+  DEFAULT_READ_PAGE,
+  prepareAppend,
+  prepareStreamAppends,
+  type PreparedStreamAppend,
+} from '../port/prepare-append';
 import { eventContentLimits, findUnstorableJson, type EventContentLimits } from '../port/event-content';
 import { assertEventFilter } from '../port/event-filter';
 import { assertSchemaName, migrate } from './migrate';
@@ -98,8 +108,8 @@ const MAX_REVISION = '9223372036854775807';
 const EVENT_COLUMNS = 'e.event_id, e.stream_id, e.revision, e.transaction_id, e.seq, e.type, e.data, e.metadata, e.recorded_at';
 
 /**
- * The embedded default EventStore, on PostgreSQL. One round trip per append (a plpgsql
- * function), gap-free global order from transaction ids (see position-codec.ts), and
+ * The embedded default EventStore, on PostgreSQL. One round trip per append or appendToStreams
+ * (a plpgsql function, append_to_streams), gap-free global order from transaction ids (see position-codec.ts), and
  * LISTEN/NOTIFY to wake subscribers.
  */
 export class PostgresEventStore implements EventStore {
@@ -143,32 +153,54 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any', this.contentLimits);
-    const expected = prepared.expectedRevision;
+    const [written] = await this.writeAppends([prepared], 'append');
+    return { nextRevision: written.nextRevision, position: written.position };
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
+    const streams = await this.writeAppends(prepareStreamAppends(this.catalogue, appends, this.contentLimits), 'appendToStreams');
+    return { streams, position: streams.reduce((max, s) => (s.position > max ? s.position : max), START) };
+  }
+
+  /** One call of append_to_streams (see schema.ts, migration 3): `append` is a call with one StreamAppend. */
+  private async writeAppends(
+    prepared: readonly PreparedStreamAppend[],
+    operation: 'append' | 'appendToStreams',
+  ): Promise<StreamAppendResult[]> {
+    const events = prepared.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
     const params = [
-      streamId,
-      categoryOf(streamId),
-      typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
-      prepared.events.map((e) => e.id),
-      prepared.events.map((e) => e.type),
-      prepared.events.map((e) => JSON.stringify(e.data)),
-      prepared.events.map((e) => JSON.stringify(e.metadata)),
+      prepared.map((a) => a.streamId),
+      prepared.map((a) => categoryOf(a.streamId)),
+      prepared.map((a) => (typeof a.expectedRevision === 'number' ? a.expectedRevision : EXPECTED_CODES[a.expectedRevision])),
+      events.map((e) => e.index),
+      events.map((e) => e.event.id),
+      events.map((e) => e.event.type),
+      events.map((e) => JSON.stringify(e.event.data)),
+      events.map((e) => JSON.stringify(e.event.metadata)),
     ];
-    const sql = `select * from ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`;
+    const sql = `select * from ${this.schema}.append_to_streams($1::text[], $2::text[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])`;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ last_revision: string; last_transaction_id: string; last_seq: string }>(
-          sql,
-          params,
-        );
-        const row = rows[0];
+        const { rows } = await this.pool.query<{
+          append_index: number;
+          duplicate: boolean;
+          last_revision: string;
+          last_transaction_id: string;
+          last_seq: string;
+        }>(sql, params);
         this.announceAppend();
-        return { nextRevision: Number(row.last_revision), position: packPosition(row.last_transaction_id, row.last_seq) };
+        return rows.map((row) => ({
+          streamId: prepared[row.append_index].streamId,
+          nextRevision: Number(row.last_revision),
+          position: packPosition(row.last_transaction_id, row.last_seq),
+          duplicate: row.duplicate,
+        }));
       } catch (error) {
         const pg = asPgError(error);
-        // Two appends raced with the same event id into different streams: the loser looks again,
+        // Two calls raced with the same event id into different streams: the loser looks again,
         // and now sees the winner's events (a retry, or a conflict).
         if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt === 1) continue;
-        throw this.appendError(streamId, expected, error);
+        throw this.appendError(prepared, operation, error);
       }
     }
   }
@@ -436,17 +468,26 @@ export class PostgresEventStore implements EventStore {
       });
   }
 
-  private appendError(streamId: StreamId, expected: ExpectedRevision, error: unknown): Error {
+  /** SQLSTATEs of append_to_streams as the port's errors; from `append`, without the StreamAppend index. */
+  private appendError(prepared: readonly PreparedStreamAppend[], operation: 'append' | 'appendToStreams', error: unknown): Error {
+    const single = operation === 'append';
     const pg = asPgError(error);
     switch (pg?.code) {
-      case WRONG_REVISION:
-        return new WrongExpectedRevisionError(streamId, expected, Number(pg.detail));
-      case STREAM_TOMBSTONED:
-        return new StreamDeletedError(streamId);
+      case WRONG_REVISION: {
+        const conflicts = (JSON.parse(pg.detail ?? '[]') as { appendIndex: number; streamId: string; actual: number }[]).map(
+          (c) => ({ ...c, expected: prepared[c.appendIndex].expectedRevision }),
+        );
+        if (!single) return WrongExpectedRevisionError.ofStreamAppends(conflicts);
+        return new WrongExpectedRevisionError(conflicts[0].streamId, conflicts[0].expected, conflicts[0].actual);
+      }
+      case STREAM_TOMBSTONED: {
+        const detail = JSON.parse(pg.detail ?? '{}') as { appendIndex: number; streamId: string };
+        return new StreamDeletedError(detail.streamId, single ? undefined : detail.appendIndex);
+      }
       case IDEMPOTENCY_CONFLICT:
-        return idempotencyConflict(pg.detail);
+        return idempotencyConflict(pg.detail, single);
       default:
-        return this.storeError('append', error);
+        return this.storeError(operation, error);
     }
   }
 
@@ -487,6 +528,8 @@ export class PostgresEventStore implements EventStore {
 }
 
 interface IdempotencyConflictDetail {
+  /** From append_to_streams: the StreamAppend's index. */
+  appendIndex?: number;
   eventId?: string;
   streamId?: string;
   sameStream?: boolean;
@@ -494,8 +537,8 @@ interface IdempotencyConflictDetail {
   revision?: number;
 }
 
-/** CE003's detail (see schema.ts, migration 2) as the port's error, naming the id and why. */
-const idempotencyConflict = (detailText: string | undefined): IdempotencyConflictError => {
+/** CE003's detail (see schema.ts, migrations 2 and 3) as the port's error, naming the id and why. */
+const idempotencyConflict = (detailText: string | undefined, single: boolean): IdempotencyConflictError => {
   const detail = JSON.parse(detailText ?? '{}') as IdempotencyConflictDetail;
   const where = `in stream ${detail.streamId ?? 'unknown'} (revision ${detail.revision ?? 'unknown'})`;
   const reason = !detail.sameStream
@@ -503,7 +546,7 @@ const idempotencyConflict = (detailText: string | undefined): IdempotencyConflic
     : !detail.sameContent
       ? `with another type, data or metadata ${where}`
       : `${where} by an append that does not hold exactly these events in this order`;
-  return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason);
+  return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason, single ? undefined : detail.appendIndex);
 };
 
 const matchesExpected = (expected: ExpectedRevision, actual: number): boolean =>

@@ -243,4 +243,184 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 3,
+    name: 'append_to_streams: one atomic append to several streams; events know the last revision of their append',
+    sql: (s) => `
+      -- The last revision of the append that wrote the event: with the stream it names that append,
+      -- also when one transaction (an appendToStreams call) appended to the stream more than once.
+      -- Null for events written before (their append is known by its transaction id).
+      alter table ${s}.events add column append_last_revision bigint;
+
+      -- One round trip for any number of appends (StreamAppends), all written or none.
+      -- Per StreamAppend (index a, 1-based): p_streams, p_categories, p_expected (>= 0 a revision,
+      -- -1 no_stream, -2 any, -3 exists). Per event, grouped by StreamAppend in call order:
+      -- p_append (its a), p_ids, p_types, p_data, p_metadata. Answers one row per StreamAppend.
+      create function ${s}.append_to_streams(
+        p_streams text[], p_categories text[], p_expected bigint[],
+        p_append int[], p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
+      ) returns table (append_index int, duplicate boolean, last_revision bigint, last_transaction_id xid8, last_seq bigint)
+      language plpgsql volatile
+      set plan_cache_mode = force_custom_plan
+      as $fn$
+      declare
+        v_n int := cardinality(p_streams);
+        v_dup boolean[];
+        v_dup_revision bigint[];
+        v_dup_tx xid8[];
+        v_dup_seq bigint[];
+        v_conflict text;
+        v_deleted text;
+        v_wrong text;
+        v_before bigint[];
+        v_last_seq bigint[];
+        v_counts bigint[];
+      begin
+        select array_agg(coalesce(c.n, 0) order by g.a) into v_counts
+          from generate_series(1, v_n) as g(a)
+          left join (select x.a, count(*) as n from unnest(p_append) as x(a) group by x.a) c on c.a = g.a;
+
+        -- Create the streams that do not exist, then lock them all, both in stream id order so that
+        -- two calls never wait for each other in a cycle. A stream created here gets events, or the
+        -- call fails and the row goes with it.
+        insert into ${s}.streams (stream_id, category)
+        select distinct on (t.stream_id) t.stream_id, t.category
+          from unnest(p_streams, p_categories) as t(stream_id, category)
+         order by t.stream_id
+        on conflict do nothing;
+        perform 1 from ${s}.streams where stream_id = any(p_streams) order by stream_id for update;
+
+        -- Each StreamAppend on its own, as append_events does for one: new (no id stored), a
+        -- duplicate (every id stored, same stream, type, data and metadata, same order, all from one
+        -- earlier append: answered with that append's last event), or an idempotency conflict.
+        -- One index lookup per id (lateral).
+        with ev as (
+          select e.a, e.id, e.type, e.data, e.metadata,
+                 row_number() over (partition by e.a order by e.ord) as k
+            from unnest(p_append, p_ids, p_types, p_data, p_metadata) with ordinality as e(a, id, type, data, metadata, ord)
+        ), sizes as (
+          select ev.a, count(*) as n from ev group by ev.a
+        ), found as (
+          select ev.a, ev.k, x.event_id, x.stream_id, x.revision, x.transaction_id, x.append_last_revision,
+                 (x.stream_id = p_streams[ev.a] and x.type = ev.type and x.data = ev.data and x.metadata = ev.metadata) as same
+            from ev
+            cross join lateral (select y.event_id, y.stream_id, y.revision, y.transaction_id, y.append_last_revision,
+                                       y.type, y.data, y.metadata
+                                  from ${s}.events y where y.event_id = ev.id) x
+        ), per_append as (
+          select f.a,
+                 count(*) as existing,
+                 count(*) filter (where f.same) as matching,
+                 count(distinct f.revision - f.k) as offsets,
+                 count(distinct f.transaction_id) as transactions,
+                 count(distinct coalesce(f.append_last_revision, -1)) as appends,
+                 (array_agg(f.transaction_id order by f.k))[1] as first_tx,
+                 max(f.append_last_revision) as append_last_revision,
+                 (array_agg(json_build_object('appendIndex', f.a - 1, 'eventId', f.event_id, 'streamId', f.stream_id,
+                    'sameStream', f.stream_id = p_streams[f.a], 'sameContent', f.same, 'revision', f.revision)::text
+                    order by f.same, f.k))[1] as conflict
+            from found f group by f.a
+        ), classified as (
+          select p.a, p.first_tx, p.append_last_revision,
+                 p.existing = z.n and p.matching = z.n and p.offsets = 1 and p.transactions = 1 and p.appends = 1 as duplicate,
+                 p.conflict
+            from per_append p join sizes z on z.a = p.a
+        ), answered as (
+          -- the first append's last event: by its last revision, or (written before that was kept)
+          -- the stream's last event of its transaction
+          select c.a, c.duplicate, c.conflict, l.revision, l.transaction_id, l.seq
+            from classified c
+            left join lateral (
+              select y.revision, y.transaction_id, y.seq from ${s}.events y
+               where c.duplicate and y.stream_id = p_streams[c.a]
+                 and (case when c.append_last_revision is not null then y.revision = c.append_last_revision
+                           else y.transaction_id = c.first_tx end)
+               order by y.seq desc limit 1) l on true
+        )
+        select (array_agg(w.conflict order by w.a) filter (where not coalesce(w.duplicate, true)))[1],
+               array_agg(coalesce(w.duplicate, false) order by g.a),
+               array_agg(w.revision order by g.a),
+               array_agg(w.transaction_id order by g.a),
+               array_agg(w.seq order by g.a)
+          into v_conflict, v_dup, v_dup_revision, v_dup_tx, v_dup_seq
+          from generate_series(1, v_n) as g(a)
+          left join answered w on w.a = g.a;
+        if v_conflict is not null then
+          raise exception using errcode = 'CE003', message = 'idempotency conflict', detail = v_conflict;
+        end if;
+
+        -- The StreamAppends to write, in call order: each starts where the stream's earlier ones in
+        -- this call leave it; a soft-deleted stream counts as deleted for its first one only.
+        with todo as (
+          select g.a, p_streams[g.a] as stream_id, p_expected[g.a] as expected,
+                 v_counts[g.a] as n
+            from generate_series(1, v_n) as g(a)
+           where not v_dup[g.a]
+        ), placed as (
+          select t.a, t.stream_id, t.expected, t.n, st.tombstoned,
+                 st.revision + coalesce(sum(t.n) over (partition by t.stream_id order by t.a
+                                                       rows between unbounded preceding and 1 preceding), 0) as before,
+                 st.deleted and row_number() over (partition by t.stream_id order by t.a) = 1 as deleted
+            from todo t join ${s}.streams st on st.stream_id = t.stream_id
+        )
+        select (array_agg(json_build_object('appendIndex', p.a - 1, 'streamId', p.stream_id)::text order by p.a)
+                  filter (where p.tombstoned))[1],
+               (json_agg(json_build_object('appendIndex', p.a - 1, 'streamId', p.stream_id, 'expected', p.expected,
+                           'actual', p.before) order by p.a)
+                  filter (where (p.expected = -1 and p.before >= 0 and not p.deleted)
+                             or (p.expected = -3 and (p.before < 0 or p.deleted))
+                             or (p.expected >= 0 and p.before <> p.expected)))::text,
+               (select array_agg(b.before order by g.a)
+                  from generate_series(1, v_n) as g(a) left join placed b on b.a = g.a)
+          into v_deleted, v_wrong, v_before
+          from placed p;
+        if v_deleted is not null then
+          raise exception using errcode = 'CE002', message = 'stream deleted', detail = v_deleted;
+        end if;
+        if v_wrong is not null then
+          raise exception using errcode = 'CE001', message = 'wrong expected revisions', detail = v_wrong;
+        end if;
+
+        with ev as (
+          select e.a, e.id, e.type, e.data, e.metadata, e.ord,
+                 row_number() over (partition by e.a order by e.ord) as k,
+                 count(*) over (partition by e.a) as n
+            from unnest(p_append, p_ids, p_types, p_data, p_metadata) with ordinality as e(a, id, type, data, metadata, ord)
+        ), inserted as (
+          insert into ${s}.events (event_id, stream_id, revision, category, type, data, metadata, append_last_revision)
+          select ev.id, p_streams[ev.a], v_before[ev.a] + ev.k, p_categories[ev.a], ev.type, ev.data, ev.metadata,
+                 v_before[ev.a] + ev.n
+            from ev
+           where not v_dup[ev.a]
+           order by ev.ord
+          returning stream_id, revision, seq, append_last_revision
+        ), last_seqs as (
+          select i.stream_id, i.append_last_revision, max(i.seq) as seq
+            from inserted i group by i.stream_id, i.append_last_revision
+        ), moved as (
+          -- runs whether or not it is read, as every data-modifying WITH does
+          update ${s}.streams st
+             set revision = m.revision, deleted = false, updated_at = now()
+            from (select i.stream_id, max(i.revision) as revision from inserted i group by i.stream_id) m
+           where st.stream_id = m.stream_id
+        )
+        select array_agg(l.seq order by g.a)
+          into v_last_seq
+          from generate_series(1, v_n) as g(a)
+          left join last_seqs l
+            on not v_dup[g.a] and l.stream_id = p_streams[g.a] and l.append_last_revision = v_before[g.a] + v_counts[g.a];
+
+        -- No NOTIFY here (see append_events): the adapter notifies after.
+        return query
+          select g.a - 1, v_dup[g.a],
+                 case when v_dup[g.a] then v_dup_revision[g.a]
+                      else v_before[g.a] + v_counts[g.a] end,
+                 case when v_dup[g.a] then v_dup_tx[g.a] else pg_current_xact_id() end,
+                 case when v_dup[g.a] then v_dup_seq[g.a] else v_last_seq[g.a] end
+            from generate_series(1, v_n) as g(a)
+           order by g.a;
+      end
+      $fn$;
+    `,
+  },
 ];

@@ -10,10 +10,12 @@ import {
   type Position,
   type RecordedEvent,
 } from '@clientela/contracts';
-import type { EventStore, EventFilter } from '../port/event-store';
+import type { EventStore, EventFilter, StreamAppend } from '../port/event-store';
 import {
   IdempotencyConflictError,
   InvalidArgumentError,
+  InvalidStreamAppendError,
+  MultiStreamAppendUnsupportedError,
   StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
@@ -29,7 +31,7 @@ export interface EventStoreContractTarget {
 }
 
 /** Behaviours an adapter cannot give, each with the reason printed where its case is skipped. */
-export type EventStoreLimitations = Partial<Record<'eventIdsUniqueAcrossStreams', string>>;
+export type EventStoreLimitations = Partial<Record<'eventIdsUniqueAcrossStreams' | 'multiStreamAppend', string>>;
 
 const collect = async (
   store: EventStore,
@@ -540,6 +542,269 @@ export const describeEventStoreContract = (
         await expect(store.append(stream, [counted(2)])).rejects.toBeInstanceOf(StreamDeletedError);
         expect((await store.streamState(stream))?.tombstoned).toBe(true);
       });
+    });
+
+    describe('appendToStreams', () => {
+      const [multiTitle, multiIt] = unless('multiStreamAppend', 'writes several streams in one call, in call order');
+      const multi = (title: string, test: () => Promise<void>): void => {
+        const [t, run] = unless('multiStreamAppend', title);
+        run(t, test);
+      };
+      const countedIn = (n: number) => counted(n, randomUUID());
+
+      multiIt(multiTitle, async () => {
+        const category = uniqueCategory();
+        const [a, b, c] = [newStream(category), newStream(category), newStream(category)];
+        await store.append(c, [countedIn(0)]);
+        const appends: StreamAppend[] = [
+          { streamId: a, events: [countedIn(1), countedIn(2)], expectedRevision: 'no_stream' },
+          { streamId: b, events: [countedIn(3)] },
+          { streamId: c, events: [countedIn(4)], expectedRevision: 0 },
+        ];
+        const result = await store.appendToStreams(appends);
+        expect(result.streams.map(({ streamId, nextRevision, duplicate }) => ({ streamId, nextRevision, duplicate }))).toEqual([
+          { streamId: a, nextRevision: 1, duplicate: false },
+          { streamId: b, nextRevision: 0, duplicate: false },
+          { streamId: c, nextRevision: 1, duplicate: false },
+        ]);
+        expectAscending(result.streams.map((s) => s.position));
+        expect(result.position).toBe(result.streams[2].position);
+        expect((await store.readStream(a)).map((e) => e.id)).toEqual(appends[0].events.map((e) => e.id));
+        const [lastOfA] = await store.readStream(a, { from: 'end', direction: 'backwards', maxCount: 1 });
+        expect(lastOfA.position).toBe(result.streams[0].position);
+        const page = await store.readAll({ fromPosition: START, filter: { categories: [category] } });
+        expect(page.events.map((e) => e.id)).toEqual([
+          (await store.readStream(c))[0].id,
+          ...appends.flatMap((append) => append.events.map((e) => e.id)),
+        ]);
+        expectAscending(page.events.map((e) => e.position));
+      });
+
+      multi('gives a stream named several times consecutive revisions in call order, each expected revision checked where the call has got to', async () => {
+        const category = uniqueCategory();
+        const [a, b] = [newStream(category), newStream(category)];
+        const result = await store.appendToStreams([
+          { streamId: a, events: [countedIn(1), countedIn(2)], expectedRevision: 'no_stream' },
+          { streamId: b, events: [countedIn(3)], expectedRevision: 'no_stream' },
+          { streamId: a, events: [countedIn(4)], expectedRevision: 1 },
+          { streamId: a, events: [countedIn(5)], expectedRevision: 'exists' },
+          { streamId: a, events: [countedIn(6)] },
+        ]);
+        expect(result.streams.map((s) => s.nextRevision)).toEqual([1, 0, 2, 3, 4]);
+        expect((await store.readStream(a)).map((e) => e.data.n)).toEqual([1, 2, 4, 5, 6]);
+        expect((await store.readStream(a)).map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
+      });
+
+      multi('writes nothing when an expected revision fails, naming every StreamAppend that failed', async () => {
+        const category = uniqueCategory();
+        const [a, b, c, d] = [newStream(category), newStream(category), newStream(category), newStream(category)];
+        await store.append(b, [countedIn(0), countedIn(1)]);
+        const error = await store
+          .appendToStreams([
+            { streamId: a, events: [countedIn(1)], expectedRevision: 'no_stream' },
+            { streamId: b, events: [countedIn(2)], expectedRevision: 5 },
+            { streamId: c, events: [countedIn(3)], expectedRevision: 'exists' },
+            { streamId: b, events: [countedIn(4)], expectedRevision: 'no_stream' },
+            { streamId: d, events: [countedIn(5)], expectedRevision: 'any' },
+          ])
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        const conflict = error as WrongExpectedRevisionError;
+        expect(conflict).toMatchObject({ streamId: b, expected: 5, actual: 1 });
+        expect(conflict.conflicts).toEqual([
+          { appendIndex: 1, streamId: b, expected: 5, actual: 1 },
+          { appendIndex: 2, streamId: c, expected: 'exists', actual: -1 },
+          // as appends.1 would have left it
+          { appendIndex: 3, streamId: b, expected: 'no_stream', actual: 2 },
+        ]);
+        expect(conflict.message).toContain(c);
+        for (const missing of [a, c, d]) await expect(store.readStream(missing)).rejects.toBeInstanceOf(StreamNotFoundError);
+        expect(await store.readStream(b)).toHaveLength(2);
+        expect(await store.streamState(a)).toBeUndefined();
+      });
+
+      multi('answers StreamAppends already stored as duplicates with their first result, and writes the new ones', async () => {
+        const category = uniqueCategory();
+        const [order, activity, contact] = [newStream(category), newStream(category), newStream(category)];
+        const first: StreamAppend[] = [
+          { streamId: order, events: [countedIn(1), countedIn(2)], expectedRevision: 'no_stream' },
+          { streamId: activity, events: [countedIn(3)], expectedRevision: 'any' },
+        ];
+        const stored = await store.appendToStreams(first);
+        await store.append(activity, [countedIn(4)]);
+        const fresh: StreamAppend[] = [
+          { streamId: contact, events: [countedIn(5)], expectedRevision: 'no_stream' },
+          { streamId: activity, events: [countedIn(6)], expectedRevision: 'any' },
+        ];
+        // The same messages again, in another order, beside new ones: the stored ones' expected
+        // revisions no longer hold, and are not checked.
+        const again = await store.appendToStreams([fresh[0], first[1], fresh[1], first[0]]);
+        expect(again.streams.map((s) => [s.streamId, s.nextRevision, s.duplicate])).toEqual([
+          [contact, 0, false],
+          [activity, 0, true],
+          [activity, 2, false],
+          [order, 1, true],
+        ]);
+        expect(again.streams[1].position).toBe(stored.streams[1].position);
+        expect(again.streams[3].position).toBe(stored.streams[0].position);
+        expect(again.position).toBe(again.streams[2].position);
+        expect((await store.readStream(activity)).map((e) => e.data.n)).toEqual([3, 4, 6]);
+        expect(await store.readStream(order)).toHaveLength(2);
+        const allDuplicates = await store.appendToStreams(first);
+        expect(allDuplicates).toEqual({ ...stored, streams: stored.streams.map((s) => ({ ...s, duplicate: true })) });
+        // A retry of part of a StreamAppend answers that StreamAppend's result, by append too.
+        expect(await store.appendToStreams([{ streamId: order, events: first[0].events.slice(0, 1) }])).toEqual({
+          streams: [{ ...stored.streams[0], duplicate: true }],
+          position: stored.streams[0].position,
+        });
+        expect(await store.append(order, first[0].events.slice(1))).toEqual({
+          nextRevision: 1,
+          position: stored.streams[0].position,
+        });
+      });
+
+      multi('tells apart StreamAppends to one stream in one call when they are sent again', async () => {
+        const stream = newStream(uniqueCategory());
+        const parts = [[countedIn(1), countedIn(2)], [countedIn(3)], [countedIn(4), countedIn(5)]];
+        const first = await store.appendToStreams(parts.map((events) => ({ streamId: stream, events })));
+        expect(first.streams.map((s) => s.nextRevision)).toEqual([1, 2, 4]);
+        expect(await store.append(stream, parts[0].slice(0, 1))).toEqual({ nextRevision: 1, position: first.streams[0].position });
+        const again = await store.appendToStreams([{ streamId: stream, events: parts[1] }, { streamId: stream, events: parts[2].slice(1) }]);
+        expect(again.streams.map((s) => [s.nextRevision, s.duplicate])).toEqual([[2, true], [4, true]]);
+        // Ids of two StreamAppends sent as one are no retry of either.
+        const error = await store.append(stream, [...parts[0], ...parts[1]]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(IdempotencyConflictError);
+        expect(await store.readStream(stream)).toHaveLength(5);
+      });
+
+      multi('refuses a StreamAppend that mixes stored and new ids, or reuses an id with another payload, writing nothing', async () => {
+        const category = uniqueCategory();
+        const [a, b] = [newStream(category), newStream(category)];
+        const stored = countedIn(1);
+        await store.append(a, [stored]);
+        const mixed = await store
+          .appendToStreams([
+            { streamId: b, events: [countedIn(2)] },
+            { streamId: a, events: [stored, countedIn(3)] },
+          ])
+          .catch((e: unknown) => e);
+        expect(mixed).toBeInstanceOf(IdempotencyConflictError);
+        expect(mixed).toMatchObject({ appendIndex: 1 });
+        const changed = await store
+          .appendToStreams([
+            { streamId: b, events: [countedIn(2)] },
+            { streamId: a, events: [{ ...stored, data: { n: 9 } }] },
+          ])
+          .catch((e: unknown) => e);
+        expect(changed).toBeInstanceOf(IdempotencyConflictError);
+        expect(changed).toMatchObject({ eventId: stored.id, appendIndex: 1 });
+        await expect(store.readStream(b)).rejects.toBeInstanceOf(StreamNotFoundError);
+        expect(await store.readStream(a)).toHaveLength(1);
+      });
+
+      const [otherStreamTitle, otherStreamIt] = unless(
+        limitations.multiStreamAppend ? 'multiStreamAppend' : 'eventIdsUniqueAcrossStreams',
+        'appendToStreams refuses an id stored in another stream',
+      );
+      otherStreamIt(otherStreamTitle, async () => {
+        const category = uniqueCategory();
+        const [a, b] = [newStream(category), newStream(category)];
+        const stored = countedIn(1);
+        await store.append(a, [stored]);
+        const error = await store.appendToStreams([{ streamId: b, events: [stored] }]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(IdempotencyConflictError);
+        expect((error as Error).message).toContain(a);
+        await expect(store.readStream(b)).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+
+      multi('refuses a tombstoned stream, naming the StreamAppend, writing nothing', async () => {
+        const category = uniqueCategory();
+        const [a, gone] = [newStream(category), newStream(category)];
+        await store.append(gone, [countedIn(1)]);
+        await store.tombstoneStream(gone);
+        const error = await store
+          .appendToStreams([{ streamId: a, events: [countedIn(2)] }, { streamId: gone, events: [countedIn(3)] }])
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StreamDeletedError);
+        expect(error).toMatchObject({ streamId: gone, appendIndex: 1 });
+        await expect(store.readStream(a)).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+
+      multi('brings a soft-deleted stream back, as append does', async () => {
+        const stream = newStream(uniqueCategory());
+        await store.append(stream, [countedIn(1)]);
+        await store.deleteStream(stream);
+        const result = await store.appendToStreams([
+          { streamId: stream, events: [countedIn(2)], expectedRevision: 'no_stream' },
+          { streamId: stream, events: [countedIn(3)], expectedRevision: 1 },
+        ]);
+        expect(result.streams.map((s) => s.nextRevision)).toEqual([1, 2]);
+        expect((await store.readStream(stream)).map((e) => e.data.n)).toEqual([2, 3]);
+      });
+
+      multi('delivers the events of a call to subscribers once each, in call order', async () => {
+        const category = uniqueCategory();
+        const start = await store.headPosition();
+        const appends: StreamAppend[] = Array.from({ length: 30 }, (_, i) => ({
+          streamId: newStream(category),
+          events: [countedIn(i), countedIn(i + 100)],
+        }));
+        appends.push({ streamId: appends[0].streamId, events: [countedIn(999)] });
+        const received = collect(store, { categories: [category] }, 61, start);
+        await store.appendToStreams(appends);
+        const events = await received;
+        expect(events.map((e) => e.id)).toEqual(appends.flatMap((a) => a.events.map((e) => e.id)));
+        expectAscending(events.map((e) => e.position));
+      });
+
+      describe('bad input names the StreamAppend and the field, and nothing is written', () => {
+        const refuses = async (appends: unknown, path: string, cause?: new (...args: never[]) => Error): Promise<void> => {
+          const error = await store.appendToStreams(appends as StreamAppend[]).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).violations.map((v) => v.path)).toContain(path);
+          if (cause) {
+            expect(error).toBeInstanceOf(InvalidStreamAppendError);
+            expect((error as Error).cause).toBeInstanceOf(cause);
+          }
+        };
+        const good = (): StreamAppend => ({ streamId: newStream(uniqueCategory()), events: [countedIn(1)] });
+
+        it('refuses an empty call and a StreamAppend with no events', async () => {
+          await refuses([], 'appends');
+          await refuses([good(), { streamId: newStream(uniqueCategory()), events: [] }], 'appends.1.events', InvalidArgumentError);
+        });
+
+        it('refuses a bad stream id or expected revision', async () => {
+          await refuses([good(), { streamId: 'not a stream', events: [countedIn(1)] }], 'appends.1.streamId', InvalidStreamIdError);
+          await refuses([{ ...good(), expectedRevision: -4 }], 'appends.0.expectedRevision', InvalidArgumentError);
+        });
+
+        it('checks every event against the catalogue and the content limits', async () => {
+          const first = good();
+          await refuses([first, { ...good(), events: [countedIn(1), { type: 'ThingCounted', data: { n: -1 } }] }], 'appends.1.events.1.n', EventValidationError);
+          await refuses([first, { ...good(), events: [{ type: 'ThingTeleported', data: {} }] }], 'appends.1.events.0.type', UnknownEventTypeError);
+          await refuses([first, { ...good(), events: [{ type: 'ThingCounted', data: { n: 1, note: 'a\u0000b' } }] }], 'appends.1.events.0.data.note');
+          await expect(store.readStream(first.streamId)).rejects.toBeInstanceOf(StreamNotFoundError);
+        });
+
+        it('refuses an event id used twice in one call, also across StreamAppends', async () => {
+          const event = countedIn(1);
+          const first = { ...good(), events: [event] };
+          await refuses([first, { ...good(), events: [countedIn(2), event] }], 'appends.1.events.1.id', InvalidArgumentError);
+          await refuses([{ ...good(), events: [event, event] }], 'appends.0.events.1.id', InvalidArgumentError);
+          await expect(store.readStream(first.streamId)).rejects.toBeInstanceOf(StreamNotFoundError);
+        });
+      });
+
+      if (limitations.multiStreamAppend) {
+        it(`refuses a valid call with MultiStreamAppendUnsupportedError (${limitations.multiStreamAppend})`, async () => {
+          const streamId = newStream(uniqueCategory());
+          await expect(store.appendToStreams([{ streamId, events: [countedIn(1)] }])).rejects.toBeInstanceOf(
+            MultiStreamAppendUnsupportedError,
+          );
+          await expect(store.readStream(streamId)).rejects.toBeInstanceOf(StreamNotFoundError);
+        });
+      }
     });
 
     describe('concurrency', () => {
