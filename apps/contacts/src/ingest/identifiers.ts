@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { v5 as uuidV5 } from 'uuid';
+import { createHash } from 'node:crypto';
 import type { IngestCustomer } from '@clientela/contracts';
 
 /** How identity resolution treats identifiers: where they are junk, and when a shared one stops matching. */
@@ -78,6 +78,24 @@ export const identifiersOf = (source: string, customer: IngestCustomer, rules: I
   if (customer.email !== undefined) keep('email', normaliseEmail(customer.email, rules), (value) => ({ kind: 'email', value }));
   if (customer.phone !== undefined) keep('phone', normalisePhone(customer.phone, rules), (value) => ({ kind: 'phone', value }));
   return { identifiers, ignored };
+};
+
+/**
+ * RFC 4122 version 5 (SHA-1, name-based) uuids; the uuid package's v5 parses its namespace on every
+ * call, which was a fifth of a 1,000-message batch's planning.
+ */
+export const uuidV5 = (name: string, namespace: string): string => {
+  const hash = createHash('sha1').update(namespaceBytes(namespace)).update(name, 'utf8').digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.toString('hex', 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+};
+const namespaces = new Map<string, Buffer>();
+const namespaceBytes = (namespace: string): Buffer => {
+  let bytes = namespaces.get(namespace);
+  if (!bytes) namespaces.set(namespace, (bytes = Buffer.from(namespace.replace(/-/g, ''), 'hex')));
+  return bytes;
 };
 
 const IDENTIFIER_NAMESPACE = '6c1d5e0a-8f3b-4b7e-9a52-3d6f1e2c7b90';

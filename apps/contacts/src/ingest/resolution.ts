@@ -1,4 +1,3 @@
-import { v5 as uuidV5 } from 'uuid';
 import {
   DECIMAL_AMOUNT,
   ingestKey,
@@ -8,15 +7,13 @@ import {
   type NewEvent,
   type StreamId,
 } from '@clientela/contracts';
-import { contactSourceKey, identifierKey, identifiersOf, type Identifier, type IdentityRules } from './identifiers';
+import type { StreamAppend as StoreStreamAppend } from '@clientela/event-store';
+import { contactSourceKey, identifierKey, identifiersOf, uuidV5, type Identifier, type IdentityRules } from './identifiers';
 import type { DuplicateReason } from './ingest.events';
 
-/** One stream's part of an atomic multi-stream append. */
-export interface StreamAppend {
-  streamId: StreamId;
-  events: NewEvent[];
-  expectedRevision?: 'no_stream' | 'any' | number;
-}
+
+/** A StreamAppend the planner still adds events to. */
+export type StreamAppend = StoreStreamAppend & { events: NewEvent[] };
 
 /** Who claims an identifier, as the claim stream says: its contacts in order and its revision (-1: none). */
 export interface Claim {

@@ -8,6 +8,7 @@ export const ROUTES: Readonly<Record<string, string>> = {
   accounts: 'contacts',
   leads: 'contacts',
   'custom-fields': 'contacts',
+  events: 'contacts',
 };
 
 export const API_PREFIX = '/api/v1/';
