@@ -25,11 +25,19 @@ export class IdentifierClaims {
   async load(keys: Iterable<string>): Promise<void> {
     const missing = [...new Set(keys)].filter((key) => !this.cache.has(key));
     if (missing.length === 0) return;
-    const { rows } = await this.pool.query<{ identifier: string; contact_ids: string[]; revision: string }>(
-      `select identifier::text, array_agg(contact_id::text order by revision) as contact_ids, max(revision)::text as revision
-         from proj_${IDENTIFIERS_PROJECTION}.claims where identifier = any($1::uuid[]) group by identifier`,
-      [missing],
-    );
+    let rows: Array<{ identifier: string; contact_ids: string[]; revision: string }>;
+    try {
+      ({ rows } = await this.pool.query<{ identifier: string; contact_ids: string[]; revision: string }>(
+        `select identifier::text, array_agg(contact_id::text order by revision) as contact_ids, max(revision)::text as revision
+           from proj_${IDENTIFIERS_PROJECTION}.claims where identifier = any($1::uuid[]) group by identifier`,
+        [missing],
+      ));
+    } catch (error) {
+      // Right after start the projection may not have made its table yet: knowing nothing is safe
+      // (the claim streams' expected revisions decide), only slower.
+      if ((error as { code?: string }).code === '42P01') return;
+      throw error;
+    }
     for (const row of rows) this.set(row.identifier, { contactIds: row.contact_ids, revision: Number(row.revision) });
   }
 

@@ -66,13 +66,13 @@ describe('cdnow through POST /api/v1/events (standalone)', () => {
     await request(service.server).get('/api/v1/contacts?limit=1').set('x-min-position', position).expect(200);
     expect(await contactsInReadModel(service)).toBe(CUSTOMERS);
     expect(await misplacedOrders(service)).toBe(0);
-  }, 600_000);
+  }, 1_200_000);
 
   it('adds nothing when everything is sent a second time', async () => {
     const { totals } = await send();
     expect(totals).toEqual({ accepted: 0, duplicates: ORDERS, rejected: 0, created: 0 });
     expect(await counts(service)).toEqual({ orders: ORDERS, contacts: CUSTOMERS });
-  }, 600_000);
+  }, 1_200_000);
 });
 
 describe('cdnow through clientela.ingest.v1 (kafka)', () => {
@@ -120,14 +120,14 @@ describe('cdnow through clientela.ingest.v1 (kafka)', () => {
       { ...messages[0], id: 'junk-only', customer: { externalId: 'unknown', email: 'test@test.com' } },
     ];
     await produce([...messages.slice(0, 30_000), ...invalid, ...messages.slice(30_000)]);
-    await waitFor(async () => (await counts(service)).orders === ORDERS && (await consumedAll()), async () => JSON.stringify(await counts(service)), 600_000);
+    await waitFor(async () => (await counts(service)).orders === ORDERS && (await consumedAll()), async () => JSON.stringify(await counts(service)), 1_500_000);
     expect(await counts(service)).toEqual({ orders: ORDERS, contacts: CUSTOMERS });
     const letters = await new KafkaDeadLetters(testKafka(brokers())).list(topic);
     expect(letters.map((l) => l.code).sort()).toEqual(['invalid_ingest_message', 'malformed_message', 'unresolvable_customer'].sort());
     expect(letters.find((l) => l.code === 'unresolvable_customer')?.reason).toMatch(/no identifier can name one customer: external is a placeholder or blocked; email is a placeholder or blocked/);
     await waitFor(async () => (await contactsInReadModel(service)) === CUSTOMERS, async () => `read model: ${await contactsInReadModel(service)}`, 300_000);
     expect(await misplacedOrders(service)).toBe(0);
-  }, 900_000);
+  }, 1_800_000);
 
   it('adds nothing when everything is sent a second time', async () => {
     await produce(messages);

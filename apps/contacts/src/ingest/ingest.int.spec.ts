@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { bootTestService, type TestService } from '@clientela/service-kit/testing';
 import { contactsService } from '../contacts-service';
+import { DEFAULT_IDENTITY_RULES } from './identifiers';
+import { IngestService } from './ingest.service';
 
 // Identity resolution through POST /api/v1/events: per-item answers, and no two people merged.
 // The shared-identifier limit is the default, 3.
@@ -101,6 +103,24 @@ describe('ingest over HTTP', () => {
     expect(answer.body.accepted).toBe(2);
     const got = await request(service.server).get(`/api/v1/contacts/${contactId}`).set('x-min-position', answer.headers['x-position']).expect(200);
     expect(got.body.consents).toEqual([expect.objectContaining({ channel: 'email', purpose: 'marketing', granted: false, source: 'mailer' })]);
+  });
+
+  it('creates one contact for one unknown customer sent by two writers at once (each with a cache of its own, as two processes)', async () => {
+    const writers = [0, 1].map(() => new IngestService(service.infra.store, service.infra.pool, DEFAULT_IDENTITY_RULES));
+    const customers = Array.from({ length: 50 }, (_, i) => `race-${i}`);
+    const batch = (writer: number) => customers.map((externalId, index) => ({ index, message: message({ externalId }, { id: `race-${writer}-${externalId}`, source: 'shop' }) as never }));
+    const before = await contacts();
+    const [a, b] = await Promise.all([writers[0].ingest(batch(0)), writers[1].ingest(batch(1))]);
+    expect([...a.results, ...b.results].every((r) => r.status === 'accepted')).toBe(true);
+    expect(await contacts()).toBe(before + customers.length);
+    expect(a.results.map((r) => (r.status === 'accepted' ? r.contactId : ''))).toEqual(b.results.map((r) => (r.status === 'accepted' ? r.contactId : '')));
+  });
+
+  it('rejects a second OrderPlaced for an order another message already placed', async () => {
+    const order = (id: string) => ({ id, type: 'OrderPlaced', occurredAt: '2024-05-01T10:00:00Z', source: 'shop', customer: { externalId: 'o-1' }, data: { orderId: 'A-1', lines: [{ sku: 'A', quantity: 1, unitPrice: 2 }], amount: 2, currency: 'EUR' } });
+    const answer = await ingest(order('first'), order('second'));
+    expect(answer.results.map((r) => r.status)).toEqual(['accepted', 'rejected']);
+    expect(answer.results[1]).toMatchObject({ code: 'order_exists', violations: [{ path: 'data.orderId' }] });
   });
 
   const listPairs = async () =>

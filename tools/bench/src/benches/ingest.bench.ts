@@ -29,7 +29,7 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
   const all = cdnowOrderMessages();
   const messages = context.options.quick ? all.slice(0, 5_000) : all.slice(0, context.options.events ?? all.length);
   const customers = new Set(messages.map((m) => m.customer.externalId)).size;
-  const concurrency = context.options.concurrency ?? 4;
+  const concurrency = context.options.concurrency ?? 2;
 
   const database = await context.createDatabase('clientela_bench_ingest');
   const contactsPort = await freePort();
@@ -40,7 +40,8 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
   const gateway = startServiceProcess({
     name: 'gateway',
     root: REPO_ROOT,
-    env: { DATABASE_URL: database.url, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: `contacts=http://127.0.0.1:${contactsPort}`, ADMIN_API_KEY: ADMIN_KEY },
+    // A 1,000-message batch can outlast the default 30 s wait for headers on a loaded machine.
+    env: { DATABASE_URL: database.url, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: `contacts=http://127.0.0.1:${contactsPort}`, ADMIN_API_KEY: ADMIN_KEY, UPSTREAM_TIMEOUT_MS: '300000' },
     output: process.stderr,
   });
   context.onCleanup(() => stopServiceProcess(gateway));
