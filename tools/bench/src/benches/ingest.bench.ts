@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { request } from 'undici';
 import { CustomerOrderPlaced, EventCatalogue, type StreamId } from '@clientela/contracts';
@@ -10,6 +11,13 @@ import { registerBench, type BenchContext } from '../registry';
 
 const BATCH = 1_000;
 const ADMIN_KEY = 'bench-ingest-admin-key-0123456789abcdef';
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+const serviceCpuSeconds = (pid: number | undefined): number => {
+  if (pid === undefined) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Math.round(((Number(fields[11]) + Number(fields[12])) / 100) * 10) / 10;
+};
 
 const countContacts = async (client: Client): Promise<number> => {
   const { rows } = await client.query<{ n: string }>(
@@ -54,7 +62,10 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
   for (let i = 0; i < messages.length; i += BATCH) batches.push(messages.slice(i, i + BATCH));
   context.log(`ingest: ${messages.length} messages of ${customers} customers, ${batches.length} requests, ${concurrency} in flight`);
   let accepted = 0;
+  let started = 0;
+  let posted = 0;
   const ours = await measure(async () => {
+    started = performance.now();
     await runConcurrently(concurrency, batches, async (batch) => {
       const response = await request(`http://127.0.0.1:${gatewayPort}/api/v1/events`, {
         method: 'POST',
@@ -65,6 +76,7 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
       if (response.statusCode !== 200) throw new Error(`ingest bench: POST /api/v1/events answered ${response.statusCode}: ${JSON.stringify(body)}`);
       accepted += body.accepted ?? 0;
     });
+    posted = performance.now();
     while ((await countContacts(client)) < customers) await new Promise((resolve) => setTimeout(resolve, 20));
   });
   if (accepted !== messages.length) throw new Error(`ingest bench: ${accepted} of ${messages.length} accepted`);
@@ -96,6 +108,10 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
     ours_per_s: oursPerS,
     limit_per_s: limitPerS,
     ratio: ratio(oursPerS, limitPerS),
+    // Where our time went: answering the requests, then the read model catching up.
+    requests_s: Math.round((posted - started) / 100) / 10,
+    read_model_wait_s: Math.round((ours.ms - (posted - started)) / 100) / 10,
+    service_cpu_s: serviceCpuSeconds(contacts.child.pid),
     synchronous_commit: (await client.query<{ synchronous_commit: string }>('show synchronous_commit')).rows[0].synchronous_commit,
   });
 };
