@@ -1,8 +1,9 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ProblemDetailsFilter } from '@clientela/platform';
+import { ProblemDetailsFilter, type StructuredLogger } from '@clientela/platform';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module';
 import { setupGatewayOpenApi } from './openapi/setup-gateway-openapi';
+import { GATEWAY_LOGGER } from './tokens';
 
 /**
  * Builds the gateway app, initialised but not listening: what main.ts does by hand until the
@@ -11,7 +12,7 @@ import { setupGatewayOpenApi } from './openapi/setup-gateway-openapi';
  */
 export const createGatewayApp = async (options: GatewayModuleOptions, nestLogger: false | ('error' | 'warn' | 'log')[] = ['error', 'warn']) => {
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(options), new FastifyAdapter(), { logger: nestLogger });
-  app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost)));
+  app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost), app.get<StructuredLogger>(GATEWAY_LOGGER)));
   setupGatewayOpenApi(app);
   await app.init();
   return app;

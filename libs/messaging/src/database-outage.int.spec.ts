@@ -5,7 +5,7 @@ import { PostgresEventStore } from '@clientela/event-store';
 import { startDisposablePostgres, type DisposablePostgres } from '@clientela/testing';
 import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
-import type { MessagingLogger } from './logger';
+import type { LogSink } from '@clientela/platform';
 import { Relay } from './relay/relay';
 import { applySampleOrder, createSampleReadModel, customersOutOfOrder, sampleCatalogue } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
@@ -22,7 +22,7 @@ describe('a PostgreSQL restart while the relay and consumers run', () => {
   const brokers = kafkaBrokersForTest();
   const topic = uniqueTopicName('db-outage');
   const logs: string[] = [];
-  const logger: MessagingLogger = {
+  const logger: LogSink = {
     debug: () => undefined,
     info: (message) => logs.push(`info ${message}`),
     warn: (message) => logs.push(`warn ${message}`),

@@ -3,7 +3,6 @@ export * from './errors';
 export * from './headers';
 export * from './kafka-socket-factory';
 export * from './health';
-export * from './logger';
 export * from './message';
 export * from './metrics';
 export * from './schema';

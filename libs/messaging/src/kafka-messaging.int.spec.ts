@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { Kafka, type Producer } from 'kafkajs';
+import { Kafka, KafkaJSNonRetriableError, type Producer } from 'kafkajs';
 import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
@@ -94,6 +94,64 @@ describe('relay and Kafka consumers', () => {
     expect(sample.key).toBe((sample.event.data as { customerId: string }).customerId);
     expect(sample.headers).toEqual(expect.objectContaining(eventHeaders(sample.event)));
     expect(sample.headers[EventHeaders.type]).toBe('OrderPlaced');
+  });
+
+  it('starts a new consumer when kafkajs crashes on an error it will not restart on, and handles every event once', async () => {
+    const topic = uniqueTopicName('crash');
+    topics.push(topic, `${topic}.dlq`);
+    await createTestTopics(brokers, [topic, `${topic}.dlq`], 2);
+    await createSampleReadModel(pool, 'crash_orders');
+    // The first consumer kafkajs makes fails its first batch with a non-retriable error, as
+    // "Failed to find group coordinator" does while a broker restarts: kafkajs stops it for good.
+    const kafka: Kafka = testKafka(brokers);
+    const makeConsumer = kafka.consumer.bind(kafka);
+    let made = 0;
+    kafka.consumer = (config) => {
+      const consumer = makeConsumer(config);
+      if (made++ === 0) {
+        const run = consumer.run.bind(consumer);
+        consumer.run = (options) =>
+          run({
+            ...options,
+            eachBatch: async () => {
+              throw new KafkaJSNonRetriableError('injected: no group coordinator');
+            },
+          });
+      }
+      return consumer;
+    };
+    const said: string[] = [];
+    const member = await startKafkaConsumer({
+      kafka,
+      name: `crash-${randomUUID()}`,
+      pool,
+      topics: [topic],
+      catalogue: sampleCatalogue(),
+      handlers: { OrderPlaced: (event, { tx }) => applySampleOrder(tx, 'crash_orders', event) },
+      logger: { debug: () => undefined, info: (message) => said.push(message), warn: (message) => said.push(message), error: (message) => said.push(message) },
+    });
+    stops.push(() => member.stop());
+    const customerId = randomUUID();
+    const producer: Producer = kafka.producer();
+    await producer.connect();
+    const events: RecordedEvent[] = Array.from({ length: 5 }, (_, seq) => ({
+      id: randomUUID(),
+      type: 'OrderPlaced',
+      streamId: streamId('order'),
+      revision: 0,
+      position: BigInt(seq + 1),
+      data: { customerId, orderId: `${customerId}-${seq}`, seq, amount: 1 },
+      metadata: { schemaVersion: 1 },
+      recordedAt: new Date(),
+    }));
+    await producer.send({ topic, messages: events.map((event) => ({ key: customerId, value: JSON.stringify(toEnvelopeJson(event)), headers: eventHeaders(event) })) });
+    await producer.disconnect();
+
+    await waitFor(async () => (await count(pool, 'crash_orders')) === 5, async () => `${await count(pool, 'crash_orders')} of 5; said: ${said.join(' | ')}`, 30_000);
+    expect(made).toBeGreaterThanOrEqual(2);
+    expect(said).toContain('Kafka consumer crashed and kafkajs gave up; starting a new one');
+    expect(said).toContain('Kafka consumer started again');
+    expect(await customersOutOfOrder(pool, 'crash_orders', 5)).toEqual([]);
   });
 
   it('dead-letters malformed, invalid, unknown-version and always-failing events with the reason, handles the rest, and re-drives', async () => {

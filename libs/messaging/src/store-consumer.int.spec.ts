@@ -4,7 +4,7 @@ import { streamId, ValidationError } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { startStoreConsumer } from './consumer/create-consumers';
-import { errorMessage } from './logger';
+import { errorMessage } from '@clientela/platform';
 import { applySampleOrder, createSampleReadModel, sampleCatalogue } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
 

@@ -2,10 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { streamId, type Position } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { Relay } from '@clientela/messaging';
-import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, type TestDatabase } from '@clientela/testing';
+import { KafkaDeadLetters, Relay } from '@clientela/messaging';
+import {
+  createTestDatabase,
+  createTestTopics,
+  deleteTestTopics,
+  kafkaBrokersForTest,
+  testKafka,
+  uniqueTopicName,
+  waitUntilReadable,
+  type TestDatabase,
+} from '@clientela/testing';
 import { ProjectionRunner } from './projection-runner';
-import { schemaOf, type RowProjection } from './projection';
+import { defineProjection, schemaOf, type RowProjection } from './projection';
 import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
 import { projectInMemory, type GivenEvent } from './testing/projection-spec';
 import { readRows, waitForCheckpoint } from './testing/read-model';
@@ -146,5 +155,41 @@ describe('the same projection from Kafka', () => {
       expect(rows).toEqual([{ orders: '1' }]);
       expect(relay.checkpoint >= position).toBe(true);
     }
+  });
+
+  it('parks a poison event read from the store in its build, dead-letters one read from Kafka with its reason, and handles the rest', async () => {
+    const { category, topic, append, kafkaRunner } = await setup(2);
+    const base = customerRevenueProjection({ name: `poison_${randomUUID().slice(0, 8)}`, categories: [category] });
+    let poisonTries = 0;
+    const projection = defineProjection<RowProjection>({
+      ...base,
+      project: (event) => {
+        if ((event.data as { customerId: string }).customerId.startsWith('poison')) {
+          poisonTries++;
+          throw new Error('cannot read this order');
+        }
+        return base.project(event);
+      },
+    });
+    // Readable before the runner starts, so that its first build reads these from the store.
+    await waitUntilReadable(store, await append([placed('a', 1, 1), placed('poison-built', 2, 2), placed('b', 3, 3)]));
+    const runner = kafkaRunner(projection, 50);
+    await runner.start();
+    const deadline = Date.now() + 30_000;
+    while (runner.status !== 'live') {
+      if (Date.now() > deadline) throw new Error(`runner not live: ${runner.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const last = await append([placed('c', 4, 4), placed('poison-live', 5, 5), placed('d', 6, 6)]);
+    await waitForCheckpoint(pool, projection.name, last, 30_000);
+
+    const rows = await readRows(pool, projection, 'customer_revenue');
+    expect(rows.map((row) => row.customer_id)).toEqual(['a', 'b', 'c', 'd']);
+    const { rows: parked } = await pool.query(`select reason, event from projections.dead_letters where projection = $1`, [projection.name]);
+    expect(parked.map((row) => [row.event.data.customerId, row.reason])).toEqual([['poison-built', 'cannot read this order']]);
+    const letters = await new KafkaDeadLetters(testKafka(brokers)).list(topic, { consumer: projection.name });
+    expect(letters.map((letter) => [JSON.parse(letter.value).data.customerId, letter.code])).toEqual([['poison-live', 'handler_failed']]);
+    expect(letters[0].reason).toContain('cannot read this order');
+    expect(poisonTries).toBeLessThanOrEqual(12); // bounded retries, no busy loop
   });
 });

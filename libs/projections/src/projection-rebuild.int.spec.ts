@@ -8,7 +8,7 @@ import { defineProjection, schemaOf, type SqlProjection } from './projection';
 import { getProjectionStatus } from './projection-status';
 import { writeRowChanges } from './sql-writer';
 import { appendSampleOrders, customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
-import { readRows, waitForCheckpoint, watchTotal } from './testing/read-model';
+import { readRows, waitForCheckpoint, watchTotal, watchTotalInSnapshots } from './testing/read-model';
 import { pollUntil } from './testing/kill-moments';
 
 describe('rebuild under load', () => {
@@ -75,6 +75,37 @@ describe('rebuild under load', () => {
     expect(totalOrders).toBe(written);
     const { rows: schemas } = await pool.query(`select nspname from pg_namespace where nspname like $1`, [`${schemaOf(projection)}%`]);
     expect(schemas.map((s) => s.nspname)).toEqual([schemaOf(projection)]);
+  });
+
+  it('shows readers in REPEATABLE READ transactions either the old copy or the whole new one across swaps, never part of it', async () => {
+    const category = `order${randomUUID().slice(0, 8)}`;
+    const projection = customerRevenueProjection({ name: `snapshots_${randomUUID().slice(0, 8)}`, categories: [category] });
+    const table = `${schemaOf(projection)}.customer_revenue`;
+    await appendSampleOrders(store, category, 2_000);
+    const runner = new ProjectionRunner({ projection, store, pool, batchSize: 100 });
+    await runner.start();
+    await waitForCheckpoint(pool, projection.name, await store.headPosition());
+    let writing = true;
+    let last: Position = 0n;
+    const writer = (async () => {
+      let i = 0;
+      while (writing) {
+        const result = await store.append(streamId(category), [order(`c${i % 60}`, i++)]);
+        if (result.position > last) last = result.position;
+      }
+    })();
+    const readers = watchTotalInSnapshots(pool, table, 'orders', 4);
+    try {
+      for (let rebuild = 0; rebuild < 4; rebuild++) await runner.rebuild();
+    } finally {
+      writing = false;
+      await writer;
+    }
+    const { transactions, failures } = await readers.stop();
+    await waitForCheckpoint(pool, projection.name, last);
+    await runner.stop();
+    expect(failures.map(String)).toEqual([]);
+    expect(transactions).toBeGreaterThan(20);
   });
 
   describe('what an interrupted or failed rebuild leaves', () => {

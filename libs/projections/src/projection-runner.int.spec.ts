@@ -121,12 +121,16 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(behind.owner).toBeUndefined();
   });
 
-  it('parks a poison event with its reason and goes on with the rest', async () => {
+  it('parks a poison event with its reason and goes on with the rest, live and in a rebuild, trying it a bounded number of times', async () => {
     const base = fresh();
+    let poisonTries = 0;
     const projection = defineProjection<RowProjection>({
       ...base,
       project: (event) => {
-        if ((event.data as { customerId?: string }).customerId === 'poison') throw new Error('cannot read this order');
+        if ((event.data as { customerId?: string }).customerId === 'poison') {
+          poisonTries++;
+          throw new Error('cannot read this order');
+        }
         return base.project(event);
       },
     });
@@ -140,6 +144,15 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0].reason).toContain('cannot read this order');
     expect(dead[0].event.data.customerId).toBe('poison');
+    const liveTries = poisonTries;
+    expect(liveTries).toBeLessThanOrEqual(5); // 3 batch attempts, then one by one: no busy loop
+
+    // A rebuild reads the poison event again: parked (once), the rest of the copy swapped in.
+    await r.rebuild();
+    expect(await readRows(pool, projection, 'customer_revenue')).toEqual(rows);
+    expect(poisonTries - liveTries).toBeLessThanOrEqual(2);
+    const { rows: after } = await pool.query(`select event_id from projections.dead_letters where projection = $1`, [projection.name]);
+    expect(after).toHaveLength(1);
   });
 
   it('rebuilds into a shadow copy and swaps it in; a new version rebuilds by itself at start', async () => {

@@ -5,6 +5,7 @@ import { START, type Position, type RecordedEvent } from '@clientela/contracts';
 import { isConnectionError, withTransaction, type EventFilter, type EventStore, type Subscription } from '@clientela/event-store';
 import type { Admin } from 'kafkajs';
 import { startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
+import { silentLogger, type LogSink } from '@clientela/platform';
 import { createIndexesSql, createTablesSql, schemaOf, type Projection } from './projection';
 import {
   kafkaProjectionBatchHandler,
@@ -17,17 +18,10 @@ import {
 } from './kafka-source';
 import { assertRegistrySchema, CHECKPOINT_CHANNEL, COMMAND_CHANNEL, DEFAULT_REGISTRY_SCHEMA, migrateRegistry } from './registry';
 import { writeProjectionEvents } from './sql-writer';
+import { waitForSnapshotsAfter } from './open-snapshots';
 import type { ProjectionMetrics } from './projection-metrics';
 
 export type ProjectionStatusName = 'standby' | 'starting' | 'live' | 'rebuilding' | 'stopped' | 'failed';
-
-export interface ProjectionLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-const silentLogger: ProjectionLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export interface ProjectionRunnerOptions {
   projection: Projection;
@@ -46,13 +40,18 @@ export interface ProjectionRunnerOptions {
   retryDelayMs?: number;
   /** How often a standby tries to take over. Default 1000 ms. */
   takeoverIntervalMs?: number;
-  logger?: ProjectionLogger;
+  logger?: LogSink;
   metrics?: ProjectionMetrics;
   /**
    * Where the live copy follows events from: the store (default), or Kafka through the messaging
    * consumer (group = the projection's name). Leadership, copies and rebuilds are the same in both.
    */
   source?: ProjectionSource;
+  /**
+   * How long a swap waits for transactions older than the rebuilt copy to end, so that a
+   * REPEATABLE READ reader never sees part of it. Default 5000 ms; after that it swaps and warns.
+   */
+  swapSnapshotWaitMs?: number;
 }
 
 /** Events per transaction: the projections bench found 2,000 about 20% faster to catch up than 500. */
@@ -103,7 +102,7 @@ export class ProjectionRunner {
   readonly schema: string;
   private readonly registry: string;
   private readonly instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly logger: ProjectionLogger;
+  private readonly logger: LogSink;
   private readonly mutex = new Mutex();
   private readonly filter: EventFilter;
   private lockClient: Client | undefined;
@@ -569,26 +568,69 @@ export class ProjectionRunner {
   }
 
   private async park(event: RecordedEvent, to: Position, error: unknown): Promise<void> {
-    const reason = error instanceof Error ? error.message : String(error);
-    this.logger.error('parked a poison event', { projection: this.name, eventId: event.id, type: event.type, reason });
     await this.transaction(async (client, commit) => {
       await this.advanceCheckpoint(client, commit, this.position, to, 0);
-      await client.query(
-        `insert into ${this.registry}.dead_letters (projection, event_id, event_type, stream_id, position, event, reason, attempts)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (projection, event_id) do nothing`,
-        [
-          this.name,
-          event.id,
-          event.type,
-          event.streamId,
-          event.position.toString(),
-          JSON.stringify({ ...event, position: event.position.toString() }),
-          reason,
-          (this.options.maxAttempts ?? 3) + 1,
-        ],
-      );
+      await this.recordDeadLetter(client, event, error);
     });
+  }
+
+  /** Keeps a poison event in `dead_letters` with its reason (once per projection and event). */
+  private async recordDeadLetter(client: PoolClient, event: RecordedEvent, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.error('parked a poison event', { projection: this.name, eventId: event.id, type: event.type, reason });
+    await client.query(
+      `insert into ${this.registry}.dead_letters (projection, event_id, event_type, stream_id, position, event, reason, attempts)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (projection, event_id) do nothing`,
+      [
+        this.name,
+        event.id,
+        event.type,
+        event.streamId,
+        event.position.toString(),
+        JSON.stringify({ ...event, position: event.position.toString() }),
+        reason,
+        (this.options.maxAttempts ?? 3) + 1,
+      ],
+    );
     this.options.metrics?.deadLetters.inc({ projection: this.name });
+  }
+
+  /**
+   * Writes a page into a copy inside the caller's transaction (a rebuild's pages, the swap's catch-up):
+   * when the page fails, each event is tried under a savepoint of its own and the ones that fail are
+   * parked with their reason, so one unreadable event cannot stop a rebuild for good. Returns how
+   * many were written. `copyIsEmpty`: nothing has been written to this copy yet.
+   */
+  private async writeParkingPoison(client: PoolClient, schema: string, events: readonly RecordedEvent[], copyIsEmpty = false): Promise<number> {
+    if (events.length === 0) return 0;
+    await client.query('savepoint page');
+    try {
+      await this.writeEvents(client, schema, events);
+      await client.query('release savepoint page');
+      return events.length;
+    } catch (error) {
+      if (isConnectionError(error)) throw error;
+      await client.query('rollback to savepoint page');
+      this.logger.warn('page keeps failing in a copy; writing its events one by one', { projection: this.name, schema, error: String(error) });
+    }
+    const poison: Array<{ event: RecordedEvent; error: unknown }> = [];
+    for (const event of events) {
+      await client.query('savepoint one');
+      try {
+        await this.writeEvents(client, schema, [event]);
+        await client.query('release savepoint one');
+      } catch (error) {
+        if (isConnectionError(error)) throw error;
+        await client.query('rollback to savepoint one');
+        poison.push({ event, error });
+      }
+    }
+    // Every event of a page failing, or of the first pages of a copy, is the projection's fault, not
+    // the events': the rebuild fails (and says why in the status) rather than swap in a copy with its history parked.
+    if (poison.length === events.length && (events.length > 1 || copyIsEmpty)) throw poison[0].error;
+    for (const { event, error } of poison) await this.recordDeadLetter(client, event, error);
+    await client.query('release savepoint page');
+    return events.length - poison.length;
   }
 
   /** One transaction: the checkpoint moves from `from` to `to` and the events' changes are written. */
@@ -597,6 +639,20 @@ export class ProjectionRunner {
       await this.advanceCheckpoint(client, commit, from, to, events.length);
       await this.writeEvents(client, schema, events);
     });
+  }
+
+  /** Applies the events after `from` up to `to` to the live copy and moves its checkpoint to `to`, in `client`'s transaction. */
+  private async catchUpLiveCopy(client: PoolClient, commit: CommitAnnouncement, from: Position, to: Position): Promise<void> {
+    let applied = 0;
+    for (let at = from; at < to; ) {
+      const page = await this.options.store.readAll({ fromPosition: at, maxCount: this.options.batchSize ?? DEFAULT_BATCH_SIZE, filter: this.filter });
+      const events = page.events.filter((event) => event.position <= to);
+      await this.writeParkingPoison(client, this.schema, events);
+      applied += events.length;
+      if (page.isEnd || page.nextPosition >= to) break;
+      at = page.nextPosition;
+    }
+    await this.advanceCheckpoint(client, commit, from, to, applied);
   }
 
   /** The projection's changes for these events, written into the copy in `schema`. */
@@ -647,6 +703,8 @@ export class ProjectionRunner {
 
     let position: Position = START;
     let events = 0;
+    /** Events written to the new copy (not parked). */
+    let written = 0;
     const readPage = (from: Position) =>
       this.options.store.readAll({ fromPosition: from, maxCount: this.options.batchSize ?? DEFAULT_BATCH_SIZE, filter: this.filter });
     // Catch up in the shadow copy while the live copy keeps serving (and, same version, keeps
@@ -660,7 +718,7 @@ export class ProjectionRunner {
         next.catch(() => undefined); // seen when awaited
       }
       await this.transaction(async (client) => {
-        await this.writeEvents(client, shadow, page.events);
+        written += await this.writeParkingPoison(client, shadow, page.events, written === 0);
         await client.query(
           `update ${this.registry}.state set rebuild_position = $2, rebuild_events = rebuild_events + $3, updated_at = now() where name = $1`,
           [this.name, page.nextPosition.toString(), page.events.length],
@@ -674,17 +732,48 @@ export class ProjectionRunner {
 
     await this.finishCopy(shadow);
 
-    // Swap: with the live loop paused, apply what came meanwhile, then rename in one transaction.
+    // Swap, with the live loop paused: apply what came meanwhile and commit; wait until every open
+    // snapshot sees that commit (the old and new copies now hold the same events, so a snapshot
+    // reads the same totals from either); then rename in a transaction of its own.
     await this.mutex.run(async () => {
-      await this.transaction(async (client, commit) => {
-        await client.query(`select 1 from ${this.registry}.state where name = $1 for update`, [this.name]);
+      let liveCaughtUp = false;
+      const caughtUp = await this.transaction(async (client, commit) => {
+        const { rows } = await client.query<{ version: number; position: string }>(
+          `select version, position::text from ${this.registry}.state where name = $1 for update`,
+          [this.name],
+        );
         for (;;) {
           const page = await readPage(position);
-          await this.writeEvents(client, shadow, page.events);
+          written += await this.writeParkingPoison(client, shadow, page.events, written === 0);
           events += page.events.length;
           position = page.nextPosition;
           if (page.isEnd) break;
         }
+        await client.query(`update ${this.registry}.state set rebuild_position = $2, updated_at = now() where name = $1`, [
+          this.name,
+          position.toString(),
+        ]);
+        // A live copy of the same version that follows the store is brought to the same position.
+        const live = BigInt(rows[0].position);
+        if ((this.options.source?.kind ?? 'store') === 'store' && rows[0].version === projection.version && live < position) {
+          await this.catchUpLiveCopy(client, commit, live, position);
+          liveCaughtUp = true;
+        }
+        return (await client.query<{ xid: string }>('select pg_current_xact_id()::text as xid')).rows[0].xid;
+      });
+      if (liveCaughtUp) this.position = position;
+      const client = await this.options.pool.connect();
+      try {
+        if (!(await waitForSnapshotsAfter(client, caughtUp, this.options.swapSnapshotWaitMs ?? 5_000))) {
+          this.logger.warn('swapping while a transaction older than the rebuilt copy is open: a REPEATABLE READ reader in it may see part of the copy', {
+            projection: this.name,
+          });
+        }
+      } finally {
+        client.release();
+      }
+      await this.transaction(async (client, commit) => {
+        await client.query(`select 1 from ${this.registry}.state where name = $1 for update`, [this.name]);
         // A crash between an earlier swap's commit and its drop leaves an old copy behind.
         await client.query(`drop schema if exists ${old} cascade`);
         await client.query(`alter schema ${this.schema} rename to ${old}`);

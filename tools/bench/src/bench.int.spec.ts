@@ -10,7 +10,9 @@ import type { BenchLine } from './registry';
 // the shape of what they print. No timing is asserted: speed is what the bench reports, not what a
 // test decides.
 
-const FIGURES = ['eventstore.append.single', 'eventstore.append.batch', 'eventstore.read.all'];
+const FIGURES = ['eventstore.append.single', 'eventstore.append.batch', 'eventstore.append.multi', 'eventstore.read.all'];
+/** Figures with a peer line: Emmett has no atomic append to several streams. */
+const PEERED = FIGURES.filter((f) => f !== 'eventstore.append.multi');
 
 const num = (line: BenchLine, key: string): number => {
   const value = line[key];
@@ -47,7 +49,16 @@ describe('npm run bench -- eventstore --quick', () => {
     expect(text.endsWith('\n')).toBe(true);
     const parsed = text.trimEnd().split('\n').map((l) => JSON.parse(l) as BenchLine);
     expect(parsed).toEqual(lines);
-    expect(parsed.map((l) => l.bench).sort()).toEqual([...FIGURES, ...FIGURES.map((f) => `${f}.peer`)].sort());
+    expect(parsed.map((l) => l.bench).sort()).toEqual([...FIGURES, ...PEERED.map((f) => `${f}.peer`)].sort());
+  });
+
+  it('eventstore.append.multi: 1,000 streams a call, and how it compares with our own batch append', () => {
+    const multi = lines.find((l) => l.bench === 'eventstore.append.multi');
+    const batch = lines.find((l) => l.bench === 'eventstore.append.batch');
+    if (!multi || !batch) throw new Error('eventstore.append.multi or .batch missing');
+    expect(multi.streams_per_call).toBe(1000);
+    expect(multi.ours_batch_per_s).toBe(batch.ours_per_s);
+    expect(Math.abs(num(multi, 'ratio_to_ours_batch') - num(multi, 'ours_per_s') / num(batch, 'ours_per_s'))).toBeLessThanOrEqual(0.0005 + 1e-9);
   });
 
   it.each(FIGURES)('%s: positive rates, ratio = ours / limit, the run conditions', async (bench) => {
@@ -75,7 +86,7 @@ describe('npm run bench -- eventstore --quick', () => {
     }
   });
 
-  it.each(FIGURES)('%s.peer: the peer named with its version, ratio = ours / peer', (bench) => {
+  it.each(PEERED)('%s.peer: the peer named with its version, ratio = ours / peer', (bench) => {
     const line = lines.find((l) => l.bench === `${bench}.peer`);
     const ourLine = lines.find((l) => l.bench === bench);
     if (!line || !ourLine) throw new Error(`${bench}.peer missing`);

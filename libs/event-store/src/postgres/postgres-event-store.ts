@@ -109,8 +109,8 @@ const EVENT_COLUMNS = 'e.event_id, e.stream_id, e.revision, e.transaction_id, e.
 
 /**
  * The embedded default EventStore, on PostgreSQL. One round trip per append or appendToStreams
- * (a plpgsql function, append_to_streams), gap-free global order from transaction ids (see position-codec.ts), and
- * LISTEN/NOTIFY to wake subscribers.
+ * (plpgsql functions append_events and append_to_streams), gap-free global order from
+ * transaction ids (see position-codec.ts), and LISTEN/NOTIFY to wake subscribers.
  */
 export class PostgresEventStore implements EventStore {
   readonly schema: string;
@@ -153,20 +153,38 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any', this.contentLimits);
-    const [written] = await this.writeAppends([prepared], 'append');
-    return { nextRevision: written.nextRevision, position: written.position };
+    const expected = prepared.expectedRevision;
+    const params = [
+      streamId,
+      categoryOf(streamId),
+      typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
+      prepared.events.map((e) => e.id),
+      prepared.events.map((e) => e.type),
+      prepared.events.map((e) => JSON.stringify(e.data)),
+      prepared.events.map((e) => JSON.stringify(e.metadata)),
+    ];
+    const sql = `select * from ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{ last_revision: string; last_transaction_id: string; last_seq: string }>(
+          sql,
+          params,
+        );
+        const row = rows[0];
+        this.announceAppend();
+        return { nextRevision: Number(row.last_revision), position: packPosition(row.last_transaction_id, row.last_seq) };
+      } catch (error) {
+        const pg = asPgError(error);
+        // Two appends raced with the same event id into different streams: the loser looks again,
+        // and now sees the winner's events (a retry, or a conflict).
+        if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt === 1) continue;
+        throw this.appendError(streamId, expected, error);
+      }
+    }
   }
 
   async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
-    const streams = await this.writeAppends(prepareStreamAppends(this.catalogue, appends, this.contentLimits), 'appendToStreams');
-    return { streams, position: streams.reduce((max, s) => (s.position > max ? s.position : max), START) };
-  }
-
-  /** One call of append_to_streams (see schema.ts, migration 3): `append` is a call with one StreamAppend. */
-  private async writeAppends(
-    prepared: readonly PreparedStreamAppend[],
-    operation: 'append' | 'appendToStreams',
-  ): Promise<StreamAppendResult[]> {
+    const prepared = prepareStreamAppends(this.catalogue, appends, this.contentLimits);
     const events = prepared.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
     const params = [
       prepared.map((a) => a.streamId),
@@ -189,18 +207,21 @@ export class PostgresEventStore implements EventStore {
           last_seq: string;
         }>(sql, params);
         this.announceAppend();
-        return rows.map((row) => ({
-          streamId: prepared[row.append_index].streamId,
-          nextRevision: Number(row.last_revision),
-          position: packPosition(row.last_transaction_id, row.last_seq),
-          duplicate: row.duplicate,
-        }));
+        const streams = rows.map(
+          (row): StreamAppendResult => ({
+            streamId: prepared[row.append_index].streamId,
+            nextRevision: Number(row.last_revision),
+            position: packPosition(row.last_transaction_id, row.last_seq),
+            duplicate: row.duplicate,
+          }),
+        );
+        return { streams, position: streams.reduce((max, s) => (s.position > max ? s.position : max), START) };
       } catch (error) {
         const pg = asPgError(error);
         // Two calls raced with the same event id into different streams: the loser looks again,
         // and now sees the winner's events (a retry, or a conflict).
         if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt === 1) continue;
-        throw this.appendError(prepared, operation, error);
+        throw this.appendToStreamsError(prepared, error);
       }
     }
   }
@@ -468,26 +489,38 @@ export class PostgresEventStore implements EventStore {
       });
   }
 
-  /** SQLSTATEs of append_to_streams as the port's errors; from `append`, without the StreamAppend index. */
-  private appendError(prepared: readonly PreparedStreamAppend[], operation: 'append' | 'appendToStreams', error: unknown): Error {
-    const single = operation === 'append';
+  private appendError(streamId: StreamId, expected: ExpectedRevision, error: unknown): Error {
+    const pg = asPgError(error);
+    switch (pg?.code) {
+      case WRONG_REVISION:
+        return new WrongExpectedRevisionError(streamId, expected, Number(pg.detail));
+      case STREAM_TOMBSTONED:
+        return new StreamDeletedError(streamId);
+      case IDEMPOTENCY_CONFLICT:
+        return idempotencyConflict(pg.detail);
+      default:
+        return this.storeError('append', error);
+    }
+  }
+
+  /** SQLSTATEs of append_to_streams (DETAIL in JSON, naming the StreamAppend) as the port's errors. */
+  private appendToStreamsError(prepared: readonly PreparedStreamAppend[], error: unknown): Error {
     const pg = asPgError(error);
     switch (pg?.code) {
       case WRONG_REVISION: {
-        const conflicts = (JSON.parse(pg.detail ?? '[]') as { appendIndex: number; streamId: string; actual: number }[]).map(
-          (c) => ({ ...c, expected: prepared[c.appendIndex].expectedRevision }),
+        const conflicts = JSON.parse(pg.detail ?? '[]') as { appendIndex: number; streamId: string; actual: number }[];
+        return WrongExpectedRevisionError.ofStreamAppends(
+          conflicts.map((c) => ({ ...c, expected: prepared[c.appendIndex].expectedRevision })),
         );
-        if (!single) return WrongExpectedRevisionError.ofStreamAppends(conflicts);
-        return new WrongExpectedRevisionError(conflicts[0].streamId, conflicts[0].expected, conflicts[0].actual);
       }
       case STREAM_TOMBSTONED: {
         const detail = JSON.parse(pg.detail ?? '{}') as { appendIndex: number; streamId: string };
-        return new StreamDeletedError(detail.streamId, single ? undefined : detail.appendIndex);
+        return new StreamDeletedError(detail.streamId, detail.appendIndex);
       }
       case IDEMPOTENCY_CONFLICT:
-        return idempotencyConflict(pg.detail, single);
+        return idempotencyConflict(pg.detail);
       default:
-        return this.storeError(operation, error);
+        return this.storeError('appendToStreams', error);
     }
   }
 
@@ -538,7 +571,7 @@ interface IdempotencyConflictDetail {
 }
 
 /** CE003's detail (see schema.ts, migrations 2 and 3) as the port's error, naming the id and why. */
-const idempotencyConflict = (detailText: string | undefined, single: boolean): IdempotencyConflictError => {
+const idempotencyConflict = (detailText: string | undefined): IdempotencyConflictError => {
   const detail = JSON.parse(detailText ?? '{}') as IdempotencyConflictDetail;
   const where = `in stream ${detail.streamId ?? 'unknown'} (revision ${detail.revision ?? 'unknown'})`;
   const reason = !detail.sameStream
@@ -546,7 +579,7 @@ const idempotencyConflict = (detailText: string | undefined, single: boolean): I
     : !detail.sameContent
       ? `with another type, data or metadata ${where}`
       : `${where} by an append that does not hold exactly these events in this order`;
-  return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason, single ? undefined : detail.appendIndex);
+  return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason, detail.appendIndex);
 };
 
 const matchesExpected = (expected: ExpectedRevision, actual: number): boolean =>

@@ -5,7 +5,7 @@ import type { EventFilter, EventStore } from '@clientela/event-store';
 import type { DeadLetterSink } from '../dead-letters/dead-letter';
 import { KafkaDeadLetterSink } from '../dead-letters/kafka-dead-letters';
 import { TableDeadLetters } from '../dead-letters/table-dead-letters';
-import type { MessagingLogger } from '../logger';
+import type { LogSink } from '@clientela/platform';
 import { envelopeDecoder, type MessageDecoder } from '../message';
 import type { MessagingMetrics } from '../metrics';
 import { migrateMessaging } from '../schema';
@@ -38,7 +38,7 @@ interface CommonConsumerOptions<T> {
   batchSize?: number;
   schema?: string;
   metrics?: MessagingMetrics;
-  logger?: MessagingLogger;
+  logger?: LogSink;
   afterCommit?: (handled: readonly T[]) => void;
   /** Default: relayed event envelopes, checked against `catalogue`. */
   decoder?: MessageDecoder<T>;

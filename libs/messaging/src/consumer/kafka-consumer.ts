@@ -1,7 +1,7 @@
 import type { Batch, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
 import { decodeHeaders } from '../headers';
-import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
+import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import type { IncomingMessage } from '../message';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
 import type { MessageProcessor } from './message-processor';
@@ -20,7 +20,7 @@ export interface KafkaEventConsumerOptions<T> {
   fromBeginning?: boolean;
   consumerConfig?: Partial<ConsumerConfig>;
   metrics?: MessagingMetrics;
-  logger?: MessagingLogger;
+  logger?: LogSink;
 }
 
 /**
@@ -32,7 +32,7 @@ export class KafkaEventConsumer<T> {
   private consumer: Consumer | undefined;
   private readonly abort = new AbortController();
   private readonly metrics: MessagingMetrics;
-  private readonly logger: MessagingLogger;
+  private readonly logger: LogSink;
   private assigned: Array<{ topic: string; partitions: number[] }> = [];
   /** Batches in a row left unfinished, per partition: how long to wait before the next try. */
   private readonly unfinished = new Map<string, number>();
@@ -48,30 +48,67 @@ export class KafkaEventConsumer<T> {
   }
 
   async start(): Promise<void> {
-    const { kafka, groupId, topics } = this.options;
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, ...this.options.consumerConfig });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      this.assigned = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
-      this.logger.info('joined consumer group', { groupId, assignment: event.payload.memberAssignment });
-    });
-    consumer.on(consumer.events.CRASH, (event) =>
-      this.logger.error('Kafka consumer crashed; kafkajs restarts it', { groupId, error: errorMessage(event.payload.error) }),
-    );
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...topics], fromBeginning: this.options.fromBeginning ?? true });
-    await consumer.run({
-      eachBatchAutoResolve: false,
-      autoCommitInterval: 1_000,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    this.consumer = await this.connectAndRun();
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
     await this.consumer?.disconnect();
     this.consumer = undefined;
+  }
+
+  private async connectAndRun(): Promise<Consumer> {
+    const { kafka, groupId, topics } = this.options;
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, ...this.options.consumerConfig });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.assigned = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
+      this.logger.info('joined consumer group', { groupId, assignment: event.payload.memberAssignment });
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const error = errorMessage(event.payload.error);
+      if (event.payload.restart) {
+        this.logger.error('Kafka consumer crashed; kafkajs restarts it', { groupId, error });
+        return;
+      }
+      // kafkajs gives up on errors it calls non-retriable, such as no group coordinator while a
+      // broker restarts; the consumer would stay down for good. A new one is started instead.
+      this.logger.error('Kafka consumer crashed and kafkajs gave up; starting a new one', { groupId, error });
+      void this.replace(consumer);
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...topics], fromBeginning: this.options.fromBeginning ?? true });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommitInterval: 1_000,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    return consumer;
+  }
+
+  /** Replaces a consumer that kafkajs will not restart, with backoff, until one runs or this member stops. */
+  private async replace(crashed: Consumer): Promise<void> {
+    await crashed.disconnect().catch(() => undefined);
+    for (let attempt = 1; !this.abort.signal.aborted && this.consumer === crashed; attempt++) {
+      await sleep(backoffDelay(attempt, { ...DEFAULT_BACKOFF, initialMs: 500 }), this.abort.signal);
+      if (this.abort.signal.aborted) return;
+      try {
+        const replacement = await this.connectAndRun();
+        if (this.abort.signal.aborted) {
+          await replacement.disconnect().catch(() => undefined);
+          return;
+        }
+        this.consumer = replacement;
+        this.logger.info('Kafka consumer started again', { groupId: this.options.groupId, attempts: attempt });
+      } catch (error) {
+        this.logger.warn('Kafka consumer could not start again; retrying', { groupId: this.options.groupId, attempt, error: errorMessage(error) });
+      }
+    }
   }
 
   private async eachBatch({

@@ -4,7 +4,7 @@ import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '../bac
 import { originKey, type DeadLetterSink } from '../dead-letters/dead-letter';
 import { isConnectionError, MessagingUnavailableError, PoisonMessageError } from '../errors';
 import { HealthTracker, type ComponentHealth } from '../health';
-import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
+import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import type { DecodedMessage, IncomingMessage, MessageDecoder } from '../message';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
 import { assertSchema } from '../schema';
@@ -61,7 +61,7 @@ export interface MessageProcessorOptions<T> {
   retry?: Partial<RetryPolicy>;
   schema?: string;
   metrics?: MessagingMetrics;
-  logger?: MessagingLogger;
+  logger?: LogSink;
   /** Ends sleeps early when the consumer stops. */
   signal?: AbortSignal;
   /** Told, after each commit, what it handled (benchmarks measure latency to the read model with it). */
@@ -87,7 +87,7 @@ export class MessageProcessor<T> {
   private readonly schema: string;
   private readonly retry: RetryPolicy;
   private readonly metrics: MessagingMetrics;
-  private readonly logger: MessagingLogger;
+  private readonly logger: LogSink;
   readonly health: HealthTracker;
 
   constructor(private readonly options: MessageProcessorOptions<T>) {

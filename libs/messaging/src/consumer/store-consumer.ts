@@ -6,7 +6,7 @@ import { isConnectionError } from '../errors';
 import { AdvisoryLease } from '../lease';
 import { eventHeaders } from '../headers';
 import type { TableDeadLetters } from '../dead-letters/table-dead-letters';
-import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
+import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import type { IncomingMessage } from '../message';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
 import { assertSchema } from '../schema';
@@ -31,7 +31,7 @@ export interface StoreEventConsumerOptions<T> {
   raw?: boolean;
   schema?: string;
   metrics?: MessagingMetrics;
-  logger?: MessagingLogger;
+  logger?: LogSink;
 }
 
 /**
@@ -47,7 +47,7 @@ export class StoreEventConsumer<T> {
   private stopped = false;
   private readonly schema: string;
   private readonly metrics: MessagingMetrics;
-  private readonly logger: MessagingLogger;
+  private readonly logger: LogSink;
   private failure: unknown;
   private readonly abort = new AbortController();
   private readonly lease: AdvisoryLease;

@@ -4,7 +4,7 @@ import type { IngestMessage } from '@clientela/contracts';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../../testing/src/kafka';
 import { KafkaDeadLetters } from '../dead-letters/kafka-dead-letters';
-import { silentLogger } from '../logger';
+import { silentLogger } from '@clientela/platform';
 import { waitFor } from '../testing/wait-for';
 import { startIngestConsumer } from './ingest-consumer';
 

@@ -7,7 +7,7 @@ import type { EventFilter, EventStore } from '@clientela/event-store';
 import { startKafkaConsumer, startStoreConsumer } from '../consumer/create-consumers';
 import type { HandlerContext, MessageHandler, RetryPolicy } from '../consumer/message-processor';
 import type { ComponentHealth } from '../health';
-import type { MessagingLogger } from '../logger';
+import type { LogSink } from '@clientela/platform';
 import type { MessageDecoder } from '../message';
 import type { MessagingMetrics } from '../metrics';
 import { MessagingContext } from './messaging-context';
@@ -21,7 +21,7 @@ interface CommonTransportOptions {
   retry?: Partial<RetryPolicy>;
   batchSize?: number;
   metrics?: MessagingMetrics;
-  logger?: MessagingLogger;
+  logger?: LogSink;
   schema?: string;
 }
 

@@ -19,7 +19,7 @@ import { isConnectionError, MessagingUnavailableError } from '../errors';
 import { eventHeaders } from '../headers';
 import { AdvisoryLease } from '../lease';
 import { HealthTracker, type ComponentHealth } from '../health';
-import { errorMessage, silentLogger, type MessagingLogger } from '../logger';
+import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
 import { assertSchema, migrateMessaging } from '../schema';
 
@@ -46,7 +46,7 @@ export interface RelayOptions {
   topicOf?: (context: Context) => string;
   schema?: string;
   metrics?: MessagingMetrics;
-  logger?: MessagingLogger;
+  logger?: LogSink;
 }
 
 /** Another relay of the same name moved the checkpoint: this one no longer leads. */
@@ -118,7 +118,7 @@ export class Relay {
   readonly name: string;
   private readonly schema: string;
   private readonly metrics: MessagingMetrics;
-  private readonly logger: MessagingLogger;
+  private readonly logger: LogSink;
   private readonly abort = new AbortController();
   private readonly kafkaHealth: HealthTracker;
   private readonly postgresHealth: HealthTracker;

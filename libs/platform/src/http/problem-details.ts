@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { isClientelaError, UnavailableError } from '@clientela/contracts';
+import { createLogger, errorMessage, type LogSink } from '../logging/logger';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDetails {
@@ -80,7 +81,11 @@ const titleOf = (status: number): string => {
 /** Turns every error into application/problem+json, on Fastify or Express alike. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  /** `logger`: where an unexpected error (a 500) is logged with its stack; the service's own logger. */
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly logger: LogSink = createLogger({ name: 'http' }),
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
@@ -88,7 +93,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<{ url?: string }>();
     const response = http.getResponse<unknown>();
     const { problem, headers } = toProblem(error, request?.url);
-    if (problem.status === 500) console.error(error); // only the unexpected: a 503 says what is down by itself
+    // Only the unexpected: a 503 says what is down by itself.
+    if (problem.status === 500) this.logger.error('unexpected error', { url: request?.url, error: errorMessage(error), stack: error instanceof Error ? error.stack : undefined });
     for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(response, name, value);
     httpAdapter.setHeader(response, 'content-type', PROBLEM_CONTENT_TYPE);
     httpAdapter.reply(response, JSON.stringify(problem), problem.status);

@@ -1,16 +1,32 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /**
- * The logger every library takes (messaging, projections): a message and structured fields.
- * The platform's is pino, one JSON line per entry; tests can pass a silent one.
+ * What every library logs through (event store, messaging, projections, the kit): a message and
+ * structured fields. The platform's is pino (`createLogger`); tests pass a recording or silent one.
  */
-export interface StructuredLogger {
+export interface LogSink {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The platform's logger: a LogSink that also makes children carrying bindings (a projection, a relay). */
+export interface StructuredLogger extends LogSink {
   child(bindings: Record<string, unknown>): StructuredLogger;
 }
+
+/** Logs nothing: the default of every library component when none is given. */
+export const silentLogger: StructuredLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silentLogger,
+};
+
+/** The message of an error-like value, for a log field. */
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const wrap = (logger: PinoLogger): StructuredLogger => ({
   debug: (message, fields) => logger.debug(fields ?? {}, message),

@@ -74,6 +74,50 @@ export const watchTotal = (pool: Pool, table: string, column: string, readers: n
   };
 };
 
+/**
+ * Readers in REPEATABLE READ transactions that take their snapshot, wait a moment, then sum
+ * `column` of `table` twice: both sums must agree, and no transaction may see less than an
+ * earlier one. A swap that renames a copy in under an open snapshot would show a partial copy.
+ */
+export const watchTotalInSnapshots = (pool: Pool, table: string, column: string, readers: number) => {
+  let reading = true;
+  let transactions = 0;
+  const failures: unknown[] = [];
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 30));
+  const running = Array.from({ length: readers }, async () => {
+    let seen = 0;
+    while (reading) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin isolation level repeatable read');
+        await client.query('select 1'); // the snapshot is taken here
+        await pause();
+        const sum = async () => Number((await client.query<{ total: string }>(`select coalesce(sum(${column}), 0)::text as total from ${table}`)).rows[0].total);
+        const first = await sum();
+        await pause();
+        const second = await sum();
+        await client.query('commit');
+        if (second !== first) failures.push(new Error(`one snapshot saw ${column} total ${first}, then ${second}`));
+        if (first < seen) failures.push(new Error(`${column} went back from ${seen} to ${first} in a later snapshot`));
+        seen = Math.max(seen, first);
+        transactions++;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        failures.push(error);
+      } finally {
+        client.release();
+      }
+    }
+  });
+  return {
+    async stop(): Promise<{ transactions: number; failures: unknown[] }> {
+      reading = false;
+      await Promise.all(running);
+      return { transactions, failures };
+    },
+  };
+};
+
 /** The rows a fresh store-driven runner builds for `projection` under another name: what any copy must equal. */
 export const cleanRebuildRows = async (pool: Pool, store: EventStore, projection: Projection, table: string) => {
   const clean: Projection = { ...projection, name: `${projection.name}_clean` };

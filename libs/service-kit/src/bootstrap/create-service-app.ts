@@ -2,7 +2,7 @@ import { Module, type LoggerService } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as PinoLogger } from 'pino';
-import { ProblemDetailsFilter } from '@clientela/platform';
+import { ProblemDetailsFilter, structuredLogger } from '@clientela/platform';
 import { instrumentHttp } from '../http/http-metrics';
 import { buildOpenApiDocument, serveOpenApi } from '../http/openapi';
 import { createServiceAdapter } from '../http/service-adapter';
@@ -39,7 +39,7 @@ export const createServiceApp = async (
   const adapter = createServiceAdapter({ service: definition.name, logger: options.pino, bodyLimit: options.bodyLimit });
   const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, { logger: nestLogger(options.pino), abortOnError: false });
   app.useGlobalPipes(serviceValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost)));
+  app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost), structuredLogger(options.pino)));
   instrumentHttp(adapter.getInstance(), infra.metrics);
   serveOpenApi(app, buildOpenApiDocument(app, { title: definition.title, description: definition.description }));
   await app.init();

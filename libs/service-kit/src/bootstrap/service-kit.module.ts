@@ -2,9 +2,11 @@ import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HealthModule, postgresReadiness, type ReadinessCheck } from '@clientela/platform';
+import { PostgresEventStore } from '@clientela/event-store';
 import { projectionsReadiness, ReadYourWritesModule } from '@clientela/projections';
 import { Aggregates, EVENT_STORE } from '../commands/aggregates';
 import { METRICS_REGISTRY, MetricsController } from '../http/http-metrics';
+import { watchEventStoreHorizon } from '../infrastructure/horizon-watch';
 import type { ServiceInfrastructure } from '../infrastructure/service-infrastructure';
 import type { ServiceDefinition } from './service-definition';
 import type { ServiceRuntime } from './service-runtime';
@@ -24,6 +26,7 @@ export class ServiceKitModule {
     const projections = definition.projections ?? [];
     const checks: ReadinessCheck[] = [
       postgresReadiness(infra.pool),
+      ...(infra.store instanceof PostgresEventStore ? [watchEventStoreHorizon(infra.pool, infra.metrics)] : []),
       ...(projections.length > 0 ? [projectionsReadiness(infra.pool, infra.store, projections)] : []),
       ...(infra.kafka ? runtime.readiness() : []),
     ];

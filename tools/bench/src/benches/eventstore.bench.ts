@@ -4,6 +4,6 @@ import { registerBench } from '../registry';
 registerBench({
   name: 'eventstore',
   description:
-    'PostgresEventStore: single-event appends, batch appends and read-all, each beside the same SQL on a plain table, and beside emmett-postgresql',
+    'PostgresEventStore: single-event appends, batch appends, multi-stream appends and read-all, each beside the same SQL on a plain table, and beside emmett-postgresql (no multi-stream append there)',
   run: runEventStoreBench,
 });

@@ -15,6 +15,10 @@ export interface EventStoreSizes {
   batchEvents: number;
   batchWarmup: number;
   batchSize: number;
+  /** Events appended one per new stream, `multiStreams` streams per appendToStreams call. */
+  multiEvents: number;
+  multiWarmup: number;
+  multiStreams: number;
   /** Events per readAll page (and per FETCH of the limit, per batch of the peer). */
   pageSize: number;
   /** Events read before the measured reads (from the start). */
@@ -23,6 +27,9 @@ export interface EventStoreSizes {
   readRounds: number;
   concurrency: number;
 }
+
+/** Streams per appendToStreams call: an ingest batch of 1,000 messages, one stream each. */
+const MULTI_STREAMS_PER_CALL = 1_000;
 
 export const eventStoreSizes = (options: BenchOptions): EventStoreSizes => {
   const single = options.events ?? (options.quick ? 200 : 20_000);
@@ -34,6 +41,9 @@ export const eventStoreSizes = (options: BenchOptions): EventStoreSizes => {
     batchEvents: options.batchEvents ?? single * 10,
     batchWarmup: Math.max(1, options.quick ? 2 : 10) * batchSize,
     batchSize,
+    multiEvents: options.batchEvents ?? single * 10,
+    multiWarmup: (options.quick ? 1 : 5) * MULTI_STREAMS_PER_CALL,
+    multiStreams: MULTI_STREAMS_PER_CALL,
     pageSize,
     readWarmup: 5 * pageSize,
     readRounds: options.quick ? 1 : 3,
@@ -45,6 +55,8 @@ export const LIMITS = {
   single:
     'single-row INSERT per event (autocommit) into a plain table with the columns of our events table, no constraint, no index',
   batch: 'one multi-row INSERT (unnested arrays) per batch, autocommit, into the same plain table',
+  multi:
+    'one multi-row INSERT (unnested arrays) of the same rows per call (one event per stream, revision 0), autocommit, into the same plain table',
   read:
     'plain SELECT of the whole plain table in heap order through a server-side cursor (FETCH page_size rows per round trip, one read-only transaction)',
 } as const;
@@ -85,6 +97,8 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   const single = orders.customerStreams(sizes.single);
   const batchWarmup = orders.batches(sizes.batchWarmup, sizes.batchSize);
   const batches = orders.batches(sizes.batchEvents, sizes.batchSize);
+  const multiWarmup = orders.multiStreamCalls(sizes.multiWarmup, sizes.multiStreams);
+  const multiCalls = orders.multiStreamCalls(sizes.multiEvents, sizes.multiStreams);
 
   const contenders: Contender[] = [];
   const add = <C extends Contender>(contender: C): C => {
@@ -96,16 +110,17 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   add(await OursContender.create(database.url, sizes.concurrency));
   if (ctx.options.peer) add(await EmmettContender.create(database.url, sizes.concurrency));
 
-  const appendPhase = async (
+  const appendPhase = async <W extends StreamWork | readonly StreamWork[]>(
     label: string,
-    warmup: readonly StreamWork[],
-    work: readonly StreamWork[],
-    append: (contender: Contender, stream: StreamWork, latencies: Latencies) => Promise<void>,
+    warmup: readonly W[],
+    work: readonly W[],
+    append: (contender: Contender, work: W, latencies: Latencies) => Promise<void>,
+    who: readonly Contender[] = contenders,
   ): Promise<Map<string, Segment>> => {
     const segments = new Map<string, Segment>();
-    const events = countEvents(work);
-    ctx.log(`${label}: ${events} events into ${work.length} streams, ${sizes.concurrency} writers`);
-    for (const contender of contenders) {
+    const events = work.reduce((sum, w) => sum + ('streamId' in w ? w.events.length : countEvents(w)), 0);
+    ctx.log(`${label}: ${events} events in ${work.length} calls, ${sizes.concurrency} writers`);
+    for (const contender of who) {
       await during(contender, () =>
         runConcurrently(sizes.concurrency, warmup, (stream) => append(contender, stream, new Latencies())),
       );
@@ -194,9 +209,31 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   const batched = await appendPhase('append.batch', batchWarmup, batches, (c, stream, l) => c.appendBatch(stream, l));
   emitPair('eventstore.append.batch', batched, { batch_size: sizes.batchSize }, LIMITS.batch);
 
-  // 3. Everything each contender wrote, forwards in global order, from a vacuumed database. Reads
+  // 3. One event into each of many new streams per call (identity resolution's ingest batches).
+  // The peer has no such call; beside the limit, the line also says how it compares with our own
+  // batch append of phase 2 (the pipeline's budget is a share of that).
+  const multiContenders = contenders.filter((c) => c.appendToStreams !== undefined);
+  const multi = await appendPhase(
+    'append.multi',
+    multiWarmup,
+    multiCalls,
+    (c, call, l) => (c.appendToStreams ? c.appendToStreams(call, l) : Promise.resolve()),
+    multiContenders,
+  );
+  const oursMulti = multi.get('ours');
+  const oursBatch = batched.get('ours');
+  emitPair('eventstore.append.multi', multi, {
+    streams_per_call: sizes.multiStreams,
+    events_per_stream: 1,
+    ours_batch_per_s: oursBatch?.perSecond ?? null,
+    ratio_to_ours_batch: oursMulti && oursBatch ? ratio(oursMulti.perSecond, oursBatch.perSecond) : null,
+  }, LIMITS.multi);
+
+  // 4. Everything each contender wrote, forwards in global order, from a vacuumed database. Reads
   // change nothing, so they are repeated in interleaved rounds and the median round counts.
-  const expected = countEvents(singleWarmup) + countEvents(single) + countEvents(batchWarmup) + countEvents(batches);
+  const multiWritten = (c: Contender): number =>
+    c.appendToStreams ? multiWarmup.reduce((n, call) => n + countEvents(call), 0) + multiCalls.reduce((n, call) => n + countEvents(call), 0) : 0;
+  const expectedBase = countEvents(singleWarmup) + countEvents(single) + countEvents(batchWarmup) + countEvents(batches);
   await admin.query('vacuum analyze');
   await checkpoint();
   for (const contender of contenders) await during(contender, () => contender.readAll(sizes.pageSize, sizes.readWarmup));
@@ -205,6 +242,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
     for (const contender of contenders) {
       const measured = await measure(() => during(contender, () => contender.readAll(sizes.pageSize)));
       const events = measured.result;
+      const expected = expectedBase + multiWritten(contender);
       if (events !== expected) ctx.log(`read.all ${contender.name}: read ${events} events, but ${expected} were appended`);
       const segment: Segment = {
         events,
@@ -224,7 +262,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
     const median = sorted[Math.floor((sorted.length - 1) / 2)];
     reads.set(name, { ...median, rssPeakMb: Math.max(...segments.map((s) => s.rssPeakMb)) });
   }
-  const readExtra = { page_size: sizes.pageSize, rounds: sizes.readRounds, events_appended: expected };
+  const readExtra = { page_size: sizes.pageSize, rounds: sizes.readRounds, events_appended: expectedBase + multiWritten(contenders[0]) };
   emitPair('eventstore.read.all', reads, readExtra, LIMITS.read, {
     peer_read: PEER_READ_METHOD,
   });

@@ -8,6 +8,11 @@ export interface Contender {
   appendOneByOne(work: StreamWork, latencies: Latencies): Promise<void>;
   /** Appends all the stream's events in one call, expecting no stream. */
   appendBatch(work: StreamWork, latencies: Latencies): Promise<void>;
+  /**
+   * Appends one event into each of many new streams, all in one call, expecting no streams
+   * (`eventstore.append.multi`). Absent where the contender has no such call (the peer).
+   */
+  appendToStreams?(call: readonly StreamWork[], latencies: Latencies): Promise<void>;
   /** Reads everything in global order, `pageSize` per round trip; stops early after `maxEvents`. */
   readAll(pageSize: number, maxEvents?: number): Promise<number>;
   /** Switches on what this contender needs of the process (the peer's pg type parsers)... */

@@ -76,6 +76,27 @@ export class LimitContender implements Contender {
     );
   }
 
+  /** The same rows as appendToStreams writes (one event per stream, revision 0) in one multi-row INSERT, autocommit. */
+  async appendToStreams(call: readonly StreamWork[], latencies: Latencies): Promise<void> {
+    const events = call.map((work) => ({ streamId: work.streamId, event: work.events[0] }));
+    await latencies.time(() =>
+      this.pool.query(
+        `insert into ${LIMIT_TABLE} (event_id, stream_id, revision, category, type, data, metadata)
+         select i.id, i.stream_id, 0, i.category, i.type, i.data, i.metadata
+           from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[])
+                as i(id, stream_id, category, type, data, metadata)`,
+        [
+          events.map(() => randomUUID()),
+          events.map((e) => e.streamId),
+          events.map((e) => categoryOf(e.streamId)),
+          events.map((e) => e.event.type),
+          events.map((e) => JSON.stringify(e.event.data)),
+          events.map((e) => metadataJson(e.event)),
+        ],
+      ),
+    );
+  }
+
   /**
    * A plain sequential SELECT of the table (heap order, no ORDER BY: the table has no index to
    * keep order with) through a server-side cursor, FETCH `pageSize` rows per round trip, in one

@@ -135,6 +135,19 @@ export class CdnowOrders {
     return batches;
   }
 
+  /**
+   * `events` purchases, one new stream each, cut into calls of `streamsPerCall` streams: the
+   * workload of identity resolution, which turns an ingest batch into events for many streams.
+   */
+  multiStreamCalls(events: number, streamsPerCall: number): StreamWork[][] {
+    const calls: StreamWork[][] = [];
+    for (let left = events; left > 0; left -= streamsPerCall) {
+      const size = Math.min(streamsPerCall, left);
+      calls.push(Array.from({ length: size }, () => ({ streamId: streamId('order'), events: [orderEvent(this.take())] })));
+    }
+    return calls;
+  }
+
   private take(): CdnowTransaction {
     const t = this.transactions[this.next];
     this.next = (this.next + 1) % this.transactions.length;

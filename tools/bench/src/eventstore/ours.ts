@@ -39,6 +39,11 @@ export class OursContender implements Contender {
     await latencies.time(() => this.store.append(work.streamId, work.events, { expectedRevision: 'no_stream' }));
   }
 
+  async appendToStreams(call: readonly StreamWork[], latencies: Latencies): Promise<void> {
+    const appends = call.map((work) => ({ streamId: work.streamId, events: work.events, expectedRevision: 'no_stream' as const }));
+    await latencies.time(() => this.store.appendToStreams(appends));
+  }
+
   async readAll(pageSize: number, maxEvents = Infinity): Promise<number> {
     let fromPosition: Position = START;
     let read = 0;

@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { START, type Position } from '@clientela/contracts';
 import { PostgresEventStore, type EventFilter } from '@clientela/event-store';
-import { ProjectionRunner, schemaOf, type ProjectionLogger, type RowProjection } from '@clientela/projections';
+import type { LogSink } from '@clientela/platform';
+import { ProjectionRunner, schemaOf, type RowProjection } from '@clientela/projections';
 // The sample projection of libs/projections (its tests' and this bench's), not exported by the library.
 import { customerRevenueProjection, ordersCatalogue } from '../../../../libs/projections/src/testing/sample-orders';
 import { measure, perSecond, ratio, round, runConcurrently } from '../measure';
@@ -132,7 +133,8 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
   };
   await readRound();
 
-  const logger: ProjectionLogger = {
+  const logger: LogSink = {
+    debug: () => undefined,
     info: () => undefined,
     warn: (message, fields) => ctx.log(`runner: ${message} ${JSON.stringify(fields ?? {})}`),
     error: (message, fields) => ctx.log(`runner: ${message} ${JSON.stringify(fields ?? {})}`),
