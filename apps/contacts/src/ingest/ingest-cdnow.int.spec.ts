@@ -123,7 +123,8 @@ describe('cdnow through clientela.ingest.v1 (kafka)', () => {
     await waitFor(async () => (await counts(service)).orders === ORDERS && (await consumedAll()), async () => JSON.stringify(await counts(service)), 1_500_000);
     expect(await counts(service)).toEqual({ orders: ORDERS, contacts: CUSTOMERS });
     const letters = await new KafkaDeadLetters(testKafka(brokers())).list(topic);
-    expect(letters.map((l) => l.code).sort()).toEqual(['invalid_ingest_message', 'malformed_message', 'unresolvable_customer'].sort());
+    // Dead letters are at least once (a batch redelivered after a rebalance can write one again).
+    expect([...new Set(letters.map((l) => l.code))].sort()).toEqual(['invalid_ingest_message', 'malformed_message', 'unresolvable_customer'].sort());
     expect(letters.find((l) => l.code === 'unresolvable_customer')?.reason).toMatch(/no identifier can name one customer: external is a placeholder or blocked; email is a placeholder or blocked/);
     await waitFor(async () => (await contactsInReadModel(service)) === CUSTOMERS, async () => `read model: ${await contactsInReadModel(service)}`, 300_000);
     expect(await misplacedOrders(service)).toBe(0);
