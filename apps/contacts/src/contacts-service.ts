@@ -1,4 +1,4 @@
-import { AccountEventDefinitions, ContactEventDefinitions, CustomFieldEventDefinitions, EventCatalogue, LeadEventDefinitions } from '@clientela/contracts';
+import { AccountEventDefinitions, ContactEventDefinitions, CustomerEventDefinitions, CustomFieldEventDefinitions, EventCatalogue, LeadEventDefinitions } from '@clientela/contracts';
 import type { ServiceDefinition } from '@clientela/service-kit';
 import { accountEntities } from './accounts/account.entities';
 import { AccountsModule } from './accounts/accounts.module';
@@ -7,6 +7,11 @@ import { contactEntities } from './contacts/contact.entities';
 import { ContactsModule } from './contacts/contacts.module';
 import { CustomFieldsModule } from './custom-fields/custom-fields.module';
 import { contactsProjection } from './contacts/contacts.projection';
+import { DuplicatePairRow } from './ingest/duplicates.queries';
+import { loadIdentityRules } from './ingest/identity-rules.config';
+import { IngestEventDefinitions } from './ingest/ingest.events';
+import { IngestModule } from './ingest/ingest.module';
+import { duplicatesProjection, identifiersProjection } from './ingest/ingest.projections';
 import { leadEntities } from './leads/lead.entities';
 import { LeadsModule } from './leads/leads.module';
 import { leadsProjection } from './leads/leads.projection';
@@ -15,10 +20,12 @@ import { leadsProjection } from './leads/leads.projection';
 export const contactsService: ServiceDefinition = {
   name: 'contacts',
   title: 'Clientela contacts',
-  description: 'People with their identities, lifecycle stage, consent and custom fields; companies (accounts); leads and their conversion.',
-  catalogue: new EventCatalogue([...ContactEventDefinitions, ...CustomFieldEventDefinitions, ...AccountEventDefinitions, ...LeadEventDefinitions]),
-  features: [ContactsModule, CustomFieldsModule, AccountsModule, LeadsModule],
-  projections: [contactsProjection, accountsProjection, leadsProjection],
-  entities: [...contactEntities, ...accountEntities, ...leadEntities],
-  publishes: { contact: 'contacts', customFieldSet: 'contacts', account: 'contacts', lead: 'contacts' },
+  description: 'People with their identities, lifecycle stage, consent and custom fields; companies (accounts); leads and their conversion; ingest of external customer events with identity resolution.',
+  catalogue: new EventCatalogue([...ContactEventDefinitions, ...CustomFieldEventDefinitions, ...AccountEventDefinitions, ...LeadEventDefinitions, ...CustomerEventDefinitions, ...IngestEventDefinitions]),
+  features: [ContactsModule, CustomFieldsModule, AccountsModule, LeadsModule, IngestModule.forRoot(loadIdentityRules())],
+  projections: [contactsProjection, accountsProjection, leadsProjection, identifiersProjection, duplicatesProjection],
+  entities: [...contactEntities, ...accountEntities, ...leadEntities, DuplicatePairRow],
+  // Ingest also writes `order-` streams: they belong to the sales context, whose relay (one per
+  // context and database, named after it) publishes them.
+  publishes: { contact: 'contacts', customFieldSet: 'contacts', account: 'contacts', lead: 'contacts', activity: 'contacts', identifier: 'contacts', contactDuplicate: 'contacts' },
 };

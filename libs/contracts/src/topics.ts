@@ -10,7 +10,9 @@ export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
 /**
  * Which context owns the streams of a category, so the relay knows the topic of an event.
- * `activity-` streams hold ingested activity of known customers, which contacts writes.
+ * `activity-` streams hold ingested activity of known customers, which contacts writes;
+ * `identifier-` streams (who claims a normalised email, phone or external id) and
+ * `contactDuplicate-` streams (likely duplicate pairs) are identity resolution's, in contacts.
  */
 export const DefaultCategoryContexts: Readonly<Record<string, Context>> = {
   contact: 'contacts',
@@ -18,6 +20,8 @@ export const DefaultCategoryContexts: Readonly<Record<string, Context>> = {
   lead: 'contacts',
   activity: 'contacts',
   customFieldSet: 'contacts',
+  identifier: 'contacts',
+  contactDuplicate: 'contacts',
   deal: 'sales',
   pipeline: 'sales',
   salesRep: 'sales',

@@ -5,3 +5,4 @@ export * from './postgres/disposable-postgres';
 export * from './kafka';
 export * from './process/spawn-ts-process';
 export * from './net/free-port';
+export * from './datasets/cdnow';

@@ -15,7 +15,7 @@ describe('route table', () => {
   );
 
   it('routes the contacts areas to the contacts service', () => {
-    for (const area of ['contacts', 'accounts', 'leads', 'custom-fields']) expect(serviceFor(`/api/v1/${area}/x`)).toBe('contacts');
+    for (const area of ['contacts', 'accounts', 'leads', 'custom-fields', 'events']) expect(serviceFor(`/api/v1/${area}/x`)).toBe('contacts');
   });
 
   it('routes the sales areas to the sales service', () => {

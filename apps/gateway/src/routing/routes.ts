@@ -8,6 +8,7 @@ export const ROUTES: Readonly<Record<string, string>> = {
   accounts: 'contacts',
   leads: 'contacts',
   'custom-fields': 'contacts',
+  events: 'contacts',
   pipelines: 'sales',
   deals: 'sales',
   orders: 'sales',

@@ -31,6 +31,7 @@ describe('ingest contract', () => {
       ['WebPageViewed', { url: 'https://example.com/', referrer: 'https://search.example/' }],
       ['CallLogged', { callId: 'call-1', direction: 'inbound', durationSeconds: 300, notes: 'asked about delivery' }],
       ['SocialMentioned', { text: 'love it', network: 'mastodon', url: 'https://social.example/@x/1' }],
+      ['ConsentChanged', { channel: 'email', purpose: 'marketing', granted: false }],
     ];
     for (const [type, data] of samples) expect(parseIngestMessage({ ...order, type, data }).type).toBe(type);
   });
@@ -42,6 +43,10 @@ describe('ingest contract', () => {
     ]);
     expect(violationsOf({ ...order, occurredAt: 'yesterday', source: '' })).toEqual(['occurredAt', 'source']);
     expect(violationsOf({ ...order, data: { ...order.data, extra: 1 } })).toEqual(['data.extra']);
+  });
+
+  it('refuses a consent of an unknown channel or without its decision', () => {
+    expect(violationsOf({ ...order, type: 'ConsentChanged', data: { channel: 'pigeon', purpose: 'marketing' } })).toEqual(['data.channel', 'data.granted']);
   });
 
   it('refuses an unknown type, a customer without an identifier, and what is not an object', () => {

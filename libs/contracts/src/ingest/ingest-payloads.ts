@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO4217CurrencyCode,
@@ -72,6 +73,16 @@ export class IngestSocialMentioned {
   @IsUrl(URL_OPTIONS) url!: string;
 }
 
+/**
+ * A consent given or withdrawn at its source (an unsubscribe link at the mail provider, a
+ * preference centre); kept per channel and purpose with that source.
+ */
+export class IngestConsentChanged {
+  @IsIn(['email', 'sms', 'phone']) channel!: 'email' | 'sms' | 'phone';
+  @IsIn(['marketing', 'profiling']) purpose!: 'marketing' | 'profiling';
+  @IsBoolean() granted!: boolean;
+}
+
 /** The payload class of each ingest type. */
 export const IngestPayloads = {
   OrderPlaced: IngestOrderPlaced,
@@ -81,6 +92,7 @@ export const IngestPayloads = {
   WebPageViewed: IngestWebPageViewed,
   CallLogged: IngestCallLogged,
   SocialMentioned: IngestSocialMentioned,
+  ConsentChanged: IngestConsentChanged,
 } as const;
 
 export type IngestEventType = keyof typeof IngestPayloads;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IsIn, IsInt, IsISO8601, IsNumber, IsUUID, Matches, Min } from 'class-validator';
 import { defineEvent, EventCatalogue, streamId, type StreamId } from '@clientela/contracts';
-import { customerUuid, loadCdnow, type CdnowTransaction } from '../datasets/cdnow';
+import { customerUuid, loadCdnow, type CdnowTransaction } from '@clientela/testing';
 
 /** What the bench writes: one CDNOW purchase as an order placed by a known customer. */
 export class OrderPlacedPayload {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { streamId, type NewEvent, type StreamId } from '@clientela/contracts';
-import { loadCdnow, type CdnowTransaction } from '../datasets/cdnow';
+import { loadCdnow, type CdnowTransaction } from '@clientela/testing';
 
 /**
  * The events of the projections bench, in the shape of the sample projection's catalogue

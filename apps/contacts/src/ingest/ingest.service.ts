@@ -1,0 +1,170 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import {
+  ConflictError,
+  ingestKey,
+  InvalidIngestMessageError,
+  parseIngestMessage,
+  type FieldViolation,
+  type IngestMessage,
+  type Position,
+} from '@clientela/contracts';
+import { IdempotencyConflictError, InvalidStreamAppendError, WrongExpectedRevisionError, type EventStore } from '@clientela/event-store';
+import { EVENT_STORE, PG_POOL } from '@clientela/service-kit';
+import { contactSourceKey, identifierKey, identifiersOf, type IdentityRules } from './identifiers';
+import { IdentifierClaims } from './identifier-claims';
+import { planIngest, type IngestItem, type IngestPlan } from './resolution';
+
+export const IDENTITY_RULES = Symbol('clientela:identity-rules');
+
+/** Up to this many messages per request (and per planned append). */
+export const MAX_INGEST_ITEMS = 1_000;
+/** Appends that lost a race (a claim taken meanwhile) are planned again, this many times in all. */
+const MAX_ATTEMPTS = 20;
+
+export type IngestItemResult =
+  | { index: number; status: 'accepted'; contactId: string; created: boolean; eventId: string }
+  | { index: number; status: 'duplicate'; contactId?: string; eventId?: string }
+  | { index: number; status: 'rejected'; code: string; detail: string; violations: FieldViolation[] };
+
+export interface IngestOutcome {
+  results: IngestItemResult[];
+  /** The greatest position written (absent when nothing was): X-Min-Position for the read models. */
+  position?: Position;
+}
+
+const rejected = (index: number, code: string, detail: string, violations: FieldViolation[]): IngestItemResult => ({ index, status: 'rejected', code, detail, violations });
+
+/**
+ * Ingest: resolves each message to a contact and writes the whole batch as one atomic append to
+ * many streams (claims, new contacts, order and activity events, likely duplicates). A message sent
+ * twice is one event (its ids derive from its source and id); two writers resolving the same new
+ * customer meet at its claim streams, and the loser plans again with what the winner wrote.
+ */
+@Injectable()
+export class IngestService {
+  private readonly claims: IdentifierClaims;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PG_POOL) pool: Pool,
+    @Inject(IDENTITY_RULES) private readonly rules: IdentityRules,
+  ) {
+    this.claims = new IdentifierClaims(pool, store);
+  }
+
+  /** Raw items (HTTP): each checked against the ingest contract, the valid ones ingested. */
+  async ingestRaw(raw: readonly unknown[]): Promise<IngestOutcome> {
+    const results: IngestItemResult[] = [];
+    const valid: IngestItem[] = [];
+    raw.forEach((value, index) => {
+      try {
+        valid.push({ index, message: parseIngestMessage(value) });
+      } catch (error) {
+        if (!(error instanceof InvalidIngestMessageError)) throw error;
+        results.push(rejected(index, error.code, error.message, error.violations));
+      }
+    });
+    const outcome = await this.ingest(valid);
+    return { ...outcome, results: [...results, ...outcome.results].sort((a, b) => a.index - b.index) };
+  }
+
+  /** Messages already checked (Kafka's decoder did it). */
+  async ingest(items: readonly IngestItem[]): Promise<IngestOutcome> {
+    const results: IngestItemResult[] = [];
+    const firstOf = new Map<string, number>();
+    const repeats: Array<{ index: number; first: number }> = [];
+    let pending: IngestItem[] = [];
+    for (const item of items) {
+      const key = ingestKey(item.message);
+      const first = firstOf.get(key);
+      if (first === undefined) {
+        firstOf.set(key, item.index);
+        pending.push(item);
+      } else repeats.push({ index: item.index, first });
+    }
+
+    let position: Position | undefined;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      await this.loadClaims(pending);
+      const plan = planIngest(pending, this.claims.get, this.rules);
+      for (const item of plan.items) {
+        if (item.outcome === 'rejected') results.push(rejected(item.index, 'unresolvable_customer', 'the message cannot be attributed to a customer', item.violations));
+      }
+      if (plan.appends.length === 0) break;
+      try {
+        const written = await this.store.appendToStreams(plan.appends);
+        this.claims.remember(plan.claims);
+        position = written.position;
+        for (const item of plan.items) {
+          if (item.outcome !== 'resolved') continue;
+          const duplicate = written.streams[item.append].duplicate;
+          results.push(duplicate ? { index: item.index, status: 'duplicate', contactId: item.contactId, eventId: item.eventId } : { index: item.index, status: 'accepted', contactId: item.contactId, created: item.created, eventId: item.eventId });
+        }
+        break;
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`ingest: identifiers kept changing under ${MAX_ATTEMPTS} attempts; send the batch again`);
+        pending = await this.recover(error, plan, pending, results);
+      }
+    }
+
+    const byIndex = new Map(results.map((r) => [r.index, r]));
+    for (const { index, first } of repeats) {
+      const original = byIndex.get(first);
+      results.push(original && original.status !== 'rejected' ? { index, status: 'duplicate', contactId: original.contactId, eventId: original.eventId } : { ...(original as IngestItemResult), index });
+    }
+    return { results: results.sort((a, b) => a.index - b.index), ...(position !== undefined ? { position } : {}) };
+  }
+
+  /** The claims of every identifier of the batch, then of "has an identity in this source" for the contacts they name. */
+  private async loadClaims(items: readonly IngestItem[]): Promise<void> {
+    const identified = items.map(({ message }) => ({ message, keys: identifiersOf(message.source, message.customer, this.rules).identifiers.map(identifierKey) }));
+    await this.claims.load(identified.flatMap((i) => i.keys));
+    const sourceKeys = identified.flatMap(({ message, keys }) =>
+      message.customer.externalId === undefined ? [] : keys.flatMap((key) => (this.claims.get(key)?.contactIds ?? []).map((contactId) => contactSourceKey(contactId, message.source))),
+    );
+    await this.claims.load(sourceKeys);
+  }
+
+  /**
+   * What to do after a refused append: reload the claim streams that moved; a message whose own
+   * event is already stored (with other content) is a duplicate, one whose order already exists
+   * or whose event the store refuses is rejected; the rest are planned again.
+   */
+  private async recover(error: unknown, plan: IngestPlan, pending: IngestItem[], results: IngestItemResult[]): Promise<IngestItem[]> {
+    const ownerOf = (appendIndex: number) => plan.items.find((i) => i.outcome === 'resolved' && i.append === appendIndex);
+    const drop = new Set<number>();
+    if (error instanceof WrongExpectedRevisionError) {
+      const conflicts = error.conflicts.length > 0 ? error.conflicts : [{ appendIndex: -1, streamId: error.streamId }];
+      for (const { appendIndex, streamId } of conflicts) {
+        const owner = ownerOf(appendIndex);
+        if (streamId.startsWith('identifier-')) await this.claims.reload(streamId.slice('identifier-'.length));
+        else if (owner && streamId.startsWith('order-')) {
+          drop.add(owner.index);
+          results.push(rejected(owner.index, 'order_exists', 'this order was already placed by another message', [{ path: 'data.orderId', constraints: { unique: 'an order is placed once' } }]));
+        } else await this.reloadAll(pending);
+      }
+    } else if (error instanceof IdempotencyConflictError && error.appendIndex !== undefined) {
+      const owner = ownerOf(error.appendIndex);
+      if (owner && owner.outcome === 'resolved') {
+        drop.add(owner.index);
+        results.push({ index: owner.index, status: 'duplicate', contactId: owner.contactId, eventId: owner.eventId });
+      } else await this.reloadAll(pending);
+    } else if (error instanceof InvalidStreamAppendError) {
+      const owner = ownerOf(error.appendIndex);
+      if (!owner) throw error;
+      drop.add(owner.index);
+      results.push(rejected(owner.index, error.reason, error.message, error.violations));
+    } else throw error;
+    const rejectedNow = new Set(plan.items.filter((i) => i.outcome === 'rejected').map((i) => i.index));
+    return pending.filter((item) => !drop.has(item.index) && !rejectedNow.has(item.index));
+  }
+
+  /** Reads every claim stream of these messages: after a refusal the cache cannot explain. */
+  private async reloadAll(items: readonly IngestItem[]): Promise<void> {
+    const keys = new Set(items.flatMap(({ message }) => identifiersOf(message.source, message.customer, this.rules).identifiers.map(identifierKey)));
+    for (const key of keys) await this.claims.reload(key);
+  }
+}
+
+export type { IngestMessage };

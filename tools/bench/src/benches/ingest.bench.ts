@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { request } from 'undici';
+import { CustomerOrderPlaced, EventCatalogue, type StreamId } from '@clientela/contracts';
+import { PostgresEventStore } from '@clientela/event-store';
+import { startServiceProcess, stopServiceProcess } from '@clientela/launcher';
+import { cdnowOrderMessages, freePort } from '@clientela/testing';
+import { REPO_ROOT } from '../paths';
+import { measure, perSecond, ratio, runConcurrently } from '../measure';
+import { registerBench, type BenchContext } from '../registry';
+
+const BATCH = 1_000;
+const ADMIN_KEY = 'bench-ingest-admin-key-0123456789abcdef';
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+const serviceCpuSeconds = (pid: number | undefined): number => {
+  if (pid === undefined) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Math.round(((Number(fields[11]) + Number(fields[12])) / 100) * 10) / 10;
+};
+
+const countContacts = async (client: Client): Promise<number> => {
+  const { rows } = await client.query<{ n: string }>(
+    "select case when to_regclass('proj_contacts.contacts') is null then '0' else (select count(*)::text from proj_contacts.contacts) end as n",
+  );
+  return Number(rows[0].n);
+};
+
+/**
+ * cdnow_master through `POST /api/v1/events` at the gateway (the contacts service and the gateway
+ * as their own processes, as `npm start` runs them), batches of 1,000, `concurrency` in flight:
+ * ingest messages per second from the first request until the contacts read model holds every
+ * customer. Beside it, in the same run, the event store's own batch append of as many events
+ * (1,000 per append, one stream each) on a database of its own: the limit.
+ */
+const runIngestBench = async (context: BenchContext): Promise<void> => {
+  const all = cdnowOrderMessages();
+  const messages = context.options.quick ? all.slice(0, 5_000) : all.slice(0, context.options.events ?? all.length);
+  const customers = new Set(messages.map((m) => m.customer.externalId)).size;
+  const concurrency = context.options.concurrency ?? 2;
+
+  const database = await context.createDatabase('clientela_bench_ingest');
+  const contactsPort = await freePort();
+  const gatewayPort = await freePort();
+  const contacts = startServiceProcess({ name: 'contacts', root: REPO_ROOT, env: { DATABASE_URL: database.url, PORT: String(contactsPort), LOG_LEVEL: 'warn' }, output: process.stderr });
+  context.onCleanup(() => stopServiceProcess(contacts));
+  await contacts.ready;
+  const gateway = startServiceProcess({
+    name: 'gateway',
+    root: REPO_ROOT,
+    // A 1,000-message batch can outlast the default 30 s wait for headers on a loaded machine.
+    env: { DATABASE_URL: database.url, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: `contacts=http://127.0.0.1:${contactsPort}`, ADMIN_API_KEY: ADMIN_KEY, UPSTREAM_TIMEOUT_MS: '300000' },
+    output: process.stderr,
+  });
+  context.onCleanup(() => stopServiceProcess(gateway));
+  await gateway.ready;
+  const client = new Client({ connectionString: database.url });
+  await client.connect();
+  context.onCleanup(() => client.end());
+
+  const batches: Array<typeof messages> = [];
+  for (let i = 0; i < messages.length; i += BATCH) batches.push(messages.slice(i, i + BATCH));
+  context.log(`ingest: ${messages.length} messages of ${customers} customers, ${batches.length} requests, ${concurrency} in flight`);
+  let accepted = 0;
+  let started = 0;
+  let posted = 0;
+  const ours = await measure(async () => {
+    started = performance.now();
+    await runConcurrently(concurrency, batches, async (batch) => {
+      const response = await request(`http://127.0.0.1:${gatewayPort}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY },
+        body: JSON.stringify(batch),
+      });
+      const body = (await response.body.json()) as { accepted?: number };
+      if (response.statusCode !== 200) throw new Error(`ingest bench: POST /api/v1/events answered ${response.statusCode}: ${JSON.stringify(body)}`);
+      accepted += body.accepted ?? 0;
+    });
+    posted = performance.now();
+    while ((await countContacts(client)) < customers) await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+  if (accepted !== messages.length) throw new Error(`ingest bench: ${accepted} of ${messages.length} accepted`);
+
+  // The limit: the same number of events through the store's batch append, as the services use it.
+  const limitDatabase = await context.createDatabase('clientela_bench_ingest_limit');
+  const store = await PostgresEventStore.create({ connectionString: limitDatabase.url, catalogue: new EventCatalogue([CustomerOrderPlaced]), poolSize: concurrency });
+  store.pool.on('error', () => undefined);
+  context.onCleanup(() => store.close());
+  const customerId = '00000000-0000-4000-8000-000000000001';
+  const limit = await measure(() =>
+    runConcurrently(concurrency, batches.map((batch, index) => ({ batch, index })), async ({ batch, index }) => {
+      const events = batch.map((m) => ({
+        type: 'CustomerOrderPlaced',
+        data: { customerId, source: m.source, sourceEventId: m.id, occurredAt: m.occurredAt, orderId: m.data.orderId, lines: [{ sku: 'CD', quantity: m.data.lines[0].quantity, unitPrice: String(m.data.lines[0].unitPrice) }], amount: String(m.data.amount), currency: 'USD' },
+      }));
+      await store.append(`order-${String(index).padStart(8, '0')}-0000-4000-8000-000000000000` as StreamId, events, { expectedRevision: 'no_stream' });
+    }),
+  );
+
+  const oursPerS = perSecond(messages.length, ours.ms);
+  const limitPerS = perSecond(messages.length, limit.ms);
+  context.emit({
+    bench: 'ingest.cdnow',
+    messages: messages.length,
+    customers,
+    batch: BATCH,
+    concurrency,
+    ours_per_s: oursPerS,
+    limit_per_s: limitPerS,
+    ratio: ratio(oursPerS, limitPerS),
+    // Where our time went: answering the requests, then the read model catching up.
+    requests_s: Math.round((posted - started) / 100) / 10,
+    read_model_wait_s: Math.round((ours.ms - (posted - started)) / 100) / 10,
+    service_cpu_s: serviceCpuSeconds(contacts.child.pid),
+    synchronous_commit: (await client.query<{ synchronous_commit: string }>('show synchronous_commit')).rows[0].synchronous_commit,
+  });
+};
+
+registerBench({
+  name: 'ingest',
+  description: 'cdnow_master through POST /api/v1/events at the gateway until the contacts read model holds every customer, beside the event store batch-appending as many events',
+  run: runIngestBench,
+});
