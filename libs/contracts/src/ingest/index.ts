@@ -1,2 +1,3 @@
 export * from './ingest-payloads';
 export * from './ingest-message';
+export * from './cdnow';

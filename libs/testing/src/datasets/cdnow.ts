@@ -1,39 +1,19 @@
 import { createHash } from 'node:crypto';
+import { CdnowConverter, parseCdnowLine, type CdnowOrderMessage, type CdnowPurchase } from '@clientela/contracts';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** One CDNOW purchase: a customer bought `cds` CDs for `dollars` on `date`. See datasets/README.md. */
-export interface CdnowTransaction {
-  /** The CDNOW customer id, as written in the file (zero-padded). */
-  customer: string;
-  /** yyyy-mm-dd */
-  date: string;
-  cds: number;
-  dollars: number;
-}
+export type CdnowTransaction = CdnowPurchase;
 
 export const CDNOW_MASTER = path.join(__dirname, '..', '..', '..', '..', 'datasets', 'cdnow', 'cdnow_master.txt');
 
-/** Parses the whitespace-separated file: one header line, then customer id, yyyymmdd, number of CDs, dollar value. */
-export const parseCdnow = (text: string): CdnowTransaction[] => {
-  const transactions: CdnowTransaction[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    const [customer, day, cds, dollars] = line.split(/\s+/);
-    if (!/^\d+$/.test(customer ?? '') || !/^\d{8}$/.test(day ?? '') || dollars === undefined) {
-      throw new Error(`cdnow line ${i + 1} is malformed: ${JSON.stringify(lines[i])}`);
-    }
-    transactions.push({
-      customer,
-      date: `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`,
-      cds: Number(cds),
-      dollars: Number(dollars),
-    });
-  }
-  return transactions;
-};
+/** Parses either CDNOW file (the contracts' parser, line by line). */
+export const parseCdnow = (text: string): CdnowTransaction[] =>
+  text.split(/\r?\n/).flatMap((line) => {
+    const purchase = parseCdnowLine(line);
+    return purchase ? [purchase] : [];
+  });
 
 let cached: CdnowTransaction[] | undefined;
 
@@ -51,35 +31,8 @@ export const customerUuid = (customer: string): string => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 
-/** A CDNOW purchase as an OrderPlaced message of the ingest contract (what a shop would publish). */
-export interface CdnowOrderMessage {
-  id: string;
-  type: 'OrderPlaced';
-  occurredAt: string;
-  source: 'cdnow';
-  customer: { externalId: string };
-  data: { orderId: string; lines: Array<{ sku: string; quantity: number; unitPrice: number }>; amount: number; currency: 'USD' };
-}
-
-/**
- * Each line of the file becomes one order, with the CDNOW customer id as external id. A customer
- * can buy more than once a day: the id is customer, day and the purchase's place among that day's.
- */
+/** Each purchase as an OrderPlaced ingest message (the contracts' converter: the CLI sends the same). */
 export const cdnowOrderMessages = (transactions: readonly CdnowTransaction[] = loadCdnow()): CdnowOrderMessage[] => {
-  const seen = new Map<string, number>();
-  return transactions.map((t) => {
-    const day = `${t.customer}-${t.date}`;
-    const n = (seen.get(day) ?? 0) + 1;
-    seen.set(day, n);
-    const id = `${day}-${n}`;
-    const quantity = Math.max(t.cds, 1);
-    return {
-      id,
-      type: 'OrderPlaced',
-      occurredAt: `${t.date}T00:00:00Z`,
-      source: 'cdnow',
-      customer: { externalId: t.customer },
-      data: { orderId: id, lines: [{ sku: 'CD', quantity, unitPrice: Math.round((t.dollars / quantity) * 10_000) / 10_000 }], amount: t.dollars, currency: 'USD' },
-    };
-  });
+  const converter = new CdnowConverter();
+  return transactions.map((purchase) => converter.message(purchase));
 };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { parseIngestMessage } from '@clientela/contracts';
-import { CdnowConverter, readIngestFile } from './ingest-file';
+import { CdnowConverter, parseIngestMessage } from '@clientela/contracts';
+import { readIngestFile } from './ingest-file';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'datasets', 'cdnow', 'cdnow_sample.txt');
 
