@@ -2,6 +2,7 @@ import { Module, type LoggerService } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { NestMicroservice } from '@nestjs/microservices';
 import { MessagingExceptionFilter } from '@clientela/messaging';
 import { ProblemDetailsFilter, structuredLogger } from '@clientela/platform';
 import { instrumentHttp } from '../http/http-metrics';
@@ -45,7 +46,11 @@ export const createServiceApp = async (
   serveOpenApi(app, buildOpenApiDocument(app, { title: definition.title, description: definition.description }));
   if (runtime.reactions) {
     // Not inheriting the HTTP app's pipes and problem filter: a handler's own error must reach the transport.
-    app.connectMicroservice({ strategy: runtime.reactions }).useGlobalFilters(new MessagingExceptionFilter());
+    // Deferred, so that the filter is registered before the handlers are (Nest reads global filters
+    // then); the modules' init hooks have run once already, with the HTTP app.
+    const reactions = app.connectMicroservice({ strategy: runtime.reactions }, { deferInitialization: true }) as NestMicroservice;
+    reactions.useGlobalFilters(new MessagingExceptionFilter());
+    reactions.setIsInitHookCalled(true);
   }
   await app.init();
   await runtime.start();

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
-import { logLevel, type Kafka, type LogEntry } from 'kafkajs';
+import { logLevel, type Admin, type Kafka, type LogEntry } from 'kafkajs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { contextTopic, deadLetterTopic, type Context, type EventCatalogue } from '@clientela/contracts';
+import { contextTopic, deadLetterTopic, UnavailableError, type Context, type EventCatalogue } from '@clientela/contracts';
 import { createEventStoreDbEventStore, PostgresEventStore, type EventStore } from '@clientela/event-store';
 import { kafkaClient } from '@clientela/messaging';
 import { ConfigError, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
@@ -84,14 +84,35 @@ export const openServiceInfrastructure = async (options: {
 
 /** Creates the service's topics and their dead-letter topics (auto-created topics first fail with leader errors under KRaft). */
 export const ensureTopics = async (kafka: Kafka, topics: readonly string[], partitions = 6): Promise<void> => {
+  const wanted = [...new Set(topics.flatMap((t) => [t, deadLetterTopic(t)]))];
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics.flatMap((t) => [t, deadLetterTopic(t)]))].filter((t) => !existing.has(t));
-    if (missing.length === 0) return;
-    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions })) });
+    const missing = wanted.filter((t) => !existing.has(t));
+    // Another service starting at the same moment may create some of them first: kafkajs then fails
+    // its own wait for leaders ("does not host this topic-partition"). Whoever created them, the
+    // wait below says whether they are there.
+    if (missing.length > 0) {
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions })) }).catch(() => undefined);
+    }
+    // Services start together: a topic another one has just created may have no leader yet, and a
+    // consumer subscribing then fails with "This server does not host this topic-partition".
+    await waitForLeaders(admin, wanted);
   } finally {
     await admin.disconnect();
+  }
+};
+
+const waitForLeaders = async (admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = await admin
+      .fetchTopicMetadata({ topics: [...topics] })
+      .then(({ topics: found }) => found.length === topics.length && found.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0)))
+      .catch(() => false);
+    if (ready) return;
+    if (Date.now() > deadline) throw new UnavailableError(`Kafka topics ${topics.join(', ')} do not exist or have no leader after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 };
