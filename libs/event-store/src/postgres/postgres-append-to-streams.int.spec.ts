@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { categoryOf, streamId } from '@clientela/contracts';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { counted, testCatalogue, uniqueCategory } from '../testing/test-events';
@@ -14,11 +14,11 @@ describe('PostgreSQL appendToStreams', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    pool = new Pool({ connectionString: database.url, max: 12 });
+    // The helper's pool: drop() closes it, and a connection ended by the drop is not an unhandled error.
+    pool = database.pool({ max: 12 });
   });
 
   afterAll(async () => {
-    await pool.end();
     await database.drop();
   });
 
