@@ -4,7 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import { START, type Position, type RecordedEvent } from '@clientela/contracts';
 import { isConnectionError, withTransaction, type EventFilter, type EventStore, type Subscription } from '@clientela/event-store';
 import type { Admin } from 'kafkajs';
-import { AdvisoryLease, startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
+import { AdvisoryLease, backoffDelay, DEFAULT_BACKOFF, sleep, startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
 import { silentLogger, type LogSink } from '@clientela/platform';
 import { createIndexesSql, createTablesSql, schemaOf, type Projection } from './projection';
 import {
@@ -79,7 +79,6 @@ interface LiveCopyState {
 class LostLeadershipError extends Error {}
 
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs work one at a time: the live loop and a rebuild's swap never overlap. */
 class Mutex {
@@ -238,7 +237,7 @@ export class ProjectionRunner {
         await this.recordError(error);
         if (!isConnectionError(error) && this.statusName === 'stopped') return;
         this.logger.warn('projection runner failed; retrying', { projection: this.name, error: String(error), failures });
-        await sleep(Math.min(10_000, 200 * 2 ** Math.min(failures, 6)));
+        await sleep(backoffDelay(failures, { ...DEFAULT_BACKOFF, initialMs: 200, maxMs: 10_000 }));
       }
     }
   }
@@ -528,7 +527,7 @@ export class ProjectionRunner {
       } catch (error) {
         if (error instanceof LostLeadershipError || isConnectionError(error)) throw error;
         if (attempt < attempts) {
-          await sleep((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1));
+          await sleep(backoffDelay(attempt, { ...DEFAULT_BACKOFF, initialMs: this.options.retryDelayMs ?? 100 }));
           continue;
         }
         if (events.length === 0) throw error;
