@@ -4,7 +4,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { contextTopic, deadLetterTopic, UnavailableError, type Context, type EventCatalogue } from '@clientela/contracts';
 import { createEventStoreDbEventStore, PostgresEventStore, type EventStore } from '@clientela/event-store';
 import { kafkaClient } from '@clientela/messaging';
-import { ConfigError, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
+import { ConfigError, errorMessage, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
 import { ensureDatabase } from './ensure-database';
 
 /** What a service runs on, built once from the config: the pool, the event store, Kafka when the bus is Kafka. */
@@ -93,18 +93,22 @@ export const ensureTopics = async (kafka: Kafka, topics: readonly string[], part
     // Another service starting at the same moment may create some of them first: kafkajs then fails
     // its own wait for leaders ("does not host this topic-partition"). Whoever created them, the
     // wait below says whether they are there.
+    let creationError: unknown;
     if (missing.length > 0) {
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions })) }).catch(() => undefined);
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions })) }).catch((error: unknown) => {
+        creationError = error;
+      });
     }
     // Services start together: a topic another one has just created may have no leader yet, and a
     // consumer subscribing then fails with "This server does not host this topic-partition".
-    await waitForLeaders(admin, wanted);
+    await waitForLeaders(admin, wanted, creationError);
   } finally {
     await admin.disconnect();
   }
 };
 
-const waitForLeaders = async (admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> => {
+/** `creationError`: why our own createTopics failed, said if the topics never appear (a refused creation is not a race). */
+const waitForLeaders = async (admin: Admin, topics: readonly string[], creationError: unknown, timeoutMs = 30_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ready = await admin
@@ -112,7 +116,10 @@ const waitForLeaders = async (admin: Admin, topics: readonly string[], timeoutMs
       .then(({ topics: found }) => found.length === topics.length && found.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0)))
       .catch(() => false);
     if (ready) return;
-    if (Date.now() > deadline) throw new UnavailableError(`Kafka topics ${topics.join(', ')} do not exist or have no leader after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const why = creationError === undefined ? '' : ` (creating them failed: ${errorMessage(creationError)})`;
+      throw new UnavailableError(`Kafka topics ${topics.join(', ')} do not exist or have no leader after ${timeoutMs} ms${why}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 };
