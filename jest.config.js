@@ -25,6 +25,7 @@ const moduleNameMapper = {
   '^@clientela/kafka-runner$': '<rootDir>/tools/kafka/src/index.ts',
   '^@clientela/launcher$': '<rootDir>/tools/launcher/src/index.ts',
   '^@clientela/admin$': '<rootDir>/libs/admin/src/index.ts',
+  '^@clientela/personal-data$': '<rootDir>/libs/personal-data/src/index.ts',
   '^@clientela/cli$': '<rootDir>/tools/cli/src/index.ts',
 };
 

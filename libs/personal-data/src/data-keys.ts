@@ -1,0 +1,175 @@
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import { LRUCache } from 'lru-cache';
+import { assertSchemaName, migrateSchema, type Migration } from '@clientela/event-store';
+import { DataKeyMissingError } from './errors';
+import { masterKeyById, unwrapDataKey, wrapDataKey, type MasterKeys } from './master-keys';
+import type { DataKey } from './sealed-fields';
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'data keys',
+    // A destroyed key keeps its row (wrapped_key null): the person stays known as erased, so new
+    // personal data about them is refused instead of sealed under a fresh key.
+    sql: (schema) => `
+      create table ${schema}.data_keys (
+        subject text primary key,
+        master_key_id text,
+        wrapped_key bytea,
+        created_at timestamptz not null default now(),
+        destroyed_at timestamptz,
+        check ((wrapped_key is null) = (destroyed_at is not null)));
+      create index data_keys_master_key on ${schema}.data_keys (master_key_id) where wrapped_key is not null;`,
+  },
+];
+
+export const migrateDataKeys = (pool: Pool, schema = 'privacy'): Promise<number[]> => migrateSchema(pool, assertSchemaName(schema), MIGRATIONS);
+
+/** What a subject's key is: usable, or destroyed by an erasure. */
+export type KeyState = DataKey | 'erased';
+
+export interface DataKeyRingOptions {
+  schema?: string;
+  /** Keys kept in memory; a destroyed key leaves the cache of the process that destroys it at once. */
+  cacheSize?: number;
+  /**
+   * How long a process trusts a cached live key. Another process's erasure reaches this one within
+   * it (the read models are scrubbed by ContactErased in any case).
+   */
+  cacheTtlMs?: number;
+}
+
+const toDataKey = (raw: Buffer): DataKey => ({
+  encryption: createSecretKey(raw),
+  iv: createSecretKey(createHmac('sha256', raw).update('clientela sealed-field iv').digest()),
+});
+
+/**
+ * The per-person data keys, stored wrapped by the master key in PostgreSQL, whichever event store
+ * runs. One query per batch of subjects; keys are created on first use.
+ */
+export class DataKeyRing {
+  private readonly schema: string;
+  private readonly cache: LRUCache<string, KeyState>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly masterKeys: MasterKeys,
+    options: DataKeyRingOptions = {},
+  ) {
+    this.schema = assertSchemaName(options.schema ?? 'privacy');
+    this.cache = new LRUCache<string, KeyState>({ max: options.cacheSize ?? 100_000, ttl: options.cacheTtlMs ?? 30_000, ttlAutopurge: false });
+  }
+
+  /** The keys of `subjects`: created for those without one when `create`, else missing keys throw DataKeyMissingError. */
+  async keysFor(subjects: Iterable<string>, create: boolean): Promise<Map<string, KeyState>> {
+    const found = new Map<string, KeyState>();
+    const unknown: string[] = [];
+    for (const subject of new Set(subjects)) {
+      const cached = this.cache.get(subject);
+      if (cached !== undefined) found.set(subject, cached);
+      else unknown.push(subject);
+    }
+    if (unknown.length === 0) return found;
+    const stored = await this.load(unknown);
+    const absent = unknown.filter((subject) => !stored.has(subject));
+    if (absent.length > 0) {
+      if (!create) throw new DataKeyMissingError(absent[0]);
+      await this.createKeys(absent);
+      for (const [subject, state] of await this.load(absent)) stored.set(subject, state);
+    }
+    for (const [subject, state] of stored) {
+      // An erased subject never comes back, so it may stay cached for as long as the cache keeps it.
+      this.cache.set(subject, state, state === 'erased' ? { ttl: 0 } : undefined);
+      found.set(subject, state);
+    }
+    return found;
+  }
+
+  /** Destroys the keys of `subjects` for good (their sealed data reads as erased from now on); answers how many were live. */
+  async destroy(subjects: readonly string[]): Promise<number> {
+    for (const subject of subjects) this.cache.set(subject, 'erased', { ttl: 0 });
+    // Subjects without a key yet are recorded as erased too, so nothing personal about them is stored later.
+    const { rows } = await this.pool.query<{ n: string }>(
+      `with live as (
+         update ${this.schema}.data_keys set wrapped_key = null, master_key_id = null, destroyed_at = now()
+          where subject = any($1::text[]) and wrapped_key is not null
+         returning subject),
+       marked as (
+         insert into ${this.schema}.data_keys (subject, master_key_id, wrapped_key, destroyed_at)
+         select s, null, null, now() from unnest($1::text[]) as s where s not in (select subject from live)
+         on conflict (subject) do nothing)
+       select count(*)::text as n from live`,
+      [subjects],
+    );
+    return Number(rows[0].n);
+  }
+
+  /** Forgets cached keys, e.g. on seeing an erasure another process made. */
+  forget(subjects: Iterable<string>): void {
+    for (const subject of subjects) this.cache.delete(subject);
+  }
+
+  /**
+   * Re-wraps every live data key that is not under the current master key, in batches, while the
+   * platform runs: processes accept the current and the previous master keys during a rotation.
+   */
+  async rewrap(batchSize = 1_000, onBatch?: (done: number) => void): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const { rows } = await this.pool.query<{ subject: string; master_key_id: string; wrapped_key: Buffer }>(
+        `select subject, master_key_id, wrapped_key from ${this.schema}.data_keys
+          where wrapped_key is not null and master_key_id <> $1 order by subject limit $2`,
+        [this.masterKeys.current.id, batchSize],
+      );
+      if (rows.length === 0) return done;
+      const subjects: string[] = [];
+      const oldIds: string[] = [];
+      const wrapped: Buffer[] = [];
+      for (const row of rows) {
+        const raw = unwrapDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key);
+        subjects.push(row.subject);
+        oldIds.push(row.master_key_id);
+        wrapped.push(wrapDataKey(this.masterKeys.current, row.subject, raw));
+      }
+      // Only rows still as read: a key destroyed meanwhile stays destroyed.
+      await this.pool.query(
+        `update ${this.schema}.data_keys k set wrapped_key = n.wrapped, master_key_id = $4
+           from unnest($1::text[], $2::text[], $3::bytea[]) as n(subject, old_id, wrapped)
+          where k.subject = n.subject and k.master_key_id = n.old_id and k.wrapped_key is not null`,
+        [subjects, oldIds, wrapped, this.masterKeys.current.id],
+      );
+      done += rows.length;
+      onBatch?.(done);
+    }
+  }
+
+  private async load(subjects: readonly string[]): Promise<Map<string, KeyState>> {
+    const { rows } = await this.pool.query<{ subject: string; master_key_id: string | null; wrapped_key: Buffer | null }>(
+      `select subject, master_key_id, wrapped_key from ${this.schema}.data_keys where subject = any($1::text[])`,
+      [subjects],
+    );
+    const states = new Map<string, KeyState>();
+    for (const row of rows) {
+      states.set(
+        row.subject,
+        row.wrapped_key === null || row.master_key_id === null
+          ? 'erased'
+          : toDataKey(unwrapDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key)),
+      );
+    }
+    return states;
+  }
+
+  private async createKeys(subjects: readonly string[]): Promise<void> {
+    const wrapped = subjects.map((subject) => wrapDataKey(this.masterKeys.current, subject, randomBytes(32)));
+    // Two processes may create the same person's key at once: the first insert wins, both read it back.
+    await this.pool.query(
+      `insert into ${this.schema}.data_keys (subject, master_key_id, wrapped_key)
+       select * from unnest($1::text[], array_fill($2::text, array[cardinality($1::text[])]), $3::bytea[])
+       on conflict (subject) do nothing`,
+      [subjects, this.masterKeys.current.id, wrapped],
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
+import { PersonalDataUnreadableError, SubjectErasedError } from './errors';
+import type { DataKeyRing, KeyState } from './data-keys';
+import { openPersonalFields, sealedPartOf, sealPersonalFields, SealedDataError, type SealedPersonalData } from './sealed-fields';
+
+/** An event as an adapter is about to write it (validated, id fixed). */
+export interface SealableEvent {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Whose personal data an event holds: `customerId` (every event that concerns a customer carries
+ * it), else `contactId`, else its stream (a lead before it converts, an account).
+ */
+export const subjectOf = (streamId: string, data: Record<string, unknown>): string =>
+  typeof data.customerId === 'string' && data.customerId !== ''
+    ? data.customerId
+    : typeof data.contactId === 'string' && data.contactId !== ''
+      ? data.contactId
+      : streamId;
+
+/**
+ * Seals the personal fields of events before an adapter writes them and opens them after it reads
+ * them: the one place both event store adapters call, so every service gets it without code of its own.
+ */
+export class PersonalDataProtection {
+  constructor(
+    private readonly catalogue: EventCatalogue,
+    private readonly keys: DataKeyRing,
+  ) {}
+
+  /** The same appends with personal fields sealed under each subject's key (created on first use). One key lookup for the whole call. */
+  async seal<E extends SealableEvent>(appends: ReadonlyArray<{ streamId: string; events: readonly E[] }>): Promise<E[][]> {
+    const subjects = new Set<string>();
+    const plan = appends.map(({ streamId, events }) =>
+      events.map((event) => {
+        const fields = this.catalogue.has(event.type) ? this.catalogue.personalFields(event.type) : [];
+        if (!fields.some((field) => event.data[field] !== undefined && event.data[field] !== null)) return undefined;
+        const subject = subjectOf(streamId, event.data);
+        subjects.add(subject);
+        return { fields, subject };
+      }),
+    );
+    if (subjects.size === 0) return appends.map(({ events }) => [...events]);
+    const keys = await this.keys.keysFor(subjects, true);
+    return appends.map(({ events }, a) =>
+      events.map((event, e) => {
+        const planned = plan[a][e];
+        if (planned === undefined) return event;
+        const key = keys.get(planned.subject);
+        if (key === undefined || key === 'erased') throw new SubjectErasedError(planned.subject);
+        return { ...event, data: sealPersonalFields(event, event.data, planned.fields, planned.subject, key) };
+      }),
+    );
+  }
+
+  /** The events with their personal fields opened, or erased where the subject's key was destroyed. */
+  async open<E extends RecordedEvent>(events: readonly E[]): Promise<E[]> {
+    const sealed: Array<SealedPersonalData | undefined> = events.map((event) => {
+      try {
+        return sealedPartOf(event.data);
+      } catch (error) {
+        throw this.unreadable(event, '?', error);
+      }
+    });
+    if (sealed.every((part) => part === undefined)) return [...events];
+    const keys: Map<string, KeyState> = await this.keys.keysFor(
+      sealed.flatMap((part) => (part ? [part.s] : [])),
+      false,
+    );
+    return events.map((event, index) => {
+      const part = sealed[index];
+      if (part === undefined) return event;
+      const key = keys.get(part.s);
+      try {
+        return { ...event, data: openPersonalFields(event, event.data, part, key === 'erased' ? undefined : key) };
+      } catch (error) {
+        throw this.unreadable(event, part.s, error);
+      }
+    });
+  }
+
+  private unreadable(event: RecordedEvent, subject: string, error: unknown): Error {
+    if (!(error instanceof SealedDataError)) return error instanceof Error ? error : new Error(String(error));
+    return new PersonalDataUnreadableError(event.id, event.type, subject, error.message);
+  }
+}
