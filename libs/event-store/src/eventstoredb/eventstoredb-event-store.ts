@@ -81,6 +81,7 @@ import {
   toEsdbStreamMetadata,
 } from './stream-metadata';
 import { DEFAULT_RESUBSCRIBE, EventStoreDbAllSubscription, type ResubscribePolicy } from './subscription';
+import { decodeStoredEvents, type PersonalDataCodec } from '../port/personal-data';
 
 export interface EventStoreDbEventStoreOptions {
   catalogue: EventCatalogue;
@@ -101,6 +102,8 @@ export interface EventStoreDbEventStoreOptions {
   resubscribe?: Partial<ResubscribePolicy>;
   /** Dispose the client on close(). Default: false for a client given to the constructor. */
   ownsClient?: boolean;
+  /** Seals personal fields on append and opens them on read (libs/personal-data). Without it they are stored in clear. */
+  personalData?: PersonalDataCodec;
 }
 
 export interface EventStoreDbConnectOptions extends Omit<EventStoreDbEventStoreOptions, 'ownsClient'> {
@@ -188,6 +191,7 @@ export const toEsdbReadStreamOptions = (options: ReadStreamOptions): EsdbReadStr
  */
 export class EventStoreDbEventStore implements EventStore {
   private readonly catalogue: EventCatalogue;
+  private readonly personalData: PersonalDataCodec | undefined;
   private readonly idempotencyScanLimit: number;
   private readonly readAllChunkSize: number;
   private readonly readAllScanLimit: number;
@@ -243,6 +247,7 @@ export class EventStoreDbEventStore implements EventStore {
       ]);
     }
     this.catalogue = options.catalogue;
+    this.personalData = options.personalData;
     this.idempotencyScanLimit = positiveInteger(options.idempotencyScanLimit, 10_000, 'idempotencyScanLimit');
     this.readAllChunkSize = positiveInteger(options.readAllChunkSize, 1_000, 'readAllChunkSize');
     this.readAllScanLimit = positiveInteger(options.readAllScanLimit, 10_000, 'readAllScanLimit');
@@ -264,7 +269,9 @@ export class EventStoreDbEventStore implements EventStore {
    * an idempotent write, or found by the checks that caller ids get).
    */
   async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision);
+    const checked = prepareAppend(this.catalogue, streamId, events, options.expectedRevision);
+    // Sealed once, before the first attempt: sealing is deterministic, and retries compare what was stored.
+    const prepared = this.personalData ? { ...checked, events: (await this.personalData.seal([checked]))[0] } : checked;
     // Ids the caller chose can come back in a retry; generated ones cannot, so those appends
     // need no idempotency checks and stay one round trip, until the adapter itself retries.
     const callerIds = events.some((event) => event.id !== undefined);
@@ -450,10 +457,15 @@ export class EventStoreDbEventStore implements EventStore {
 
   // ---------------------------------------------------------------- reads
 
+  /** Opens and upcasts stored events, unless the caller asked for them as stored. */
+  private decode(events: RecordedEvent[], raw: boolean): Promise<RecordedEvent[]> {
+    return decodeStoredEvents(events, raw, this.personalData, (event) => this.catalogue.upcast(event));
+  }
+
   async readStream(streamId: StreamId, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     assertStreamId(streamId);
     const stored = await this.readStreamRaw(streamId, toEsdbReadStreamOptions(options));
-    return stored.map((event) => this.catalogue.upcast(event));
+    return this.decode(stored, false);
   }
 
   /**
@@ -538,15 +550,15 @@ export class EventStoreDbEventStore implements EventStore {
         const recorded = matchesFilter(filter, event.streamId, event.type) ? toRecordedEvent(event, position) : undefined;
         if (recorded !== undefined) {
           // A full page stops before the next matching event: it belongs to the next page.
-          if (events.length >= maxCount) return { events, nextPosition: cursor, isEnd: false };
-          events.push(options.raw ? recorded : this.catalogue.upcast(recorded));
+          if (events.length >= maxCount) return { events: await this.decode(events, options.raw ?? false), nextPosition: cursor, isEnd: false };
+          events.push(recorded);
         }
         cursor = position;
         examined++;
       }
       // The rest of the chunk did not match: the page ends there; isEnd only if $all did too.
       if (reachedEnd || events.length >= maxCount || examined >= this.readAllScanLimit) {
-        return { events, nextPosition: cursor, isEnd: reachedEnd };
+        return { events: await this.decode(events, options.raw ?? false), nextPosition: cursor, isEnd: reachedEnd };
       }
     }
   }
@@ -600,9 +612,9 @@ export class EventStoreDbEventStore implements EventStore {
       positionOf: ({ event }) => (event === undefined ? undefined : packPosition(event.position)),
       convert: ({ event }) => {
         if (event === undefined || !matchesFilter(filter, event.streamId, event.type)) return undefined;
-        const recorded = toRecordedEvent(event, packPosition(event.position));
-        return recorded === undefined || options.raw ? recorded : this.catalogue.upcast(recorded);
+        return toRecordedEvent(event, packPosition(event.position));
       },
+      decode: (events) => this.decode(events, options.raw ?? false),
       head: () => this.headPosition(),
       onClose: () => this.subscriptions.delete(subscription),
     });

@@ -32,6 +32,8 @@ export interface AllSubscriptionOptions {
   positionOf(resolved: AllStreamResolvedEvent): Position | undefined;
   /** The port event to deliver, or undefined to skip it (system, foreign, filtered out). May throw. */
   convert(resolved: AllStreamResolvedEvent): RecordedEvent | undefined;
+  /** Turns a page's converted events into what is delivered (opens personal data, upcasts). May throw. */
+  decode?(events: RecordedEvent[]): Promise<RecordedEvent[]>;
   /**
    * The head of `$all` when the subscription (re)opens: once it has seen that far it is live.
    * Servers from 23.10 also say so themselves ("caughtUp"); this covers older ones.
@@ -128,7 +130,7 @@ export class EventStoreDbAllSubscription implements Subscription {
           if (next === undefined) break;
           items.push(next);
         }
-        const events: RecordedEvent[] = [];
+        let events: RecordedEvent[] = [];
         let position = this.delivered;
         for (const item of items) {
           if (item.kind === 'live') {
@@ -141,6 +143,7 @@ export class EventStoreDbAllSubscription implements Subscription {
           }
           if (item.position > position) position = item.position;
         }
+        if (this.options.decode && events.length > 0) events = await this.options.decode(events);
         const caughtUp = this.isCaughtUp();
         // An empty page says something only when the position moved or the subscription became
         // live: on an idle store "caught up" is the only news, and a consumer may be waiting for it.

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './prepare-append';
 export * from './event-content';
 export * from './event-filter';
+export * from './personal-data';

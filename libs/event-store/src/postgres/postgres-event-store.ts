@@ -48,6 +48,7 @@ import {
 } from '../port/prepare-append';
 import { eventContentLimits, findUnstorableJson, type EventContentLimits } from '../port/event-content';
 import { assertEventFilter } from '../port/event-filter';
+import { decodeStoredEvents, type PersonalDataCodec } from '../port/personal-data';
 import { assertSchemaName, migrate } from './migrate';
 import { Notifier } from './notifier';
 import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, STREAM_TOMBSTONED, WRONG_REVISION } from './errors';
@@ -77,6 +78,8 @@ export interface PostgresEventStoreOptions {
    * metadata, 900 KiB an event (under Kafka's default 1 MiB message, with room for the envelope).
    */
   contentLimits?: Partial<EventContentLimits>;
+  /** Seals personal fields on append and opens them on read (libs/personal-data). Without it they are stored in clear. */
+  personalData?: PersonalDataCodec;
 }
 
 interface EventRow extends QueryResultRow {
@@ -154,14 +157,15 @@ export class PostgresEventStore implements EventStore {
   async append(streamId: StreamId, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any', this.contentLimits);
     const expected = prepared.expectedRevision;
+    const stored = this.options.personalData ? (await this.options.personalData.seal([prepared]))[0] : prepared.events;
     const params = [
       streamId,
       categoryOf(streamId),
       typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
-      prepared.events.map((e) => e.id),
-      prepared.events.map((e) => e.type),
-      prepared.events.map((e) => JSON.stringify(e.data)),
-      prepared.events.map((e) => JSON.stringify(e.metadata)),
+      stored.map((e) => e.id),
+      stored.map((e) => e.type),
+      stored.map((e) => JSON.stringify(e.data)),
+      stored.map((e) => JSON.stringify(e.metadata)),
     ];
     const sql = `select * from ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`;
     for (let attempt = 1; ; attempt++) {
@@ -185,7 +189,8 @@ export class PostgresEventStore implements EventStore {
 
   async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
     const prepared = prepareStreamAppends(this.catalogue, appends, this.contentLimits);
-    const events = prepared.flatMap((append, index) => append.events.map((event) => ({ index: index + 1, event })));
+    const sealed = this.options.personalData ? await this.options.personalData.seal(prepared) : prepared.map((append) => append.events);
+    const events = sealed.flatMap((appended, index) => appended.map((event) => ({ index: index + 1, event })));
     const params = [
       prepared.map((a) => a.streamId),
       prepared.map((a) => categoryOf(a.streamId)),
@@ -258,7 +263,7 @@ export class PostgresEventStore implements EventStore {
     if (!head) throw new StreamNotFoundError(streamId);
     if (head.tombstoned) throw new StreamDeletedError(streamId);
     if (head.deleted) throw new StreamNotFoundError(streamId);
-    return rows.filter((row): row is StreamRow & EventRow => row.event_id != null).map((row) => this.toRecorded(row, false));
+    return this.decode(rows.filter((row): row is StreamRow & EventRow => row.event_id != null).map((row) => this.toStored(row)), false);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllPage> {
@@ -300,9 +305,10 @@ export class PostgresEventStore implements EventStore {
       params,
     );
     const head = rows[0];
-    const events = rows
-      .filter((row): row is EventRow & typeof head => row.event_id != null)
-      .map((row) => this.toRecorded(row, options.raw ?? false));
+    const events = await this.decode(
+      rows.filter((row): row is EventRow & typeof head => row.event_id != null).map((row) => this.toStored(row)),
+      options.raw ?? false,
+    );
     const isEnd = events.length < maxCount;
     const tip = head?.tip_tx != null && head.tip_seq != null ? packPosition(head.tip_tx, head.tip_seq) : START;
     const last = events.length > 0 ? events[events.length - 1].position : from;
@@ -452,8 +458,13 @@ export class PostgresEventStore implements EventStore {
     return sql;
   }
 
-  private toRecorded(row: EventRow, raw: boolean): RecordedEvent {
-    const event: RecordedEvent = {
+  private decode(events: RecordedEvent[], raw: boolean): Promise<RecordedEvent[]> {
+    return decodeStoredEvents(events, raw, this.options.personalData, (event) => this.catalogue.upcast(event));
+  }
+
+  /** A row as stored: personal fields sealed, payload at the version it was written with. */
+  private toStored(row: EventRow): RecordedEvent {
+    return {
       id: row.event_id,
       type: row.type,
       streamId: row.stream_id,
@@ -463,7 +474,6 @@ export class PostgresEventStore implements EventStore {
       metadata: row.metadata,
       recordedAt: row.recorded_at,
     };
-    return raw ? event : this.catalogue.upcast(event);
   }
 
   /**
