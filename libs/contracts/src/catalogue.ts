@@ -147,16 +147,21 @@ export class EventCatalogue {
     return this.get(type).personalFields;
   }
 
-  /** Checks a payload against the current version of its type; throws a typed error with every violation. */
-  validate(type: string, data: unknown): EventData {
+  /**
+   * Checks a payload against the current version of its type; throws a typed error with every violation.
+   * `ignoreFields` are not checked (personal fields read back from sealed data: checked when they were
+   * written, authenticated since, or erased).
+   */
+  validate(type: string, data: unknown, options: { ignoreFields?: readonly string[] } = {}): EventData {
     const definition = this.get(type);
     if (!isPlainObject(data)) {
       throw new EventValidationError(type, [{ path: '', constraints: { isObject: 'payload must be a JSON object' } }]);
     }
     const instance = plainToInstance(definition.payload, data);
+    const ignored = new Set(options.ignoreFields ?? []);
     const violations = toFieldViolations(
       validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }),
-    );
+    ).filter((violation) => !ignored.has(violation.path.split('.')[0]));
     if (violations.length > 0) throw new EventValidationError(type, violations);
     return data;
   }

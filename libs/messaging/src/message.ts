@@ -4,7 +4,9 @@ import {
   type EventEnvelopeJson,
   type RecordedEvent,
 } from '@clientela/contracts';
-import { PoisonMessageError } from './errors';
+import type { PersonalDataCodec } from '@clientela/event-store';
+import { errorMessage } from '@clientela/platform';
+import { isConnectionError, PoisonMessageError } from './errors';
 import { EventHeaders } from './headers';
 
 /** Where a message was read from: a Kafka partition offset, or a position in the event store. */
@@ -31,7 +33,7 @@ export interface DecodedMessage<T> {
 }
 
 /** Turns a message into what handlers take; throws PoisonMessageError when it cannot. */
-export type MessageDecoder<T> = (message: IncomingMessage) => DecodedMessage<T>;
+export type MessageDecoder<T> = (message: IncomingMessage) => DecodedMessage<T> | Promise<DecodedMessage<T>>;
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -70,25 +72,48 @@ export const eventFromEnvelopeJson = (json: unknown): RecordedEvent => {
   };
 };
 
+const openPersonalData = async (personalData: PersonalDataCodec, event: RecordedEvent): Promise<RecordedEvent> => {
+  try {
+    return (await personalData.open([event]))[0];
+  } catch (error) {
+    if (isConnectionError(error)) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new PoisonMessageError(typeof code === 'string' ? code : 'personal_data_unreadable', errorMessage(error));
+  }
+};
+
 /**
  * Decoder of relayed events: the envelope from the value (or the event itself in standalone mode),
  * checked against the catalogue when one is given (valid payload, known schema version, then upcast).
  * Types the catalogue does not know pass as they are: a consumer may handle events of other services.
  */
-export const envelopeDecoder =
-  (catalogue?: EventCatalogue): MessageDecoder<RecordedEvent> =>
-  (message) => {
-    const raw = message.event ?? eventFromEnvelopeJson(parseJson(message.value));
-    if (message.headers[EventHeaders.id] !== undefined && message.headers[EventHeaders.id] !== raw.id) {
+export function envelopeDecoder(catalogue?: EventCatalogue): (message: IncomingMessage) => DecodedMessage<RecordedEvent>;
+export function envelopeDecoder(catalogue: EventCatalogue | undefined, personalData: PersonalDataCodec | undefined): MessageDecoder<RecordedEvent>;
+export function envelopeDecoder(catalogue?: EventCatalogue, personalData?: PersonalDataCodec): MessageDecoder<RecordedEvent> {
+  const envelopeOf = (message: IncomingMessage): RecordedEvent => {
+    const stored = message.event ?? eventFromEnvelopeJson(parseJson(message.value));
+    if (message.headers[EventHeaders.id] !== undefined && message.headers[EventHeaders.id] !== stored.id) {
       throw new PoisonMessageError('malformed_message', `header ${EventHeaders.id} does not match the envelope id`);
     }
+    return stored;
+  };
+  const checked = (raw: RecordedEvent, sealed = false): DecodedMessage<RecordedEvent> => {
     if (!catalogue?.has(raw.type)) return { key: raw.id, type: raw.type, payload: raw };
     try {
       const event = catalogue.upcast(raw);
-      catalogue.validate(event.type, event.data);
+      catalogue.validate(event.type, event.data, sealed ? { ignoreFields: catalogue.personalFields(event.type) } : {});
       return { key: raw.id, type: raw.type, payload: event };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       throw new PoisonMessageError(typeof code === 'string' ? code : 'invalid_event', error instanceof Error ? error.message : String(error));
     }
   };
+  if (!personalData) return (message) => checked(envelopeOf(message));
+  // Events travel as stored, personal fields sealed; the key lookup may fail on a lost
+  // connection, which the processor retries instead of dead-lettering.
+  return async (message) => {
+    const stored = envelopeOf(message);
+    return checked(await openPersonalData(personalData, stored), personalData.isSealed(stored));
+  };
+}
+

@@ -1,7 +1,8 @@
 import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
+import type { PersonalDataCodec } from '@clientela/event-store';
 import { PersonalDataUnreadableError, SubjectErasedError } from './errors';
 import type { DataKeyRing, KeyState } from './data-keys';
-import { openPersonalFields, sealedPartOf, sealPersonalFields, SealedDataError, type SealedPersonalData } from './sealed-fields';
+import { isSealed, openPersonalFields, sealedPartOf, sealPersonalFields, SealedDataError, type SealedPersonalData } from './sealed-fields';
 
 /** An event as an adapter is about to write it (validated, id fixed). */
 export interface SealableEvent {
@@ -25,7 +26,7 @@ export const subjectOf = (streamId: string, data: Record<string, unknown>): stri
  * Seals the personal fields of events before an adapter writes them and opens them after it reads
  * them: the one place both event store adapters call, so every service gets it without code of its own.
  */
-export class PersonalDataProtection {
+export class PersonalDataProtection implements PersonalDataCodec {
   constructor(
     private readonly catalogue: EventCatalogue,
     private readonly keys: DataKeyRing,
@@ -54,6 +55,10 @@ export class PersonalDataProtection {
         return { ...event, data: sealPersonalFields(event, event.data, planned.fields, planned.subject, key) };
       }),
     );
+  }
+
+  isSealed(event: RecordedEvent): boolean {
+    return isSealed(event.data);
   }
 
   /** The events with their personal fields opened, or erased where the subject's key was destroyed. */

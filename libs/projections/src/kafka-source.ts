@@ -3,6 +3,7 @@ import type { Admin, ConsumerConfig, Kafka } from 'kafkajs';
 import { categoryOf, parsePosition, type EventCatalogue, type Position, type RecordedEvent } from '@clientela/contracts';
 import { EventHeaders, type BatchHandlerContext, type BatchItems } from '@clientela/messaging';
 import type { Projection } from './projection';
+import type { PersonalDataCodec } from '@clientela/event-store';
 import { writeProjectionEvents } from './sql-writer';
 
 /** Where a runner's live copy gets its events from. Rebuilds always read the store. */
@@ -19,6 +20,8 @@ export interface KafkaProjectionSource {
   groupId?: string;
   /** Checks relayed events as the messaging consumers do. */
   catalogue?: EventCatalogue;
+  /** Opens the personal fields of relayed events (published sealed, as stored). */
+  personalData?: PersonalDataCodec;
   /** The messaging schema (handled events, relay checkpoints). Default `messaging`. */
   messagingSchema?: string;
   /** How often the read-your-writes position is recomputed besides after each batch. Default 250 ms. */

@@ -414,6 +414,7 @@ export class ProjectionRunner {
         pool: this.options.pool,
         topics: source.topics,
         catalogue: source.catalogue,
+        personalData: source.personalData,
         schema: messagingSchema,
         batchSize: source.batchSize,
         consumerConfig: source.consumerConfig,

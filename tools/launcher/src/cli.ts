@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError } from '@clientela/platform';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
-import { adminKeyOf } from './admin-key';
+import { adminKeyOf, masterKeyOf } from './admin-key';
 import { loadLauncherConfig, SERVICES } from './launcher-config';
 import { startServiceProcess, stopServiceProcess, type ServiceProcess } from './service-process';
 
@@ -38,7 +38,9 @@ const main = async (): Promise<void> => {
       postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.postgresPort, log: say });
       databaseUrl = postgres.url;
     }
-    const common = { DATABASE_URL: databaseUrl };
+    const masterKey = config.platform.personalData ? undefined : masterKeyOf(config.dataDir);
+    if (masterKey) say(`personal data is sealed under a master key ${masterKey.from}`);
+    const common = { DATABASE_URL: databaseUrl, ...(masterKey ? { CLIENTELA_MASTER_KEY: masterKey.key } : {}) };
     const urls: Record<string, string> = {};
     for (const [index, name] of SERVICES.entries()) {
       const port = config.servicePortBase + index + 1;

@@ -9,6 +9,8 @@ import type { PreparedEvent } from './prepare-append';
 export interface PersonalDataCodec {
   /** The appends' events with their personal fields sealed; same shape and order. */
   seal(appends: ReadonlyArray<{ streamId: string; events: readonly PreparedEvent[] }>): Promise<PreparedEvent[][]>;
+  /** Whether the event, as stored, holds sealed personal fields. */
+  isSealed(event: RecordedEvent): boolean;
   /** The events with their personal fields opened (or erased); same order. */
   open(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
 }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { ConsumerConfig, Kafka, Producer } from 'kafkajs';
 import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
-import type { EventFilter, EventStore } from '@clientela/event-store';
+import type { EventFilter, EventStore, PersonalDataCodec } from '@clientela/event-store';
 import type { DeadLetterSink } from '../dead-letters/dead-letter';
 import { KafkaDeadLetterSink } from '../dead-letters/kafka-dead-letters';
 import { TableDeadLetters } from '../dead-letters/table-dead-letters';
@@ -43,6 +43,8 @@ interface CommonConsumerOptions<T> {
   /** Default: relayed event envelopes, checked against `catalogue`. */
   decoder?: MessageDecoder<T>;
   catalogue?: EventCatalogue;
+  /** Opens the personal fields of relayed events (sealed as stored) for the default decoder. */
+  personalData?: PersonalDataCodec;
 }
 
 export interface KafkaConsumerSetup<T = RecordedEvent> extends CommonConsumerOptions<T> {
@@ -67,7 +69,7 @@ const processorOf = <T>(setup: CommonConsumerOptions<T>, deadLetters: DeadLetter
   new MessageProcessor<T>({
     consumer: setup.name,
     pool: setup.pool,
-    decoder: setup.decoder ?? (envelopeDecoder(setup.catalogue) as unknown as MessageDecoder<T>),
+    decoder: setup.decoder ?? (envelopeDecoder(setup.catalogue, setup.personalData) as unknown as MessageDecoder<T>),
     handlersFor: lookupOf(setup.handlers),
     batchHandler: setup.batchHandler,
     batchTypes: setup.batchTypes,

@@ -143,9 +143,11 @@ export class MessageProcessor<T> {
     const items: Item<T>[] = [];
     for (const [index, message] of messages.entries()) {
       try {
-        items.push({ message, decoded: this.options.decoder(message) });
+        items.push({ message, decoded: await this.options.decoder(message) });
       } catch (error) {
-        // Decoding is pure: a decoder that throws will throw again, whatever it threw.
+        // A lost connection (opening personal data reads keys) is retried with the whole batch.
+        if (isConnectionError(error)) throw error;
+        // Otherwise decoding is pure: a decoder that throws will throw again, whatever it threw.
         await this.deadLetter(message, undefined, error instanceof ValidationError ? error : new PoisonMessageError('undecodable_message', errorMessage(error)), 1);
         outcomes[index] = 'dead_lettered';
         items.push({ message });

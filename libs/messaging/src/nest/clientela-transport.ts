@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
-import type { EventFilter, EventStore } from '@clientela/event-store';
+import type { EventFilter, EventStore, PersonalDataCodec } from '@clientela/event-store';
 import { startKafkaConsumer, startStoreConsumer } from '../consumer/create-consumers';
 import type { HandlerContext, MessageHandler, RetryPolicy } from '../consumer/message-processor';
 import type { ComponentHealth } from '../health';
@@ -18,6 +18,8 @@ interface CommonTransportOptions {
   /** Where handlers write their read models, and where the consumer records what it handled. */
   pool: Pool;
   catalogue?: EventCatalogue;
+  /** Opens the personal fields of events read as stored (sealed). */
+  personalData?: PersonalDataCodec;
   retry?: Partial<RetryPolicy>;
   batchSize?: number;
   metrics?: MessagingMetrics;
@@ -92,6 +94,7 @@ export class ClientelaTransport extends Server implements CustomTransportStrateg
       pool: this.options.pool,
       handlers: handlersFor,
       catalogue: this.options.catalogue,
+      personalData: this.options.personalData,
       retry: this.options.retry,
       batchSize: this.options.batchSize,
       metrics: this.options.metrics,

@@ -26,6 +26,13 @@ describe('loadPlatformConfig', () => {
     });
   });
 
+  it('reads the master key that personal data is sealed under, and the previous ones during a rotation', () => {
+    const [a, b, c] = ['A', 'B', 'C'].map((ch) => `${ch.repeat(43)}=`);
+    expect(loadPlatformConfig({ CLIENTELA_MASTER_KEY: a, CLIENTELA_MASTER_KEY_PREVIOUS: `${b},${c}` }).personalData).toEqual({ masterKey: a, previousMasterKeys: `${b},${c}` });
+    expect(() => loadPlatformConfig({ CLIENTELA_MASTER_KEY: 'short' })).toThrow(/CLIENTELA_MASTER_KEY must be 32 bytes in base64/);
+    expect(() => loadPlatformConfig({ CLIENTELA_MASTER_KEY_PREVIOUS: a })).toThrow(/CLIENTELA_MASTER_KEY_PREVIOUS is set without CLIENTELA_MASTER_KEY/);
+  });
+
   it('lists every missing or wrong value at once', () => {
     try {
       loadPlatformConfig({ EVENT_STORE: 'eventstoredb', BUS: 'rabbit', DATABASE_URL: 'mysql://x', PORT: '70000' });

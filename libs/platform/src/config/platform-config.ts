@@ -40,6 +40,19 @@ export class PlatformEnvironment {
   @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
   LOG_LEVEL?: string;
 
+  /**
+   * Wraps the per-person keys that personal data is sealed with (32 random bytes in base64:
+   * `openssl rand -base64 32`). `npm start` keeps a generated one in the data folder.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'CLIENTELA_MASTER_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
+  CLIENTELA_MASTER_KEY?: string;
+
+  /** During a master key rotation: the keys data keys may still be wrapped with, comma-separated. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$/, { message: 'CLIENTELA_MASTER_KEY_PREVIOUS must be base64 keys of 32 bytes, comma-separated' })
+  CLIENTELA_MASTER_KEY_PREVIOUS?: string;
+
   @Transform(({ value }) => (value === undefined || value === '' ? 3000 : Number(value)))
   @IsInt()
   @Min(1)
@@ -53,6 +66,8 @@ export interface PlatformConfig {
   databaseUrl?: string;
   logLevel: string;
   port: number;
+  /** Present when CLIENTELA_MASTER_KEY is set: personal fields are then stored sealed (libs/personal-data). */
+  personalData?: { masterKey: string; previousMasterKeys: string };
 }
 
 /** The configuration is wrong: every problem is listed, one line each, so a start fails once with all of them. */
@@ -67,7 +82,18 @@ export class ConfigError extends ClientelaError {
   }
 }
 
-const KEYS = ['EVENT_STORE', 'EVENTSTORE_URL', 'BUS', 'KAFKA_BROKERS', 'KAFKA_TOPIC_PREFIX', 'DATABASE_URL', 'LOG_LEVEL', 'PORT'] as const;
+const KEYS = [
+  'EVENT_STORE',
+  'EVENTSTORE_URL',
+  'BUS',
+  'KAFKA_BROKERS',
+  'KAFKA_TOPIC_PREFIX',
+  'DATABASE_URL',
+  'LOG_LEVEL',
+  'PORT',
+  'CLIENTELA_MASTER_KEY',
+  'CLIENTELA_MASTER_KEY_PREVIOUS',
+] as const;
 
 /**
  * Reads and checks the environment once, at start; code below never reads process.env.
@@ -81,6 +107,7 @@ export const loadPlatformConfig = (env: Record<string, string | undefined> = pro
       error.value === undefined ? message : `${message} (got ${JSON.stringify(error.value)})`,
     ),
   );
+  if (parsed.CLIENTELA_MASTER_KEY_PREVIOUS && !parsed.CLIENTELA_MASTER_KEY) problems.push('CLIENTELA_MASTER_KEY_PREVIOUS is set without CLIENTELA_MASTER_KEY');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     eventStore:
@@ -94,5 +121,8 @@ export const loadPlatformConfig = (env: Record<string, string | undefined> = pro
     ...(parsed.DATABASE_URL ? { databaseUrl: parsed.DATABASE_URL } : {}),
     logLevel: parsed.LOG_LEVEL ?? 'info',
     port: parsed.PORT,
+    ...(parsed.CLIENTELA_MASTER_KEY
+      ? { personalData: { masterKey: parsed.CLIENTELA_MASTER_KEY, previousMasterKeys: parsed.CLIENTELA_MASTER_KEY_PREVIOUS ?? '' } }
+      : {}),
   };
 };

@@ -44,7 +44,7 @@ export class ServiceRuntime {
   ) {
     const categories = definition.reactsTo ?? [];
     if (categories.length === 0) return;
-    const common = { name: infra.groupIdOf('reactions'), pool: infra.pool, catalogue: definition.catalogue, metrics: messagingMetrics(infra.metrics), logger: infra.logger.child({ consumer: 'reactions' }) };
+    const common = { name: infra.groupIdOf('reactions'), pool: infra.pool, catalogue: definition.catalogue, personalData: infra.personalData?.protection, metrics: messagingMetrics(infra.metrics), logger: infra.logger.child({ consumer: 'reactions' }) };
     this.reactions = infra.kafka
       ? new ClientelaTransport({ ...common, bus: 'kafka', kafka: infra.kafka, topics: topicsOf(categories, infra) })
       : new ClientelaTransport({ ...common, bus: 'standalone', store: infra.store, filter: { categories } });
@@ -79,7 +79,7 @@ export class ServiceRuntime {
     const projectionMetrics = new ProjectionMetrics(infra.metrics);
     for (const projection of definition.projections ?? []) {
       const source: ProjectionSource = infra.kafka
-        ? { kind: 'kafka', kafka: infra.kafka, topics: [infra.topicOf(contextOf(projection, published))], relayName: contextOf(projection, published), groupId: infra.groupIdOf(projection.name), catalogue: definition.catalogue }
+        ? { kind: 'kafka', kafka: infra.kafka, topics: [infra.topicOf(contextOf(projection, published))], relayName: contextOf(projection, published), groupId: infra.groupIdOf(projection.name), catalogue: definition.catalogue, personalData: infra.personalData?.protection }
         : { kind: 'store' };
       this.runners.push(
         new ProjectionRunner({ projection, store: infra.store, pool: infra.pool, source, metrics: projectionMetrics, logger: logger.child({ projection: projection.name }) }),

@@ -4,6 +4,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { contextTopic, deadLetterTopic, UnavailableError, type Context, type EventCatalogue } from '@clientela/contracts';
 import { createEventStoreDbEventStore, PostgresEventStore, type EventStore } from '@clientela/event-store';
 import { kafkaClient } from '@clientela/messaging';
+import { DataKeyRing, migrateDataKeys, parseMasterKeys, PersonalDataProtection } from '@clientela/personal-data';
 import { ConfigError, errorMessage, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
 import { ensureDatabase } from './ensure-database';
 
@@ -14,6 +15,11 @@ export interface ServiceInfrastructure {
   readonly databaseUrl: string;
   readonly pool: Pool;
   readonly store: EventStore;
+  /**
+   * Seals and opens personal fields (the store does it on append and read; consumers of relayed
+   * events open them); absent when no CLIENTELA_MASTER_KEY is configured.
+   */
+  readonly personalData?: { protection: PersonalDataProtection; keys: DataKeyRing };
   readonly kafka?: Kafka;
   /** The service's Prometheus registry: HTTP, commands, messaging and projections all register here. */
   readonly metrics: Registry;
@@ -47,11 +53,21 @@ export const openServiceInfrastructure = async (options: {
   pool.on('error', (error) => logger.warn('idle PostgreSQL connection failed', { error: error.message }));
   const onTransientError = (error: unknown) => logger.warn('event store connection problem; retrying', { error: String(error) });
   let store: EventStore;
+  let personalData: ServiceInfrastructure['personalData'];
   try {
+    if (config.personalData) {
+      // Data keys live in PostgreSQL whichever store runs, wrapped by the master key.
+      await migrateDataKeys(pool);
+      const keys = new DataKeyRing(pool, parseMasterKeys(config.personalData.masterKey, config.personalData.previousMasterKeys));
+      personalData = { keys, protection: new PersonalDataProtection(options.catalogue, keys) };
+    } else {
+      logger.warn('personal data is stored in clear: set CLIENTELA_MASTER_KEY to seal it (npm start does)');
+    }
+    const codec = personalData?.protection;
     store =
       config.eventStore.kind === 'eventstoredb'
-        ? await createEventStoreDbEventStore({ connectionString: config.eventStore.url, catalogue: options.catalogue })
-        : await PostgresEventStore.create({ pool, catalogue: options.catalogue, onTransientError });
+        ? await createEventStoreDbEventStore({ connectionString: config.eventStore.url, catalogue: options.catalogue, personalData: codec })
+        : await PostgresEventStore.create({ pool, catalogue: options.catalogue, onTransientError, personalData: codec });
   } catch (error) {
     await pool.end();
     throw error;
@@ -70,6 +86,7 @@ export const openServiceInfrastructure = async (options: {
     databaseUrl,
     pool,
     store,
+    personalData,
     kafka,
     metrics,
     logger,

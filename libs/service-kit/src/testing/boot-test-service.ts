@@ -25,13 +25,18 @@ export interface TestService {
  * With `bus: 'kafka'` it uses the run's broker (KAFKA_BROKERS, started by jest's global setup) with
  * topics and consumer groups under a prefix of its own, deleted afterwards.
  */
-export const bootTestService = async (definition: ServiceDefinition, options: { bus?: TestBus; bodyLimit?: number } = {}): Promise<TestService> => {
+export const bootTestService = async (
+  definition: ServiceDefinition,
+  /** `personalData: false` stores personal fields in clear (default: sealed under a master key of its own). */
+  options: { bus?: TestBus; bodyLimit?: number; personalData?: boolean } = {},
+): Promise<TestService> => {
   const database = await createTestDatabase(`clientela_${definition.name}`);
   const bus = options.bus ?? 'standalone';
   const prefix = `t${randomBytes(4).toString('hex')}.`;
   const config = loadPlatformConfig({
     DATABASE_URL: database.url,
     BUS: bus,
+    ...(options.personalData === false ? {} : { CLIENTELA_MASTER_KEY: randomBytes(32).toString('base64') }),
     ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix } : {}),
   });
   const quiet = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
