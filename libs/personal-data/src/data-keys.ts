@@ -72,13 +72,14 @@ export class DataKeyRing {
       else unknown.push(subject);
     }
     if (unknown.length === 0) return found;
-    const stored = await this.load(unknown);
-    const absent = unknown.filter((subject) => !stored.has(subject));
-    if (absent.length > 0) {
-      if (!create) throw new DataKeyMissingError(absent[0]);
-      await this.createKeys(absent);
-      for (const [subject, state] of await this.load(absent)) stored.set(subject, state);
+    const stored = create ? await this.loadOrCreate(unknown) : await this.load(unknown);
+    if (create && stored.size < unknown.length) {
+      // Another process inserted one of them while this statement ran: its snapshot predates that
+      // commit, so the row is read again by a statement of its own.
+      for (const [subject, state] of await this.load(unknown.filter((s) => !stored.has(s)))) stored.set(subject, state);
     }
+    const absent = unknown.find((subject) => !stored.has(subject));
+    if (absent !== undefined) throw new DataKeyMissingError(absent);
     for (const [subject, state] of stored) {
       // An erased subject never comes back, so it may stay cached for as long as the cache keeps it.
       this.cache.set(subject, state, state === 'erased' ? { ttl: 0 } : undefined);
@@ -145,11 +146,37 @@ export class DataKeyRing {
     }
   }
 
+  /**
+   * One round trip: inserts a new key for every subject without a row and answers every subject's
+   * row (the statement's snapshot does not see its own inserts, hence the union). Two processes
+   * creating the same person's key at once: the first insert wins, the other reads it back.
+   */
+  private async loadOrCreate(subjects: readonly string[]): Promise<Map<string, KeyState>> {
+    const wrapped = subjects.map((subject) => wrapDataKey(this.masterKeys.current, subject, randomBytes(32)));
+    const { rows } = await this.pool.query<KeyRow>(
+      `with created as (
+         insert into ${this.schema}.data_keys (subject, master_key_id, wrapped_key)
+         select s, $2, w from unnest($1::text[], $3::bytea[]) as n(s, w)
+         on conflict (subject) do nothing
+         returning subject, master_key_id, wrapped_key)
+       select * from created
+       union all
+       select subject, master_key_id, wrapped_key from ${this.schema}.data_keys
+        where subject = any($1::text[]) and subject not in (select subject from created)`,
+      [subjects, this.masterKeys.current.id, wrapped],
+    );
+    return this.statesOf(rows);
+  }
+
   private async load(subjects: readonly string[]): Promise<Map<string, KeyState>> {
-    const { rows } = await this.pool.query<{ subject: string; master_key_id: string | null; wrapped_key: Buffer | null }>(
+    const { rows } = await this.pool.query<KeyRow>(
       `select subject, master_key_id, wrapped_key from ${this.schema}.data_keys where subject = any($1::text[])`,
       [subjects],
     );
+    return this.statesOf(rows);
+  }
+
+  private statesOf(rows: readonly KeyRow[]): Map<string, KeyState> {
     const states = new Map<string, KeyState>();
     for (const row of rows) {
       states.set(
@@ -161,15 +188,10 @@ export class DataKeyRing {
     }
     return states;
   }
+}
 
-  private async createKeys(subjects: readonly string[]): Promise<void> {
-    const wrapped = subjects.map((subject) => wrapDataKey(this.masterKeys.current, subject, randomBytes(32)));
-    // Two processes may create the same person's key at once: the first insert wins, both read it back.
-    await this.pool.query(
-      `insert into ${this.schema}.data_keys (subject, master_key_id, wrapped_key)
-       select * from unnest($1::text[], array_fill($2::text, array[cardinality($1::text[])]), $3::bytea[])
-       on conflict (subject) do nothing`,
-      [subjects, this.masterKeys.current.id, wrapped],
-    );
-  }
+interface KeyRow {
+  subject: string;
+  master_key_id: string | null;
+  wrapped_key: Buffer | null;
 }
