@@ -109,6 +109,9 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   add(await LimitContender.create(database.url, sizes.concurrency));
   add(await OursContender.create(database.url, sizes.concurrency));
   if (ctx.options.peer) add(await EmmettContender.create(database.url, sizes.concurrency));
+  // Ours with personal data sealed: in the batch append and the read, beside ours without (issue 9).
+  const sealed = await OursContender.create(database.url, sizes.concurrency, { sealed: true });
+  ctx.onCleanup(() => sealed.close());
 
   const appendPhase = async <W extends StreamWork | readonly StreamWork[]>(
     label: string,
@@ -148,6 +151,25 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
 
   const common = { concurrency: sizes.concurrency, synchronous_commit: synchronousCommit };
   const tail = { postgres, quick: ctx.options.quick, at };
+  /** Ours with personal data sealed beside ours without, measured in the same phase. */
+  const emitSealed = (bench: string, segments: Map<string, Segment>, extra: Record<string, LineValue>): void => {
+    const ours = segments.get('ours');
+    const withSealing = segments.get('sealed');
+    if (!ours || !withSealing) throw new Error(`${bench}: a contender is missing`);
+    ctx.emit({
+      bench,
+      ours_per_s: withSealing.perSecond,
+      limit_per_s: ours.perSecond,
+      ratio: ratio(withSealing.perSecond, ours.perSecond),
+      events: withSealing.events,
+      ...common,
+      ...extra,
+      ours_node_cpu_s: withSealing.cpuS,
+      limit_node_cpu_s: ours.cpuS,
+      limit: 'the same store without personal data sealing (ours); here the CDNOW customer id of each event is personal, sealed with AES-256-GCM under a key per customer kept in PostgreSQL',
+      ...tail,
+    });
+  };
   const emitPair = (
     bench: string,
     segments: Map<string, Segment>,
@@ -206,8 +228,9 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   emitPair('eventstore.append.single', singles, {}, LIMITS.single);
 
   // 2. A batch per append, one new stream per batch.
-  const batched = await appendPhase('append.batch', batchWarmup, batches, (c, stream, l) => c.appendBatch(stream, l));
+  const batched = await appendPhase('append.batch', batchWarmup, batches, (c, stream, l) => c.appendBatch(stream, l), [...contenders, sealed]);
   emitPair('eventstore.append.batch', batched, { batch_size: sizes.batchSize }, LIMITS.batch);
+  emitSealed('eventstore.append.batch.sealed', batched, { batch_size: sizes.batchSize });
 
   // 3. One event into each of many new streams per call (identity resolution's ingest batches).
   // The peer has no such call; beside the limit, the line also says how it compares with our own
@@ -236,13 +259,15 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   const expectedBase = countEvents(singleWarmup) + countEvents(single) + countEvents(batchWarmup) + countEvents(batches);
   await admin.query('vacuum analyze');
   await checkpoint();
-  for (const contender of contenders) await during(contender, () => contender.readAll(sizes.pageSize, sizes.readWarmup));
-  const rounds = new Map<string, Segment[]>(contenders.map((c) => [c.name, []]));
+  const readers = [...contenders, sealed];
+  const sealedWritten = countEvents(batchWarmup) + countEvents(batches);
+  for (const contender of readers) await during(contender, () => contender.readAll(sizes.pageSize, sizes.readWarmup));
+  const rounds = new Map<string, Segment[]>(readers.map((c) => [c.name, []]));
   for (let round = 1; round <= sizes.readRounds; round++) {
-    for (const contender of contenders) {
+    for (const contender of readers) {
       const measured = await measure(() => during(contender, () => contender.readAll(sizes.pageSize)));
       const events = measured.result;
-      const expected = expectedBase + multiWritten(contender);
+      const expected = contender === sealed ? sealedWritten : expectedBase + multiWritten(contender);
       if (events !== expected) ctx.log(`read.all ${contender.name}: read ${events} events, but ${expected} were appended`);
       const segment: Segment = {
         events,
@@ -266,6 +291,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   emitPair('eventstore.read.all', reads, readExtra, LIMITS.read, {
     peer_read: PEER_READ_METHOD,
   });
+  emitSealed('eventstore.read.all.sealed', reads, { page_size: sizes.pageSize, rounds: sizes.readRounds });
 };
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IsIn, IsInt, IsISO8601, IsNumber, IsUUID, Matches, Min } from 'class-validator';
-import { defineEvent, EventCatalogue, streamId, type StreamId } from '@clientela/contracts';
+import { defineEvent, EventCatalogue, PersonalData, streamId, type StreamId } from '@clientela/contracts';
 import { customerUuid, loadCdnow, type CdnowTransaction } from '@clientela/testing';
 
 /** What the bench writes: one CDNOW purchase as an order placed by a known customer. */
@@ -36,6 +36,11 @@ export class OrderPlacedPayload {
 
 export const OrderPlaced = defineEvent({ type: 'OrderPlaced', payload: OrderPlacedPayload });
 export const benchCatalogue = (): EventCatalogue => new EventCatalogue([OrderPlaced]);
+
+/** The same event where the customer's id in the source system is personal data (an ingest identifier): sealed. */
+export class SealedOrderPlacedPayload extends OrderPlacedPayload {}
+PersonalData()(SealedOrderPlacedPayload.prototype, 'externalCustomerId');
+export const sealedBenchCatalogue = (): EventCatalogue => new EventCatalogue([defineEvent({ type: 'OrderPlaced', payload: SealedOrderPlacedPayload })]);
 
 // Type aliases (not interfaces), so that they also fit the peer's `Record<string, unknown>` payloads.
 export type OrderPlacedData = {

@@ -1,26 +1,38 @@
+import { Pool } from 'pg';
 import { START, type Position } from '@clientela/contracts';
 import { PostgresEventStore, type ExpectedRevision } from '@clientela/event-store';
+import { DataKeyRing, generateMasterKey, migrateDataKeys, parseMasterKeys, PersonalDataProtection } from '@clientela/personal-data';
 import type { Latencies } from '../measure';
 import type { Contender } from './contender';
-import { benchCatalogue, type StreamWork } from './orders';
+import { benchCatalogue, sealedBenchCatalogue, type StreamWork } from './orders';
 
 export const OURS_SCHEMA = 'event_store';
+export const SEALED_SCHEMA = 'event_store_sealed';
+const SEALED_KEYS_SCHEMA = 'privacy_bench';
 
-/** Our PostgresEventStore (@clientela/event-store), as the services use it. */
+/**
+ * Our PostgresEventStore (@clientela/event-store), as the services use it; `sealed`: with personal
+ * data sealed (the customer's CDNOW id is personal there), keys in PostgreSQL, as a service with
+ * CLIENTELA_MASTER_KEY runs it.
+ */
 export class OursContender implements Contender {
-  readonly name = 'ours';
+  private constructor(
+    readonly name: string,
+    readonly store: PostgresEventStore,
+    private readonly pool: Pool,
+  ) {}
 
-  private constructor(readonly store: PostgresEventStore) {}
-
-  static async create(url: string, poolSize: number): Promise<OursContender> {
-    const store = await PostgresEventStore.create({
-      connectionString: url,
-      catalogue: benchCatalogue(),
-      poolSize,
-      schema: OURS_SCHEMA,
-    });
-    store.pool.on('error', () => undefined); // the database is dropped with force at the end
-    return new OursContender(store);
+  static async create(url: string, poolSize: number, options: { sealed?: boolean } = {}): Promise<OursContender> {
+    const pool = new Pool({ connectionString: url, max: poolSize });
+    pool.on('error', () => undefined); // the database is dropped with force at the end
+    if (!options.sealed) {
+      return new OursContender('ours', await PostgresEventStore.create({ pool, catalogue: benchCatalogue(), schema: OURS_SCHEMA }), pool);
+    }
+    const catalogue = sealedBenchCatalogue();
+    await migrateDataKeys(pool, SEALED_KEYS_SCHEMA);
+    const keys = new DataKeyRing(pool, parseMasterKeys(generateMasterKey()), { schema: SEALED_KEYS_SCHEMA });
+    const personalData = new PersonalDataProtection(catalogue, keys);
+    return new OursContender('sealed', await PostgresEventStore.create({ pool, catalogue, schema: SEALED_SCHEMA, personalData }), pool);
   }
 
   activate(): void {}
@@ -55,7 +67,8 @@ export class OursContender implements Contender {
     }
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  async close(): Promise<void> {
+    await this.store.close();
+    await this.pool.end().catch(() => undefined);
   }
 }
