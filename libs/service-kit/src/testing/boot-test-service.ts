@@ -20,6 +20,14 @@ export interface TestService {
   close(): Promise<void>;
 }
 
+const masterKeys = new Map<string, string>();
+/** One master key per test database: services booted on the same database share its data keys. */
+const testMasterKey = (database: string): string => {
+  let key = masterKeys.get(database);
+  if (key === undefined) masterKeys.set(database, (key = randomBytes(32).toString('base64')));
+  return key;
+};
+
 /**
  * A service in-process on a fresh database, for HTTP tests, built exactly as main.ts builds it.
  * With `bus: 'kafka'` it uses the run's broker (KAFKA_BROKERS, started by jest's global setup) with
@@ -36,7 +44,7 @@ export const bootTestService = async (
   const config = loadPlatformConfig({
     DATABASE_URL: database.url,
     BUS: bus,
-    ...(options.personalData === false ? {} : { CLIENTELA_MASTER_KEY: randomBytes(32).toString('base64') }),
+    ...(options.personalData === false ? {} : { CLIENTELA_MASTER_KEY: testMasterKey(database.name) }),
     ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix } : {}),
   });
   const quiet = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
