@@ -122,6 +122,16 @@ describe('clientela seed (contacts, sales and the gateway)', () => {
     expect(rows.map((row) => row.split(/\s{2,}/).slice(1).map((n) => Number(n.replace(/,/g, ''))))).toEqual(SEED_KINDS.map((k) => [0, first.counts[k].created]));
   });
 
+  it('says what it needs, and what it could not reach, and exits 1', async () => {
+    expect((await runCli(['seed', '--customers', '3'], {})).stderr).toContain('seed writes through the public API: --url and --api-key');
+    expect((await runCli(['seed', '--customers', '3', '--seed', 'a b', '--url', platform.url, '--api-key', 'k'], {})).stderr).toContain('--seed must be 1 to 40 letters');
+    expect((await runCli(['seed', '--customers', '3', '--until', '2026-13-01', '--url', platform.url, '--api-key', 'k'], {})).stderr).toContain('--until must be a day, YYYY-MM-DD');
+    const down = await runCli(['seed', '--customers', '3', '--url', 'http://127.0.0.1:1', '--api-key', 'k'], {});
+    expect([down.code, down.stderr]).toEqual([1, expect.stringContaining('could not reach the gateway at http://127.0.0.1:1 (--url)')]);
+    const refused = await runCli(['seed', '--customers', '3', '--url', platform.url, '--api-key', 'not-a-key'], {});
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('the gateway answered 401')]);
+  });
+
   it('makes the same data on a fresh platform with the same seed', async () => {
     const here = await snapshot(platform, first.position);
     expect((here.contacts as string[]).length).toBe(expected.contacts);
