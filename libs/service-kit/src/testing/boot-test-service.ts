@@ -28,19 +28,28 @@ const testMasterKey = (database: string): string => {
   return key;
 };
 
+export interface BootTestServiceOptions {
+  bus?: TestBus;
+  bodyLimit?: number;
+  /**
+   * Services that work together (as `npm start` runs them) share one database and one topic prefix:
+   * give each the same. The caller then owns the database (close() does not drop it).
+   */
+  database?: TestDatabase;
+  topicPrefix?: string;
+  /** `false` stores personal fields in clear (default: sealed under the test database's own master key). */
+  personalData?: boolean;
+}
+
 /**
  * A service in-process on a fresh database, for HTTP tests, built exactly as main.ts builds it.
  * With `bus: 'kafka'` it uses the run's broker (KAFKA_BROKERS, started by jest's global setup) with
  * topics and consumer groups under a prefix of its own, deleted afterwards.
  */
-export const bootTestService = async (
-  definition: ServiceDefinition,
-  /** `personalData: false` stores personal fields in clear (default: sealed under a master key of its own). */
-  options: { bus?: TestBus; bodyLimit?: number; personalData?: boolean } = {},
-): Promise<TestService> => {
-  const database = await createTestDatabase(`clientela_${definition.name}`);
+export const bootTestService = async (definition: ServiceDefinition, options: BootTestServiceOptions = {}): Promise<TestService> => {
+  const database = options.database ?? (await createTestDatabase(`clientela_${definition.name}`));
   const bus = options.bus ?? 'standalone';
-  const prefix = `t${randomBytes(4).toString('hex')}.`;
+  const prefix = options.topicPrefix ?? `t${randomBytes(4).toString('hex')}.`;
   const config = loadPlatformConfig({
     DATABASE_URL: database.url,
     BUS: bus,
@@ -63,7 +72,7 @@ export const bootTestService = async (
         const topics = [...new Set(Object.values(definition.publishes ?? {}))].map((c) => `${prefix}${contextTopic(c)}`);
         await deleteTestTopics(config.bus.brokers, topics.flatMap((t) => [t, deadLetterTopic(t)])).catch(() => undefined);
       }
-      await database.drop();
+      if (!options.database) await database.drop();
     },
   };
 };

@@ -24,8 +24,14 @@ interface IngestAnswer {
   accepted: number;
   duplicates: number;
   rejected: number;
-  results: Array<{ index: number; status: 'accepted' | 'duplicate' | 'rejected'; detail?: string }>;
+  results: Array<{ index: number; status: 'accepted' | 'duplicate' | 'rejected'; code?: string; detail?: string; violations?: Array<{ path: string; constraints: Record<string, string> }> }>;
 }
+
+/** A refusal as the service gave it: its code, its detail and what each violation says. */
+const refusalOf = (result: IngestAnswer['results'][number]): string => {
+  const violations = (result.violations ?? []).map((v) => `${v.path || '(message)'}: ${Object.values(v.constraints).join(', ')}`).join('; ');
+  return `${result.code ? `${result.code}: ` : ''}${result.detail ?? 'rejected'}${violations ? ` (${violations})` : ''}`;
+};
 
 const MAX_SHOWN_REJECTIONS = 20;
 
@@ -76,7 +82,7 @@ Examples:
         if (outcome) {
           summary.accepted += outcome.accepted;
           summary.duplicates += outcome.duplicates;
-          for (const result of outcome.results) if (result.status === 'rejected') reject(batch[result.index].line, result.detail ?? 'rejected');
+          for (const result of outcome.results) if (result.status === 'rejected') reject(batch[result.index].line, refusalOf(result));
           summary.rejected += outcome.rejected - outcome.results.filter((r) => r.status === 'rejected').length;
         } else {
           summary.sent += batch.length;
