@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contactsService } from '../../../apps/contacts/src/contacts-service';
 import { runCli } from './testing/run-cli';
-import { bootTestPlatform, type TestPlatform } from './testing/test-platform';
+import { bootGatewayPlatform, type GatewayPlatform } from './testing/test-platform';
 
 const SAMPLE = join(__dirname, '..', '..', '..', 'datasets', 'cdnow', 'cdnow_sample.txt');
 const ORDERS = 6_919;
@@ -13,13 +13,13 @@ const ORDERS = 6_919;
 // service's POST /api/v1/events (which refuses more than 1,000 items a request, so the CLI's batching is
 // checked by the run going through). Every order lands once; the second run is all duplicates.
 describe('clientela ingest --via http (through the gateway, into the contacts service)', () => {
-  let platform: TestPlatform;
+  let platform: GatewayPlatform;
   const cli = (...args: string[]) => runCli([...args, '--url', platform.url, '--api-key', platform.adminKey], {});
   const orders = async () =>
     (await platform.database.pool().query<{ n: string; ids: string }>("select count(*)::text as n, count(distinct data->>'orderId')::text as ids from event_store.events where type = 'CustomerOrderPlaced'")).rows[0];
 
   beforeAll(async () => {
-    platform = await bootTestPlatform([contactsService]);
+    platform = await bootGatewayPlatform([contactsService]);
   });
   afterAll(async () => {
     await platform?.close();

@@ -5,7 +5,7 @@ import { salesService } from '../../../apps/sales/src/sales-service';
 import { planDemoData } from './seed/demo-data';
 import { SEED_KINDS, type SeedResult } from './seed/seed-run';
 import { runCli } from './testing/run-cli';
-import { bootTestPlatform, type TestPlatform } from './testing/test-platform';
+import { bootGatewayPlatform, type GatewayPlatform } from './testing/test-platform';
 
 // `clientela seed` against contacts, sales and the gateway (in this process, on one database), checked
 // through the public API only: what it says it made is there; a second run makes nothing; and a second
@@ -19,7 +19,7 @@ const won = plan.deals.filter((d) => d.outcome?.won).length;
 type Item = Record<string, unknown>;
 
 /** Every item of a list, page after page, read after the position the seed reached. */
-const listAll = async (platform: TestPlatform, path: string, position: string): Promise<Item[]> => {
+const listAll = async (platform: GatewayPlatform, path: string, position: string): Promise<Item[]> => {
   const items: Item[] = [];
   let cursor: string | undefined;
   do {
@@ -34,7 +34,7 @@ const listAll = async (platform: TestPlatform, path: string, position: string): 
 };
 
 const LISTS = ['contacts', 'accounts', 'leads', 'pipelines', 'deals', 'orders', 'sales-teams', 'sales-reps', 'sales-quotas'] as const;
-const counts = async (platform: TestPlatform, position: string) =>
+const counts = async (platform: GatewayPlatform, position: string) =>
   Object.fromEntries(await Promise.all(LISTS.map(async (list) => [list, (await listAll(platform, list, position)).length] as const)));
 
 /** The data without what a run cannot make the same: ids the services draw, times of writing. */
@@ -45,17 +45,17 @@ const stable = (value: unknown): unknown => {
   }
   return value;
 };
-const snapshot = async (platform: TestPlatform, position: string) => Object.fromEntries(await Promise.all(LISTS.map(async (list) => [list, stable(await listAll(platform, list, position))] as const)));
+const snapshot = async (platform: GatewayPlatform, position: string) => Object.fromEntries(await Promise.all(LISTS.map(async (list) => [list, stable(await listAll(platform, list, position))] as const)));
 
-const seed = async (platform: TestPlatform, ...extra: string[]) => runCli([...ARGS, ...extra, '--url', platform.url, '--api-key', platform.adminKey], {});
+const seed = async (platform: GatewayPlatform, ...extra: string[]) => runCli([...ARGS, ...extra, '--url', platform.url, '--api-key', platform.adminKey], {});
 
 describe('clientela seed (contacts, sales and the gateway)', () => {
-  let platform: TestPlatform;
+  let platform: GatewayPlatform;
   let first: SeedResult;
   let expected: Record<string, number>;
 
   beforeAll(async () => {
-    platform = await bootTestPlatform([contactsService, salesService]);
+    platform = await bootGatewayPlatform([contactsService, salesService]);
   });
   afterAll(async () => {
     await platform?.close();
@@ -138,7 +138,7 @@ describe('clientela seed (contacts, sales and the gateway)', () => {
     expect((here.contacts as string[]).some((c) => c.includes(plan.customers[0].emails[0]) && c.includes(plan.customers[0].familyName))).toBe(true);
     expect((here.orders as string[]).some((o) => o.includes(`"amount":"${(plan.orders[0].data as { amount: number }).amount}`))).toBe(true);
     await platform.close();
-    platform = await bootTestPlatform([contactsService, salesService]);
+    platform = await bootGatewayPlatform([contactsService, salesService]);
     const run = await seed(platform, '--json');
     const result = JSON.parse(run.stdout) as SeedResult;
     expect(result.counts).toEqual(first.counts);

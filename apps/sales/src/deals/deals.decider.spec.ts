@@ -92,6 +92,17 @@ describe('deals decider', () => {
     it('refuses an amount that is not its lines\' total', () =>
       given([]).when(openDeal({ amount: '30.00', lines: [{ productId: 'a', quantity: 1, unitPrice: '2' }] })).thenThrows(DomainRuleError, /not the lines' total/));
     it('refuses a deal without a name', () => given([]).when(openDeal({ name: ' ' })).thenThrows(DomainRuleError, /needs a name/));
+    it('refuses a negative discount', () =>
+      given([]).when(openDeal({ amount: undefined, lines: [{ productId: 'a', quantity: 1, unitPrice: '2', discount: '-0.01' }] })).thenThrows(DomainRuleError, /discount cannot be negative/));
+    it('refuses a quantity that is not whole', () =>
+      given([]).when(openDeal({ amount: undefined, lines: [{ productId: 'a', quantity: 1.5, unitPrice: '2' }] })).thenThrows(DomainRuleError, /whole number/));
+    it('refuses an amount past 12 integer digits, given or as a line total', () => {
+      given([]).when(openDeal({ amount: '1000000000000' })).thenThrows(DomainRuleError, /larger than/);
+      given([]).when(openDeal({ amount: undefined, lines: [{ productId: 'a', quantity: 2, unitPrice: '999999999999' }] })).thenThrows(DomainRuleError, /larger than/);
+    });
+    it('refuses a stage of another pipeline than the deal\'s', () =>
+      given([]).when(openDeal({ pipeline: { ...pipeline!, pipelineId: otherPipelineId } })).thenThrows(DomainRuleError, /does not exist/));
+    it('refuses a mistyped amount', () => given([]).when(openDeal({ amount: '12,50' })).thenThrows(DomainRuleError, /decimal string/));
     it('refuses to move, win, lose or change a deal that does not exist', () => {
       for (const command of [move('proposal'), win, lose(), reopen, change({ name: 'x' })]) given([]).when(command).thenThrows(NotFoundError);
     });
@@ -123,6 +134,17 @@ describe('deals decider', () => {
         ]));
     it('refuses an amount that differs from its lines', () => given([withLines]).when(change({ amount: '99' })).thenThrows(DomainRuleError, /not the lines' total/));
     it('refuses a negative amount', () => given([dealOpened]).when(change({ amount: '-0.01' })).thenThrows(DomainRuleError, /cannot be negative/));
+    it('refuses a blank name', () => given([dealOpened]).when(change({ name: '  ' })).thenThrows(DomainRuleError, /needs a name/));
+    it('refuses new lines in another currency than the deal\'s', () =>
+      given([withLines]).when(change({ lines: [{ productId: 'a', quantity: 1, unitPrice: '2', currency: 'USD' }] })).thenThrows(DomainRuleError, /currencies do not mix/));
+    it('refuses new lines with a negative unit price or a quantity below 1', () => {
+      given([withLines]).when(change({ lines: [{ productId: 'a', quantity: 1, unitPrice: '-2' }] })).thenThrows(DomainRuleError, /cannot be negative/);
+      given([withLines]).when(change({ lines: [{ productId: 'a', quantity: 0, unitPrice: '2' }] })).thenThrows(DomainRuleError, /quantity/);
+    });
+    it('does nothing when nothing changes (an amount of the same value included)', () =>
+      given([dealOpened]).when(change({ name: 'Fleet renewal', amount: '1200', currency: 'EUR' })).thenNothingHappens());
+    it('wins it with the reason given', () =>
+      given([dealOpened]).when({ type: 'WinDeal', data: { dealId, now: later, reason: 'best offer' } }).then([{ ...won, data: { ...won.data, reason: 'best offer' } } as DealEvent]));
 
     it('wins it with its amount and the order it becomes', () => given([dealOpened]).when(win).then([won]));
     it('loses it with a reason', () => given([dealOpened]).when(lose()).then([lost]));
@@ -139,6 +161,12 @@ describe('deals decider', () => {
       given([dealOpened, moved, lost])
         .when(reopen)
         .then([{ type: 'DealReopened', data: { dealId, customerId, from: 'lost', stageId: 'proposal', probability: 50, reopenedAt: later } }]));
+    it('reopens with the reason given', () =>
+      given([dealOpened, lost])
+        .when({ type: 'ReopenDeal', data: { dealId, now: later, pipeline, reason: 'budget found' } })
+        .then([{ type: 'DealReopened', data: { dealId, customerId, from: 'lost', stageId: 'qualify', probability: 10, reason: 'budget found', reopenedAt: later } }]));
+    it('cannot be reopened when its pipeline is gone', () =>
+      given([dealOpened, lost]).when({ type: 'ReopenDeal', data: { dealId, now: later, pipeline: null } }).thenThrows(DomainRuleError, /does not exist/));
     it('moves again once reopened', () =>
       given([dealOpened, lost, { type: 'DealReopened', data: { dealId, customerId, from: 'lost', stageId: 'qualify', probability: 10, reopenedAt: opened } }])
         .when(move('proposal'))
@@ -148,6 +176,7 @@ describe('deals decider', () => {
   describe('when the deal is won', () => {
     it('cannot move unless reopened', () => given([dealOpened, won]).when(move('proposal')).thenThrows(DomainRuleError, /is won: reopen it first/));
     it('cannot be lost', () => given([dealOpened, won]).when(lose()).thenThrows(DomainRuleError, /reopen it first/));
+    it('cannot be changed', () => given([dealOpened, won]).when(change({ amount: '1' })).thenThrows(DomainRuleError, /is won: reopen it first/));
     it('does nothing when won again (a retry)', () => given([dealOpened, won]).when(win).thenNothingHappens());
     it('reopens, cancelling the order the win made', () =>
       given([dealOpened, won])

@@ -33,6 +33,9 @@ describe('pipelines decider', () => {
         .when({ type: 'CreatePipeline', data: { pipelineId, now, name: 'Odd', stages: [{ stageId: 'x', name: 'X', probability: 101 }] } })
         .thenThrows(DomainRuleError, /0 to 100/));
 
+    it('refuses a pipeline without a name', () =>
+      given([]).when({ type: 'CreatePipeline', data: { pipelineId, now, name: '  ', stages } }).thenThrows(DomainRuleError, /needs a name/));
+
     it('refuses to change a pipeline that does not exist', () => given([]).when(change({ name: 'X' })).thenThrows(NotFoundError));
   });
 
@@ -53,6 +56,13 @@ describe('pipelines decider', () => {
       given([created]).when(change({ stages: [stages[0]] })).thenThrows(DomainRuleError, /cannot be removed.*proposal/));
 
     it('does nothing when nothing changes', () => given([created]).when(change({ name: 'New business', stages })).thenNothingHappens());
+
+    it('holds changed stages to the rules of new ones: some, each once, probability 0 to 100', () => {
+      given([created]).when(change({ stages: [] })).thenThrows(DomainRuleError, /at least one stage/);
+      given([created]).when(change({ stages: [...stages, stages[0]] })).thenThrows(DomainRuleError, /listed twice/);
+      given([created]).when(change({ stages: [stages[0], { ...stages[1], probability: -1 }] })).thenThrows(DomainRuleError, /0 to 100/);
+      given([created]).when(change({ stages: [{ ...stages[0], probability: 12.5 }, stages[1]] })).thenThrows(DomainRuleError, /0 to 100/);
+    });
 
     it('refuses an empty name', () => given([created]).when(change({ name: '  ' })).thenThrows(DomainRuleError, /needs a name/));
   });

@@ -22,6 +22,7 @@ describe('sales teams decider', () => {
   it('refuses to rename a team that does not exist, or to name one blank', () => {
     given([]).when({ type: 'RenameSalesTeam', data: { teamId, now, name: 'X' } }).thenThrows(NotFoundError);
     given([]).when({ type: 'CreateSalesTeam', data: { teamId, now, name: ' ' } }).thenThrows(DomainRuleError, /needs a name/);
+    given([{ type: 'SalesTeamCreated', data: { teamId, name: 'North', createdAt: now } }]).when({ type: 'RenameSalesTeam', data: { teamId, now, name: '\t' } }).thenThrows(DomainRuleError, /needs a name/);
   });
 });
 
@@ -32,6 +33,10 @@ describe('sales reps decider', () => {
       given([]).when({ type: 'RegisterSalesRep', data: { repId, now, name: 'Rita', teamId, teamExists: true } }).then([registered]));
     it('refuses a team that does not exist', () =>
       given([]).when({ type: 'RegisterSalesRep', data: { repId, now, name: 'Rita', teamId, teamExists: false } }).thenThrows(DomainRuleError, /does not exist/));
+    it('refuses a rep without a name', () =>
+      given([]).when({ type: 'RegisterSalesRep', data: { repId, now, name: ' ', teamExists: false } }).thenThrows(DomainRuleError, /needs a name/));
+    it('refuses to change a rep that does not exist', () =>
+      given([]).when({ type: 'ChangeSalesRep', data: { repId, now, name: 'X', teamExists: false } }).thenThrows(NotFoundError));
     it('refuses a quota for a rep that does not exist', () =>
       given([]).when({ type: 'SetSalesQuota', data: { repId, now, period: '2027-Q1', amount: '1', currency: 'EUR' } }).thenThrows(NotFoundError));
   });
@@ -44,6 +49,20 @@ describe('sales reps decider', () => {
       given([registered]).when({ type: 'SetSalesQuota', data: { repId, now, period: '2027-Q1', amount: '-1', currency: 'EUR' } }).thenThrows(DomainRuleError, /cannot be negative/));
     it('moves the rep out of its team with null', () =>
       given([registered]).when({ type: 'ChangeSalesRep', data: { repId, now, teamId: null, teamExists: false } }).then([{ type: 'SalesRepChanged', data: { repId, teamId: null, changedAt: now } }]));
+    it('changes only what changed, and nothing when nothing did', () => {
+      given([registered]).when({ type: 'ChangeSalesRep', data: { repId, now, name: 'Rita', email: 'rita@example.com', teamId, teamExists: true } })
+        .then([{ type: 'SalesRepChanged', data: { repId, email: 'rita@example.com', changedAt: now } }]);
+      given([registered]).when({ type: 'ChangeSalesRep', data: { repId, now, name: 'Rita', teamId, teamExists: true } }).thenNothingHappens();
+    });
+    it('refuses a move to a team that does not exist, and a blank name', () => {
+      given([registered]).when({ type: 'ChangeSalesRep', data: { repId, now, teamId: '0e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b', teamExists: false } }).thenThrows(DomainRuleError, /does not exist/);
+      given([registered]).when({ type: 'ChangeSalesRep', data: { repId, now, name: '', teamExists: false } }).thenThrows(DomainRuleError, /needs a name/);
+    });
+    it('replaces the quota of a period, also in another currency', () =>
+      given([registered, quota]).when({ type: 'SetSalesQuota', data: { repId, now, period: '2027-Q1', amount: '50000', currency: 'USD' } })
+        .then([{ type: 'SalesQuotaSet', data: { repId, period: '2027-Q1', amount: '50000.00', currency: 'USD', setAt: now } }]));
+    it('refuses a quota past 12 integer digits', () =>
+      given([registered]).when({ type: 'SetSalesQuota', data: { repId, now, period: '2027-Q1', amount: '1000000000000', currency: 'EUR' } }).thenThrows(DomainRuleError, /larger than/));
     it('refuses to register it twice', () =>
       given([registered]).when({ type: 'RegisterSalesRep', data: { repId, now, name: 'R', teamExists: false } }).thenThrows(ConflictError));
   });

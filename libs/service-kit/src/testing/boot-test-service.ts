@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createTestDatabase, deleteTestTopics, type TestDatabase } from '@clientela/testing';
-import { loadPlatformConfig, structuredLogger } from '@clientela/platform';
+import { loadPlatformConfig, structuredLogger, type PlatformConfig } from '@clientela/platform';
 import { contextTopic, deadLetterTopic } from '@clientela/contracts';
 import { createServiceApp, type ServiceApp } from '../bootstrap/create-service-app';
 import type { ServiceDefinition } from '../bootstrap/service-definition';
@@ -17,62 +17,106 @@ export interface TestService {
   infra: ServiceInfrastructure;
   database: TestDatabase;
   service: ServiceApp;
+  /** `http://127.0.0.1:<port>` when booted with `listen` (a gateway in front needs one). */
+  url?: string;
   close(): Promise<void>;
 }
 
+export interface TestServiceOptions {
+  bus?: TestBus;
+  bodyLimit?: number;
+  /** Listen on a free loopback port (see `url`); without it only supertest reaches the service. */
+  listen?: boolean;
+  /** `false` stores personal fields in clear (default: sealed under the test database's own master key). */
+  personalData?: boolean;
+}
+
 const masterKeys = new Map<string, string>();
-/** One master key per test database: services booted on the same database share its data keys. */
+/** One master key per test database: services booted on the same database open each other's personal data. */
 const testMasterKey = (database: string): string => {
   let key = masterKeys.get(database);
   if (key === undefined) masterKeys.set(database, (key = randomBytes(32).toString('base64')));
   return key;
 };
 
-export interface BootTestServiceOptions {
-  bus?: TestBus;
-  bodyLimit?: number;
-  /**
-   * Services that work together (as `npm start` runs them) share one database and one topic prefix:
-   * give each the same. The caller then owns the database (close() does not drop it).
-   */
-  database?: TestDatabase;
-  topicPrefix?: string;
-  /** `false` stores personal fields in clear (default: sealed under the test database's own master key). */
-  personalData?: boolean;
-}
+/** The platform config of a test run: the run's broker (KAFKA_BROKERS, from jest's global setup) under a topic prefix of its own. */
+const testConfig = (database: TestDatabase, bus: TestBus, prefix: string, personalData = true): PlatformConfig =>
+  loadPlatformConfig({
+    DATABASE_URL: database.url,
+    BUS: bus,
+    ...(personalData ? { CLIENTELA_MASTER_KEY: testMasterKey(database.name) } : {}),
+    ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix } : {}),
+  });
+
+/** The topics a service's relay creates, with their dead-letter topics. */
+const topicsOf = (definition: ServiceDefinition, prefix: string): string[] =>
+  [...new Set(Object.values(definition.publishes ?? {}))].map((c) => `${prefix}${contextTopic(c)}`).flatMap((t) => [t, deadLetterTopic(t)]);
+
+/** One service on a database it does not own: closing it stops the service, not the database. */
+const startOn = async (definition: ServiceDefinition, database: TestDatabase, config: PlatformConfig, options: TestServiceOptions): Promise<TestService> => {
+  const quiet = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const infra = await openServiceInfrastructure({ service: definition.name, config, catalogue: definition.catalogue, logger: structuredLogger(quiet) });
+  const service = await createServiceApp(definition, infra, { pino: quiet, bodyLimit: options.bodyLimit });
+  let url: string | undefined;
+  if (options.listen) {
+    await service.app.listen({ port: 0, host: '127.0.0.1' });
+    url = (await service.app.getUrl()).replace('[::1]', '127.0.0.1');
+  } else {
+    await service.app.getHttpAdapter().getInstance().ready();
+  }
+  return { app: service.app, server: service.app.getHttpServer(), infra, database, service, ...(url ? { url } : {}), close: () => service.close() };
+};
 
 /**
  * A service in-process on a fresh database, for HTTP tests, built exactly as main.ts builds it.
  * With `bus: 'kafka'` it uses the run's broker (KAFKA_BROKERS, started by jest's global setup) with
  * topics and consumer groups under a prefix of its own, deleted afterwards.
  */
-export const bootTestService = async (definition: ServiceDefinition, options: BootTestServiceOptions = {}): Promise<TestService> => {
-  const database = options.database ?? (await createTestDatabase(`clientela_${definition.name}`));
-  const bus = options.bus ?? 'standalone';
-  const prefix = options.topicPrefix ?? `t${randomBytes(4).toString('hex')}.`;
-  const config = loadPlatformConfig({
-    DATABASE_URL: database.url,
-    BUS: bus,
-    ...(options.personalData === false ? {} : { CLIENTELA_MASTER_KEY: testMasterKey(database.name) }),
-    ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix } : {}),
-  });
-  const quiet = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const infra = await openServiceInfrastructure({ service: definition.name, config, catalogue: definition.catalogue, logger: structuredLogger(quiet) });
-  const service = await createServiceApp(definition, infra, { pino: quiet, bodyLimit: options.bodyLimit });
-  await service.app.getHttpAdapter().getInstance().ready();
+export const bootTestService = async (definition: ServiceDefinition, options: TestServiceOptions = {}): Promise<TestService> => {
+  const database = await createTestDatabase(`clientela_${definition.name}`);
+  const prefix = `t${randomBytes(4).toString('hex')}.`;
+  const config = testConfig(database, options.bus ?? 'standalone', prefix, options.personalData !== false);
+  const started = await startOn(definition, database, config, options);
   return {
-    app: service.app,
-    server: service.app.getHttpServer(),
-    infra,
-    database,
-    service,
+    ...started,
     close: async () => {
-      await service.close();
-      if (config.bus.kind === 'kafka') {
-        const topics = [...new Set(Object.values(definition.publishes ?? {}))].map((c) => `${prefix}${contextTopic(c)}`);
-        await deleteTestTopics(config.bus.brokers, topics.flatMap((t) => [t, deadLetterTopic(t)])).catch(() => undefined);
-      }
-      if (!options.database) await database.drop();
+      await started.close();
+      if (config.bus.kind === 'kafka') await deleteTestTopics(config.bus.brokers, topicsOf(definition, prefix)).catch(() => undefined);
+      await database.drop();
     },
   };
+};
+
+export interface TestPlatform {
+  /** Each service by its definition's name. */
+  services: Record<string, TestService>;
+  database: TestDatabase;
+  config: PlatformConfig;
+  /** The topic prefix every service of the platform shares (Kafka bus). */
+  prefix: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Several services in-process on ONE fresh database and one topic prefix, as `npm start` runs them in
+ * separate processes: what one appends, the others read (standalone) or receive from the bus (Kafka).
+ * Started in the order given; closed in the reverse order, then the database and topics go.
+ */
+export const bootTestPlatform = async (definitions: readonly ServiceDefinition[], options: TestServiceOptions = {}): Promise<TestPlatform> => {
+  const database = await createTestDatabase(`clientela_${definitions.map((d) => d.name).join('_')}`);
+  const prefix = `t${randomBytes(4).toString('hex')}.`;
+  const config = testConfig(database, options.bus ?? 'standalone', prefix, options.personalData !== false);
+  const started: TestService[] = [];
+  const close = async () => {
+    for (const service of [...started].reverse()) await service.close();
+    if (config.bus.kind === 'kafka') await deleteTestTopics(config.bus.brokers, definitions.flatMap((d) => topicsOf(d, prefix))).catch(() => undefined);
+    await database.drop();
+  };
+  try {
+    for (const definition of definitions) started.push(await startOn(definition, database, config, options));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { services: Object.fromEntries(definitions.map((d, i) => [d.name, started[i]])), database, config, prefix, close };
 };
