@@ -14,6 +14,7 @@ import { IngestModule } from './ingest/ingest.module';
 import { duplicatesProjection, identifiersProjection } from './ingest/ingest.projections';
 import { leadEntities } from './leads/lead.entities';
 import { LeadsModule } from './leads/leads.module';
+import { MergeModule } from './merge/merge.module';
 import { leadsProjection } from './leads/leads.projection';
 
 /** The contacts service as the kit runs it: its events, features, read models and what it publishes. */
@@ -22,7 +23,7 @@ export const contactsService: ServiceDefinition = {
   title: 'Clientela contacts',
   description: 'People with their identities, lifecycle stage, consent and custom fields; companies (accounts); leads and their conversion; ingest of external customer events with identity resolution.',
   catalogue: new EventCatalogue([...ContactEventDefinitions, ...CustomFieldEventDefinitions, ...AccountEventDefinitions, ...LeadEventDefinitions, ...CustomerEventDefinitions, ...IngestEventDefinitions]),
-  features: [ContactsModule, CustomFieldsModule, AccountsModule, LeadsModule, IngestModule.forRoot(loadIdentityRules())],
+  features: [ContactsModule, CustomFieldsModule, AccountsModule, LeadsModule, MergeModule, IngestModule.forRoot(loadIdentityRules())],
   projections: [contactsProjection, accountsProjection, leadsProjection, identifiersProjection, duplicatesProjection],
   entities: [...contactEntities, ...accountEntities, ...leadEntities, DuplicatePairRow],
   // Ingest also writes `order-` streams: they belong to the sales context, whose relay (one per
