@@ -47,7 +47,7 @@ export class IngestService {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(IDENTITY_RULES) private readonly rules: IdentityRules,
   ) {
     this.claims = new IdentifierClaims(pool, store);
@@ -87,7 +87,8 @@ export class IngestService {
     let position: Position | undefined;
     for (let attempt = 1; pending.length > 0; attempt++) {
       await this.loadClaims(pending);
-      const plan = planIngest(pending, this.claims.get, this.rules);
+      const survivors = await this.survivorsOf(pending);
+      const plan = planIngest(pending, this.claims.get, this.rules, (id) => survivors.get(id) ?? id);
       for (const item of plan.items) {
         if (item.outcome === 'rejected') results.push(rejected(item.index, 'unresolvable_customer', 'the message cannot be attributed to a customer', item.violations));
       }
@@ -124,6 +125,29 @@ export class IngestService {
       message.customer.externalId === undefined ? [] : keys.flatMap((key) => (this.claims.get(key)?.contactIds ?? []).map((contactId) => contactSourceKey(contactId, message.source))),
     );
     await this.claims.load(sourceKeys);
+  }
+
+  /**
+   * The survivors of the merged contacts the batch's identifiers name, from the contacts read model.
+   * Only used to keep merged contacts from being reported as duplicates of each other: a lagging
+   * answer costs at most one such report, never a wrong attribution.
+   */
+  private async survivorsOf(items: readonly IngestItem[]): Promise<Map<string, string>> {
+    const contactIds = new Set(
+      items.flatMap(({ message }) => identifiersOf(message.source, message.customer, this.rules).identifiers.flatMap((i) => this.claims.get(identifierKey(i))?.contactIds ?? [])),
+    );
+    if (contactIds.size === 0) return new Map();
+    try {
+      const { rows } = await this.pool.query<{ id: string; merged_into: string }>(
+        'select id::text, merged_into::text from proj_contacts.contacts where merged_into is not null and id = any($1::uuid[])',
+        [[...contactIds]],
+      );
+      return new Map(rows.map((r) => [r.id, r.merged_into]));
+    } catch (error) {
+      // Before the contacts projection made its table there is no merge to know of.
+      if ((error as { code?: string }).code === '42P01') return new Map();
+      throw error;
+    }
   }
 
   /**

@@ -22,6 +22,8 @@ export interface Claim {
 }
 
 export type ClaimLookup = (key: string) => Claim | undefined;
+/** The live contact a contact counts as (its survivor when merged, itself otherwise). */
+export type SurvivorLookup = (contactId: string) => string;
 
 export interface IngestItem {
   index: number;
@@ -125,10 +127,13 @@ const customerEventOf = (message: IngestMessage, contactId: string): { streamId:
  * - an email or phone whose contacts all already hold another external id of the message's
  *   source is someone else's: the message gets a new contact, and the pair is a likely duplicate;
  * - identifiers pointing at another contact than the winner are not touched; the pair is reported;
- * - the winner (or the new contact) claims the message's unclaimed identifiers.
+ * - the winner (or the new contact) claims the message's unclaimed identifiers;
+ * - claims are never moved by a merge: the event goes to the identifier's owner, which read models
+ *   show on its survivor while it is merged (and on itself again after an unmerge); contacts merged
+ *   into one another are never reported as likely duplicates.
  * Later messages of the batch see what earlier ones claimed.
  */
-export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, rules: IdentityRules): IngestPlan => {
+export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, rules: IdentityRules, survivorOf: SurvivorLookup = (id) => id): IngestPlan => {
   const claims = new Map<string, Claim>();
   const claimOf = (key: string): Claim => claims.get(key) ?? lookup(key) ?? { contactIds: [], revision: -1 };
   const claimAppends = new Map<string, StreamAppend>();
@@ -158,7 +163,8 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
     return append;
   };
   const reportPair = (contactId: string, otherContactId: string, reason: DuplicateReason) => {
-    if (contactId === otherContactId) return;
+    // Merged contacts are one customer already.
+    if (survivorOf(contactId) === survivorOf(otherContactId)) return;
     const [a, b] = [contactId, otherContactId].sort();
     duplicates.set(`${a}|${b}`, duplicates.get(`${a}|${b}`) ?? { contactId, otherContactId, reason });
   };
@@ -240,7 +246,7 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
     for (const { identifier, key } of usable) {
       if (identifier.kind === targetKind) continue;
       const holders = claimOf(key).contactIds;
-      if (holders.includes(contactId) || holders.length === 0) continue;
+      if (holders.some((h) => survivorOf(h) === survivorOf(contactId)) || holders.length === 0) continue;
       const other = holders.find((c) => !excluded.some((e) => e.contactId === c));
       if (other !== undefined) reportPair(contactId, other, reasonOf(identifier.kind, true));
     }
