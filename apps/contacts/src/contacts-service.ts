@@ -8,6 +8,10 @@ import { ContactsModule } from './contacts/contacts.module';
 import { CustomFieldsModule } from './custom-fields/custom-fields.module';
 import { contactsProjection } from './contacts/contacts.projection';
 import { DuplicatePairRow } from './ingest/duplicates.queries';
+import { ImportEventDefinitions } from './import/import.events';
+import { ImportModule } from './import/import.module';
+import { importsProjection } from './import/imports.projection';
+import { importEntities } from './import/imports.queries';
 import { loadIdentityRules } from './ingest/identity-rules.config';
 import { IngestEventDefinitions } from './ingest/ingest.events';
 import { IngestModule } from './ingest/ingest.module';
@@ -21,12 +25,12 @@ import { leadsProjection } from './leads/leads.projection';
 export const contactsService: ServiceDefinition = {
   name: 'contacts',
   title: 'Clientela contacts',
-  description: 'People with their identities, lifecycle stage, consent and custom fields; companies (accounts); leads and their conversion; ingest of external customer events with identity resolution.',
-  catalogue: new EventCatalogue([...ContactEventDefinitions, ...CustomFieldEventDefinitions, ...AccountEventDefinitions, ...LeadEventDefinitions, ...CustomerEventDefinitions, ...IngestEventDefinitions]),
-  features: [ContactsModule, CustomFieldsModule, AccountsModule, LeadsModule, MergeModule, IngestModule.forRoot(loadIdentityRules())],
-  projections: [contactsProjection, accountsProjection, leadsProjection, identifiersProjection, duplicatesProjection],
-  entities: [...contactEntities, ...accountEntities, ...leadEntities, DuplicatePairRow],
+  description: 'People with their identities, lifecycle stage, consent and custom fields; companies (accounts); leads and their conversion; ingest of external customer events with identity resolution; merge and unmerge; CSV import.',
+  catalogue: new EventCatalogue([...ContactEventDefinitions, ...CustomFieldEventDefinitions, ...AccountEventDefinitions, ...LeadEventDefinitions, ...CustomerEventDefinitions, ...IngestEventDefinitions, ...ImportEventDefinitions]),
+  features: [ContactsModule, CustomFieldsModule, AccountsModule, LeadsModule, MergeModule, IngestModule.forRoot(loadIdentityRules()), ImportModule],
+  projections: [contactsProjection, accountsProjection, leadsProjection, identifiersProjection, duplicatesProjection, importsProjection],
+  entities: [...contactEntities, ...accountEntities, ...leadEntities, DuplicatePairRow, ...importEntities],
   // Ingest also writes `order-` streams: they belong to the sales context, whose relay (one per
   // context and database, named after it) publishes them.
-  publishes: { contact: 'contacts', customFieldSet: 'contacts', account: 'contacts', lead: 'contacts', activity: 'contacts', identifier: 'contacts', contactDuplicate: 'contacts' },
+  publishes: { contact: 'contacts', customFieldSet: 'contacts', account: 'contacts', lead: 'contacts', activity: 'contacts', identifier: 'contacts', contactDuplicate: 'contacts', contactImport: 'contacts' },
 };

@@ -13,7 +13,7 @@ import { IdempotencyConflictError, InvalidStreamAppendError, WrongExpectedRevisi
 import { EVENT_STORE, PG_POOL } from '@clientela/service-kit';
 import { contactSourceKey, identifierKey, identifiersOf, type IdentityRules } from './identifiers';
 import { IdentifierClaims } from './identifier-claims';
-import { planIngest, type IngestItem, type IngestPlan } from './resolution';
+import { planIngest, type Claim, type IngestItem, type IngestPlan } from './resolution';
 
 export const IDENTITY_RULES = Symbol('clientela:identity-rules');
 
@@ -92,14 +92,13 @@ export class IngestService {
       for (const item of plan.items) {
         if (item.outcome === 'rejected') results.push(rejected(item.index, 'unresolvable_customer', 'the message cannot be attributed to a customer', item.violations));
       }
-      if (plan.appends.length === 0) break;
       try {
-        const written = await this.store.appendToStreams(plan.appends);
+        const written = plan.appends.length === 0 ? undefined : await this.store.appendToStreams(plan.appends);
         this.claims.remember(plan.claims);
-        position = written.position;
+        if (written) position = written.position;
         for (const item of plan.items) {
           if (item.outcome !== 'resolved') continue;
-          const duplicate = written.streams[item.append].duplicate;
+          const duplicate = item.append >= 0 && written !== undefined && written.streams[item.append].duplicate;
           results.push(duplicate ? { index: item.index, status: 'duplicate', contactId: item.contactId, eventId: item.eventId } : { index: item.index, status: 'accepted', contactId: item.contactId, created: item.created, eventId: item.eventId });
         }
         break;
@@ -115,6 +114,23 @@ export class IngestService {
       results.push(original && original.status !== 'rejected' ? { index, status: 'duplicate', contactId: original.contactId, eventId: original.eventId } : { ...(original as IngestItemResult), index });
     }
     return { results: results.sort((a, b) => a.index - b.index), ...(position !== undefined ? { position } : {}) };
+  }
+
+  /**
+   * What `ingest` would do with these items, writing nothing (an import's dry run): each resolved
+   * (created or matched) or rejected. `written` holds the claims earlier previews of the same run
+   * would have made, so a later batch sees the contacts an earlier one would create.
+   */
+  async preview(items: readonly IngestItem[], written: Map<string, Claim>): Promise<IngestItemResult[]> {
+    await this.loadClaims(items);
+    const survivors = await this.survivorsOf(items);
+    const plan = planIngest(items, (key) => written.get(key) ?? this.claims.get(key), this.rules, (id) => survivors.get(id) ?? id);
+    for (const [key, claim] of plan.claims) written.set(key, claim);
+    return plan.items.map((item) =>
+      item.outcome === 'resolved'
+        ? { index: item.index, status: 'accepted', contactId: item.contactId, created: item.created, eventId: item.eventId }
+        : rejected(item.index, 'unresolvable_customer', 'the row cannot be attributed to one customer', item.violations),
+    );
   }
 
   /** The claims of every identifier of the batch, then of "has an identity in this source" for the contacts they name. */

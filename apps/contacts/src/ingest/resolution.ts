@@ -3,7 +3,9 @@ import {
   ingestKey,
   TOKEN,
   type FieldViolation,
+  type IngestCustomer,
   type IngestMessage,
+  type LifecycleStage,
   type NewEvent,
   type StreamId,
 } from '@clientela/contracts';
@@ -25,12 +27,33 @@ export type ClaimLookup = (key: string) => Claim | undefined;
 /** The live contact a contact counts as (its survivor when merged, itself otherwise). */
 export type SurvivorLookup = (contactId: string) => string;
 
+/**
+ * A contact row of a CSV import, resolved exactly as an ingest message: a contact it creates is
+ * registered with the row's profile, tags and custom values; a contact it matches takes its
+ * unclaimed identifiers as with ingest, and nothing else (an import never overwrites what a
+ * contact has). Its id is the row's key, so a row imported again is the same message.
+ */
+export interface ImportedContact {
+  type: 'ContactImported';
+  id: string;
+  source: string;
+  occurredAt: string;
+  customer: IngestCustomer;
+  data: {
+    profile: Record<string, unknown>;
+    lifecycleStage?: LifecycleStage;
+    tags: string[];
+    customFields: Record<string, string | number | boolean>;
+  };
+}
+
 export interface IngestItem {
   index: number;
-  message: IngestMessage;
+  message: IngestMessage | ImportedContact;
 }
 
 export type ItemPlan =
+  /** `append` is -1 for an imported contact, which has no event of its own (`eventId`: its registration, or empty). */
   | { index: number; outcome: 'resolved'; contactId: string; created: boolean; eventId: string; append: number }
   | { index: number; outcome: 'rejected'; violations: FieldViolation[] };
 
@@ -205,18 +228,25 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
     }
     const created = target === undefined;
     const contactId = target ?? contactIdFor(message);
-    const built = customerEventOf(message, contactId);
+    const built = message.type === 'ContactImported' ? undefined : customerEventOf(message, contactId);
     if (Array.isArray(built)) {
       plans.push({ index, outcome: 'rejected', violations: built });
       continue;
     }
 
     const metadata = { source: message.source, actor: 'ingest', occurredAt: message.occurredAt, correlationId: messageEventId(message), causationId: messageEventId(message) };
+    const imported = message.type === 'ContactImported' ? message.data : undefined;
     if (created) {
       const registered = {
         id: messageEventId(message, 'registered'),
         type: 'ContactRegistered',
-        data: { contactId, customerId: contactId, lifecycleStage: message.type === 'OrderPlaced' ? 'customer' : 'subscriber', registeredAt: message.occurredAt },
+        data: {
+          contactId,
+          customerId: contactId,
+          ...imported?.profile,
+          lifecycleStage: imported?.lifecycleStage ?? (message.type === 'OrderPlaced' ? 'customer' : 'subscriber'),
+          registeredAt: message.occurredAt,
+        },
         metadata,
       };
       contactAppend(contactId, true).events.push(registered);
@@ -242,6 +272,13 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
         events.push({ id: linkId, type: 'ContactPhoneAdded', data: { contactId, customerId: contactId, phone: identifier.value, primary }, metadata: linkMetadata });
       }
     }
+    if (created && imported) {
+      const events = contactAppend(contactId, true).events;
+      for (const tag of imported.tags) events.push({ id: messageEventId(message, `tag|${tag}`), type: 'ContactTagged', data: { contactId, customerId: contactId, tag }, metadata });
+      if (Object.keys(imported.customFields).length > 0) {
+        events.push({ id: messageEventId(message, 'custom'), type: 'ContactCustomFieldsChanged', data: { contactId, customerId: contactId, values: imported.customFields }, metadata });
+      }
+    }
     for (const { contactId: other, kind } of excluded) reportPair(contactId, other, reasonOf(kind, false));
     for (const { identifier, key } of usable) {
       if (identifier.kind === targetKind) continue;
@@ -251,6 +288,10 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
       if (other !== undefined) reportPair(contactId, other, reasonOf(identifier.kind, true));
     }
 
+    if (built === undefined) {
+      plans.push({ index, outcome: 'resolved', contactId, created, eventId: created ? messageEventId(message, 'registered') : '', append: -1 });
+      continue;
+    }
     const eventId = messageEventId(message);
     const event: NewEvent = { id: eventId, type: built.type, data: built.data, metadata };
     // Its own StreamAppend (a stream may appear more than once in a call), so a message sent again is
@@ -270,6 +311,6 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
   });
   // Claims first: a stale lookup fails the append there, before anything else is looked at.
   const head = [...claimAppends.values(), ...contactAppends.values()];
-  const resolved = plans.map((plan): ItemPlan => (plan.outcome === 'resolved' ? { ...plan, append: head.length + plan.append } : plan));
+  const resolved = plans.map((plan): ItemPlan => (plan.outcome === 'resolved' && plan.append >= 0 ? { ...plan, append: head.length + plan.append } : plan));
   return { appends: [...head, ...otherAppends, ...duplicateAppends], items: resolved, duplicates: [...duplicates.values()], claims };
 };
