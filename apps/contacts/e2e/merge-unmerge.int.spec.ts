@@ -2,13 +2,15 @@ import pino from 'pino';
 import request from 'supertest';
 import type { Pool } from 'pg';
 import { loadPlatformConfig, structuredLogger } from '@clientela/platform';
+import { contextTopic, deadLetterTopic } from '@clientela/contracts';
+import { deleteTestTopics } from '@clientela/testing';
 import { createServiceApp, openServiceInfrastructure, type ServiceApp, type ServiceInfrastructure } from '@clientela/service-kit';
-import { bootTestService, type TestService } from '@clientela/service-kit/testing';
+import { bootTestService, type TestBus, type TestService } from '@clientela/service-kit/testing';
 import { StreamNotFoundError } from '@clientela/event-store';
 import type { StreamId } from '@clientela/contracts';
 import { contactsService } from '../src/contacts-service';
-// Two services of one platform on one database (standalone mode): sales reads the merges from the
-// event store as it does in production. Imported here, in a test of both, never by the service.
+// Two services of one platform on one database: sales reads the merges from the event store
+// (standalone) or from the contacts topic (Kafka), as it does in production. Imported here, in a test of both, never by the service.
 import { salesService } from '../../sales/src/sales-service';
 
 /**
@@ -17,17 +19,25 @@ import { salesService } from '../../sales/src/sales-service';
  * merged, every read model shows the duplicate through its survivor; what is ingested for the
  * duplicate's identifiers while merged counts for the survivor and goes back to its owner on unmerge.
  */
-describe('merge and unmerge (contacts and sales, standalone)', () => {
+describe.each<TestBus>(['standalone', 'kafka'])('merge and unmerge (contacts and sales, %s)', (bus) => {
   let contacts: TestService;
   let salesInfra: ServiceInfrastructure;
   let sales: ServiceApp;
   let pool: Pool;
+  let salesTopic: string | undefined;
 
   beforeAll(async () => {
-    contacts = await bootTestService(contactsService);
+    contacts = await bootTestService(contactsService, { bus });
     pool = contacts.infra.pool;
     const quiet = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-    const config = loadPlatformConfig({ DATABASE_URL: contacts.database.url, BUS: 'standalone' });
+    // Sales joins the contacts service's topics: the same prefix.
+    const prefix = contacts.infra.topicOf('contacts').slice(0, -contextTopic('contacts').length);
+    salesTopic = bus === 'kafka' ? `${prefix}${contextTopic('sales')}` : undefined;
+    const config = loadPlatformConfig({
+      DATABASE_URL: contacts.database.url,
+      BUS: bus,
+      ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix } : {}),
+    });
     salesInfra = await openServiceInfrastructure({ service: 'sales', config, catalogue: salesService.catalogue, logger: structuredLogger(quiet) });
     sales = await createServiceApp(salesService, salesInfra, { pino: quiet });
     await sales.app.getHttpAdapter().getInstance().ready();
@@ -35,6 +45,7 @@ describe('merge and unmerge (contacts and sales, standalone)', () => {
   afterAll(async () => {
     await sales?.close();
     await contacts?.close();
+    if (salesTopic) await deleteTestTopics((process.env.KAFKA_BROKERS ?? '').split(','), [salesTopic, deadLetterTopic(salesTopic)]).catch(() => undefined);
   });
 
   const api = () => request(contacts.server);
