@@ -1,17 +1,22 @@
 import { isISO31661Alpha2 } from 'class-validator';
-import { LANGUAGE_TAG, LIFECYCLE_STAGES, TOKEN, ValidationError, type FieldViolation, type LifecycleStage } from '@clientela/contracts';
+import { ACCOUNT_SIZES, LANGUAGE_TAG, LIFECYCLE_STAGES, TOKEN, ValidationError, type AccountSize, type FieldViolation, type LifecycleStage } from '@clientela/contracts';
+import { normaliseDomain } from '../accounts/accounts.decider';
+import { DOMAIN_INPUT } from '../accounts/accounts.dto';
+import { uuidV5 } from '../ingest/identifiers';
 import { customValueProblem, type CustomFieldDefinition } from '../custom-fields/custom-fields.decider';
 import { normaliseEmail, normaliseExternalId, normalisePhone, type IdentityRules } from '../ingest/identifiers';
 import type { ImportedContact } from '../ingest/resolution';
-import type { ImportRowError } from './import.events';
+import type { ImportKind, ImportRowError } from './import.events';
 
 /** The fields a contact column can fill; `custom:<key>` fills a defined custom field. */
 export const CONTACT_IMPORT_FIELDS = ['givenName', 'familyName', 'email', 'phone', 'externalId', 'source', 'language', 'lifecycleStage', 'tags', 'line1', 'city', 'postalCode', 'country'] as const;
 export type ContactImportField = (typeof CONTACT_IMPORT_FIELDS)[number] | `custom:${string}`;
+/** The fields an account column can fill. */
+export const ACCOUNT_IMPORT_FIELDS = ['name', 'domain', 'industry', 'size', 'line1', 'city', 'postalCode', 'country'] as const;
 
 export interface ImportMapping {
   /** CSV column (its header) → field. Columns not named are ignored. */
-  columns: Record<string, ContactImportField>;
+  columns: Record<string, string>;
   /** The source of the external ids (and of the events), unless a column is mapped to `source`. */
   source: string;
 }
@@ -20,8 +25,9 @@ export const DEFAULT_IMPORT_SOURCE = 'csv-import';
 
 const violation = (path: string, rule: string, message: string): FieldViolation => ({ path, constraints: { [rule]: message } });
 
-/** The mapping of a request (JSON), checked: every field known, each at most once, an identifier among them. */
-export const parseMapping = (json: string | undefined, customFields: Readonly<Record<string, CustomFieldDefinition>>): ImportMapping => {
+/** The mapping of a request (JSON), checked: every field known, each at most once, an identifier (contacts) or the name (accounts) among them. */
+export const parseMapping = (json: string | undefined, customFields: Readonly<Record<string, CustomFieldDefinition>>, kind: ImportKind = 'contacts'): ImportMapping => {
+  const known: readonly string[] = kind === 'contacts' ? CONTACT_IMPORT_FIELDS : ACCOUNT_IMPORT_FIELDS;
   let raw: unknown;
   try {
     raw = JSON.parse(json ?? '');
@@ -36,20 +42,21 @@ export const parseMapping = (json: string | undefined, customFields: Readonly<Re
   for (const [column, field] of Object.entries(columns)) {
     const path = `mapping.columns.${column}`;
     if (typeof field !== 'string') violations.push(violation(path, 'field', 'must be a field name'));
-    else if (field.startsWith('custom:')) {
+    else if (kind === 'contacts' && field.startsWith('custom:')) {
       const definition = customFields[field.slice('custom:'.length)];
       if (!definition || definition.retired) violations.push(violation(path, 'customField', `${field.slice(7)} is not a defined custom field`));
-    } else if (!(CONTACT_IMPORT_FIELDS as readonly string[]).includes(field)) violations.push(violation(path, 'field', `must be one of ${CONTACT_IMPORT_FIELDS.join(', ')} or custom:<key>`));
+    } else if (!known.includes(field)) violations.push(violation(path, 'field', `must be one of ${known.join(', ')}${kind === 'contacts' ? ' or custom:<key>' : ''}`));
     if (typeof field === 'string' && seen.has(field)) violations.push(violation(path, 'unique', `${field} is mapped from two columns`));
     if (typeof field === 'string') seen.add(field);
   }
-  if (!['email', 'phone', 'externalId'].some((f) => seen.has(f))) violations.push(violation('mapping.columns', 'identifier', 'map at least one of email, phone, externalId: rows are matched to contacts by them'));
+  if (kind === 'contacts' && !['email', 'phone', 'externalId'].some((f) => seen.has(f))) violations.push(violation('mapping.columns', 'identifier', 'map at least one of email, phone, externalId: rows are matched to contacts by them'));
+  if (kind === 'accounts' && !seen.has('name')) violations.push(violation('mapping.columns', 'name', 'map the name: every account has one'));
   const source = body.source ?? DEFAULT_IMPORT_SOURCE;
   if (typeof source !== 'string' || !TOKEN.test(source)) violations.push(violation('mapping.source', 'token', 'source must be letters, digits and . _ : / @ + - (no spaces at the ends)'));
   const unknown = Object.keys(body).filter((k) => k !== 'columns' && k !== 'source');
   for (const key of unknown) violations.push(violation(`mapping.${key}`, 'whitelist', `${key} is not a mapping property`));
   if (violations.length > 0) throw new ValidationError('invalid import mapping', violations);
-  return { columns: columns as Record<string, ContactImportField>, source: source as string };
+  return { columns: columns as Record<string, string>, source: source as string };
 };
 
 export type CheckedRow = { ok: true; contact: ImportedContact } | { ok: false; errors: ImportRowError[] };
@@ -67,13 +74,7 @@ export const checkContactRow = (
   customFields: Readonly<Record<string, CustomFieldDefinition>>,
   now: string,
 ): CheckedRow => {
-  const errors: ImportRowError[] = [];
-  const fail = (field: string, message: string) => errors.push({ row, field, message });
-  const value: Partial<Record<string, { column: string; text: string }>> = {};
-  for (const [column, field] of Object.entries(mapping.columns)) {
-    const text = (record[column] ?? '').trim();
-    if (text !== '') value[field] = { column, text };
-  }
+  const { errors, fail, value } = cellsOf(record, row, mapping);
   const customer: ImportedContact['customer'] = {};
   const identify = (field: 'email' | 'phone' | 'externalId', normalise: (raw: string, rules: IdentityRules) => string | { reason: 'junk' | 'invalid' }, what: string) => {
     const given = value[field];
@@ -99,18 +100,8 @@ export const checkContactRow = (
     if (LANGUAGE_TAG.test(value.language.text)) profile.language = value.language.text;
     else fail(value.language.column, 'language must be a language tag such as en or pt-BR');
   }
-  const address: Record<string, string> = {};
-  for (const [field, max] of [['line1', 200], ['city', 100], ['postalCode', 20]] as const) {
-    const given = value[field];
-    if (given && given.text.length > max) fail(given.column, `${field} must be at most ${max} characters`);
-    else if (given) address[field] = given.text;
-  }
-  if (value.country) {
-    const country = value.country.text.toUpperCase();
-    if (isISO31661Alpha2(country)) address.country = country;
-    else fail(value.country.column, 'country must be an ISO 3166 alpha-2 code such as DE');
-  }
-  if (Object.keys(address).length > 0) profile.address = address;
+  const address = addressOf(value, fail);
+  if (address) profile.address = address;
   let lifecycleStage: LifecycleStage | undefined;
   if (value.lifecycleStage) {
     if ((LIFECYCLE_STAGES as readonly string[]).includes(value.lifecycleStage.text)) lifecycleStage = value.lifecycleStage.text as LifecycleStage;
@@ -143,4 +134,71 @@ const customTextValue = (definition: CustomFieldDefinition, text: string): strin
   if (definition.type === 'number') return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
   if (definition.type === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
   return text;
+};
+
+type Cells = Partial<Record<string, { column: string; text: string }>>;
+
+/** A row's non-empty cells by field, and where its errors go. */
+const cellsOf = (record: Readonly<Record<string, string | undefined>>, row: number, mapping: ImportMapping) => {
+  const errors: ImportRowError[] = [];
+  const fail = (field: string, message: string) => errors.push({ row, field, message });
+  const value: Cells = {};
+  for (const [column, field] of Object.entries(mapping.columns)) {
+    const text = (record[column] ?? '').trim();
+    if (text !== '') value[field] = { column, text };
+  }
+  return { errors, fail, value };
+};
+
+const addressOf = (value: Cells, fail: (field: string, message: string) => void): Record<string, string> | undefined => {
+  const address: Record<string, string> = {};
+  for (const [field, max] of [['line1', 200], ['city', 100], ['postalCode', 20]] as const) {
+    const given = value[field];
+    if (given && given.text.length > max) fail(given.column, `${field} must be at most ${max} characters`);
+    else if (given) address[field] = given.text;
+  }
+  if (value.country) {
+    const country = value.country.text.toUpperCase();
+    if (isISO31661Alpha2(country)) address.country = country;
+    else fail(value.country.column, 'country must be an ISO 3166 alpha-2 code such as DE');
+  }
+  return Object.keys(address).length > 0 ? address : undefined;
+};
+
+const ACCOUNT_KEYS = 'c3a1d7e2-5b94-4f0e-8a61-2d7c9b4e1f05';
+
+export interface ImportedAccount {
+  /** Derived from the row's key (its domain, else its name): the same company imported again is the same account. */
+  accountId: string;
+  /** How it is found among the accounts already there. */
+  key: { domain: string } | { name: string };
+  profile: { name: string; domain?: string; industry?: string; size?: AccountSize; address?: Record<string, string> };
+}
+
+export type CheckedAccountRow = { ok: true; account: ImportedAccount } | { ok: false; errors: ImportRowError[] };
+
+/** One account row checked against the mapping: every problem by its column, or the account it imports. */
+export const checkAccountRow = (record: Readonly<Record<string, string | undefined>>, row: number, mapping: ImportMapping): CheckedAccountRow => {
+  const { errors, fail, value } = cellsOf(record, row, mapping);
+  const name = value.name?.text;
+  if (!name) fail('row', 'an account needs a name');
+  else if (name.length > 200) fail(value.name!.column, 'name must be at most 200 characters');
+  let domain: string | undefined;
+  if (value.domain) {
+    if (value.domain.text.length <= 300 && DOMAIN_INPUT.test(value.domain.text)) domain = normaliseDomain(value.domain.text);
+    else fail(value.domain.column, 'domain must be a domain name such as example.com');
+  }
+  if (value.industry && value.industry.text.length > 100) fail(value.industry.column, 'industry must be at most 100 characters');
+  if (value.size && !(ACCOUNT_SIZES as readonly string[]).includes(value.size.text)) fail(value.size.column, `size must be one of ${ACCOUNT_SIZES.join(', ')}`);
+  const address = addressOf(value, fail);
+  if (errors.length > 0 || !name) return { ok: false, errors };
+  const key = domain ? { domain } : { name: name.toLowerCase() };
+  return {
+    ok: true,
+    account: {
+      accountId: uuidV5(domain ? `domain|${domain}` : `name|${name.toLowerCase()}`, ACCOUNT_KEYS),
+      key,
+      profile: { name, ...(domain ? { domain } : {}), ...(value.industry ? { industry: value.industry.text } : {}), ...(value.size ? { size: value.size.text as AccountSize } : {}), ...(address ? { address } : {}) },
+    },
+  };
 };

@@ -142,8 +142,53 @@ describe('CSV import of contacts', () => {
     expect(missing.body.violations).toEqual([{ path: 'mapping.columns.Mail', constraints: { header: 'no column Mail in the CSV header' } }]);
     await api().post(`/api/v1/imports?kind=contacts&mapping=${encodeURIComponent('{"columns":{"E-mail":"email"}}')}`).send({ rows: [] }).expect(400);
     await api().post('/api/v1/imports?kind=contacts').set('content-type', 'text/csv').send('E-mail\n').expect(400);
-    await api().post(`/api/v1/imports?kind=accounts&mapping=${encodeURIComponent('{"columns":{"E-mail":"email"}}')}`).set('content-type', 'text/csv').send('E-mail\n').expect(422);
-    const jobs = (await api().get('/api/v1/imports').expect(200)).body.items;
+    const noName = await api().post(`/api/v1/imports?kind=accounts&mapping=${encodeURIComponent('{"columns":{"Web":"domain"}}')}`).set('content-type', 'text/csv').send('Web\n').expect(400);
+    expect(noName.body.violations).toEqual([{ path: 'mapping.columns', constraints: { name: 'map the name: every account has one' } }]);
+    const jobs = (await api().get('/api/v1/imports').query({ kind: 'contacts' }).expect(200)).body.items;
     expect(jobs).toHaveLength(3);
+  });
+
+  it('imports accounts keyed by domain, else name: bad rows listed, known ones matched, a re-run creates nothing', async () => {
+    const existing = await api().post('/api/v1/accounts').send({ name: 'Initech', domain: 'initech.example.com' }).expect(201);
+    const accountsCsv = [
+      'Company,Web,Size,Country',
+      'Acme,https://www.acme.test/about,11-50,us',
+      'Acme again,acme.test,,',
+      'Globex,,5000+,DE',
+      ',nameless.test,,',
+      'Bad web,not a domain,,',
+      'Too big,big.test,huge,',
+      'Initech Ltd,initech.example.com,,',
+    ].join('\n');
+    const accounts = (dryRun: boolean) =>
+      api()
+        .post(`/api/v1/imports?kind=accounts&dryRun=${dryRun}&mapping=${encodeURIComponent(JSON.stringify({ columns: { Company: 'name', Web: 'domain', Size: 'size', Country: 'country' } }))}`)
+        .set('content-type', 'text/csv')
+        .send(accountsCsv)
+        .expect(201);
+    const registeredAccounts = async () => Number((await service.infra.pool.query("select count(*) from event_store.events where type = 'AccountRegistered'")).rows[0].count);
+    const expectedErrors = [
+      { row: 5, field: 'row', message: 'an account needs a name' },
+      { row: 6, field: 'Web', message: 'domain must be a domain name such as example.com' },
+      { row: 7, field: 'Size', message: 'size must be one of 1-10, 11-50, 51-200, 201-1000, 1001-5000, 5000+' },
+    ];
+    // Initech is known by its domain once the read model has it.
+    await api().get(`/api/v1/accounts/${existing.body.id}`).set('x-min-position', existing.headers['x-position']).expect(200);
+
+    const dry = await accounts(true);
+    expect(dry.body).toMatchObject({ kind: 'accounts', rowsRead: 7, created: 2, matched: 2, failed: 3 });
+    expect(await allErrors(dry.body.id, dry.headers['x-position'])).toEqual(expectedErrors);
+    expect(await registeredAccounts()).toBe(1);
+
+    const real = await accounts(false);
+    expect(real.body).toMatchObject({ rowsRead: 7, created: 2, matched: 2, failed: 3 });
+    expect(await registeredAccounts()).toBe(3);
+    const acme = (await api().get('/api/v1/accounts').query({ domain: 'acme.test' }).set('x-min-position', real.headers['x-position']).expect(200)).body.items;
+    expect(acme).toEqual([expect.objectContaining({ name: 'Acme', domain: 'acme.test', size: '11-50' })]);
+
+    // At once, before the read model may have the new accounts: the store's no_stream still matches them.
+    const again = await accounts(false);
+    expect(again.body).toMatchObject({ created: 0, matched: 4, failed: 3 });
+    expect(await registeredAccounts()).toBe(3);
   });
 });

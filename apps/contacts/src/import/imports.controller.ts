@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainRuleError, ValidationError } from '@clientela/contracts';
+import { ValidationError } from '@clientela/contracts';
 import { ReadYourWrites } from '@clientela/projections';
 import { answerList, ApiProblems, ApiReadHeaders, ApiWriteHeaders, idForCreate, POSITION_HEADER, Write, type WriteRequest } from '@clientela/service-kit';
 import { ImportErrorsQuery, StartImportQuery } from './import.dto';
@@ -26,7 +26,6 @@ export class ImportsController {
   @ApiCreatedResponse({ description: 'the import, run to its end: counts of rows read, created, matched and failed; its bad rows at /imports/:id/errors. While it runs, GET /imports/:id shows its progress' })
   @ApiProblems(400, 409, 415, 422, 503)
   async start(@Query() query: StartImportQuery, @Req() request: FastifyRequest, @Write() write: WriteRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    if (query.kind === 'accounts') throw new DomainRuleError('importing accounts is not built yet: import contacts', 'import_kind_not_supported');
     if (!(request.headers['content-type'] ?? '').startsWith('text/csv')) {
       throw new ValidationError('the body must be the CSV file, as text/csv', [{ path: 'header.Content-Type', constraints: { csv: 'must be text/csv' } }]);
     }
