@@ -36,7 +36,7 @@ export class ExecuteMergeCommandHandler implements ICommandHandler<ExecuteMergeC
       const streams = new Map<string, RecordedEvent[]>();
       for (const id of new Set([mergedId, survivorId])) streams.set(id, await this.read(streamId('contact', id)));
       const survivorEvents = streams.get(survivorId) ?? [];
-      const survivorRevision = survivorEvents.length - 1 < 0 ? -1 : survivorEvents[survivorEvents.length - 1].revision;
+      const survivorRevision = survivorEvents[survivorEvents.length - 1]?.revision ?? -1;
 
       if (key !== undefined) {
         // The first answer of a retried request: its events are in the survivor's stream too.
