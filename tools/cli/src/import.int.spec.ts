@@ -42,6 +42,14 @@ describe('clientela import (against the contacts service)', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ rowsRead: 3, created: 0, matched: 2, failed: 1, errors: [{ row: 3, field: 'Mail', message: 'email is not valid' }] });
   });
 
+  it('refuses a file that cannot be read as CSV with the reason, creating nothing', async () => {
+    const csv = file('broken.csv', 'Mail,Name\nada@lovelace.org,"Ada\n');
+    const mapping = file('mapping.json', JSON.stringify({ columns: { Mail: 'email' } }));
+    const result = await runCli(['import', csv, '--mapping', mapping, '--url', url, '--api-key', 'k'], {});
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/400.*the CSV could not be read: Quote Not Closed/);
+  });
+
   it('says what is wrong with the mapping, as the service does', async () => {
     const csv = file('contacts.csv', 'Mail\nada@lovelace.org\n');
     const mapping = file('mapping.json', JSON.stringify({ columns: { Mail: 'mail' } }));

@@ -4,7 +4,6 @@ import type { FastifyReply } from 'fastify';
 import { ReadYourWrites } from '@clientela/projections';
 import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
 import { CustomerIdParams, ListCustomerRevenueQuery, ListOrdersQuery, OrderIdParams } from './orders.dto';
-import { CUSTOMER_MERGES_PROJECTION } from './customer-merges.projection';
 import { ORDERS_PROJECTION } from './orders.projection';
 import { OrdersQueries } from './orders.queries';
 
@@ -15,7 +14,7 @@ export class OrdersController {
   constructor(private readonly queries: OrdersQueries) {}
 
   @Get('orders')
-  @ReadYourWrites(ORDERS_PROJECTION, CUSTOMER_MERGES_PROJECTION)
+  @ReadYourWrites(ORDERS_PROJECTION)
   @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'a page of orders (won deals and ingested orders, refunds subtracted in `net`); with Accept: text/csv the whole filtered list' })
@@ -44,7 +43,7 @@ export class OrdersController {
   }
 
   @Get('customer-revenue/:customerId')
-  @ReadYourWrites(ORDERS_PROJECTION, CUSTOMER_MERGES_PROJECTION)
+  @ReadYourWrites(ORDERS_PROJECTION)
   @ApiReadHeaders()
   @ApiOkResponse({ description: 'one customer\'s order count and revenue per currency (an empty list: no orders), the orders of the customers merged into it included' })
   @ApiProblems(400, 503)
