@@ -1,4 +1,5 @@
 import {
+  ContactMergeEventDefinitions,
   CustomerOrderEventDefinitions,
   DealEventDefinitions,
   EventCatalogue,
@@ -14,6 +15,7 @@ import { dealsProjection } from './deals/deals.projection';
 import { orderEntities } from './orders/order.entities';
 import { OrdersModule } from './orders/orders.module';
 import { ordersProjection } from './orders/orders.projection';
+import { customerMergesProjection } from './orders/customer-merges.projection';
 import { ReportsModule } from './reports/reports.module';
 import { salesTeamEntities } from './teams/team.entities';
 import { TeamsModule } from './teams/teams.module';
@@ -27,11 +29,11 @@ export const salesService: ServiceDefinition = {
   name: 'sales',
   title: 'Clientela sales',
   description: 'Pipelines and deals; orders and net revenue per customer; sales reps, teams and quotas; pipeline, forecast, win-rate and quota reports.',
-  catalogue: new EventCatalogue([...PipelineEventDefinitions, ...DealEventDefinitions, ...CustomerOrderEventDefinitions, ...SalesTeamEventDefinitions, ...SalesRepEventDefinitions, ...LeadEventDefinitions]),
+  catalogue: new EventCatalogue([...PipelineEventDefinitions, ...DealEventDefinitions, ...CustomerOrderEventDefinitions, ...SalesTeamEventDefinitions, ...SalesRepEventDefinitions, ...LeadEventDefinitions, ...ContactMergeEventDefinitions]),
   // A converted lead opens a deal (deals/lead-converted.consumer.ts).
   reactsTo: ['lead'],
   features: [PipelinesModule, DealsModule, OrdersModule, TeamsModule, ReportsModule],
-  projections: [pipelinesProjection, dealsProjection, ordersProjection, salesTeamsProjection],
+  projections: [pipelinesProjection, dealsProjection, ordersProjection, salesTeamsProjection, customerMergesProjection],
   entities: [...pipelineEntities, ...dealEntities, ...orderEntities, ...salesTeamEntities],
   // `order-` streams are appended by contacts (ingested orders) but belong to sales: its relay publishes them.
   publishes: { pipeline: 'sales', deal: 'sales', order: 'sales', salesTeam: 'sales', salesRep: 'sales' },

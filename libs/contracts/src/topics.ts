@@ -12,7 +12,8 @@ export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
  * Which context owns the streams of a category, so the relay knows the topic of an event.
  * `activity-` streams hold ingested activity of known customers, which contacts writes;
  * `identifier-` streams (who claims a normalised email, phone or external id) and
- * `contactDuplicate-` streams (likely duplicate pairs) are identity resolution's, in contacts.
+ * `contactDuplicate-` streams (likely duplicate pairs) are identity resolution's, in contacts;
+ * `contactImport-` streams are the CSV import jobs of contacts.
  */
 export const DefaultCategoryContexts: Readonly<Record<string, Context>> = {
   contact: 'contacts',
@@ -22,6 +23,7 @@ export const DefaultCategoryContexts: Readonly<Record<string, Context>> = {
   customFieldSet: 'contacts',
   identifier: 'contacts',
   contactDuplicate: 'contacts',
+  contactImport: 'contacts',
   deal: 'sales',
   pipeline: 'sales',
   salesRep: 'sales',

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CliContext } from './cli-context';
 import { deadLettersCommands } from './commands/dead-letters';
+import { importCommand } from './commands/import';
 import { ingestCommand } from './commands/ingest';
 import { projectionsCommands } from './commands/projections';
 import { replayCommand } from './commands/replay';
@@ -41,5 +42,6 @@ Examples:
   deadLettersCommands(program, cli);
   ingestCommand(program, cli);
   seedCommand(program, cli);
+  importCommand(program, cli);
   return { program, cli };
 };

@@ -88,7 +88,7 @@ export class AccountsQueries {
   /** The account's contacts, page by keyset over the contacts read model. */
   async contacts(id: string, query: ListAccountContactsQuery): Promise<Page<AccountContactView>> {
     if (!(await this.db.getRepository(AccountRow).existsBy({ id }))) throw new NotFoundError(`account ${id} not found`);
-    const page = await keysetPage(this.db.getRepository(ContactRow).createQueryBuilder('c').where('c.account_id = :id', { id }), {
+    const page = await keysetPage(this.db.getRepository(ContactRow).createQueryBuilder('c').where('c.account_id = :id and c.merged_into is null', { id }), {
       sort: query.sort ?? 'name',
       sorts: CONTACT_SORTS,
       idExpression: 'c.id',
@@ -135,7 +135,7 @@ export class AccountsQueries {
       .createQueryBuilder('c')
       .select('c.account_id', 'accountId')
       .addSelect('count(*)::int', 'count')
-      .where('c.account_id in (:...ids)', { ids })
+      .where('c.account_id in (:...ids) and c.merged_into is null', { ids })
       .groupBy('c.account_id')
       .getRawMany<{ accountId: string; count: number }>();
     return new Map(rows.map((r) => [r.accountId, Number(r.count)]));

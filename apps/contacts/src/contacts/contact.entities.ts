@@ -20,6 +20,7 @@ export class ContactRow {
   @Column('timestamptz', { name: 'registered_at' }) registeredAt!: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
   @Column('bigint', { transformer: bigintAsNumber }) revision!: number;
+  @Column('uuid', { name: 'merged_into', nullable: true }) mergedInto!: string | null;
 }
 
 @Entity({ schema, name: 'contact_emails', synchronize: false })

@@ -83,11 +83,12 @@ export class ContactsController {
   @Get(':id')
   @ReadYourWrites(CONTACTS_PROJECTION)
   @ApiReadHeaders()
-  @ApiOkResponse({ description: 'the contact; ETag is its revision' })
+  @ApiOkResponse({ description: 'the contact; ETag is its revision. A merged contact answers 200 with its own data and `mergedInto` (also a canonical Link): the contact it counts as now' })
   @ApiProblems(400, 404, 503)
   async get(@Param() { id }: ContactIdParams, @Res({ passthrough: true }) reply: FastifyReply) {
     const contact = await this.queries.get(id);
     void reply.header('etag', revisionTag(contact.revision));
+    if (contact.mergedInto) void reply.header('link', `</api/v1/contacts/${contact.mergedInto}>; rel="canonical"`);
     return contact;
   }
 

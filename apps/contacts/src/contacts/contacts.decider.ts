@@ -49,6 +49,10 @@ export type ContactState =
       /** Granted consents, as `channel:purpose`. */
       consents: string[];
       customFields: Record<string, CustomFieldValue>;
+      /** The contact it was merged into (its own stream's ContactMerged), null while it is its own. */
+      mergedInto: string | null;
+      /** Contacts merged into it, directly or before they were merged into it: they count as it. */
+      absorbed: string[];
     };
 
 /** Custom field values sent with a command, and the definitions the handler loaded to check them. */
@@ -226,7 +230,7 @@ export const initialState = (): ContactState => ({ status: 'none' });
 export const evolve = (state: ContactState, event: ContactEvent): ContactState => {
   if (event.type === 'ContactRegistered') {
     const { contactId: _c, customerId: _u, lifecycleStage, registeredAt: _r, ...profile } = event.data;
-    return { status: 'active', profile, emails: [], phones: [], tags: [], identities: [], stage: lifecycleStage, consents: [], customFields: {} };
+    return { status: 'active', profile, emails: [], phones: [], tags: [], identities: [], stage: lifecycleStage, consents: [], customFields: {}, mergedInto: null, absorbed: [] };
   }
   if (state.status !== 'active') return state;
   switch (event.type) {
@@ -261,6 +265,14 @@ export const evolve = (state: ContactState, event: ContactEvent): ContactState =
       for (const [key, value] of Object.entries(event.data.values)) if (value === null) delete customFields[key];
       return { ...state, customFields };
     }
+    case 'ContactMerged':
+      return { ...state, mergedInto: event.data.survivorId };
+    case 'ContactUnmerged':
+      return { ...state, mergedInto: null };
+    case 'ContactDuplicateAbsorbed':
+      return { ...state, absorbed: [...state.absorbed, ...event.data.members.filter((m) => !state.absorbed.includes(m))] };
+    case 'ContactDuplicateReleased':
+      return { ...state, absorbed: state.absorbed.filter((m) => !event.data.members.includes(m)) };
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -275,6 +287,8 @@ export const decide = (command: ContactCommand, state: ContactState): ContactEve
   }
   if (state.status === 'none') throw new NotFoundError(`contact ${command.data.contactId} not found`);
   const { contactId } = command.data;
+  // A merged contact is read through its survivor; changing it would change what an unmerge gives back.
+  if (state.mergedInto !== null) throw new DomainRuleError(`contact ${contactId} is merged into ${state.mergedInto}: change that contact, or unmerge first`, 'contact_merged');
   switch (command.type) {
     case 'UpdateContact':
       return update(state, command.data);

@@ -20,9 +20,11 @@ const tables = {
       registered_at: 'timestamptz',
       updated_at: 'timestamptz',
       revision: { type: 'bigint', default: '0' },
+      /** The live contact it counts as now (chains resolved), null while it is its own. */
+      merged_into: 'uuid',
     },
     primaryKey: ['id'],
-    indexes: [['registered_at'], ['lifecycle_stage'], ['owner_id'], ['account_id'], ['country'], ['family_name'], ['updated_at']],
+    indexes: [['merged_into'], ['registered_at'], ['lifecycle_stage'], ['owner_id'], ['account_id'], ['country'], ['family_name'], ['updated_at']],
   },
   // `ordinal` keeps the decider's order: a primary address goes before every earlier one, others after.
   contact_emails: { columns: { contact_id: 'uuid', email: 'text', ordinal: 'bigint' }, primaryKey: ['contact_id', 'email'], indexes: [['email']] },
@@ -116,6 +118,18 @@ const changesOf = (event: ContactEvent, revision: number, recordedAt: string): R
         ),
         touched,
       ];
+    // Nothing of either contact is moved: the survivor is read with its members (merged_into), so an
+    // unmerge only has to give each member back its own merged_into.
+    case 'ContactMerged':
+      return [...event.data.members.map((id): RowChange => ({ table: 'contacts', key: { id }, set: { merged_into: event.data.survivorId } })), touched];
+    case 'ContactUnmerged':
+      return [
+        ...event.data.members.map((id): RowChange => ({ table: 'contacts', key: { id }, set: { merged_into: id === event.data.contactId ? null : event.data.contactId } })),
+        touched,
+      ];
+    case 'ContactDuplicateAbsorbed':
+    case 'ContactDuplicateReleased':
+      return [touched];
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -126,8 +140,8 @@ const changesOf = (event: ContactEvent, revision: number, recordedAt: string): R
 
 export const contactsProjection = defineProjection<RowProjection<typeof tables>>({
   name: CONTACTS_PROJECTION,
-  // 2: custom field values and an index on account_id.
-  version: 2,
+  // 2: custom field values and an index on account_id. 3: merged_into.
+  version: 3,
   categories: ['contact'],
   eventTypes: [
     'ContactRegistered',
@@ -144,6 +158,10 @@ export const contactsProjection = defineProjection<RowProjection<typeof tables>>
     'ContactConsentGiven',
     'ContactConsentWithdrawn',
     'ContactCustomFieldsChanged',
+    'ContactMerged',
+    'ContactUnmerged',
+    'ContactDuplicateAbsorbed',
+    'ContactDuplicateReleased',
   ],
   tables,
   project: (event: RecordedEvent): RowChange[] =>

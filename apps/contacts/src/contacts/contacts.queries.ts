@@ -31,6 +31,10 @@ export interface ContactView {
   registeredAt: string;
   updatedAt: string;
   revision: number;
+  /** Set when this contact was merged: the live contact it counts as now (read that one). */
+  mergedInto: string | null;
+  /** The contacts merged into this one, whose identities and history it now holds. */
+  mergedContacts: string[];
 }
 
 /** The sorts of every list of contacts (also an account's contacts). */
@@ -45,18 +49,35 @@ const likePrefix = (value: string): string => `${value.replace(/[\\%_]/g, (c) =>
 
 const CSV_PAGE = 1_000;
 
-/** A page's emails, phones, tags, identities, consents and custom values in one round trip, as JSON per contact. */
+/**
+ * The contacts a contact is read with: itself and those merged into it (chains resolved: their
+ * `merged_into` names the live contact). A merged contact is read alone.
+ */
+export const familyOf = (alias: string): string => `(select ${alias}.id union all select m.id from proj_contacts.contacts m where m.merged_into = ${alias}.id)`;
+
+/**
+ * A page's emails, phones, tags, identities, consents and custom values in one round trip, as JSON
+ * per contact, its merged contacts' included: its own come first and win where both have one.
+ */
 const CHILDREN_SQL = `
   select c.id,
-    coalesce((select json_agg(e.email order by e.ordinal, e.email) from proj_contacts.contact_emails e where e.contact_id = c.id), '[]') as emails,
-    coalesce((select json_agg(p.phone order by p.ordinal, p.phone) from proj_contacts.contact_phones p where p.contact_id = c.id), '[]') as phones,
-    coalesce((select json_agg(t.tag order by t.tag) from proj_contacts.contact_tags t where t.contact_id = c.id), '[]') as tags,
-    coalesce((select json_agg(json_build_object('source', i.source, 'externalId', i.external_id) order by i.source, i.external_id)
-              from proj_contacts.contact_identities i where i.contact_id = c.id), '[]') as identities,
+    coalesce((select json_agg(x.email order by x.own desc, x.ordinal, x.email) from (
+      select distinct on (e.email) e.email, e.contact_id = c.id as own, e.ordinal from proj_contacts.contact_emails e
+       where e.contact_id in ${familyOf('c')} order by e.email, (e.contact_id = c.id) desc, e.ordinal) x), '[]') as emails,
+    coalesce((select json_agg(x.phone order by x.own desc, x.ordinal, x.phone) from (
+      select distinct on (p.phone) p.phone, p.contact_id = c.id as own, p.ordinal from proj_contacts.contact_phones p
+       where p.contact_id in ${familyOf('c')} order by p.phone, (p.contact_id = c.id) desc, p.ordinal) x), '[]') as phones,
+    coalesce((select json_agg(distinct t.tag) from proj_contacts.contact_tags t where t.contact_id in ${familyOf('c')}), '[]') as tags,
+    coalesce((select json_agg(json_build_object('source', x.source, 'externalId', x.external_id) order by x.source, x.external_id) from (
+      select distinct i.source, i.external_id from proj_contacts.contact_identities i where i.contact_id in ${familyOf('c')}) x), '[]') as identities,
     coalesce((select json_agg(json_build_object('channel', k.channel, 'purpose', k.purpose, 'granted', k.granted, 'source', k.source,
-                'changedAt', to_char(k.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by k.channel, k.purpose)
-              from proj_contacts.contact_consents k where k.contact_id = c.id), '[]') as consents,
-    coalesce((select json_object_agg(f.key, f.value::json order by f.key) from proj_contacts.contact_custom_fields f where f.contact_id = c.id), '{}') as custom
+                'changedAt', to_char(k.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by k.channel, k.purpose) from (
+      select distinct on (k.channel, k.purpose) k.* from proj_contacts.contact_consents k where k.contact_id in ${familyOf('c')}
+       order by k.channel, k.purpose, (k.contact_id = c.id) desc, k.changed_at desc) k), '[]') as consents,
+    coalesce((select json_object_agg(f.key, f.value::json order by f.key) from (
+      select distinct on (f.key) f.key, f.value from proj_contacts.contact_custom_fields f where f.contact_id in ${familyOf('c')}
+       order by f.key, (f.contact_id = c.id) desc) f), '{}') as custom,
+    coalesce((select json_agg(m.id order by m.id) from proj_contacts.contacts m where m.merged_into = c.id), '[]') as merged
   from unnest($1::uuid[]) as c(id)`;
 
 interface ContactChildren {
@@ -67,6 +88,7 @@ interface ContactChildren {
   identities: ContactView['identities'];
   consents: ContactView['consents'];
   custom: Record<string, unknown>;
+  merged: string[];
 }
 
 const listsOf = (children: ContactChildren | undefined, liveFields: ReadonlySet<string>) => ({
@@ -76,6 +98,7 @@ const listsOf = (children: ContactChildren | undefined, liveFields: ReadonlySet<
   identities: children?.identities ?? [],
   consents: children?.consents ?? [],
   customFields: Object.fromEntries(Object.entries(children?.custom ?? {}).filter(([key]) => liveFields.has(key))),
+  mergedContacts: children?.merged ?? [],
 });
 
 @Injectable()
@@ -159,11 +182,12 @@ export class ContactsQueries {
   }
 
   private filtered(query: ListContactsQuery): SelectQueryBuilder<ContactRow> {
-    const q = this.db.getRepository(ContactRow).createQueryBuilder('c');
+    // Merged contacts are listed through their survivor.
+    const q = this.db.getRepository(ContactRow).createQueryBuilder('c').where('c.merged_into is null');
     if (query.name) q.andWhere("(lower(c.given_name) like :name escape '\\' or lower(c.family_name) like :name escape '\\')", { name: likePrefix(query.name.toLowerCase()) });
-    if (query.email) q.andWhere("exists (select 1 from proj_contacts.contact_emails e where e.contact_id = c.id and e.email like :email escape '\\')", { email: likePrefix(query.email.trim().toLowerCase()) });
-    if (query.phone) q.andWhere("exists (select 1 from proj_contacts.contact_phones p where p.contact_id = c.id and p.phone like :phone escape '\\')", { phone: likePrefix(query.phone.startsWith('+') ? query.phone : `+${query.phone}`) });
-    if (query.tag) q.andWhere('exists (select 1 from proj_contacts.contact_tags t where t.contact_id = c.id and t.tag = :tag)', { tag: query.tag });
+    if (query.email) q.andWhere(`exists (select 1 from proj_contacts.contact_emails e where e.contact_id in ${familyOf('c')} and e.email like :email escape '\\')`, { email: likePrefix(query.email.trim().toLowerCase()) });
+    if (query.phone) q.andWhere(`exists (select 1 from proj_contacts.contact_phones p where p.contact_id in ${familyOf('c')} and p.phone like :phone escape '\\')`, { phone: likePrefix(query.phone.startsWith('+') ? query.phone : `+${query.phone}`) });
+    if (query.tag) q.andWhere(`exists (select 1 from proj_contacts.contact_tags t where t.contact_id in ${familyOf('c')} and t.tag = :tag)`, { tag: query.tag });
     if (query.stage) q.andWhere('c.lifecycle_stage = :stage', { stage: query.stage });
     if (query.owner) q.andWhere('c.owner_id = :owner', { owner: query.owner });
     if (query.country) q.andWhere('c.country = :country', { country: query.country.toUpperCase() });
@@ -193,6 +217,7 @@ export class ContactsQueries {
       registeredAt: r.registeredAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
       revision: r.revision,
+      mergedInto: r.mergedInto,
     }));
   }
 }

@@ -52,5 +52,7 @@ describe('custom fields decider', () => {
         );
       }
     });
+    it('refuses a date that is no day at all (month 13) as a bad value, not a crash', () =>
+      expect(() => checkCustomValues(state.fields, { birthday: '2024-13-45' })).toThrow(ValidationError));
   });
 });

@@ -31,7 +31,12 @@ export type CustomFieldValue = string | number | boolean | null;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_TEXT = 1_000;
 
-const isRealDate = (value: string): boolean => DATE.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+const isRealDate = (value: string): boolean => {
+  if (!DATE.test(value)) return false;
+  // A month 13 is an Invalid Date, whose toISOString throws: not a date, not a 500.
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+};
 
 /** Why a value does not fit its field, or undefined when it does (null always fits: it clears). */
 export const customValueProblem = (field: CustomFieldDefinition, value: unknown): string | undefined => {

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { formatPosition, ValidationError } from '@clientela/contracts';
 import { ReadYourWrites } from '@clientela/projections';
 import { ApiProblems, ApiReadHeaders, POSITION_HEADER } from '@clientela/service-kit';
+import { CONTACTS_PROJECTION } from '../contacts/contacts.projection';
 import { DuplicatesQueries, ListDuplicatesQuery } from './duplicates.queries';
 import { IngestService, MAX_INGEST_ITEMS } from './ingest.service';
 import { DUPLICATES_PROJECTION } from './ingest.projections';
@@ -35,7 +36,7 @@ export class IngestController {
   }
 
   @Get('contacts/duplicates')
-  @ReadYourWrites(DUPLICATES_PROJECTION)
+  @ReadYourWrites(DUPLICATES_PROJECTION, CONTACTS_PROJECTION)
   @ApiReadHeaders()
   @ApiOkResponse({ description: 'pairs of contacts identity resolution found likely to be one person, with the reason; nothing was merged' })
   @ApiProblems(400, 503)

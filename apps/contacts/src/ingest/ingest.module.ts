@@ -11,6 +11,9 @@ export class IngestModule {
   static forRoot(rules: Partial<IdentityRules> = {}): DynamicModule {
     return {
       module: IngestModule,
+      // Global: the CSV import resolves its rows with the same service (one claims cache per process).
+      global: true,
+      exports: [IngestService, IDENTITY_RULES],
       controllers: [IngestController],
       providers: [{ provide: IDENTITY_RULES, useValue: { ...DEFAULT_IDENTITY_RULES, ...rules } }, IngestService, DuplicatesQueries, IngestConsumer],
     };

@@ -13,7 +13,7 @@ import { IdempotencyConflictError, InvalidStreamAppendError, WrongExpectedRevisi
 import { EVENT_STORE, PG_POOL } from '@clientela/service-kit';
 import { contactSourceKey, identifierKey, identifiersOf, type IdentityRules } from './identifiers';
 import { IdentifierClaims } from './identifier-claims';
-import { planIngest, type IngestItem, type IngestPlan } from './resolution';
+import { planIngest, type Claim, type IngestItem, type IngestPlan } from './resolution';
 
 export const IDENTITY_RULES = Symbol('clientela:identity-rules');
 
@@ -47,7 +47,7 @@ export class IngestService {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(IDENTITY_RULES) private readonly rules: IdentityRules,
   ) {
     this.claims = new IdentifierClaims(pool, store);
@@ -87,18 +87,18 @@ export class IngestService {
     let position: Position | undefined;
     for (let attempt = 1; pending.length > 0; attempt++) {
       await this.loadClaims(pending);
-      const plan = planIngest(pending, this.claims.get, this.rules);
+      const survivors = await this.survivorsOf(pending);
+      const plan = planIngest(pending, this.claims.get, this.rules, (id) => survivors.get(id) ?? id);
       for (const item of plan.items) {
         if (item.outcome === 'rejected') results.push(rejected(item.index, 'unresolvable_customer', 'the message cannot be attributed to a customer', item.violations));
       }
-      if (plan.appends.length === 0) break;
       try {
-        const written = await this.store.appendToStreams(plan.appends);
+        const written = plan.appends.length === 0 ? undefined : await this.store.appendToStreams(plan.appends);
         this.claims.remember(plan.claims);
-        position = written.position;
+        if (written) position = written.position;
         for (const item of plan.items) {
           if (item.outcome !== 'resolved') continue;
-          const duplicate = written.streams[item.append].duplicate;
+          const duplicate = item.append >= 0 && written !== undefined && written.streams[item.append].duplicate;
           results.push(duplicate ? { index: item.index, status: 'duplicate', contactId: item.contactId, eventId: item.eventId } : { index: item.index, status: 'accepted', contactId: item.contactId, created: item.created, eventId: item.eventId });
         }
         break;
@@ -116,6 +116,23 @@ export class IngestService {
     return { results: results.sort((a, b) => a.index - b.index), ...(position !== undefined ? { position } : {}) };
   }
 
+  /**
+   * What `ingest` would do with these items, writing nothing (an import's dry run): each resolved
+   * (created or matched) or rejected. `written` holds the claims earlier previews of the same run
+   * would have made, so a later batch sees the contacts an earlier one would create.
+   */
+  async preview(items: readonly IngestItem[], written: Map<string, Claim>): Promise<IngestItemResult[]> {
+    await this.loadClaims(items);
+    const survivors = await this.survivorsOf(items);
+    const plan = planIngest(items, (key) => written.get(key) ?? this.claims.get(key), this.rules, (id) => survivors.get(id) ?? id);
+    for (const [key, claim] of plan.claims) written.set(key, claim);
+    return plan.items.map((item) =>
+      item.outcome === 'resolved'
+        ? { index: item.index, status: 'accepted', contactId: item.contactId, created: item.created, eventId: item.eventId }
+        : rejected(item.index, 'unresolvable_customer', 'the row cannot be attributed to one customer', item.violations),
+    );
+  }
+
   /** The claims of every identifier of the batch, then of "has an identity in this source" for the contacts they name. */
   private async loadClaims(items: readonly IngestItem[]): Promise<void> {
     const identified = items.map(({ message }) => ({ message, keys: identifiersOf(message.source, message.customer, this.rules).identifiers.map(identifierKey) }));
@@ -124,6 +141,29 @@ export class IngestService {
       message.customer.externalId === undefined ? [] : keys.flatMap((key) => (this.claims.get(key)?.contactIds ?? []).map((contactId) => contactSourceKey(contactId, message.source))),
     );
     await this.claims.load(sourceKeys);
+  }
+
+  /**
+   * The survivors of the merged contacts the batch's identifiers name, from the contacts read model.
+   * Only used to keep merged contacts from being reported as duplicates of each other: a lagging
+   * answer costs at most one such report, never a wrong attribution.
+   */
+  private async survivorsOf(items: readonly IngestItem[]): Promise<Map<string, string>> {
+    const contactIds = new Set(
+      items.flatMap(({ message }) => identifiersOf(message.source, message.customer, this.rules).identifiers.flatMap((i) => this.claims.get(identifierKey(i))?.contactIds ?? [])),
+    );
+    if (contactIds.size === 0) return new Map();
+    try {
+      const { rows } = await this.pool.query<{ id: string; merged_into: string }>(
+        'select id::text, merged_into::text from proj_contacts.contacts where merged_into is not null and id = any($1::uuid[])',
+        [[...contactIds]],
+      );
+      return new Map(rows.map((r) => [r.id, r.merged_into]));
+    } catch (error) {
+      // Before the contacts projection made its table there is no merge to know of.
+      if ((error as { code?: string }).code === '42P01') return new Map();
+      throw error;
+    }
   }
 
   /**

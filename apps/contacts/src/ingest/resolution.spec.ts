@@ -16,12 +16,14 @@ const order = (id: string, customer: Record<string, string>, source = 'shop'): I
 /** Claims as the store holds them after each written plan: the world the next batch is resolved in. */
 const world = () => {
   const claims = new Map<string, Claim>();
+  const survivors = new Map<string, string>();
   const run = (...messages: IngestMessage[]): IngestPlan => {
-    const plan = planIngest(messages.map((message, index) => ({ index, message })), (key) => claims.get(key), rules);
+    const plan = planIngest(messages.map((message, index) => ({ index, message })), (key) => claims.get(key), rules, (id) => survivors.get(id) ?? id);
     for (const [key, claim] of plan.claims) claims.set(key, claim);
     return plan;
   };
-  return { run };
+  const merge = (survivorId: string, mergedId: string) => survivors.set(mergedId, survivorId);
+  return { run, merge };
 };
 
 const contactOf = (plan: IngestPlan, index = 0): string => {
@@ -94,6 +96,17 @@ describe('identity resolution', () => {
     expect(plan.duplicates).toEqual([{ contactId: ada, otherContactId: bob, reason: 'conflicting_phone' }]);
     expect(plan.appends.filter((a) => a.streamId.startsWith('contact-') || a.streamId.startsWith('identifier-'))).toEqual([]);
     expect(plan.appends.map((a) => a.streamId.split('-')[0])).toEqual(['order', 'contactDuplicate']);
+  });
+
+  it('sends a merged contact\'s identifiers to their owner, writes no claim, and reports no pair with its survivor', () => {
+    const { run, merge } = world();
+    const ada = contactOf(run(order('o1', { email: 'ada@mail.org' })));
+    const bob = contactOf(run(order('o2', { phone: '+4930901820' })));
+    merge(ada, bob);
+    const plan = run(order('o3', { email: 'ada@mail.org', phone: '+4930901820' }), order('o4', { phone: '+4930901820' }));
+    expect([contactOf(plan, 0), contactOf(plan, 1)]).toEqual([ada, bob]);
+    expect(plan.duplicates).toEqual([]);
+    expect(plan.appends.map((a) => a.streamId.split('-')[0])).toEqual(['order', 'order']);
   });
 
   it('expects the revision it knows of a claim stream it adds to', () => {

@@ -3,7 +3,9 @@ import {
   ingestKey,
   TOKEN,
   type FieldViolation,
+  type IngestCustomer,
   type IngestMessage,
+  type LifecycleStage,
   type NewEvent,
   type StreamId,
 } from '@clientela/contracts';
@@ -22,13 +24,36 @@ export interface Claim {
 }
 
 export type ClaimLookup = (key: string) => Claim | undefined;
+/** The live contact a contact counts as (its survivor when merged, itself otherwise). */
+export type SurvivorLookup = (contactId: string) => string;
+
+/**
+ * A contact row of a CSV import, resolved exactly as an ingest message: a contact it creates is
+ * registered with the row's profile, tags and custom values; a contact it matches takes its
+ * unclaimed identifiers as with ingest, and nothing else (an import never overwrites what a
+ * contact has). Its id is the row's key, so a row imported again is the same message.
+ */
+export interface ImportedContact {
+  type: 'ContactImported';
+  id: string;
+  source: string;
+  occurredAt: string;
+  customer: IngestCustomer;
+  data: {
+    profile: Record<string, unknown>;
+    lifecycleStage?: LifecycleStage;
+    tags: string[];
+    customFields: Record<string, string | number | boolean>;
+  };
+}
 
 export interface IngestItem {
   index: number;
-  message: IngestMessage;
+  message: IngestMessage | ImportedContact;
 }
 
 export type ItemPlan =
+  /** `append` is -1 for an imported contact, which has no event of its own (`eventId`: its registration, or empty). */
   | { index: number; outcome: 'resolved'; contactId: string; created: boolean; eventId: string; append: number }
   | { index: number; outcome: 'rejected'; violations: FieldViolation[] };
 
@@ -125,10 +150,13 @@ const customerEventOf = (message: IngestMessage, contactId: string): { streamId:
  * - an email or phone whose contacts all already hold another external id of the message's
  *   source is someone else's: the message gets a new contact, and the pair is a likely duplicate;
  * - identifiers pointing at another contact than the winner are not touched; the pair is reported;
- * - the winner (or the new contact) claims the message's unclaimed identifiers.
+ * - the winner (or the new contact) claims the message's unclaimed identifiers;
+ * - claims are never moved by a merge: the event goes to the identifier's owner, which read models
+ *   show on its survivor while it is merged (and on itself again after an unmerge); contacts merged
+ *   into one another are never reported as likely duplicates.
  * Later messages of the batch see what earlier ones claimed.
  */
-export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, rules: IdentityRules): IngestPlan => {
+export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, rules: IdentityRules, survivorOf: SurvivorLookup = (id) => id): IngestPlan => {
   const claims = new Map<string, Claim>();
   const claimOf = (key: string): Claim => claims.get(key) ?? lookup(key) ?? { contactIds: [], revision: -1 };
   const claimAppends = new Map<string, StreamAppend>();
@@ -158,7 +186,8 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
     return append;
   };
   const reportPair = (contactId: string, otherContactId: string, reason: DuplicateReason) => {
-    if (contactId === otherContactId) return;
+    // Merged contacts are one customer already.
+    if (survivorOf(contactId) === survivorOf(otherContactId)) return;
     const [a, b] = [contactId, otherContactId].sort();
     duplicates.set(`${a}|${b}`, duplicates.get(`${a}|${b}`) ?? { contactId, otherContactId, reason });
   };
@@ -199,18 +228,25 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
     }
     const created = target === undefined;
     const contactId = target ?? contactIdFor(message);
-    const built = customerEventOf(message, contactId);
+    const built = message.type === 'ContactImported' ? undefined : customerEventOf(message, contactId);
     if (Array.isArray(built)) {
       plans.push({ index, outcome: 'rejected', violations: built });
       continue;
     }
 
     const metadata = { source: message.source, actor: 'ingest', occurredAt: message.occurredAt, correlationId: messageEventId(message), causationId: messageEventId(message) };
+    const imported = message.type === 'ContactImported' ? message.data : undefined;
     if (created) {
       const registered = {
         id: messageEventId(message, 'registered'),
         type: 'ContactRegistered',
-        data: { contactId, customerId: contactId, lifecycleStage: message.type === 'OrderPlaced' ? 'customer' : 'subscriber', registeredAt: message.occurredAt },
+        data: {
+          contactId,
+          customerId: contactId,
+          ...imported?.profile,
+          lifecycleStage: imported?.lifecycleStage ?? (message.type === 'OrderPlaced' ? 'customer' : 'subscriber'),
+          registeredAt: message.occurredAt,
+        },
         metadata,
       };
       contactAppend(contactId, true).events.push(registered);
@@ -236,15 +272,26 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
         events.push({ id: linkId, type: 'ContactPhoneAdded', data: { contactId, customerId: contactId, phone: identifier.value, primary }, metadata: linkMetadata });
       }
     }
+    if (created && imported) {
+      const events = contactAppend(contactId, true).events;
+      for (const tag of imported.tags) events.push({ id: messageEventId(message, `tag|${tag}`), type: 'ContactTagged', data: { contactId, customerId: contactId, tag }, metadata });
+      if (Object.keys(imported.customFields).length > 0) {
+        events.push({ id: messageEventId(message, 'custom'), type: 'ContactCustomFieldsChanged', data: { contactId, customerId: contactId, values: imported.customFields }, metadata });
+      }
+    }
     for (const { contactId: other, kind } of excluded) reportPair(contactId, other, reasonOf(kind, false));
     for (const { identifier, key } of usable) {
       if (identifier.kind === targetKind) continue;
       const holders = claimOf(key).contactIds;
-      if (holders.includes(contactId) || holders.length === 0) continue;
+      if (holders.some((h) => survivorOf(h) === survivorOf(contactId)) || holders.length === 0) continue;
       const other = holders.find((c) => !excluded.some((e) => e.contactId === c));
       if (other !== undefined) reportPair(contactId, other, reasonOf(identifier.kind, true));
     }
 
+    if (built === undefined) {
+      plans.push({ index, outcome: 'resolved', contactId, created, eventId: created ? messageEventId(message, 'registered') : '', append: -1 });
+      continue;
+    }
     const eventId = messageEventId(message);
     const event: NewEvent = { id: eventId, type: built.type, data: built.data, metadata };
     // Its own StreamAppend (a stream may appear more than once in a call), so a message sent again is
@@ -264,6 +311,6 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
   });
   // Claims first: a stale lookup fails the append there, before anything else is looked at.
   const head = [...claimAppends.values(), ...contactAppends.values()];
-  const resolved = plans.map((plan): ItemPlan => (plan.outcome === 'resolved' ? { ...plan, append: head.length + plan.append } : plan));
+  const resolved = plans.map((plan): ItemPlan => (plan.outcome === 'resolved' && plan.append >= 0 ? { ...plan, append: head.length + plan.append } : plan));
   return { appends: [...head, ...otherAppends, ...duplicateAppends], items: resolved, duplicates: [...duplicates.values()], claims };
 };

@@ -9,6 +9,7 @@ export const ROUTES: Readonly<Record<string, string>> = {
   leads: 'contacts',
   'custom-fields': 'contacts',
   events: 'contacts',
+  imports: 'contacts',
   pipelines: 'sales',
   deals: 'sales',
   orders: 'sales',

@@ -45,7 +45,7 @@ export class OrdersController {
   @Get('customer-revenue/:customerId')
   @ReadYourWrites(ORDERS_PROJECTION)
   @ApiReadHeaders()
-  @ApiOkResponse({ description: 'one customer\'s order count and revenue per currency (an empty list: no orders)' })
+  @ApiOkResponse({ description: 'one customer\'s order count and revenue per currency (an empty list: no orders), the orders of the customers merged into it included' })
   @ApiProblems(400, 503)
   customer(@Param() { customerId }: CustomerIdParams) {
     return this.queries.customer(customerId);

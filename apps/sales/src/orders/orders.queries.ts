@@ -25,6 +25,9 @@ export interface OrderView {
   updatedAt: string;
 }
 
+/** A customer and the customers merged into it (the contacts service's merges). */
+const membersOf = (param: string): string => `(select ${param}::uuid union all select m.contact_id from proj_customer_merges.members m where m.survivor_id = ${param}::uuid)`;
+
 export interface CustomerRevenueView {
   customerId: string;
   currency: string;
@@ -106,10 +109,30 @@ export class OrdersQueries {
     );
   }
 
-  /** A customer's order count and revenue, one entry per currency it bought in (none: no orders). */
+  /**
+   * A customer's order count and revenue, one entry per currency it bought in (none: no orders),
+   * with the orders of the customers merged into it.
+   */
   async customer(customerId: string): Promise<{ customerId: string; revenue: CustomerRevenueView[] }> {
-    const rows = await this.db.getRepository(CustomerRevenueRow).find({ where: { customerId }, order: { currency: 'ASC' } });
-    return { customerId, revenue: rows.map(revenueView) };
+    const rows = await this.db.query<Array<{ currency: string; order_count: string; gross: string; refunded: string; net: string; first_order_at: Date | null; last_order_at: Date | null }>>(
+      `select r.currency, sum(r.order_count)::text as order_count, sum(r.gross)::text as gross, sum(r.refunded)::text as refunded,
+              sum(r.net)::text as net, min(r.first_order_at) as first_order_at, max(r.last_order_at) as last_order_at
+         from proj_orders.customer_revenue r where r.customer_id in ${membersOf('$1')} group by r.currency order by r.currency`,
+      [customerId],
+    );
+    return {
+      customerId,
+      revenue: rows.map((r) => ({
+        customerId,
+        currency: r.currency,
+        orderCount: Number(r.order_count),
+        gross: r.gross,
+        refunded: r.refunded,
+        net: r.net,
+        firstOrderAt: r.first_order_at?.toISOString() ?? null,
+        lastOrderAt: r.last_order_at?.toISOString() ?? null,
+      })),
+    };
   }
 
   async revenue(query: ListCustomerRevenueQuery): Promise<Page<CustomerRevenueView>> {
@@ -137,7 +160,7 @@ export class OrdersQueries {
 
   private filtered(query: ListOrdersQuery): SelectQueryBuilder<OrderRow> {
     const q = this.db.getRepository(OrderRow).createQueryBuilder('o');
-    if (query.customer) q.andWhere('o.customer_id = :customer', { customer: query.customer });
+    if (query.customer) q.andWhere(`o.customer_id in ${membersOf(':customer')}`, { customer: query.customer });
     if (query.source) q.andWhere('o.source = :source', { source: query.source });
     if (query.deal) q.andWhere('o.deal_id = :deal', { deal: query.deal });
     if (query.status) q.andWhere('o.status = :status', { status: query.status });

@@ -1,5 +1,8 @@
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsISO31661Alpha2,
@@ -120,6 +123,47 @@ export class ContactConsentPayload extends ContactEventBase {
   @IsISO8601() at!: string;
 }
 
+/** An external id of a contact: its source system and the id there. */
+export class ContactIdentity {
+  @Matches(TOKEN) source!: string;
+  @IsString() @Length(1, 200) @PersonalData() externalId!: string;
+}
+
+/** The identities a merged contact brings to its survivor (they stay its own, and go back on unmerge). */
+export class MergedIdentities {
+  @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(254, { each: true }) @PersonalData() emails!: string[];
+  @IsArray() @ArrayMaxSize(1000) @Matches(E164, { each: true }) @PersonalData() phones!: string[];
+  @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => ContactIdentity) @PersonalData() externalIds!: ContactIdentity[];
+}
+
+/**
+ * In the merged contact's stream: it now counts as its survivor. Nothing is rewritten: read models
+ * map every contact of `members` (the merged one and those merged into it before) to `survivorId`,
+ * so every stream whose events carry one of them as `customerId` (contact, activity, orders) follows
+ * the survivor, and `ContactUnmerged` gives them back.
+ */
+export class ContactMergedPayload extends ContactEventBase {
+  @IsUUID() survivorId!: string;
+  /** The merged contact first, then every contact already merged into it: all of them now count as the survivor. */
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @IsUUID(undefined, { each: true }) members!: string[];
+  @ValidateNested() @Type(() => MergedIdentities) identities!: MergedIdentities;
+  @IsISO8601() mergedAt!: string;
+}
+
+/** In the merged contact's stream: it is a contact of its own again, with `members` counting as it again. */
+export class ContactUnmergedPayload extends ContactEventBase {
+  @IsUUID() survivorId!: string;
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @IsUUID(undefined, { each: true }) members!: string[];
+  @IsISO8601() unmergedAt!: string;
+}
+
+/** In the survivor's stream: which contacts it took in (its history says so; erasure finds them here). */
+export class ContactDuplicateAbsorbedPayload extends ContactEventBase {
+  @IsUUID() mergedId!: string;
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @IsUUID(undefined, { each: true }) members!: string[];
+  @IsISO8601() at!: string;
+}
+
 export const ContactRegistered = defineEvent({ type: 'ContactRegistered', payload: ContactRegisteredPayload });
 export const ContactProfileChanged = defineEvent({ type: 'ContactProfileChanged', payload: ContactProfileChangedPayload });
 export const ContactEmailAdded = defineEvent({ type: 'ContactEmailAdded', payload: ContactEmailAddedPayload });
@@ -134,6 +178,14 @@ export const ContactLifecycleStageChanged = defineEvent({ type: 'ContactLifecycl
 /** Read by campaigns before any message goes out: consent per channel and purpose. */
 export const ContactConsentGiven = defineEvent({ type: 'ContactConsentGiven', payload: ContactConsentPayload });
 export const ContactConsentWithdrawn = defineEvent({ type: 'ContactConsentWithdrawn', payload: ContactConsentPayload });
+
+/** Read by every service whose read models count per customer (sales): merged contacts count as their survivor. */
+export const ContactMerged = defineEvent({ type: 'ContactMerged', payload: ContactMergedPayload });
+export const ContactUnmerged = defineEvent({ type: 'ContactUnmerged', payload: ContactUnmergedPayload });
+export const ContactDuplicateAbsorbed = defineEvent({ type: 'ContactDuplicateAbsorbed', payload: ContactDuplicateAbsorbedPayload });
+export const ContactDuplicateReleased = defineEvent({ type: 'ContactDuplicateReleased', payload: ContactDuplicateAbsorbedPayload });
+/** What a service that maps merged contacts to their survivor needs in its catalogue. */
+export const ContactMergeEventDefinitions = [ContactMerged, ContactUnmerged] as const;
 
 export const ContactEventDefinitions = [
   ContactRegistered,
@@ -150,6 +202,10 @@ export const ContactEventDefinitions = [
   ContactConsentGiven,
   ContactConsentWithdrawn,
   ContactCustomFieldsChanged,
+  ContactMerged,
+  ContactUnmerged,
+  ContactDuplicateAbsorbed,
+  ContactDuplicateReleased,
 ] as const;
 
 type Data<D> = D extends { payload: new () => infer P } ? Omit<P, never> : never;
