@@ -1,0 +1,19 @@
+import { CustomerOrderEventDefinitions, DealEventDefinitions, EventCatalogue } from '@clientela/contracts';
+import type { ServiceDefinition } from '@clientela/service-kit';
+import { purchasesProjection } from './purchases/purchases.projection';
+import { rfmEntities } from './rfm/rfm.entities';
+import { RfmModule } from './rfm/rfm.module';
+
+/**
+ * The analytics service as the kit runs it: cross-context read models built from other services'
+ * events (it appends none of its own yet), and the models computed from them.
+ */
+export const analyticsService: ServiceDefinition = {
+  name: 'analytics',
+  title: 'Clientela analytics',
+  description: 'Customers\' purchases across contexts, RFM scores and segments as of any date, segment movements, and the customer value model (BG/NBD and Gamma-Gamma).',
+  catalogue: new EventCatalogue([...CustomerOrderEventDefinitions, ...DealEventDefinitions]),
+  features: [RfmModule],
+  projections: [purchasesProjection],
+  entities: [...rfmEntities],
+};
