@@ -1,0 +1,37 @@
+import { lnGamma, nelderMead } from './special-functions';
+
+/** Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"; Fader & Hardie 2013 note). */
+export interface GammaGammaParameters {
+  p: number;
+  q: number;
+  gamma: number;
+}
+
+interface Spend {
+  /** Repeat purchases (> 0). */
+  x: number;
+  /** Their mean value (> 0). */
+  meanValue: number;
+}
+
+export const gammaGammaLogLikelihood = ({ p, q, gamma }: GammaGammaParameters, { x, meanValue: m }: Spend): number =>
+  lnGamma(p * x + q) - lnGamma(p * x) - lnGamma(q) + q * Math.log(gamma) + (p * x - 1) * Math.log(m) + p * x * Math.log(x) - (p * x + q) * Math.log(gamma + m * x);
+
+export const fitGammaGamma = (customers: readonly Spend[]): { parameters: GammaGammaParameters; logLikelihood: number } => {
+  const of = (v: number[]): GammaGammaParameters => ({ p: Math.exp(v[0]), q: Math.exp(v[1]), gamma: Math.exp(v[2]) });
+  const negative = (v: number[]) => {
+    const parameters = of(v);
+    let sum = 0;
+    for (const c of customers) sum += gammaGammaLogLikelihood(parameters, c);
+    return -sum;
+  };
+  const minimum = nelderMead(negative, [0, 0, 0]);
+  return { parameters: of(minimum.x), logLikelihood: -minimum.value };
+};
+
+/**
+ * E[mean spend | x, mean]: the population mean p·gamma/(q - 1) weighted against the customer's own
+ * mean by how much it has bought; with no repeat purchase, the population mean.
+ */
+export const expectedSpend = ({ p, q, gamma }: GammaGammaParameters, { x, meanValue }: Spend): number =>
+  x > 0 && meanValue > 0 ? ((gamma + meanValue * x) * p) / (p * x + q - 1) : (p * gamma) / (q - 1);
