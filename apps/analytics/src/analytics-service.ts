@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '@clientela/service-kit';
 import { purchasesProjection } from './purchases/purchases.projection';
 import { rfmEntities } from './rfm/rfm.entities';
 import { RfmModule } from './rfm/rfm.module';
+import { ValueModelModule } from './value-model/value-model.module';
 
 /**
  * The analytics service as the kit runs it: cross-context read models built from other services'
@@ -13,7 +14,7 @@ export const analyticsService: ServiceDefinition = {
   title: 'Clientela analytics',
   description: 'Customers\' purchases across contexts, RFM scores and segments as of any date, segment movements, and the customer value model (BG/NBD and Gamma-Gamma).',
   catalogue: new EventCatalogue([...CustomerOrderEventDefinitions, ...DealEventDefinitions]),
-  features: [RfmModule],
+  features: [RfmModule, ValueModelModule],
   projections: [purchasesProjection],
   entities: [...rfmEntities],
 };

@@ -1,8 +1,5 @@
-import { schemaOf } from '@clientela/projections';
-import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
+import { purchasesAsOfSql } from '../purchases/purchases.sql';
 import { segmentSql } from './rfm-segments';
-
-const schema = schemaOf({ name: PURCHASES_PROJECTION });
 
 /**
  * RFM of every customer with a purchase in `currency` on or before the date named by the TypeORM
@@ -17,13 +14,7 @@ const schema = schemaOf({ name: PURCHASES_PROJECTION });
  * Computed by PostgreSQL from the purchases read model on each request: exact, and as of any date.
  */
 export const rfmSql = (asOf: string, currency: string): string => `
-  with refunded as (
-    select order_id, sum(amount) as amount from ${schema}.refunds where refunded_on <= cast(:${asOf} as date) group by order_id
-  ), purchases as (
-    select o.customer_id, o.placed_on, o.amount - coalesce(f.amount, 0) as net
-      from ${schema}.orders o left join refunded f on f.order_id = o.id
-     where o.placed_on <= cast(:${asOf} as date) and o.currency = :${currency}
-       and (o.cancelled_on is null or o.cancelled_on > cast(:${asOf} as date))
+  with purchases as (${purchasesAsOfSql(asOf, currency)}
   ), customers as (
     select customer_id,
            (cast(:${asOf} as date) - max(placed_on)) as recency_days,
