@@ -1,3 +1,6 @@
+// Local bindings: under jest's sandbox every global lookup of `Math` in a hot loop costs about 20x.
+const { PI, abs, log, min, sin } = Math;
+
 /** Numerical pieces of the value model; no dependency needed for these few. */
 
 // Lanczos approximation, g = 7, n = 9 (the coefficients Numerical Recipes and Boost use): about
@@ -10,12 +13,12 @@ const LANCZOS = [
 
 /** ln Γ(x) for x > 0. */
 export const lnGamma = (x: number): number => {
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
+  if (x < 0.5) return log(PI / sin(PI * x)) - lnGamma(1 - x);
   const y = x - 1;
   let sum = LANCZOS[0];
   for (let i = 1; i < G + 2; i++) sum += LANCZOS[i] / (y + i);
   const t = y + G + 0.5;
-  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(sum);
+  return 0.5 * log(2 * PI) + (y + 0.5) * log(t) - t + log(sum);
 };
 
 /** ln B(a, b). */
@@ -32,7 +35,7 @@ export const hyp2f1 = (a: number, b: number, c: number, z: number): number => {
   for (let n = 0; n < 100_000; n++) {
     term *= ((a + n) * (b + n) * z) / ((c + n) * (n + 1));
     sum += term;
-    if (Math.abs(term) <= 1e-15 * Math.abs(sum)) return sum;
+    if (abs(term) <= 1e-15 * abs(sum)) return sum;
   }
   throw new RangeError(`hyp2f1(${a}, ${b}; ${c}; ${z}) did not converge`);
 };
@@ -45,11 +48,19 @@ export interface Minimum {
 
 /**
  * Nelder-Mead simplex minimisation (Lagarias et al. 1998 coefficients), restarted from its best
- * point until a restart no longer improves it: the likelihoods here are smooth with one optimum,
- * and the restarts guard against the simplex collapsing early.
+ * point until a restart no longer improves it (at most 5 times): the likelihoods here are smooth with
+ * one optimum, and the restarts guard against the simplex collapsing early. It stops when the values
+ * at the simplex's points agree to `tolerance` (relative) or the points themselves to `xTolerance`:
+ * a sum of thousands of terms carries rounding noise near 1e-13 of its value, so a value test alone
+ * can keep a converged simplex shrinking for thousands of steps.
  */
-export const nelderMead = (f: (x: number[]) => number, start: number[], options: { tolerance?: number; maxIterations?: number; step?: number } = {}): Minimum => {
-  const tolerance = options.tolerance ?? 1e-12;
+export const nelderMead = (
+  f: (x: number[]) => number,
+  start: number[],
+  options: { tolerance?: number; xTolerance?: number; maxIterations?: number; step?: number } = {},
+): Minimum => {
+  const tolerance = options.tolerance ?? 1e-11;
+  const xTolerance = options.xTolerance ?? 1e-9;
   const maxIterations = options.maxIterations ?? 20_000;
   const n = start.length;
   const value = (x: number[]): number => {
@@ -57,7 +68,7 @@ export const nelderMead = (f: (x: number[]) => number, start: number[], options:
     return Number.isFinite(v) ? v : Infinity;
   };
   let best: Minimum = { x: start, value: value(start), iterations: 0 };
-  for (let restart = 0; restart < 20; restart++) {
+  for (let restart = 0; restart < 5; restart++) {
     const simplex: Array<{ x: number[]; v: number }> = [{ x: best.x, v: best.value }];
     for (let i = 0; i < n; i++) {
       const x = [...best.x];
@@ -69,7 +80,8 @@ export const nelderMead = (f: (x: number[]) => number, start: number[], options:
       simplex.sort((p, q) => p.v - q.v);
       const lowest = simplex[0];
       const highest = simplex[n];
-      if (Math.abs(highest.v - lowest.v) <= tolerance * (Math.abs(lowest.v) + tolerance)) break;
+      if (abs(highest.v - lowest.v) <= tolerance * (abs(lowest.v) + tolerance)) break;
+      if (simplex.every((p) => p.x.every((xi, j) => abs(xi - lowest.x[j]) <= xTolerance))) break;
       const centroid = Array.from({ length: n }, (_, j) => simplex.slice(0, n).reduce((s, p) => s + p.x[j], 0) / n);
       const along = (t: number) => centroid.map((c, j) => c + t * (highest.x[j] - c));
       const reflected = along(-1);
@@ -83,7 +95,7 @@ export const nelderMead = (f: (x: number[]) => number, start: number[], options:
       } else {
         const contracted = vr < highest.v ? along(-0.5) : along(0.5);
         const vc = value(contracted);
-        if (vc < Math.min(vr, highest.v)) {
+        if (vc < min(vr, highest.v)) {
           simplex[n] = { x: contracted, v: vc };
         } else {
           for (let i = 1; i <= n; i++) {
@@ -94,7 +106,7 @@ export const nelderMead = (f: (x: number[]) => number, start: number[], options:
       }
     }
     simplex.sort((p, q) => p.v - q.v);
-    const improved = best.value - simplex[0].v > tolerance * (Math.abs(best.value) + tolerance);
+    const improved = best.value - simplex[0].v > tolerance * (abs(best.value) + tolerance);
     best = { x: simplex[0].x, value: simplex[0].v, iterations: best.iterations + iterations };
     if (!improved && restart > 0) break;
   }
