@@ -126,6 +126,20 @@ describe('RFM, segments and movements over HTTP', () => {
     expect(fresh.text.trim().split('\r\n')).toEqual(['customer_id,from_segment,to_segment,monetary', `${b},,Promising,60.00`, `${e},,Need Attention,200.01`]);
   });
 
+  it('fits the value model per calibration date, refuses one without repeat buyers, and fits again once orders change', async () => {
+    const none = await http().get('/api/v1/analytics/value-model?calibrationEnd=1997-01-31').set('x-min-position', position);
+    expectProblem(none, 422);
+    expect(none.body.rule ?? none.body.code).toBe('not_enough_purchases');
+    // By 1998-01-31 all five had bought; a (2 repeat days), c (3) and e (1) have repeat spend.
+    const first = await http().get('/api/v1/analytics/value-model?calibrationEnd=1998-01-31').expect(200);
+    expect(first.body).toMatchObject({ calibrationEnd: '1998-01-31', currency: 'USD', customers: 5, gammaGamma: { customers: 3 } });
+    expect(Object.values(first.body.bgnbd as Record<string, number>).every(Number.isFinite)).toBe(true);
+    // A second purchase day for b makes it a repeat buyer: the cached model is not served any more.
+    await place(b, '12.00', '1998-01-28');
+    const again = await http().get('/api/v1/analytics/value-model?calibrationEnd=1998-01-31').set('x-min-position', position).expect(200);
+    expect(again.body.gammaGamma.customers).toBe(4);
+  });
+
   it('refuses bad dates, sorts, segments and cursors with problem+json', async () => {
     expectProblem(await http().get('/api/v1/analytics/rfm?asOf=1998-02-30'), 400);
     expectProblem(await http().get('/api/v1/analytics/rfm?asOf=31/01/1998'), 400);
@@ -135,5 +149,7 @@ describe('RFM, segments and movements over HTTP', () => {
     expectProblem(await http().get('/api/v1/analytics/segments?currency=XXXX'), 400);
     expectProblem(await http().get('/api/v1/analytics/segment-movements?from=1998-01-31&to=1997-12-31'), 400);
     expectProblem(await http().get('/api/v1/analytics/segment-movements/customers?to=1997-12-31'), 400);
+    expectProblem(await http().get('/api/v1/analytics/value-model'), 400);
+    expectProblem(await http().get('/api/v1/analytics/value-model?calibrationEnd=1997-13-01'), 400);
   });
 });
