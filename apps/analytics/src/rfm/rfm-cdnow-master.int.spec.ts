@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { formatPosition, parseCdnowLine, streamId, toUnits, type CdnowPurchase } from '@clientela/contracts';
+import { requestProjectionRebuild } from '@clientela/projections';
 import { bootTestService, expectProblem, type TestService } from '@clientela/service-kit/testing';
 import { analyticsService } from '../analytics-service';
+import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
 import { segmentOf, type Score } from './rfm-segments';
 
 // Done when (issue 11): the RFM values and scores of every customer of cdnow_master as of 1998-06-30
@@ -132,5 +134,34 @@ describe('RFM of every cdnow_master customer as of 1998-06-30 against a plain co
     expectProblem(await request(service.server).get(`/api/v1/analytics/customer-value/${randomUUID()}?calibrationEnd=1997-09-30`), 404);
     expectProblem(await request(service.server).get(`/api/v1/analytics/customer-value/${customerId}?margin=1.5`), 400);
     expectProblem(await request(service.server).get(`/api/v1/analytics/customer-value/not-a-uuid`), 400);
+  });
+
+  it('rebuilds the purchases read model from position 0 while reads go on, equal row by row to the live one', async () => {
+    const digest = async () =>
+      (
+        await service.infra.pool.query<Record<string, string>>(
+          `select (select md5(coalesce(string_agg(t::text, '|' order by t.id), '')) from proj_analytics_purchases.orders t) as orders,
+                  (select md5(coalesce(string_agg(t::text, '|' order by t.id), '')) from proj_analytics_purchases.refunds t) as refunds,
+                  (select md5(coalesce(string_agg(t::text, '|' order by t.id), '')) from proj_analytics_purchases.order_changes t) as order_changes`,
+        )
+      ).rows[0];
+    const tableOid = async () => (await service.infra.pool.query<{ oid: string }>("select 'proj_analytics_purchases.orders'::regclass::oid::text as oid")).rows[0].oid;
+    const live = await digest();
+    const liveTable = await tableOid();
+    const requestedAt = Date.now();
+    expect(await requestProjectionRebuild(service.infra.pool, PURCHASES_PROJECTION)).toBe(true);
+    const rebuilding = async () =>
+      (await service.infra.pool.query<{ requested: boolean }>('select rebuild_requested_at is not null as requested from projections.state where name = $1', [PURCHASES_PROJECTION])).rows[0].requested;
+    let reads = 0;
+    while (await rebuilding()) {
+      const segments = await request(service.server).get(`/api/v1/analytics/segments?asOf=${AS_OF}`).expect(200);
+      expect(segments.body.customers).toBe(23_570);
+      reads += 1;
+      if (Date.now() - requestedAt > 300_000) throw new Error('the rebuild did not end in 300 s');
+    }
+    expect(reads).toBeGreaterThan(0);
+    // A new copy was swapped in (another table), and it holds what the live one held.
+    expect(await tableOid()).not.toBe(liveTable);
+    expect(await digest()).toEqual(live);
   });
 });
