@@ -28,7 +28,7 @@ export const bgNbdLogLikelihood = ({ r, alpha, a, b }: BgNbdParameters, { x, tx,
 };
 
 /** The sum over customers grouped by (x, tx, T): CDNOW's 23,570 customers are far fewer distinct triples. */
-export const fitBgNbd = (customers: readonly Frequency[]): { parameters: BgNbdParameters; logLikelihood: number } => {
+export const fitBgNbd = async (customers: readonly Frequency[]): Promise<{ parameters: BgNbdParameters; logLikelihood: number }> => {
   const groups = new Map<string, { c: Frequency; n: number }>();
   for (const c of customers) {
     const key = `${c.x}|${c.tx}|${c.T}`;
@@ -45,7 +45,7 @@ export const fitBgNbd = (customers: readonly Frequency[]): { parameters: BgNbdPa
     return -sum;
   };
   // On log parameters, so every point the simplex tries is a valid (positive) parameter set.
-  const minimum = nelderMead(negative, [0, 0, 0, 0]);
+  const minimum = await nelderMead(negative, [0, 0, 0, 0]);
   return { parameters: of(minimum.x), logLikelihood: -minimum.value };
 };
 

@@ -21,7 +21,7 @@ interface Spend {
 export const gammaGammaLogLikelihood = ({ p, q, gamma }: GammaGammaParameters, { x, meanValue: m }: Spend): number =>
   lnGamma(p * x + q) - lnGamma(p * x) - lnGamma(q) + q * log(gamma) + (p * x - 1) * log(m) + p * x * log(x) - (p * x + q) * log(gamma + m * x);
 
-export const fitGammaGamma = (customers: readonly Spend[]): { parameters: GammaGammaParameters; logLikelihood: number } => {
+export const fitGammaGamma = async (customers: readonly Spend[]): Promise<{ parameters: GammaGammaParameters; logLikelihood: number }> => {
   const of = (v: number[]): GammaGammaParameters => ({ p: exp(v[0]), q: exp(v[1]), gamma: exp(v[2]) });
   const negative = (v: number[]) => {
     const parameters = of(v);
@@ -29,7 +29,7 @@ export const fitGammaGamma = (customers: readonly Spend[]): { parameters: GammaG
     for (const c of customers) sum += gammaGammaLogLikelihood(parameters, c);
     return -sum;
   };
-  const minimum = nelderMead(negative, [0, 0, 0]);
+  const minimum = await nelderMead(negative, [0, 0, 0]);
   return { parameters: of(minimum.x), logLikelihood: -minimum.value };
 };
 

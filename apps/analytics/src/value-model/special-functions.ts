@@ -46,6 +46,13 @@ export interface Minimum {
   iterations: number;
 }
 
+export interface NelderMeadOptions {
+  tolerance?: number;
+  xTolerance?: number;
+  maxIterations?: number;
+  step?: number;
+}
+
 /**
  * Nelder-Mead simplex minimisation (Lagarias et al. 1998 coefficients), restarted from its best
  * point until a restart no longer improves it (at most 5 times): the likelihoods here are smooth with
@@ -53,12 +60,24 @@ export interface Minimum {
  * at the simplex's points agree to `tolerance` (relative) or the points themselves to `xTolerance`:
  * a sum of thousands of terms carries rounding noise near 1e-13 of its value, so a value test alone
  * can keep a converged simplex shrinking for thousands of steps.
+ * It hands the event loop back every `sliceMs` of work: a fit of a large customer base takes seconds,
+ * and the service answers other requests (and its health checks) meanwhile.
  */
-export const nelderMead = (
-  f: (x: number[]) => number,
-  start: number[],
-  options: { tolerance?: number; xTolerance?: number; maxIterations?: number; step?: number } = {},
-): Minimum => {
+export const nelderMead = async (f: (x: number[]) => number, start: number[], options: NelderMeadOptions & { sliceMs?: number } = {}): Promise<Minimum> => {
+  const steps = nelderMeadSteps(f, start, options);
+  let sliceStart = Date.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (Date.now() - sliceStart >= (options.sliceMs ?? 20)) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = Date.now();
+    }
+  }
+};
+
+/** The simplex's iterations, one per step of the generator; its return value is the minimum. */
+function* nelderMeadSteps(f: (x: number[]) => number, start: number[], options: NelderMeadOptions): Generator<void, Minimum> {
   const tolerance = options.tolerance ?? 1e-11;
   const xTolerance = options.xTolerance ?? 1e-9;
   const maxIterations = options.maxIterations ?? 20_000;
@@ -104,6 +123,7 @@ export const nelderMead = (
           }
         }
       }
+      yield;
     }
     simplex.sort((p, q) => p.v - q.v);
     const improved = best.value - simplex[0].v > tolerance * (abs(best.value) + tolerance);
@@ -111,4 +131,4 @@ export const nelderMead = (
     if (!improved && restart > 0) break;
   }
   return best;
-};
+}

@@ -78,8 +78,8 @@ export class ValueModelService {
         'not_enough_purchases',
       );
     }
-    const bgnbd = fitBgNbd(customers);
-    const gammaGamma = fitGammaGamma(spenders);
+    const bgnbd = await fitBgNbd(customers);
+    const gammaGamma = await fitGammaGamma(spenders);
     return {
       calibrationEnd,
       currency,
