@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '@clientela/service-kit';
 import { purchasesProjection } from './purchases/purchases.projection';
 import { rfmEntities } from './rfm/rfm.entities';
 import { RfmModule } from './rfm/rfm.module';
+import { customerValueEntities } from './value-model/customer-value.entities';
 import { ValueModelModule } from './value-model/value-model.module';
 
 /**
@@ -16,5 +17,5 @@ export const analyticsService: ServiceDefinition = {
   catalogue: new EventCatalogue([...CustomerOrderEventDefinitions, ...DealEventDefinitions]),
   features: [RfmModule, ValueModelModule],
   projections: [purchasesProjection],
-  entities: [...rfmEntities],
+  entities: [...rfmEntities, ...customerValueEntities],
 };

@@ -136,6 +136,29 @@ describe('RFM of every cdnow_master customer as of 1998-06-30 against a plain co
     expectProblem(await request(service.server).get(`/api/v1/analytics/customer-value/not-a-uuid`), 400);
   });
 
+  it('lists every customer\'s predicted value, sorted, paged, filtered by churn risk and exported as CSV', async () => {
+    const base = '/api/v1/analytics/customer-value?calibrationEnd=1997-09-30&horizonWeeks=26';
+    const top = await request(service.server).get(`${base}&limit=3`).set('x-min-position', position).expect(200);
+    const values = (top.body.items as Array<{ predictedValue: number }>).map((v) => v.predictedValue);
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    const next = await request(service.server).get(`${base}&limit=3&cursor=${top.body.nextCursor}`).expect(200);
+    expect(next.body.items[0].predictedValue).toBeLessThanOrEqual(values[2]);
+    const atRisk = await request(service.server).get(`${base}&maxProbabilityAlive=0.2&sort=probabilityAlive&limit=500`).expect(200);
+    expect(atRisk.body.items.length).toBeGreaterThan(0);
+    expect((atRisk.body.items as Array<{ probabilityAlive: number }>).every((v) => v.probabilityAlive <= 0.2)).toBe(true);
+    const csv = await request(service.server).get(`${base}&margin=0.5`).set('accept', 'text/csv').expect(200);
+    const [header, ...lines] = csv.text.trim().split('\r\n');
+    expect(header).toBe('customer_id,repeat_purchases,probability_alive,expected_purchases,expected_spend,predicted_value,net_revenue,historic_value');
+    expect(lines).toHaveLength(23_570);
+    // Historic value is exact: net revenue to the calibration end, and half of it at margin 0.5.
+    const net = lines.reduce((sum, line) => sum + toUnits(line.split(',')[6]), 0n);
+    const { rows } = await service.infra.pool.query<{ total: string }>("select sum(dollars)::text as total from cdnow_reference where day <= date '1997-09-30'");
+    expect(net).toBe(toUnits(rows[0].total));
+    expect(lines.reduce((sum, line) => sum + toUnits(line.split(',')[7]), 0n) * 2n).toBe(net);
+    expectProblem(await request(service.server).get('/api/v1/analytics/customer-value?calibrationEnd=1997-09-30&sort=name'), 400);
+    expectProblem(await request(service.server).get('/api/v1/analytics/customer-value'), 400);
+  });
+
   it('rebuilds the purchases read model from position 0 while reads go on, equal row by row to the live one', async () => {
     const digest = async () =>
       (

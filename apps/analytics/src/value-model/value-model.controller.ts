@@ -1,19 +1,24 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { NotFoundError } from '@clientela/contracts';
 import { ReadYourWrites } from '@clientela/projections';
-import { ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
+import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
 import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
 import { DEFAULT_CURRENCY } from '../rfm/rfm.dto';
 import { todayUtc } from '../rfm/rfm.queries';
 import { predictValue } from './customer-value';
-import { CustomerIdParams, CustomerValueQuery, ValueModelQuery } from './value-model.dto';
+import { CustomerIdParams, CustomerValueQuery, ListCustomerValueQuery, ValueModelQuery } from './value-model.dto';
+import { CustomerValueQueries } from './value-model.queries';
 import { ValueModelService } from './value-model.service';
 
 @ApiTags('analytics')
 @Controller('api/v1/analytics')
 export class ValueModelController {
-  constructor(private readonly values: ValueModelService) {}
+  constructor(
+    private readonly values: ValueModelService,
+    private readonly list: CustomerValueQueries,
+  ) {}
 
   @Get('value-model')
   @ReadYourWrites(PURCHASES_PROJECTION)
@@ -23,6 +28,16 @@ export class ValueModelController {
   async model(@Query() query: ValueModelQuery) {
     const { calibrationEnd, currency, customers, bgnbd, gammaGamma } = await this.values.model(query.calibrationEnd, query.currency ?? DEFAULT_CURRENCY);
     return { calibrationEnd, currency, customers, bgnbd, gammaGamma };
+  }
+
+  @Get('customer-value')
+  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ApiReadHeaders()
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'every customer of the model with P(alive), expected purchases and spend, predicted value and net revenue to date; with Accept: text/csv the whole filtered list' })
+  @ApiProblems(400, 422, 503)
+  customers(@Query() query: ListCustomerValueQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return answerList(reply, accept, `customer-value-${query.calibrationEnd}.csv`, () => this.list.list(query), () => this.list.csv(query));
   }
 
   @Get('customer-value/:customerId')

@@ -5,6 +5,7 @@ import { DomainRuleError } from '@clientela/contracts';
 import { PURCHASES_SCHEMA, purchasesAsOfSql } from '../purchases/purchases.sql';
 import { fitBgNbd, type BgNbdParameters } from './bg-nbd';
 import { summarizeCustomers, type CustomerSummary, type PurchaseDay } from './customer-summary';
+import { predictValue, type ValueOptions } from './customer-value';
 import { fitGammaGamma, type GammaGammaParameters } from './gamma-gamma';
 
 export interface FittedValueModel {
@@ -15,6 +16,18 @@ export interface FittedValueModel {
   bgnbd: BgNbdParameters & { logLikelihood: number };
   /** Fitted on `customers` customers with a repeat purchase and a positive mean repeat spend. */
   gammaGamma: GammaGammaParameters & { customers: number; logLikelihood: number };
+  /** What the model saw of each customer, for the per-customer predictions. */
+  summaries: readonly CustomerSummary[];
+}
+
+/** Every customer's prediction, column by column (as they go to PostgreSQL). */
+export interface CustomerPredictions {
+  customerIds: string[];
+  repeatPurchases: number[];
+  probabilityAlive: number[];
+  expectedPurchases: number[];
+  expectedSpend: number[];
+  predictedValue: number[];
 }
 
 /** Models kept: one per calibration date and currency asked for, the oldest dropped beyond this. */
@@ -28,6 +41,8 @@ const CACHE_SIZE = 32;
 @Injectable()
 export class ValueModelService {
   private readonly cache = new Map<string, { changes: string; model: Promise<FittedValueModel> }>();
+  /** Predictions per fitted model (dropped with it) and per horizon, rate and margin. */
+  private readonly predictionCache = new WeakMap<FittedValueModel, Map<string, Promise<CustomerPredictions>>>();
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -43,6 +58,38 @@ export class ValueModelService {
     // A failed fit is not kept: the next request tries again.
     model.catch(() => this.cache.get(key)?.model === model && this.cache.delete(key));
     return model;
+  }
+
+  /**
+   * Every customer's P(alive), expected purchases and spend and predicted value, kept with the model
+   * it was computed from (per horizon, rate and margin), computed in slices so other requests go on.
+   */
+  async predictions(calibrationEnd: string, currency: string, options: ValueOptions): Promise<CustomerPredictions> {
+    const model = await this.model(calibrationEnd, currency);
+    const key = `${options.horizonWeeks}|${options.discountRate}|${options.margin}`;
+    let byOptions = this.predictionCache.get(model);
+    if (!byOptions) this.predictionCache.set(model, (byOptions = new Map()));
+    const cached = byOptions.get(key);
+    if (cached) return cached;
+    const computed = this.predict(model, options);
+    if (byOptions.size >= CACHE_SIZE) byOptions.delete(byOptions.keys().next().value as string);
+    byOptions.set(key, computed);
+    return computed;
+  }
+
+  private async predict(model: FittedValueModel, options: ValueOptions): Promise<CustomerPredictions> {
+    const out: CustomerPredictions = { customerIds: [], repeatPurchases: [], probabilityAlive: [], expectedPurchases: [], expectedSpend: [], predictedValue: [] };
+    for (const [i, customer] of model.summaries.entries()) {
+      const p = predictValue(model.bgnbd, model.gammaGamma, customer, options);
+      out.customerIds.push(customer.customerId);
+      out.repeatPurchases.push(customer.x);
+      out.probabilityAlive.push(p.probabilityAlive);
+      out.expectedPurchases.push(p.expectedPurchases);
+      out.expectedSpend.push(p.expectedSpend);
+      out.predictedValue.push(p.predictedValue);
+      if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return out;
   }
 
   /** One customer's summary at the calibration end; undefined when it had bought nothing by then. */
@@ -86,6 +133,7 @@ export class ValueModelService {
       customers: customers.length,
       bgnbd: { ...bgnbd.parameters, logLikelihood: bgnbd.logLikelihood },
       gammaGamma: { ...gammaGamma.parameters, customers: spenders.length, logLikelihood: gammaGamma.logLikelihood },
+      summaries: customers,
     };
   }
 
