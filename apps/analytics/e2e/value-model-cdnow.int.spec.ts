@@ -75,7 +75,7 @@ describe.each(['standalone', 'kafka'] as const)('the value model of the CDNOW sa
       expect(await platform.exited).toBe(0);
     }
     if (bus === 'kafka') {
-      const topics = [...(['contacts', 'sales'] as const).map((c) => `${prefix}${contextTopic(c)}`), `${prefix}${INGEST_TOPIC}`];
+      const topics = [...(['contacts', 'sales', 'analytics'] as const).map((c) => `${prefix}${contextTopic(c)}`), `${prefix}${INGEST_TOPIC}`];
       await deleteTestTopics(brokers, topics.flatMap((t) => [t, deadLetterTopic(t)])).catch(() => undefined);
     }
     await database?.drop();

@@ -1,3 +1,5 @@
+import { RFM_SEGMENTS, type RfmSegment } from '@clientela/contracts';
+
 /**
  * The RFM segments, from the recency score R and the frequency score F (1 to 5 each; monetary
  * does not choose the segment, it ranks within it). The map, row R, columns F = 1..5:
@@ -12,21 +14,8 @@
  *
  * The SQL of the RFM query is generated from this same table (`segmentSql`), so there is one map.
  */
-export const RFM_SEGMENTS = [
-  'Champions',
-  'Loyal',
-  'Potential Loyalist',
-  'New Customers',
-  'Promising',
-  'Need Attention',
-  'About to Sleep',
-  'At Risk',
-  'Cannot Lose Them',
-  'Hibernating',
-  'Lost',
-] as const;
-
-export type RfmSegment = (typeof RFM_SEGMENTS)[number];
+// The eleven names are the contract's: CustomerSegmentChanged carries them.
+export { RFM_SEGMENTS, type RfmSegment };
 export type Score = 1 | 2 | 3 | 4 | 5;
 
 /** SEGMENT_MAP[R - 1][F - 1]. */

@@ -126,6 +126,24 @@ describe('RFM, segments and movements over HTTP', () => {
     expect(fresh.text.trim().split('\r\n')).toEqual(['customer_id,from_segment,to_segment,monetary', `${b},,Promising,60.00`, `${e},,Need Attention,200.01`]);
   });
 
+  it('publishes CustomerSegmentChanged for each customer whose segment moved, once per day however often it runs', async () => {
+    const first = await http().post('/api/v1/analytics/segment-changes').set('x-min-position', position).send({ asOf: '1997-12-31' }).expect(200);
+    expect(first.body).toEqual({ asOf: '1997-12-31', currency: 'USD', changed: 3, duplicates: 0, position: expect.any(String) });
+    const second = await http().post('/api/v1/analytics/segment-changes').set('x-min-position', first.body.position).send({ asOf: '1998-01-31' }).expect(200);
+    expect(second.body).toMatchObject({ changed: 4, duplicates: 0 }); // d stayed Lost
+    const again = await http().post('/api/v1/analytics/segment-changes').set('x-min-position', second.body.position).send({ asOf: '1998-01-31' }).expect(200);
+    expect(again.body).toEqual({ asOf: '1998-01-31', currency: 'USD', changed: 0, duplicates: 0 });
+    const stream = await service.infra.store.readStream(`customerSegment-${a}` as StreamId);
+    expect(stream.map((e) => e.data)).toEqual([
+      { customerId: a, to: 'New Customers', asOf: '1997-12-31', currency: 'USD', recencyScore: 5, frequencyScore: 1, monetaryScore: 3 }, // monetary d 5, a 30, c 60.50
+      { customerId: a, from: 'New Customers', to: 'Champions', asOf: '1998-01-31', currency: 'USD', recencyScore: 5, frequencyScore: 4, monetaryScore: 4 },
+    ]);
+    expect((await service.infra.store.readStream(`customerSegment-${d}` as StreamId))).toHaveLength(1);
+    expectProblem(await http().post('/api/v1/analytics/segment-changes').send({ asOf: '2999-01-01' }), 422);
+    expectProblem(await http().post('/api/v1/analytics/segment-changes').send({ asOf: 'yesterday' }), 400);
+    expectProblem(await http().post('/api/v1/analytics/segment-changes').send({ day: '1998-01-31' }), 400);
+  });
+
   it('fits the value model per calibration date, refuses one without repeat buyers, and fits again once orders change', async () => {
     const none = await http().get('/api/v1/analytics/value-model?calibrationEnd=1997-01-31').set('x-min-position', position);
     expectProblem(none, 422);
