@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import request from 'supertest';
-import { formatPosition, parseCdnowLine, streamId, toUnits, type CdnowPurchase } from '@clientela/contracts';
+import { formatPosition, streamId, toUnits, type CdnowPurchase } from '@clientela/contracts';
 import { requestProjectionRebuild } from '@clientela/projections';
 import { bootTestService, expectProblem, type TestService } from '@clientela/service-kit/testing';
 import { analyticsService } from '../analytics-service';
 import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
-import { segmentOf, type Score } from './rfm-segments';
+import { cdnowMasterPurchases, loadCdnowReference, parseRfmCsv, referenceRfm, rfmDifferences } from './testing/cdnow-rfm-reference';
 
 // Done when (issue 11): the RFM values and scores of every customer of cdnow_master as of 1998-06-30
 // equal a plain computation of the definition over the same orders. The orders are appended to the
@@ -16,31 +14,7 @@ import { segmentOf, type Score } from './rfm-segments';
 // service's query: values by plain SQL over a table loaded from the file, percent ranks and scores in
 // TypeScript.
 const AS_OF = '1998-06-30';
-const purchases: CdnowPurchase[] = readFileSync(join(__dirname, '..', '..', '..', '..', 'datasets', 'cdnow', 'cdnow_master.txt'), 'utf8')
-  .split('\n')
-  .flatMap((line) => parseCdnowLine(line) ?? []);
-
-interface Expected {
-  recencyDays: number;
-  frequency: number;
-  monetary: string;
-  recencyScore: number;
-  frequencyScore: number;
-  monetaryScore: number;
-  segment: string;
-}
-
-/** SQL's percent_rank: (rank - 1) / (n - 1), rank = 1 + the rows strictly before in the order (ties share the lowest). */
-const percentRanks = <T>(rows: readonly T[], compare: (a: T, b: T) => number): Map<T, number> => {
-  const sorted = [...rows].sort(compare);
-  const ranks = new Map<T, number>();
-  sorted.forEach((row, i) => {
-    const rank = i > 0 && compare(sorted[i - 1], row) === 0 ? (ranks.get(sorted[i - 1]) as number) : i / (sorted.length - 1);
-    ranks.set(row, rank);
-  });
-  return ranks;
-};
-const score = (rank: number): Score => Math.min(5, 1 + Math.floor(5 * rank)) as Score;
+const purchases: CdnowPurchase[] = cdnowMasterPurchases();
 
 describe('RFM of every cdnow_master customer as of 1998-06-30 against a plain computation', () => {
   let service: TestService;
@@ -60,51 +34,19 @@ describe('RFM of every cdnow_master customer as of 1998-06-30 against a plain co
       position = formatPosition((await service.infra.store.appendToStreams(appends)).position);
     }
     // The reference's own table, loaded from the file, beside (not from) the read model.
-    await service.infra.pool.query('create table cdnow_reference (customer_id uuid, day date, dollars numeric)');
-    await service.infra.pool.query('insert into cdnow_reference select * from unnest($1::uuid[], $2::date[], $3::numeric[])', [
-      purchases.map((p) => customerOf.get(p.customer)),
-      purchases.map((p) => p.date),
-      purchases.map((p) => p.dollars.toFixed(2)),
-    ]);
+    await loadCdnowReference(service.infra.pool, purchases, (cdnowId) => customerOf.get(cdnowId) as string);
   }, 300_000);
   afterAll(async () => {
     await service?.close();
   });
 
-  const reference = async (): Promise<Map<string, Expected>> => {
-    const { rows } = await service.infra.pool.query<{ customer_id: string; recency_days: number; frequency: number; monetary: string }>(
-      `select customer_id, (date '${AS_OF}' - max(day)) as recency_days, count(distinct day)::int as frequency, sum(dollars)::text as monetary
-         from cdnow_reference where day <= date '${AS_OF}' group by customer_id`,
-    );
-    const r = percentRanks(rows, (a, b) => b.recency_days - a.recency_days);
-    const f = percentRanks(rows, (a, b) => a.frequency - b.frequency);
-    const m = percentRanks(rows, (a, b) => {
-      const d = toUnits(a.monetary) - toUnits(b.monetary);
-      return d < 0n ? -1 : d > 0n ? 1 : 0;
-    });
-    return new Map(
-      rows.map((row) => {
-        const [recencyScore, frequencyScore, monetaryScore] = [score(r.get(row) as number), score(f.get(row) as number), score(m.get(row) as number)];
-        return [row.customer_id, { recencyDays: row.recency_days, frequency: row.frequency, monetary: row.monetary, recencyScore, frequencyScore, monetaryScore, segment: segmentOf(recencyScore, frequencyScore) }];
-      }),
-    );
-  };
-
   it('gives every customer the values, scores and segment of the definition (the whole list, exported as CSV)', async () => {
     const csv = await request(service.server).get(`/api/v1/analytics/rfm?asOf=${AS_OF}&sort=score`).set('accept', 'text/csv').set('x-min-position', position).expect(200);
-    const [header, ...lines] = csv.text.trim().split('\r\n');
-    expect(header).toBe('customer_id,recency_days,frequency,monetary,recency_score,frequency_score,monetary_score,segment,first_purchase_on,last_purchase_on');
-    const served = new Map(
-      lines.map((line) => {
-        const [customerId, recencyDays, frequency, monetary, recencyScore, frequencyScore, monetaryScore, segment] = line.split(',');
-        return [customerId, { recencyDays: Number(recencyDays), frequency: Number(frequency), monetary, recencyScore: Number(recencyScore), frequencyScore: Number(frequencyScore), monetaryScore: Number(monetaryScore), segment }];
-      }),
-    );
-    const expected = await reference();
+    const served = parseRfmCsv(csv.text);
+    const expected = await referenceRfm(service.infra.pool, AS_OF);
     expect(expected.size).toBe(23_570);
     expect(served.size).toBe(expected.size);
-    const differing = [...expected].filter(([id, row]) => JSON.stringify(served.get(id)) !== JSON.stringify(row));
-    expect(differing.slice(0, 5).map(([id, row]) => ({ id, expected: row, served: served.get(id) }))).toEqual([]);
+    expect(rfmDifferences(served, expected).slice(0, 5)).toEqual([]);
     // Scores spread over the whole range: a map that sent everyone to one score would not pass unseen.
     expect(new Set([...expected.values()].map((e) => e.recencyScore)).size).toBe(5);
   });
