@@ -59,7 +59,7 @@ describe.each(['standalone', 'kafka'] as const)('a converted lead becomes a deal
       expect(await platform.exited).toBe(0);
     }
     if (bus === 'kafka') {
-      const topics = (['contacts', 'sales'] as const).map((c) => `${prefix}${contextTopic(c)}`);
+      const topics = (['contacts', 'sales', 'analytics'] as const).map((c) => `${prefix}${contextTopic(c)}`);
       await deleteTestTopics((process.env.KAFKA_BROKERS ?? '').split(','), [...topics, `${prefix}${INGEST_TOPIC}`].flatMap((t) => [t, deadLetterTopic(t)])).catch(() => undefined);
     }
     await database?.drop();

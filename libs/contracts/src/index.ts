@@ -16,3 +16,4 @@ export * from './sales/pipeline-events';
 export * from './sales/deal-events';
 export * from './sales/sales-team-events';
 export * from './money/decimal';
+export * from './analytics/customer-segment-events';

@@ -1,7 +1,7 @@
 import { categoryOf, type StreamId } from './stream-id';
 
 /** The bounded contexts that publish their events to Kafka. */
-export const Contexts = ['contacts', 'sales', 'campaigns', 'contact-center'] as const;
+export const Contexts = ['contacts', 'sales', 'campaigns', 'contact-center', 'analytics'] as const;
 export type Context = (typeof Contexts)[number];
 
 export const contextTopic = (context: Context): string => `clientela.${context}.events`;
@@ -31,6 +31,7 @@ export const DefaultCategoryContexts: Readonly<Record<string, Context>> = {
   order: 'sales',
   campaign: 'campaigns',
   case: 'contact-center',
+  customerSegment: 'analytics',
 };
 
 /** The context of a stream, or undefined when its category belongs to none (it is not published). */

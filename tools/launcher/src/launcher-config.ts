@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadPlatformConfig, type PlatformConfig } from '@clientela/platform';
 
 /** The services `npm start` runs, in start order; the gateway comes last, in front of them. */
-export const SERVICES = ['contacts', 'sales'] as const;
+export const SERVICES = ['contacts', 'sales', 'analytics'] as const;
 
 export interface LauncherConfig {
   platform: PlatformConfig;

@@ -1,7 +1,7 @@
 import { ConfigError } from '@clientela/platform';
 import { loadGatewayConfig } from './gateway-config';
 
-const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/clientela', SERVICE_URLS: 'contacts=http://127.0.0.1:3101,sales=http://127.0.0.1:3102' };
+const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/clientela', SERVICE_URLS: 'contacts=http://127.0.0.1:3101,sales=http://127.0.0.1:3102,analytics=http://127.0.0.1:3103' };
 
 const problemsOf = (env: Record<string, string | undefined>): string[] => {
   try {
@@ -18,7 +18,7 @@ describe('gateway config', () => {
     expect(loadGatewayConfig(base)).toEqual({
       port: 3000,
       databaseUrl: base.DATABASE_URL,
-      services: { contacts: 'http://127.0.0.1:3101', sales: 'http://127.0.0.1:3102' },
+      services: { contacts: 'http://127.0.0.1:3101', sales: 'http://127.0.0.1:3102', analytics: 'http://127.0.0.1:3103' },
       apiKeyCacheTtlMs: 5000,
       upstream: { connectTimeoutMs: 2000, timeoutMs: 30000 },
       logLevel: 'info',
@@ -35,7 +35,7 @@ describe('gateway config', () => {
     const config = loadGatewayConfig({
       ...base,
       PORT: '8080',
-      SERVICE_URLS: 'contacts=http://127.0.0.1:3101/,sales=https://sales.internal:8443',
+      SERVICE_URLS: 'contacts=http://127.0.0.1:3101/,sales=https://sales.internal:8443,analytics=http://127.0.0.1:3103',
       ADMIN_API_KEY: 'x'.repeat(40),
       API_KEY_CACHE_TTL_MS: '0',
       UPSTREAM_CONNECT_TIMEOUT_MS: '500',
@@ -66,7 +66,7 @@ describe('gateway config', () => {
   });
 
   it('needs a URL for every service of the route table', () => {
-    expect(problemsOf({ ...base, SERVICE_URLS: 'sales=http://127.0.0.1:3102' })).toEqual([
+    expect(problemsOf({ ...base, SERVICE_URLS: 'sales=http://127.0.0.1:3102,analytics=http://127.0.0.1:3103' })).toEqual([
       "SERVICE_URLS has no URL for contacts (named in the gateway's route table)",
     ]);
   });

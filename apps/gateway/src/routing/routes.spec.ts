@@ -22,6 +22,10 @@ describe('route table', () => {
     for (const area of ['pipelines', 'deals', 'orders', 'customer-revenue', 'sales-teams', 'sales-reps', 'sales-quotas', 'sales-reports']) expect(serviceFor(`/api/v1/${area}/x`)).toBe('sales');
   });
 
+  it('routes the analytics areas to the analytics service', () => {
+    for (const area of ['analytics', 'customers']) expect(serviceFor(`/api/v1/${area}/x`)).toBe('analytics');
+  });
+
   it('routes no unknown area, nor an area that is only a prototype key', () => {
     expect(serviceFor('/api/v1/campaigns')).toBeNull();
     expect(serviceFor('/api/v1/constructor')).toBeNull();

@@ -18,6 +18,8 @@ export const ROUTES: Readonly<Record<string, string>> = {
   'sales-reps': 'sales',
   'sales-quotas': 'sales',
   'sales-reports': 'sales',
+  analytics: 'analytics',
+  customers: 'analytics',
 };
 
 export const API_PREFIX = '/api/v1/';

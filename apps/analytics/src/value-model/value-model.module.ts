@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { ValueModelController } from './value-model.controller';
+import { CustomerValueQueries } from './value-model.queries';
+import { ValueModelService } from './value-model.service';
+
+@Module({ controllers: [ValueModelController], providers: [ValueModelService, CustomerValueQueries] })
+export class ValueModelModule {}
