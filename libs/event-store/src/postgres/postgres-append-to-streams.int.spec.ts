@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { categoryOf, streamId } from '@clientela/contracts';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { counted, testCatalogue, uniqueCategory } from '../testing/test-events';
-import { migrate } from './migrate';
+import { migrate } from '@clientela/postgres';
 import { PostgresEventStore } from './postgres-event-store';
 import { EVENT_STORE_MIGRATIONS } from './schema';
 

@@ -5,7 +5,7 @@ import { contextTopic, deadLetterTopic, UnavailableError, type Context, type Eve
 import { createEventStoreDbEventStore, PostgresEventStore, type EventStore } from '@clientela/event-store';
 import { kafkaClient } from '@clientela/messaging';
 import { ConfigError, errorMessage, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
-import { ensureDatabase } from './ensure-database';
+import { ensureDatabase } from '@clientela/postgres';
 
 /** What a service runs on, built once from the config: the pool, the event store, Kafka when the bus is Kafka. */
 export interface ServiceInfrastructure {
