@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { START, type Position, type RecordedEvent } from '@clientela/contracts';
 import type { EventFilter, EventStore, Subscription } from '@clientela/event-store';
-import { isConnectionError, withTransaction } from '@clientela/postgres';
+import { backoffDelay, DEFAULT_BACKOFF, isConnectionError, sleep, withTransaction } from '@clientela/postgres';
 import type { Admin } from 'kafkajs';
-import { AdvisoryLease, backoffDelay, DEFAULT_BACKOFF, sleep, startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
+import { AdvisoryLease, startKafkaConsumer, type RunningKafkaConsumer } from '@clientela/messaging';
 import { silentLogger, type LogSink } from '@clientela/platform';
 import { createIndexesSql, createTablesSql, schemaOf, type Projection } from './projection';
 import {

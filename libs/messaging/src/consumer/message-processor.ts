@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { isClientelaError, ValidationError } from '@clientela/contracts';
-import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '../backoff';
+import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '@clientela/postgres';
 import { originKey, type DeadLetterSink } from '../dead-letters/dead-letter';
 import { isConnectionError, MessagingUnavailableError, PoisonMessageError } from '../errors';
 import { HealthTracker, type ComponentHealth } from '../health';

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { formatPosition, parsePosition, START, type Position } from '@clientela/contracts';
 import type { EventFilter, EventStore, Subscription } from '@clientela/event-store';
-import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from '@clientela/postgres';
 import { isConnectionError } from '../errors';
 import { AdvisoryLease } from '../lease';
 import { eventHeaders } from '../headers';

@@ -14,7 +14,7 @@ import {
   type RecordedEvent,
 } from '@clientela/contracts';
 import type { EventStore, Subscription } from '@clientela/event-store';
-import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from '@clientela/postgres';
 import { isConnectionError, MessagingUnavailableError } from '../errors';
 import { eventHeaders } from '../headers';
 import { AdvisoryLease } from '../lease';
