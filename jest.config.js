@@ -16,6 +16,7 @@ const swc = [
 const moduleNameMapper = {
   '^@clientela/contracts$': '<rootDir>/libs/contracts/src/index.ts',
   '^@clientela/event-store$': '<rootDir>/libs/event-store/src/index.ts',
+  '^@clientela/event-store/testing$': '<rootDir>/libs/event-store/src/testing/index.ts',
   '^@clientela/postgres$': '<rootDir>/libs/postgres/src/index.ts',
   '^@clientela/testing$': '<rootDir>/libs/testing/src/index.ts',
   '^@clientela/projections$': '<rootDir>/libs/projections/src/index.ts',

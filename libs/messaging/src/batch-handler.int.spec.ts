@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Kafka, Producer } from 'kafkajs';
 import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '@clientela/testing';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
 import { MessageProcessor, type BatchItems } from './consumer/message-processor';
 import { KafkaDeadLetters } from './dead-letters/kafka-dead-letters';

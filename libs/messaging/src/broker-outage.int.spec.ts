@@ -9,7 +9,7 @@ import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { findFreePorts, startKafka, type KafkaBroker } from '@clientela/kafka-runner';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, kafkaTestLogEntries, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { createTestTopics, kafkaTestLogEntries, testKafka, uniqueTopicName } from '@clientela/testing';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
 import { kafkaSocketFactory } from './kafka-socket-factory';
 import type { LogSink } from '@clientela/platform';

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '@clientela/testing';
 import { startKafkaConsumer } from './consumer/create-consumers';
 import { Relay } from './relay/relay';
 import { sampleCatalogue, type SampleOrderData } from './testing/sample-events';

@@ -4,7 +4,7 @@ import { Kafka, KafkaJSNonRetriableError, type Producer } from 'kafkajs';
 import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '@clientela/testing';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
 import { KafkaDeadLetters } from './dead-letters/kafka-dead-letters';
 import { EventHeaders, eventHeaders } from './headers';

@@ -10,9 +10,9 @@ import {
   kafkaBrokersForTest,
   testKafka,
   uniqueTopicName,
-  waitUntilReadable,
   type TestDatabase,
 } from '@clientela/testing';
+import { waitUntilReadable } from '@clientela/event-store/testing';
 import { ProjectionRunner } from './projection-runner';
 import { defineProjection, schemaOf, type RowProjection } from './projection';
 import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';

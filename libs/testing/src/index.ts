@@ -1,6 +1,5 @@
 export * from './postgres/test-database';
 export * from './decider/decider-spec';
-export * from './event-store/wait-until-readable';
 export * from './postgres/disposable-postgres';
 export * from './kafka';
 export * from './process/spawn-ts-process';

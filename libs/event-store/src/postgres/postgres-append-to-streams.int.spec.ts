@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { counted, testCatalogue, uniqueCategory } from '../testing/test-events';
 import { migrate } from '@clientela/postgres';
 import { PostgresEventStore } from './postgres-event-store';
+import { waitUntilReadable } from '../testing/wait-until-readable';
 import { EVENT_STORE_MIGRATIONS } from './schema';
 
 /** What the contract suite cannot see: data from before migration 3, and calls that race. */
@@ -87,7 +88,10 @@ describe('PostgreSQL appendToStreams', () => {
           ]),
         ),
       );
-      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const winners = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      // readAll sees only what is below every write transaction still open in the cluster (other test files' too).
+      await waitUntilReadable(store, winners[0].value.position);
       for (const loser of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')) {
         expect(loser.reason).toMatchObject({ code: 'wrong_expected_revision', conflicts: [{ appendIndex: 1, streamId: contested, actual: 0 }] });
       }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { RecordedEvent } from '@clientela/contracts';
-import { createTestDatabase, waitUntilReadable, type TestDatabase } from '@clientela/testing';
+import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { waitUntilReadable } from '../testing/wait-until-readable';
 import { counted, newStream, testCatalogue, uniqueCategory } from '../testing/test-events';
 import { PostgresEventStore } from './postgres-event-store';
 

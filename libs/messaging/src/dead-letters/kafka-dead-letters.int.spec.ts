@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../../testing/src/kafka';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '@clientela/testing';
 import { DeadLetterHeaders } from '../headers';
 import { KafkaDeadLetters, KafkaDeadLetterSink } from './kafka-dead-letters';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { IngestMessage } from '@clientela/contracts';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../../testing/src/kafka';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '@clientela/testing';
 import { KafkaDeadLetters } from '../dead-letters/kafka-dead-letters';
 import { silentLogger } from '@clientela/platform';
 import { waitFor } from '../testing/wait-for';

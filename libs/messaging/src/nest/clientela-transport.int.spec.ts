@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { streamId, ValidationError, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../../testing/src/kafka';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '@clientela/testing';
 import type { StoredDeadLetter } from '../dead-letters/dead-letter';
 import { KafkaDeadLetters } from '../dead-letters/kafka-dead-letters';
 import { TableDeadLetters } from '../dead-letters/table-dead-letters';
