@@ -20,6 +20,7 @@ const moduleNameMapper = {
   '^@clientela/postgres$': '<rootDir>/libs/postgres/src/index.ts',
   '^@clientela/testing$': '<rootDir>/libs/testing/src/index.ts',
   '^@clientela/projections$': '<rootDir>/libs/projections/src/index.ts',
+  '^@clientela/projections/testing$': '<rootDir>/libs/projections/src/testing/index.ts',
   '^@clientela/messaging$': '<rootDir>/libs/messaging/src/index.ts',
   '^@clientela/platform$': '<rootDir>/libs/platform/src/index.ts',
   '^@clientela/service-kit$': '<rootDir>/libs/service-kit/src/index.ts',

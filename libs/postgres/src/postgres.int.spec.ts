@@ -1,17 +1,15 @@
+import { useTestWorld } from '@clientela/testing';
 import type { Pool } from 'pg';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { assertSchemaName, migrate, type Migration } from './migrations';
 import { withTransaction } from './with-transaction';
 
 describe('@clientela/postgres', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'clientela_pg', pool: { max: 2 } });
   let pool: Pool;
 
-  beforeAll(async () => {
-    database = await createTestDatabase('clientela_pg');
-    pool = database.pool({ max: 2 });
+  beforeAll(() => {
+    pool = world.pool;
   });
-  afterAll(() => database.drop());
 
   describe('migrate', () => {
     const migrations: Migration[] = [

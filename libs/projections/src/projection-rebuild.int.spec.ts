@@ -2,34 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { streamId, type Position } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
 import { ProjectionRunner } from './projection-runner';
 import { defineProjection, schemaOf, type SqlProjection } from './projection';
 import { getProjectionStatus } from './projection-status';
 import { writeRowChanges } from './sql-writer';
-import { appendSampleOrders, customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
+import { appendSampleOrders, customerRevenueProjection, ordersCatalogue, placedOrder } from './testing/sample-orders';
 import { readRows, waitForCheckpoint, watchTotal, watchTotalInSnapshots } from './testing/read-model';
 import { pollUntil } from './testing/kill-moments';
 
 describe('rebuild under load', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'projections_rebuild', pool: { max: 12 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: ordersCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = database.pool({ max: 12 });
-    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
-  });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
+  beforeAll(() => {
+    ({ pool, store } = world);
   });
 
-  const order = (customerId: string, i: number) => ({
-    type: 'OrderPlaced',
-    data: { orderId: randomUUID(), customerId, amount: (i % 997) / 10, currency: 'USD', items: 1, placedAt: new Date(Date.UTC(1997, 0, 1 + (i % 365))).toISOString() },
-  });
+  const order = (customerId: string, i: number) => placedOrder(customerId, (i % 997) / 10, i % 365);
 
   it('swaps in a rebuilt copy while writers append and readers read: no read fails or goes back, no event is missed', async () => {
     const category = `order${randomUUID().slice(0, 8)}`;

@@ -5,3 +5,4 @@ export * from './kafka';
 export * from './process/spawn-ts-process';
 export * from './net/free-port';
 export * from './datasets/cdnow';
+export * from './world/test-world';

@@ -1,26 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { categoryOf, streamId } from '@clientela/contracts';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { counted, testCatalogue, uniqueCategory } from '../testing/test-events';
 import { migrate } from '@clientela/postgres';
+import { useTestWorld } from '@clientela/testing';
 import { PostgresEventStore } from './postgres-event-store';
 import { waitUntilReadable } from '../testing/wait-until-readable';
 import { EVENT_STORE_MIGRATIONS } from './schema';
 
 /** What the contract suite cannot see: data from before migration 3, and calls that race. */
 describe('PostgreSQL appendToStreams', () => {
-  let database: TestDatabase;
+  // The world's pool: the drop closes it, and a connection ended by the drop is not an unhandled error.
+  const world = useTestWorld({ name: 'event_store_multi', pool: { max: 12 } });
   let pool: Pool;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    // The helper's pool: drop() closes it, and a connection ended by the drop is not an unhandled error.
-    pool = database.pool({ max: 12 });
-  });
-
-  afterAll(async () => {
-    await database.drop();
+  beforeAll(() => {
+    pool = world.pool;
   });
 
   it('answers a retry of events written before migration 3 (no append_last_revision) by their transaction', async () => {
