@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { streamId, type Position } from '@clientela/contracts';
+import { streamId } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { Relay } from '@clientela/messaging';
 import { useTestWorld } from '@clientela/testing';
 import { ProjectionRunner } from './projection-runner';
 import { schemaOf } from './projection';
-import { customerRevenueProjection, ordersCatalogue, placedOrder } from './testing/sample-orders';
+import { customerRevenueProjection, ordersCatalogue, placedOrder, startOrderWriters } from './testing/sample-orders';
 import { readRows, waitForCheckpoint, watchTotal } from './testing/read-model';
 
 describe('rebuild from the store while the live copy follows Kafka', () => {
@@ -46,18 +46,8 @@ describe('rebuild from the store while the live copy follows Kafka', () => {
     await runner.start();
     await waitForCheckpoint(pool, projection.name, await store.headPosition(), 45_000);
 
-    let writing = true;
-    let last: Position = 0n;
-    const writers = Array.from({ length: 3 }, async (_, w) => {
-      let i = 0;
-      while (writing) {
-        const result = await store.append(streamId(category), [order(`c${(w * 13 + i) % 60}`, i), order(`c${(w * 7 + i) % 60}`, i + 1)]);
-        written += 2;
-        if (result.position > last) last = result.position;
-        i++;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    });
+    const writers = startOrderWriters(store, category, order, { pauseMs: 2 });
+    let last = 0n;
 
     // Readers: the total number of orders seen may only grow. A half-built copy would show fewer.
     const readers = watchTotal(pool, table, 'orders', 2);
@@ -70,12 +60,12 @@ describe('rebuild from the store while the live copy follows Kafka', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await runner.rebuild();
       await new Promise((resolve) => setTimeout(resolve, 300));
-      writing = false;
-      await Promise.all(writers);
+      const flowed = await writers.stop();
+      written += flowed.written;
+      last = flowed.last;
       await waitForCheckpoint(pool, projection.name, last, 45_000);
     } finally {
-      writing = false;
-      await Promise.all(writers);
+      await writers.stop();
       watched = await readers.stop();
     }
     const { reads, failures } = watched;

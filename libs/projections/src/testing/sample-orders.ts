@@ -126,3 +126,34 @@ export const orderHistory = (count: number, customers: number, seed0 = 7): Order
       : placedOrder(customer, Math.round(random() * 10_000) / 100, i % 500, 1 + (i % 3));
   });
 };
+
+/**
+ * `writers` writers appending two orders at a time to `category` until stopped (`pauseMs` between
+ * appends), over 60 customers; `order(customerId, i)` makes each. For tests that rebuild or read
+ * while events flow. stop() answers how many orders they wrote and the last position.
+ */
+export const startOrderWriters = (
+  store: EventStore,
+  category: string,
+  order: (customerId: string, i: number) => OrderEvent,
+  { writers = 3, pauseMs = 0 }: { writers?: number; pauseMs?: number } = {},
+) => {
+  let writing = true;
+  let written = 0;
+  let last: Position = 0n;
+  const running = Array.from({ length: writers }, async (_, w) => {
+    for (let i = 0; writing; i++) {
+      const result = await store.append(streamId(category), [order(`c${(w * 13 + i) % 60}`, i), order(`c${(w * 7 + i) % 60}`, i + 1)]);
+      written += 2;
+      if (result.position > last) last = result.position;
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  });
+  return {
+    async stop(): Promise<{ written: number; last: Position }> {
+      writing = false;
+      await Promise.all(running);
+      return { written, last };
+    },
+  };
+};
