@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import { useTestWorld } from '@clientela/testing';
 import { migrateMessaging } from './schema';
 
@@ -6,13 +5,9 @@ import { migrateMessaging } from './schema';
 // database made then must migrate on, keeping what it holds.
 describe('migrateMessaging', () => {
   const world = useTestWorld({ name: 'messaging_schema', pool: { max: 3 } });
-  let pool: Pool;
-
-  beforeAll(() => {
-    pool = world.pool;
-  });
 
   it('records version 1 on a schema the unversioned code made, keeps its rows, and applies nothing twice', async () => {
+    const pool = world.pool;
     await pool.query(`
       create schema before_versions;
       create table before_versions.handled_events (
