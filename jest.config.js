@@ -16,8 +16,11 @@ const swc = [
 const moduleNameMapper = {
   '^@clientela/contracts$': '<rootDir>/libs/contracts/src/index.ts',
   '^@clientela/event-store$': '<rootDir>/libs/event-store/src/index.ts',
+  '^@clientela/event-store/testing$': '<rootDir>/libs/event-store/src/testing/index.ts',
+  '^@clientela/postgres$': '<rootDir>/libs/postgres/src/index.ts',
   '^@clientela/testing$': '<rootDir>/libs/testing/src/index.ts',
   '^@clientela/projections$': '<rootDir>/libs/projections/src/index.ts',
+  '^@clientela/projections/testing$': '<rootDir>/libs/projections/src/testing/index.ts',
   '^@clientela/messaging$': '<rootDir>/libs/messaging/src/index.ts',
   '^@clientela/platform$': '<rootDir>/libs/platform/src/index.ts',
   '^@clientela/service-kit$': '<rootDir>/libs/service-kit/src/index.ts',

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { Kafka, Producer } from 'kafkajs';
-import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
+import { useTestWorld } from '@clientela/testing';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
 import { MessageProcessor, type BatchItems } from './consumer/message-processor';
 import { KafkaDeadLetters } from './dead-letters/kafka-dead-letters';
 import { eventHeaders } from './headers';
 import { envelopeDecoder, type IncomingMessage } from './message';
 import { migrateMessaging } from './schema';
-import { createSampleReadModel, sampleCatalogue, type SampleOrderData } from './testing/sample-events';
+import { createSampleReadModel, sampleCatalogue, type SampleOrderData, countRows, sampleOrderEvent } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
-
-const count = async (pool: Pool, table: string) => Number((await pool.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0].n);
 
 /** The batch style: one multi-row insert for the whole batch. */
 const insertOrders = async (tx: PoolClient, table: string, items: BatchItems<RecordedEvent>): Promise<void> => {
@@ -24,36 +21,15 @@ const insertOrders = async (tx: PoolClient, table: string, items: BatchItems<Rec
   );
 };
 
-const envelope = (seq: number, data: Record<string, unknown> = {}): RecordedEvent => ({
-  id: randomUUID(),
-  type: 'OrderPlaced',
-  streamId: streamId('order'),
-  revision: 0,
-  position: BigInt(seq + 1),
-  data: { customerId: `c-${seq % 3}`, orderId: `o-${seq}`, seq, amount: 5, ...data },
-  metadata: { schemaVersion: 1 },
-  recordedAt: new Date(),
-});
 const asMessage = (event: RecordedEvent) => ({ key: String(event.data.customerId), value: JSON.stringify(toEnvelopeJson(event)), headers: eventHeaders(event) });
 
 describe('batch handler', () => {
-  let db: TestDatabase;
+  const world = useTestWorld({ name: 'messaging_batch' });
   let pool: Pool;
-  let brokers: string[];
-  const topics: string[] = [];
-  const stops: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
-    brokers = kafkaBrokersForTest();
-    db = await createTestDatabase('messaging_batch');
-    pool = db.pool({ max: 10 });
+    ({ pool } = world);
     await migrateMessaging(pool);
-  });
-
-  afterAll(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await deleteTestTopics(brokers, topics).catch(() => undefined);
-    await db?.drop();
   });
 
   const send = async (kafka: Kafka, topic: string, messages: Array<{ key: string; value: string; headers?: Record<string, string> }>) => {
@@ -85,27 +61,25 @@ describe('batch handler', () => {
       },
     });
     const messages: IncomingMessage[] = Array.from({ length: 25 }, (_, seq) => {
-      const { key, value, headers } = asMessage(envelope(seq));
+      const { key, value, headers } = asMessage(sampleOrderEvent(seq));
       return { origin: { kind: 'kafka', topic: 't', partition: 0, offset: String(seq) }, key, value, headers };
     });
     expect(await processor.process(messages)).toEqual(messages.map(() => 'handled'));
     expect(await processor.process(messages)).toEqual(messages.map(() => 'duplicate'));
     // Half old, half new: only the new ones reach the handler.
     const more = [...messages.slice(20), ...Array.from({ length: 5 }, (_, i) => {
-      const { key, value, headers } = asMessage(envelope(100 + i));
+      const { key, value, headers } = asMessage(sampleOrderEvent(100 + i));
       return { origin: { kind: 'kafka' as const, topic: 't', partition: 0, offset: String(100 + i) }, key, value, headers };
     })];
     expect(await processor.process(more)).toEqual([...Array(5).fill('duplicate'), ...Array(5).fill('handled')]);
     expect(calls).toEqual([25, 5]);
-    expect(await count(pool, 'rerun_orders')).toBe(30);
+    expect(await countRows(pool, 'rerun_orders')).toBe(30);
   });
 
   it('has each event applied once when a restarted consumer is given everything again', async () => {
-    const topic = uniqueTopicName('batch');
-    topics.push(topic, `${topic}.dlq`);
-    await createTestTopics(brokers, [topic, `${topic}.dlq`], 2);
+    const topic = await world.topic('batch', 2);
     await createSampleReadModel(pool, 'batch_orders');
-    const kafka = testKafka(brokers);
+    const kafka = world.kafka();
     const name = `batch-${randomUUID()}`;
     const calls: number[] = [];
     const start = async (): Promise<RunningKafkaConsumer<RecordedEvent>> => {
@@ -120,12 +94,12 @@ describe('batch handler', () => {
           await insertOrders(tx, 'batch_orders', items);
         },
       });
-      stops.push(() => member.stop());
+      world.onCleanup(() => member.stop());
       return member;
     };
-    await send(kafka, topic, Array.from({ length: 200 }, (_, seq) => asMessage(envelope(seq))));
+    await send(kafka, topic, Array.from({ length: 200 }, (_, seq) => asMessage(sampleOrderEvent(seq))));
     const first = await start();
-    await waitFor(async () => (await count(pool, 'batch_orders')) >= 200, async () => `${await count(pool, 'batch_orders')} of 200`);
+    await waitFor(async () => (await countRows(pool, 'batch_orders')) >= 200, async () => `${await countRows(pool, 'batch_orders')} of 200`);
     await waitFor(
       async () => (await pool.query(`select 1 from messaging.handled_events where consumer = $1`, [name])).rowCount === 200,
       () => 'handled keys',
@@ -160,17 +134,14 @@ describe('batch handler', () => {
       () => `committed offsets ${delivered.at(-1)} of 200`,
     );
     expect(calls).toEqual([]);
-    expect(await count(pool, 'batch_orders')).toBe(200);
+    expect(await countRows(pool, 'batch_orders')).toBe(200);
     expect(Number((await pool.query<{ n: string }>('select count(distinct order_id) as n from batch_orders')).rows[0].n)).toBe(200);
   });
 
   it('dead-letters a poison message of a batch with its reason and applies the rest, one by one in the fallback', async () => {
-    const topic = uniqueTopicName('batchpoison');
-    const dlq = `${topic}.dlq`;
-    topics.push(topic, dlq);
-    await createTestTopics(brokers, [topic, dlq], 1);
+    const topic = await world.topic('batchpoison', 1);
     await createSampleReadModel(pool, 'batch_poison_orders');
-    const kafka = testKafka(brokers);
+    const kafka = world.kafka();
     const name = `batch-poison-${randomUUID()}`;
     const calls: Array<{ size: number; poisoned: boolean }> = [];
     const member = await startKafkaConsumer<RecordedEvent>({
@@ -187,19 +158,19 @@ describe('batch handler', () => {
         await insertOrders(tx, 'batch_poison_orders', items);
       },
     });
-    stops.push(() => member.stop());
-    const valid = Array.from({ length: 20 }, (_, seq) => envelope(seq));
-    const exploding = envelope(102, { orderId: 'explode' });
+    world.onCleanup(() => member.stop());
+    const valid = Array.from({ length: 20 }, (_, seq) => sampleOrderEvent(seq));
+    const exploding = sampleOrderEvent(102, { orderId: 'explode' });
     await send(kafka, topic, [
       ...valid.slice(0, 10).map(asMessage),
       { key: 'c-0', value: '{"this is": not json', headers: { 'x-trace': 'abc' } },
-      asMessage(envelope(100, { amount: 'lots' })),
+      asMessage(sampleOrderEvent(100, { amount: 'lots' })),
       asMessage(exploding),
       ...valid.slice(10).map(asMessage),
     ]);
 
     const letters = new KafkaDeadLetters(kafka);
-    await waitFor(async () => (await count(pool, 'batch_poison_orders')) === 20, async () => `${await count(pool, 'batch_poison_orders')} handled`);
+    await waitFor(async () => (await countRows(pool, 'batch_poison_orders')) === 20, async () => `${await countRows(pool, 'batch_poison_orders')} handled`);
     await waitFor(async () => (await letters.list(topic)).length === 3, async () => JSON.stringify(await letters.list(topic)));
     const byCode = new Map((await letters.list(topic)).map((letter) => [letter.code, letter]));
     expect([...byCode.keys()].sort()).toEqual(['handler_failed', 'invalid_event_payload', 'malformed_message']);

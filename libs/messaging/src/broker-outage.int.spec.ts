@@ -8,11 +8,11 @@ import type { Pool } from 'pg';
 import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { findFreePorts, startKafka, type KafkaBroker } from '@clientela/kafka-runner';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, kafkaTestLogEntries, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { createTestTopics, kafkaTestLogEntries, testKafka, uniqueTopicName } from '@clientela/testing';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
 import { kafkaSocketFactory } from './kafka-socket-factory';
 import type { LogSink } from '@clientela/platform';
+import { useTestWorld } from '@clientela/testing';
 import { Relay } from './relay/relay';
 import { applySampleOrder, createSampleReadModel, customersOutOfOrder, sampleCatalogue } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
@@ -21,7 +21,8 @@ const CUSTOMERS = 50;
 const ROUNDS = 40;
 
 describe('a broker outage while the relay publishes', () => {
-  let db: TestDatabase;
+  // A broker of its own (it is stopped and started); the database and store from the world.
+  const world = useTestWorld({ name: 'messaging_broker_outage', store: (pool) => PostgresEventStore.create({ pool, catalogue: sampleCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
   let broker: KafkaBroker | undefined;
@@ -30,18 +31,15 @@ describe('a broker outage while the relay publishes', () => {
   const dataRoot = mkdtempSync(join(tmpdir(), 'clientela-outage-kafka-'));
 
   beforeAll(async () => {
-    db = await createTestDatabase('messaging_broker_outage');
-    pool = db.pool();
-    store = await PostgresEventStore.create({ pool, catalogue: sampleCatalogue() });
+    ({ pool, store } = world);
     await createSampleReadModel(pool, 'outage_orders');
   });
 
-  afterAll(async () => {
+  // Before the world closes the store and drops the database.
+  world.onCleanup(async () => {
     await consumer?.stop().catch(() => undefined);
     await relay?.stop();
     await broker?.stop();
-    await store?.close();
-    await db?.drop();
     rmSync(dataRoot, { recursive: true, force: true });
   });
 

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { useTestWorld } from '@clientela/testing';
 import { startKafkaConsumer } from './consumer/create-consumers';
 import { Relay } from './relay/relay';
 import { sampleCatalogue, type SampleOrderData } from './testing/sample-events';
@@ -15,25 +14,16 @@ const readModel = (table: string) =>
   `create table ${table} (customer_id text primary key, orders int not null, total numeric not null, last_seq int not null)`;
 
 describe('a consumer killed mid-batch', () => {
-  let db: TestDatabase;
+  const world = useTestWorld({ name: 'messaging_crash', store: (pool) => PostgresEventStore.create({ pool, catalogue: sampleCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
-  const brokers = kafkaBrokersForTest();
-  const topic = uniqueTopicName('crash');
+  let topic: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase('messaging_crash');
-    pool = db.pool();
-    store = await PostgresEventStore.create({ pool, catalogue: sampleCatalogue() });
-    await createTestTopics(brokers, [topic, `${topic}.dlq`], 3);
+    ({ pool, store } = world);
+    topic = await world.topic('crash', 3);
     await pool.query(readModel('crashed_totals'));
     await pool.query(readModel('clean_totals'));
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await deleteTestTopics(brokers, [topic, `${topic}.dlq`]).catch(() => undefined);
-    await db?.drop();
   });
 
   it('leaves, after SIGKILL and restart, the read model one clean pass builds: nothing lost, nothing doubled', async () => {
@@ -45,13 +35,13 @@ describe('a consumer killed mid-batch', () => {
         ),
       );
     }
-    const relay = new Relay({ store, pool, kafka: testKafka(brokers), name: 'crash', topicOf: () => topic });
+    const relay = new Relay({ store, pool, kafka: world.kafka(), name: 'crash', topicOf: () => topic });
     await relay.start();
     await waitFor(async () => relay.checkpoint === (await store.headPosition()), () => 'relay did not publish everything');
     await relay.stop();
 
     const group = `crash-${randomUUID()}`;
-    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: brokers.join(','), TOPIC: topic, GROUP: group, TABLE: 'crashed_totals', BATCH_SIZE: '100', APPLY_DELAY_MS: '1' };
+    const env = { DATABASE_URL: world.database.url, KAFKA_BROKERS: world.brokers.join(','), TOPIC: topic, GROUP: group, TABLE: 'crashed_totals', BATCH_SIZE: '100', APPLY_DELAY_MS: '1' };
     const handled = async () =>
       Number((await pool.query<{ n: string }>('select count(*) as n from messaging.handled_events where consumer = $1', [group])).rows[0].n);
     const first = await spawnConsumerProcess(env);
@@ -59,7 +49,7 @@ describe('a consumer killed mid-batch', () => {
     await waitFor(
       async () =>
         (await handled()) >= 300 &&
-        ((await pool.query(`select 1 from pg_stat_activity where application_name = 'crash-consumer' and xact_start is not null and datname = $1`, [db.name]))
+        ((await pool.query(`select 1 from pg_stat_activity where application_name = 'crash-consumer' and xact_start is not null and datname = $1`, [world.database.name]))
           .rowCount ?? 0) > 0,
       async () => `handled ${await handled()}; ${first.output()}`,
     );
@@ -74,7 +64,7 @@ describe('a consumer killed mid-batch', () => {
     await second.exited;
 
     const clean = await startKafkaConsumer<RecordedEvent>({
-      kafka: testKafka(brokers),
+      kafka: world.kafka(),
       name: `clean-${randomUUID()}`,
       pool,
       topics: [topic],

@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { startDisposablePostgres, type DisposablePostgres } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '@clientela/testing';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
 import type { LogSink } from '@clientela/platform';
 import { Relay } from './relay/relay';

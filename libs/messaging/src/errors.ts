@@ -22,6 +22,6 @@ export class MessagingUnavailableError extends UnavailableError {
 
 /**
  * Whether an error means the database went away (so retry), rather than that the work is wrong:
- * the event store's test, which also counts MessagingUnavailableError (an UnavailableError).
+ * the one test (@clientela/postgres), which also counts MessagingUnavailableError (an UnavailableError).
  */
-export { isConnectionError } from '@clientela/event-store';
+export { isConnectionError } from '@clientela/postgres';

@@ -1,5 +1,4 @@
 import { streamId, type RecordedEvent } from '@clientela/contracts';
-import { backoffDelay } from './backoff';
 import { decodeHeaders, EventHeaders, eventHeaders } from './headers';
 import { envelopeDecoder } from './message';
 import { toTopicMessages } from './relay/relay';
@@ -54,19 +53,6 @@ describe('toTopicMessages', () => {
     expect(batch[0].topic).toBe('sales');
     expect(batch[0].messages.map((m) => m.key)).toEqual(['cust-1', event().streamId]);
     expect(JSON.parse(String(batch[0].messages[0].value))).toEqual(toEnvelopeJson(event()));
-  });
-});
-
-describe('backoffDelay', () => {
-  it('doubles from the first delay up to the cap', () => {
-    const policy = { initialMs: 100, maxMs: 1_000, factor: 2, jitter: 0 };
-    expect([1, 2, 3, 4, 5, 10].map((attempt) => backoffDelay(attempt, policy))).toEqual([100, 200, 400, 800, 1_000, 1_000]);
-  });
-
-  it('takes jitter off the nominal delay, never adds it', () => {
-    const policy = { initialMs: 100, maxMs: 1_000, factor: 2, jitter: 0.5 };
-    expect(backoffDelay(2, policy, () => 1)).toBe(100);
-    expect(backoffDelay(2, policy, () => 0)).toBe(200);
   });
 });
 

@@ -1,4 +1,5 @@
-export * from './backoff';
+// The retry policy lives in @clientela/postgres (below the event store, which uses it too); re-exported for existing imports.
+export { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '@clientela/postgres';
 export * from './errors';
 export * from './headers';
 export * from './kafka-socket-factory';

@@ -3,50 +3,32 @@ import type { Pool } from 'pg';
 import { Kafka, KafkaJSNonRetriableError, type Producer } from 'kafkajs';
 import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../testing/src/kafka';
+import { useTestWorld } from '@clientela/testing';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
 import { KafkaDeadLetters } from './dead-letters/kafka-dead-letters';
 import { EventHeaders, eventHeaders } from './headers';
 import { Relay } from './relay/relay';
-import { applySampleOrder, createSampleReadModel, customersOutOfOrder, sampleCatalogue } from './testing/sample-events';
+import { applySampleOrder, createSampleReadModel, customersOutOfOrder, sampleCatalogue, countRows, sampleOrderEvent } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
 
-const count = async (pool: Pool, table: string) => Number((await pool.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0].n);
-
 describe('relay and Kafka consumers', () => {
-  let db: TestDatabase;
+  const world = useTestWorld({ name: 'messaging_kafka', pool: { max: 20 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: sampleCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
-  let brokers: string[];
-  const topics: string[] = [];
-  const stops: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    brokers = kafkaBrokersForTest();
-    db = await createTestDatabase('messaging_kafka');
-    pool = db.pool({ max: 20 });
-    store = await PostgresEventStore.create({ pool, catalogue: sampleCatalogue() });
-  });
-
-  afterAll(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await store?.close();
-    await deleteTestTopics(brokers, topics).catch(() => undefined);
-    await db?.drop();
+  beforeAll(() => {
+    ({ pool, store } = world);
   });
 
   it('brings 10,000 events over 1,000 keys to a group of 3 in per-key order, each once', async () => {
-    const topic = uniqueTopicName('sales');
-    topics.push(topic, `${topic}.dlq`);
-    await createTestTopics(brokers, [topic, `${topic}.dlq`], 6);
+    const topic = await world.topic('sales', 6);
     await createSampleReadModel(pool, 'order_arrivals');
     const group = `order-test-${randomUUID()}`;
     const seenHeaders: Array<{ key?: string; headers: Record<string, string>; event: RecordedEvent }> = [];
     const members: RunningKafkaConsumer<RecordedEvent>[] = [];
     for (let i = 0; i < 3; i++) {
       const member = await startKafkaConsumer({
-        kafka: testKafka(brokers, { clientId: `member-${i}` }),
+        kafka: world.kafka({ clientId: `member-${i}` }),
         name: group,
         pool,
         topics: [topic],
@@ -59,7 +41,7 @@ describe('relay and Kafka consumers', () => {
         },
       });
       members.push(member);
-      stops.push(() => member.stop());
+      world.onCleanup(() => member.stop());
     }
     // Start publishing once the group is stable, so the test is about order, not rebalancing.
     await waitFor(
@@ -80,13 +62,13 @@ describe('relay and Kafka consumers', () => {
         }),
       );
     }
-    const relay = new Relay({ store, pool, kafka: testKafka(brokers), name: `order-${randomUUID()}`, topicOf: () => topic, batchSize: 500 });
+    const relay = new Relay({ store, pool, kafka: world.kafka(), name: `order-${randomUUID()}`, topicOf: () => topic, batchSize: 500 });
     await relay.start();
-    stops.push(() => relay.stop());
+    world.onCleanup(() => relay.stop());
 
-    await waitFor(async () => (await count(pool, 'order_arrivals')) >= 10_000, async () => `${await count(pool, 'order_arrivals')} of 10000 arrived`, 90_000);
+    await waitFor(async () => (await countRows(pool, 'order_arrivals')) >= 10_000, async () => `${await countRows(pool, 'order_arrivals')} of 10000 arrived`, 90_000);
     await waitFor(async () => relay.checkpoint === (await store.headPosition()), () => 'relay checkpoint did not reach the head');
-    expect(await count(pool, 'order_arrivals')).toBe(10_000);
+    expect(await countRows(pool, 'order_arrivals')).toBe(10_000);
     expect(await customersOutOfOrder(pool, 'order_arrivals', 10)).toEqual([]);
     expect(Number((await pool.query<{ n: string }>('select count(distinct customer_id) as n from order_arrivals')).rows[0].n)).toBe(1_000);
 
@@ -97,13 +79,11 @@ describe('relay and Kafka consumers', () => {
   });
 
   it('starts a new consumer when kafkajs crashes on an error it will not restart on, and handles every event once', async () => {
-    const topic = uniqueTopicName('crash');
-    topics.push(topic, `${topic}.dlq`);
-    await createTestTopics(brokers, [topic, `${topic}.dlq`], 2);
+    const topic = await world.topic('crash', 2);
     await createSampleReadModel(pool, 'crash_orders');
     // The first consumer kafkajs makes fails its first batch with a non-retriable error, as
     // "Failed to find group coordinator" does while a broker restarts: kafkajs stops it for good.
-    const kafka: Kafka = testKafka(brokers);
+    const kafka: Kafka = world.kafka();
     const makeConsumer = kafka.consumer.bind(kafka);
     let made = 0;
     kafka.consumer = (config) => {
@@ -130,7 +110,7 @@ describe('relay and Kafka consumers', () => {
       handlers: { OrderPlaced: (event, { tx }) => applySampleOrder(tx, 'crash_orders', event) },
       logger: { debug: () => undefined, info: (message) => said.push(message), warn: (message) => said.push(message), error: (message) => said.push(message) },
     });
-    stops.push(() => member.stop());
+    world.onCleanup(() => member.stop());
     const customerId = randomUUID();
     const producer: Producer = kafka.producer();
     await producer.connect();
@@ -147,7 +127,7 @@ describe('relay and Kafka consumers', () => {
     await producer.send({ topic, messages: events.map((event) => ({ key: customerId, value: JSON.stringify(toEnvelopeJson(event)), headers: eventHeaders(event) })) });
     await producer.disconnect();
 
-    await waitFor(async () => (await count(pool, 'crash_orders')) === 5, async () => `${await count(pool, 'crash_orders')} of 5; said: ${said.join(' | ')}`, 30_000);
+    await waitFor(async () => (await countRows(pool, 'crash_orders')) === 5, async () => `${await countRows(pool, 'crash_orders')} of 5; said: ${said.join(' | ')}`, 30_000);
     expect(made).toBeGreaterThanOrEqual(2);
     expect(said).toContain('Kafka consumer crashed and kafkajs gave up; starting a new one');
     expect(said).toContain('Kafka consumer started again');
@@ -155,12 +135,9 @@ describe('relay and Kafka consumers', () => {
   });
 
   it('dead-letters malformed, invalid, unknown-version and always-failing events with the reason, handles the rest, and re-drives', async () => {
-    const topic = uniqueTopicName('poison');
-    const dlq = `${topic}.dlq`;
-    topics.push(topic, dlq);
-    await createTestTopics(brokers, [topic, dlq], 2);
+    const topic = await world.topic('poison', 2);
     await createSampleReadModel(pool, 'poison_orders');
-    const kafka: Kafka = testKafka(brokers);
+    const kafka: Kafka = world.kafka();
     let fixed = false;
     const consumerName = `poison-${randomUUID()}`;
     const member = await startKafkaConsumer({
@@ -177,23 +154,13 @@ describe('relay and Kafka consumers', () => {
         },
       },
     });
-    stops.push(() => member.stop());
+    world.onCleanup(() => member.stop());
 
-    const envelope = (seq: number, data: Record<string, unknown> = {}, schemaVersion = 1): RecordedEvent => ({
-      id: randomUUID(),
-      type: 'OrderPlaced',
-      streamId: streamId('order'),
-      revision: 0,
-      position: BigInt(seq + 1),
-      data: { customerId: `c-${seq % 3}`, orderId: `o-${seq}`, seq, amount: 5, ...data },
-      metadata: { schemaVersion },
-      recordedAt: new Date(),
-    });
     const asMessage = (event: RecordedEvent) => ({ key: String(event.data.customerId), value: JSON.stringify(toEnvelopeJson(event)), headers: eventHeaders(event) });
-    const valid = Array.from({ length: 20 }, (_, seq) => envelope(seq));
-    const invalid = envelope(100, { amount: 'lots' });
-    const tooNew = envelope(101, {}, 7);
-    const exploding = envelope(102, { orderId: 'explode' });
+    const valid = Array.from({ length: 20 }, (_, seq) => sampleOrderEvent(seq));
+    const invalid = sampleOrderEvent(100, { amount: 'lots' });
+    const tooNew = sampleOrderEvent(101, {}, 7);
+    const exploding = sampleOrderEvent(102, { orderId: 'explode' });
     const producer: Producer = kafka.producer();
     await producer.connect();
     await producer.send({
@@ -210,7 +177,7 @@ describe('relay and Kafka consumers', () => {
     await producer.disconnect();
 
     const letters = new KafkaDeadLetters(kafka);
-    await waitFor(async () => (await count(pool, 'poison_orders')) === 20, async () => `${await count(pool, 'poison_orders')} handled`);
+    await waitFor(async () => (await countRows(pool, 'poison_orders')) === 20, async () => `${await countRows(pool, 'poison_orders')} handled`);
     await waitFor(async () => (await letters.list(topic)).length === 4, async () => JSON.stringify(await letters.list(topic)));
     const listed = await letters.list(topic);
     const byCode = new Map(listed.map((letter) => [letter.code, letter]));
@@ -231,7 +198,7 @@ describe('relay and Kafka consumers', () => {
 
     fixed = true;
     expect(await letters.redrive(topic, { ids: [byCode.get('handler_failed')!.id] })).toBe(1);
-    await waitFor(async () => (await count(pool, 'poison_orders')) === 21, async () => `${await count(pool, 'poison_orders')} handled after re-drive`);
+    await waitFor(async () => (await countRows(pool, 'poison_orders')) === 21, async () => `${await countRows(pool, 'poison_orders')} handled after re-drive`);
     const { rows } = await pool.query<{ order_id: string }>(`select order_id from poison_orders where order_id = 'explode'`);
     expect(rows).toHaveLength(1);
   });

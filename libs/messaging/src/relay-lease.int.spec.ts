@@ -3,32 +3,21 @@ import type { Pool } from 'pg';
 import type { KafkaMessage } from 'kafkajs';
 import { streamId } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
 import { EventHeaders } from './headers';
 import { Relay } from './relay/relay';
 import { sampleCatalogue } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
 
 describe('relay lease: one relay of a name publishes, another takes over', () => {
-  let db: TestDatabase;
+  const world = useTestWorld({ name: 'messaging_lease', store: (pool) => PostgresEventStore.create({ pool, catalogue: sampleCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
-  let brokers: string[];
   let topic: string;
 
   beforeAll(async () => {
-    brokers = kafkaBrokersForTest();
-    db = await createTestDatabase('messaging_lease');
-    pool = db.pool({ max: 10 });
-    store = await PostgresEventStore.create({ pool, catalogue: sampleCatalogue() });
-    topic = uniqueTopicName('lease');
-    await createTestTopics(brokers, [topic], 3);
-  });
-
-  afterAll(async () => {
-    await store.close();
-    await deleteTestTopics(brokers, [topic]).catch(() => undefined);
-    await db.drop();
+    ({ pool, store } = world);
+    topic = await world.topic('lease', 3);
   });
 
   it('has exactly one leader; when it stops the standby resumes from its checkpoint, no event lost', async () => {
@@ -37,14 +26,14 @@ describe('relay lease: one relay of a name publishes, another takes over', () =>
         await store.append(streamId('order'), [{ type: 'OrderPlaced', data: { customerId: `c${i % 7}`, orderId: `o${i}`, seq: i, amount: 1 } }]);
       }
     };
-    const relays = [0, 1].map(() => new Relay({ store, pool, kafka: testKafka(brokers), name: 'lease', topicOf: () => topic, batchSize: 20, takeoverIntervalMs: 100 }));
+    const relays = [0, 1].map(() => new Relay({ store, pool, kafka: world.kafka(), name: 'lease', topicOf: () => topic, batchSize: 20, takeoverIntervalMs: 100 }));
     await Promise.all(relays.map((r) => r.start()));
     expect(relays.filter((r) => r.isLeading)).toHaveLength(1);
     const leader = relays.find((r) => r.isLeading) as Relay;
     const standby = relays.find((r) => !r.isLeading) as Relay;
 
     const received = new Map<string, number>();
-    const consumer = testKafka(brokers).consumer({ groupId: `lease-${randomUUID()}` });
+    const consumer = world.kafka().consumer({ groupId: `lease-${randomUUID()}` });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({

@@ -3,32 +3,21 @@ import type { Pool } from 'pg';
 import type { KafkaMessage } from 'kafkajs';
 import { streamId, ValidationError } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
 import { EventHeaders } from './headers';
 import { Relay } from './relay/relay';
 import { sampleCatalogue } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
 
 describe('relay and event size: what the broker takes', () => {
-  let db: TestDatabase;
+  const world = useTestWorld({ name: 'messaging_size', store: (pool) => PostgresEventStore.create({ pool, catalogue: sampleCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
-  let brokers: string[];
   let topic: string;
 
   beforeAll(async () => {
-    brokers = kafkaBrokersForTest();
-    db = await createTestDatabase('messaging_size');
-    pool = db.pool({ max: 10 });
-    store = await PostgresEventStore.create({ pool, catalogue: sampleCatalogue() });
-    topic = uniqueTopicName('size');
-    await createTestTopics(brokers, [topic], 1);
-  });
-
-  afterAll(async () => {
-    await store.close();
-    await deleteTestTopics(brokers, [topic]).catch(() => undefined);
-    await db.drop();
+    ({ pool, store } = world);
+    topic = await world.topic('size');
   });
 
   it('relays a page larger than one Kafka message batch in several requests, in order', async () => {
@@ -41,11 +30,11 @@ describe('relay and event size: what the broker takes', () => {
         Array.from({ length: 100 }, (_, i) => ({ type: 'OrderPlaced', data: { customerId: 'c-big', orderId: `${from + i}-${padding}`, seq: from + i, amount: 1 } })),
       );
     }
-    const relay = new Relay({ store, pool, kafka: testKafka(brokers), name: `size-${randomUUID()}`, topicOf: () => topic });
+    const relay = new Relay({ store, pool, kafka: world.kafka(), name: `size-${randomUUID()}`, topicOf: () => topic });
     await relay.start();
 
     const received: number[] = [];
-    const consumer = testKafka(brokers).consumer({ groupId: `size-${randomUUID()}`, maxBytes: 20 * 1024 * 1024 });
+    const consumer = world.kafka().consumer({ groupId: `size-${randomUUID()}`, maxBytes: 20 * 1024 * 1024 });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({

@@ -2,29 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { streamId, ValidationError } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { startStoreConsumer } from './consumer/create-consumers';
 import { errorMessage } from '@clientela/platform';
-import { applySampleOrder, createSampleReadModel, sampleCatalogue } from './testing/sample-events';
+import { useTestWorld } from '@clientela/testing';
+import { applySampleOrder, createSampleReadModel, sampleCatalogue, countRows } from './testing/sample-events';
 import { waitFor } from './testing/wait-for';
 
-const count = async (pool: Pool, table: string) => Number((await pool.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0].n);
-
 describe('standalone consumer (event-store subscription)', () => {
-  let db: TestDatabase;
+  const world = useTestWorld({ name: 'messaging_store', store: (pool) => PostgresEventStore.create({ pool, catalogue: sampleCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
 
   beforeAll(async () => {
-    db = await createTestDatabase('messaging_store');
-    pool = db.pool({ max: 10 });
-    store = await PostgresEventStore.create({ pool, catalogue: sampleCatalogue() });
+    ({ pool, store } = world);
     await createSampleReadModel(pool, 'orders');
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await db?.drop();
   });
 
   it('handles every event once, dead-letters a poison one to the table, goes on, and re-drives it', async () => {
@@ -55,7 +46,7 @@ describe('standalone consumer (event-store subscription)', () => {
     await append('refuse', 11);
     for (let seq = 12; seq < 20; seq++) await append(`o-${seq}`, seq);
 
-    await waitFor(async () => (await count(pool, 'orders')) === 18, async () => `${await count(pool, 'orders')} handled`);
+    await waitFor(async () => (await countRows(pool, 'orders')) === 18, async () => `${await countRows(pool, 'orders')} handled`);
     await waitFor(async () => (await running.deadLetters.list({ consumer: name })).length === 2, () => 'dead letters');
     const letters = await running.deadLetters.list({ consumer: name });
     const explode = letters.find((l) => l.code === 'handler_failed');
@@ -69,10 +60,10 @@ describe('standalone consumer (event-store subscription)', () => {
     fixed = true;
     const again = await start();
     await again.deadLetters.redrive({ consumer: name, ids: [explode!.id] });
-    await waitFor(async () => (await count(pool, 'orders')) === 19, async () => `${await count(pool, 'orders')} handled after re-drive`);
+    await waitFor(async () => (await countRows(pool, 'orders')) === 19, async () => `${await countRows(pool, 'orders')} handled after re-drive`);
     await waitFor(async () => (await again.deadLetters.list({ consumer: name })).length === 1, () => 're-driven letter still open');
     await append('o-20', 20);
-    await waitFor(async () => (await count(pool, 'orders')) === 20, async () => `${await count(pool, 'orders')} after a new event`);
+    await waitFor(async () => (await countRows(pool, 'orders')) === 20, async () => `${await countRows(pool, 'orders')} after a new event`);
     const { rows } = await pool.query<{ order_id: string; n: string }>(`select order_id, count(*) as n from orders group by order_id having count(*) > 1`);
     expect(rows).toEqual([]);
     await again.stop();
@@ -98,7 +89,7 @@ describe('standalone consumer (event-store subscription)', () => {
       // The store is shared with the other tests: only this test's customer.
       handlers: { OrderPlaced: (event, { tx }) => (event.data.customerId === 'c-p' ? applySampleOrder(tx, 'orders_poison', event) : undefined) },
     });
-    await waitFor(async () => (await count(pool, 'orders_poison')) === 4, async () => `${await count(pool, 'orders_poison')} handled, error ${String(running.consumer.error)}`, 10_000);
+    await waitFor(async () => (await countRows(pool, 'orders_poison')) === 4, async () => `${await countRows(pool, 'orders_poison')} handled, error ${String(running.consumer.error)}`, 10_000);
     await waitFor(async () => (await running.deadLetters.list({ consumer: name })).length === 1, () => 'no dead letter', 10_000);
     const [letter] = await running.deadLetters.list({ consumer: name });
     expect(letter).toEqual(expect.objectContaining({ eventType: 'OrderPlaced', reason: expect.stringMatching(/version 9/) }));
@@ -128,7 +119,7 @@ describe('standalone consumer (event-store subscription)', () => {
         ),
       );
     await append(40, 0);
-    await waitFor(async () => (await count(pool, 'orders_pair')) === 40, async () => `${await count(pool, 'orders_pair')} handled`, 10_000);
+    await waitFor(async () => (await countRows(pool, 'orders_pair')) === 40, async () => `${await countRows(pool, 'orders_pair')} handled`, 10_000);
     const twice = async () => (await pool.query(`select order_id from orders_pair group by order_id having count(*) > 1`)).rows;
     expect(await twice()).toEqual([]);
     expect(pair.map((r) => errorMessage(r.consumer.error ?? ''))).toEqual(['', '']);
@@ -138,7 +129,7 @@ describe('standalone consumer (event-store subscription)', () => {
     await leader.stop();
     await waitFor(() => standby.consumer.isLeading, () => 'standby did not take over', 10_000);
     await append(10, 40);
-    await waitFor(async () => (await count(pool, 'orders_pair')) === 50, async () => `${await count(pool, 'orders_pair')} handled after takeover`, 10_000);
+    await waitFor(async () => (await countRows(pool, 'orders_pair')) === 50, async () => `${await countRows(pool, 'orders_pair')} handled after takeover`, 10_000);
     expect(await twice()).toEqual([]);
     expect(standby.consumer.error).toBeUndefined();
     await standby.stop();

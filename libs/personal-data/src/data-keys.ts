@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { LRUCache } from 'lru-cache';
-import { assertSchemaName, migrateSchema, type Migration } from '@clientela/event-store';
+import { assertSchemaName, migrate, type Migration } from '@clientela/postgres';
 import { DataKeyMissingError } from './errors';
 import { masterKeyById, unwrapDataKey, wrapDataKey, type MasterKeys } from './master-keys';
 import type { DataKey } from './sealed-fields';
@@ -24,7 +24,7 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export const migrateDataKeys = (pool: Pool, schema = 'privacy'): Promise<number[]> => migrateSchema(pool, assertSchemaName(schema), MIGRATIONS);
+export const migrateDataKeys = (pool: Pool, schema = 'privacy'): Promise<number[]> => migrate(pool, assertSchemaName(schema), MIGRATIONS);
 
 /** What a subject's key is: usable, or destroyed by an erasure. */
 export type KeyState = DataKey | 'erased';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { killSurvivors, useTestWorld } from '@clientela/testing';
 import { appendSampleOrders, customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
 import { cleanRebuildRows, readRows, waitForCheckpoint } from './testing/read-model';
 import { waitUntilMidBatch } from './testing/kill-moments';
@@ -9,23 +9,15 @@ import { spawnProjectionProcess, type ProjectionProcess } from './testing/spawn-
 
 /** Runners in processes of their own, killed with SIGKILL: the read model must not notice. */
 describe('projection runner processes killed with SIGKILL', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'projections_crash', pool: { max: 6 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: ordersCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
   const children: ProjectionProcess[] = [];
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = database.pool({ max: 6 });
-    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
+  beforeAll(() => {
+    ({ pool, store } = world);
   });
-  afterEach(async () => {
-    for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
+  afterEach(() => killSurvivors(children));
 
   const ownerPid = async (name: string): Promise<number | undefined> => {
     const { rows } = await pool.query<{ owner: string | null }>(`select owner from projections.state where name = $1`, [name]);
@@ -37,7 +29,7 @@ describe('projection runner processes killed with SIGKILL', () => {
     const category = `order${randomUUID().slice(0, 8)}`;
     const name = `crash_${randomUUID().slice(0, 8)}`;
     const last = await appendSampleOrders(store, category, 400);
-    const env = { DATABASE_URL: database.url, PROJECTION_NAME: name, CATEGORY: category, BATCH_SIZE: '25', APPLY_DELAY_MS: '40' };
+    const env = { DATABASE_URL: world.database.url, PROJECTION_NAME: name, CATEGORY: category, BATCH_SIZE: '25', APPLY_DELAY_MS: '40' };
 
     for (let kill = 0; kill < 3; kill++) {
       const child = await spawnProjectionProcess(env);
@@ -65,7 +57,7 @@ describe('projection runner processes killed with SIGKILL', () => {
     const category = `order${randomUUID().slice(0, 8)}`;
     const name = `takeover_${randomUUID().slice(0, 8)}`;
     await appendSampleOrders(store, category, 100);
-    const env = { DATABASE_URL: database.url, PROJECTION_NAME: name, CATEGORY: category, BATCH_SIZE: '10', APPLY_DELAY_MS: '20' };
+    const env = { DATABASE_URL: world.database.url, PROJECTION_NAME: name, CATEGORY: category, BATCH_SIZE: '10', APPLY_DELAY_MS: '20' };
     const first = await spawnProjectionProcess(env);
     children.push(first);
     const second = await spawnProjectionProcess(env);

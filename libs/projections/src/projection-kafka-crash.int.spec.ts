@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '@clientela/event-store';
 import { Relay } from '@clientela/messaging';
-import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, type TestDatabase } from '@clientela/testing';
+import { killSurvivors, useTestWorld } from '@clientela/testing';
 import { schemaOf } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { appendSampleOrders, customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
@@ -16,33 +16,19 @@ import { spawnProjectionProcess, type ProjectionProcess } from './testing/spawn-
  * must build again from the store when it comes back: what the topic no longer holds is nowhere else.
  */
 describe('a Kafka-source runner and what retention deleted', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'projections_kafka_crash', pool: { max: 8 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: ordersCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
-  let brokers: string[];
-  const topics: string[] = [];
   const children: ProjectionProcess[] = [];
-  const stops: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    brokers = kafkaBrokersForTest();
-    database = await createTestDatabase('projections_kafka_crash');
-    pool = database.pool({ max: 8 });
-    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
+  beforeAll(() => {
+    ({ pool, store } = world);
   });
-  afterEach(async () => {
-    for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  });
-  afterAll(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await store?.close();
-    await deleteTestTopics(brokers, topics).catch(() => undefined);
-    await database?.drop();
-  });
+  afterEach(() => killSurvivors(children));
 
   /** Deletes every record the topic holds, as retention would once they are old enough. */
   const trimTopic = async (topic: string) => {
-    const admin = testKafka(brokers).admin();
+    const admin = world.kafka().admin();
     await admin.connect();
     try {
       const offsets = await admin.fetchTopicOffsets(topic);
@@ -54,7 +40,7 @@ describe('a Kafka-source runner and what retention deleted', () => {
 
   /** The state of the runner's consumer group: a runner whose group is `Stable` follows Kafka. */
   const groupState = async (groupId: string) => {
-    const admin = testKafka(brokers).admin();
+    const admin = world.kafka().admin();
     await admin.connect();
     try {
       const { groups } = await admin.describeGroups([groupId]);
@@ -67,13 +53,11 @@ describe('a Kafka-source runner and what retention deleted', () => {
   /** A category of its own, published by a relay of its own to a topic of its own. */
   const relayedCategory = async () => {
     const category = `order${randomUUID().slice(0, 8)}`;
-    const topic = uniqueTopicName('projection-retention');
-    topics.push(topic, `${topic}.dlq`);
-    await createTestTopics(brokers, [topic, `${topic}.dlq`], 3);
+    const topic = await world.topic('projection-retention', 3);
     const relayName = `relay_${randomUUID().slice(0, 8)}`;
-    const relay = new Relay({ store, pool, kafka: testKafka(brokers), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
+    const relay = new Relay({ store, pool, kafka: world.kafka(), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
     await relay.start();
-    stops.push(() => relay.stop());
+    world.onCleanup(() => relay.stop());
     return { category, topic, relayName, relay };
   };
 
@@ -85,7 +69,7 @@ describe('a Kafka-source runner and what retention deleted', () => {
 
     const projection = customerRevenueProjection({ name: `first_${randomUUID().slice(0, 8)}`, categories: [category] });
     const env = {
-      DATABASE_URL: database.url,
+      DATABASE_URL: world.database.url,
       PROJECTION_NAME: projection.name,
       CATEGORY: category,
       BATCH_SIZE: '25',
@@ -184,9 +168,9 @@ describe('a Kafka-source runner and what retention deleted', () => {
         store,
         pool,
         batchSize: 100,
-        source: { kind: 'kafka', kafka: testKafka(brokers), topics: [topic], relayName, catalogue: ordersCatalogue(), watermarkIntervalMs: 100 },
+        source: { kind: 'kafka', kafka: world.kafka(), topics: [topic], relayName, catalogue: ordersCatalogue(), watermarkIntervalMs: 100 },
       });
-      stops.push(() => started.stop());
+      world.onCleanup(() => started.stop());
       return started;
     };
     const relayed = async (position: bigint) => pollUntil(async () => relay.checkpoint >= position, () => `relay at ${relay.checkpoint}, not ${position}`);

@@ -1,49 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { streamId, type Position } from '@clientela/contracts';
+import { streamId } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { Relay } from '@clientela/messaging';
-import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
 import { ProjectionRunner } from './projection-runner';
 import { schemaOf } from './projection';
-import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
+import { customerRevenueProjection, ordersCatalogue, placedOrder, startOrderWriters } from './testing/sample-orders';
 import { readRows, waitForCheckpoint, watchTotal } from './testing/read-model';
 
 describe('rebuild from the store while the live copy follows Kafka', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'projections_kafka_rebuild', pool: { max: 20 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: ordersCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
-  let brokers: string[];
-  const topics: string[] = [];
-  const stops: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    brokers = kafkaBrokersForTest();
-    database = await createTestDatabase('projections_kafka_rebuild');
-    pool = database.pool({ max: 20 });
-    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
-  });
-  afterAll(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await store?.close();
-    await deleteTestTopics(brokers, topics).catch(() => undefined);
-    await database?.drop();
+  beforeAll(() => {
+    ({ pool, store } = world);
   });
 
-  const order = (customerId: string, i: number) => ({
-    type: 'OrderPlaced',
-    data: { orderId: randomUUID(), customerId, amount: i % 97, currency: 'USD', items: 1, placedAt: new Date(Date.UTC(1997, 0, 1 + (i % 365))).toISOString() },
-  });
+  const order = (customerId: string, i: number) => placedOrder(customerId, i % 97, i % 365);
 
   it('counts every order exactly once across the swap, and readers never see the total go back', async () => {
     const category = `order${randomUUID().slice(0, 8)}`;
-    const topic = uniqueTopicName('projection-rebuild');
-    topics.push(topic, `${topic}.dlq`);
-    await createTestTopics(brokers, [topic, `${topic}.dlq`], 3);
+    const topic = await world.topic('projection-rebuild', 3);
     const relayName = `relay_${randomUUID().slice(0, 8)}`;
-    const relay = new Relay({ store, pool, kafka: testKafka(brokers), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
+    const relay = new Relay({ store, pool, kafka: world.kafka(), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
     await relay.start();
-    stops.push(() => relay.stop());
+    world.onCleanup(() => relay.stop());
 
     const projection = customerRevenueProjection({ name: `kafka_rebuild_${randomUUID().slice(0, 8)}`, categories: [category] });
     const table = `${schemaOf(projection)}.customer_revenue`;
@@ -57,24 +40,14 @@ describe('rebuild from the store while the live copy follows Kafka', () => {
       store,
       pool,
       batchSize: 100,
-      source: { kind: 'kafka', kafka: testKafka(brokers), topics: [topic], relayName, catalogue: ordersCatalogue(), watermarkIntervalMs: 100, batchSize: 50 },
+      source: { kind: 'kafka', kafka: world.kafka(), topics: [topic], relayName, catalogue: ordersCatalogue(), watermarkIntervalMs: 100, batchSize: 50 },
     });
-    stops.push(() => runner.stop());
+    world.onCleanup(() => runner.stop());
     await runner.start();
     await waitForCheckpoint(pool, projection.name, await store.headPosition(), 45_000);
 
-    let writing = true;
-    let last: Position = 0n;
-    const writers = Array.from({ length: 3 }, async (_, w) => {
-      let i = 0;
-      while (writing) {
-        const result = await store.append(streamId(category), [order(`c${(w * 13 + i) % 60}`, i), order(`c${(w * 7 + i) % 60}`, i + 1)]);
-        written += 2;
-        if (result.position > last) last = result.position;
-        i++;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    });
+    const writers = startOrderWriters(store, category, order, { pauseMs: 2 });
+    let last = 0n;
 
     // Readers: the total number of orders seen may only grow. A half-built copy would show fewer.
     const readers = watchTotal(pool, table, 'orders', 2);
@@ -87,12 +60,12 @@ describe('rebuild from the store while the live copy follows Kafka', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await runner.rebuild();
       await new Promise((resolve) => setTimeout(resolve, 300));
-      writing = false;
-      await Promise.all(writers);
+      const flowed = await writers.stop();
+      written += flowed.written;
+      last = flowed.last;
       await waitForCheckpoint(pool, projection.name, last, 45_000);
     } finally {
-      writing = false;
-      await Promise.all(writers);
+      await writers.stop();
       watched = await readers.stop();
     }
     const { reads, failures } = watched;

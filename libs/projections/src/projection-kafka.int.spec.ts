@@ -3,76 +3,31 @@ import type { Pool } from 'pg';
 import { streamId, type Position } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { KafkaDeadLetters, Relay } from '@clientela/messaging';
-import {
-  createTestDatabase,
-  createTestTopics,
-  deleteTestTopics,
-  kafkaBrokersForTest,
-  testKafka,
-  uniqueTopicName,
-  waitUntilReadable,
-  type TestDatabase,
-} from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
+import { waitUntilReadable } from '@clientela/event-store/testing';
 import { ProjectionRunner } from './projection-runner';
 import { defineProjection, schemaOf, type RowProjection } from './projection';
-import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
+import { customerRevenueProjection, ordersCatalogue, placedOrder, orderHistory } from './testing/sample-orders';
 import { projectInMemory, type GivenEvent } from './testing/projection-spec';
-import { readRows, waitForCheckpoint } from './testing/read-model';
-
-const placed = (customerId: string, amount: number, day: number, items = 1): GivenEvent => ({
-  type: 'OrderPlaced',
-  data: { orderId: randomUUID(), customerId, amount, currency: 'USD', items, placedAt: new Date(Date.UTC(1997, 0, 1 + day)).toISOString() },
-});
-
-const refunded = (customerId: string, amount: number): GivenEvent => ({
-  type: 'OrderRefunded',
-  data: { orderId: randomUUID(), customerId, amount, refundedAt: '1997-06-01T00:00:00.000Z' },
-});
-
-/** A deterministic mixed history over `customers` customers. */
-const history = (count: number, customers: number, seed0 = 7): GivenEvent[] => {
-  let seed = seed0;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  return Array.from({ length: count }, (_, i) => {
-    const customer = `c${Math.floor(random() * customers)}`;
-    return random() < 0.15 ? refunded(customer, Math.round(random() * 500) / 100) : placed(customer, Math.round(random() * 10_000) / 100, i % 500, 1 + (i % 3));
-  });
-};
-
-const normaliseExpected = (row: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
+import { asReadRow, readRows, waitForCheckpoint } from './testing/read-model';
 
 describe('the same projection from Kafka', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'projections_kafka', pool: { max: 20 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: ordersCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
-  let brokers: string[];
-  const topics: string[] = [];
-  const stops: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    brokers = kafkaBrokersForTest();
-    database = await createTestDatabase('projections_kafka');
-    pool = database.pool({ max: 20 });
-    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
-  });
-  afterAll(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await store?.close();
-    await deleteTestTopics(brokers, topics).catch(() => undefined);
-    await database?.drop();
+  beforeAll(() => {
+    ({ pool, store } = world);
   });
 
   /** A category of its own, a topic (and its dead letters) of its own, and a relay publishing the category there. */
   const setup = async (partitions = 3) => {
     const category = `order${randomUUID().slice(0, 8)}`;
-    const topic = uniqueTopicName('projection');
-    topics.push(topic, `${topic}.dlq`);
-    await createTestTopics(brokers, [topic, `${topic}.dlq`], partitions);
+    const topic = await world.topic('projection', partitions);
     const relayName = `relay_${randomUUID().slice(0, 8)}`;
-    const relay = new Relay({ store, pool, kafka: testKafka(brokers), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
+    const relay = new Relay({ store, pool, kafka: world.kafka(), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
     await relay.start();
-    stops.push(() => relay.stop());
+    world.onCleanup(() => relay.stop());
     const append = async (events: readonly GivenEvent[]): Promise<Position> => {
       let last: Position = 0n;
       for (let i = 0; i < events.length; i += 50) {
@@ -87,9 +42,9 @@ describe('the same projection from Kafka', () => {
         store,
         pool,
         batchSize,
-        source: { kind: 'kafka', kafka: testKafka(brokers), topics: [topic], relayName, catalogue: ordersCatalogue(), watermarkIntervalMs: 100 },
+        source: { kind: 'kafka', kafka: world.kafka(), topics: [topic], relayName, catalogue: ordersCatalogue(), watermarkIntervalMs: 100 },
       });
-      stops.push(() => runner.stop());
+      world.onCleanup(() => runner.stop());
       return runner;
     };
     return { category, topic, relay, append, kafkaRunner };
@@ -97,14 +52,14 @@ describe('the same projection from Kafka', () => {
 
   it('ends with the rows projectInMemory gives, and the same rows as the store-driven runner', async () => {
     const { category, append, kafkaRunner } = await setup();
-    const events = history(1_200, 40);
+    const events = orderHistory(1_200, 40);
     const projection = customerRevenueProjection({ name: `kafka_${randomUUID().slice(0, 8)}`, categories: [category] });
     const fromStore = customerRevenueProjection({ name: `store_${randomUUID().slice(0, 8)}`, categories: [category] });
     const first = await append(events.slice(0, 500));
 
     const kafka = kafkaRunner(projection);
     const store_ = new ProjectionRunner({ projection: fromStore, store, pool, batchSize: 200 });
-    stops.push(() => store_.stop());
+    world.onCleanup(() => store_.stop());
     await kafka.start();
     await store_.start();
     expect(kafka.isActive).toBe(true);
@@ -116,7 +71,7 @@ describe('the same projection from Kafka', () => {
     await waitForCheckpoint(pool, projection.name, last, 45_000);
     await waitForCheckpoint(pool, fromStore.name, last, 45_000);
 
-    const expected = projectInMemory(projection, events).customer_revenue.map(normaliseExpected);
+    const expected = projectInMemory(projection, events).customer_revenue.map(asReadRow);
     const fromKafkaRows = await readRows(pool, projection, 'customer_revenue');
     expect(fromKafkaRows).toEqual(expected);
     expect(await readRows(pool, fromStore, 'customer_revenue')).toEqual(fromKafkaRows);
@@ -146,7 +101,7 @@ describe('the same projection from Kafka', () => {
     }
     for (let round = 0; round < 5; round++) {
       const customer = `ryw${round}`;
-      const position = await append([placed(customer, 10 + round, round)]);
+      const position = await append([placedOrder(customer, 10 + round, round)]);
       await waitForCheckpoint(pool, projection.name, position, 30_000);
       // The position means the event is applied: the row is there as soon as the position says so.
       const { rows } = await pool.query<{ orders: string }>(`select orders::text from ${schemaOf(projection)}.customer_revenue where customer_id = $1`, [
@@ -172,7 +127,7 @@ describe('the same projection from Kafka', () => {
       },
     });
     // Readable before the runner starts, so that its first build reads these from the store.
-    await waitUntilReadable(store, await append([placed('a', 1, 1), placed('poison-built', 2, 2), placed('b', 3, 3)]));
+    await waitUntilReadable(store, await append([placedOrder('a', 1, 1), placedOrder('poison-built', 2, 2), placedOrder('b', 3, 3)]));
     const runner = kafkaRunner(projection, 50);
     await runner.start();
     const deadline = Date.now() + 30_000;
@@ -180,14 +135,14 @@ describe('the same projection from Kafka', () => {
       if (Date.now() > deadline) throw new Error(`runner not live: ${runner.status}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const last = await append([placed('c', 4, 4), placed('poison-live', 5, 5), placed('d', 6, 6)]);
+    const last = await append([placedOrder('c', 4, 4), placedOrder('poison-live', 5, 5), placedOrder('d', 6, 6)]);
     await waitForCheckpoint(pool, projection.name, last, 30_000);
 
     const rows = await readRows(pool, projection, 'customer_revenue');
     expect(rows.map((row) => row.customer_id)).toEqual(['a', 'b', 'c', 'd']);
     const { rows: parked } = await pool.query(`select reason, event from projections.dead_letters where projection = $1`, [projection.name]);
     expect(parked.map((row) => [row.event.data.customerId, row.reason])).toEqual([['poison-built', 'cannot read this order']]);
-    const letters = await new KafkaDeadLetters(testKafka(brokers)).list(topic, { consumer: projection.name });
+    const letters = await new KafkaDeadLetters(world.kafka()).list(topic, { consumer: projection.name });
     expect(letters.map((letter) => [JSON.parse(letter.value).data.customerId, letter.code])).toEqual([['poison-live', 'handler_failed']]);
     expect(letters[0].reason).toContain('cannot read this order');
     expect(poisonTries).toBeLessThanOrEqual(12); // bounded retries, no busy loop

@@ -2,34 +2,26 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { streamId, type Position } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
+import { waitUntilReadable } from '@clientela/event-store/testing';
 import { ProjectionRunner } from './projection-runner';
 import { defineProjection, schemaOf, type SqlProjection } from './projection';
 import { getProjectionStatus } from './projection-status';
 import { writeRowChanges } from './sql-writer';
-import { appendSampleOrders, customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
+import { appendSampleOrders, customerRevenueProjection, ordersCatalogue, placedOrder, startOrderWriters } from './testing/sample-orders';
 import { readRows, waitForCheckpoint, watchTotal, watchTotalInSnapshots } from './testing/read-model';
 import { pollUntil } from './testing/kill-moments';
 
 describe('rebuild under load', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'projections_rebuild', pool: { max: 12 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: ordersCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = database.pool({ max: 12 });
-    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
-  });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
+  beforeAll(() => {
+    ({ pool, store } = world);
   });
 
-  const order = (customerId: string, i: number) => ({
-    type: 'OrderPlaced',
-    data: { orderId: randomUUID(), customerId, amount: (i % 997) / 10, currency: 'USD', items: 1, placedAt: new Date(Date.UTC(1997, 0, 1 + (i % 365))).toISOString() },
-  });
+  const order = (customerId: string, i: number) => placedOrder(customerId, (i % 997) / 10, i % 365);
 
   it('swaps in a rebuilt copy while writers append and readers read: no read fails or goes back, no event is missed', async () => {
     const category = `order${randomUUID().slice(0, 8)}`;
@@ -44,17 +36,7 @@ describe('rebuild under load', () => {
     await runner.start();
     await waitForCheckpoint(pool, projection.name, await store.headPosition());
 
-    let writing = true;
-    let last: Position = 0n;
-    const writers = Array.from({ length: 3 }, async (_, w) => {
-      let i = 0;
-      while (writing) {
-        const result = await store.append(streamId(category), [order(`c${(w * 13 + i) % 60}`, i), order(`c${(w * 7 + i) % 60}`, i + 1)]);
-        written += 2;
-        if (result.position > last) last = result.position;
-        i++;
-      }
-    });
+    const writers = startOrderWriters(store, category, order);
 
     // Readers: the total number of orders seen may only grow. A half-built copy would show fewer.
     const readers = watchTotal(pool, table, 'orders', 3);
@@ -62,9 +44,9 @@ describe('rebuild under load', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     await runner.rebuild();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    writing = false;
-    await Promise.all(writers);
-    await waitForCheckpoint(pool, projection.name, last);
+    const flowed = await writers.stop();
+    written += flowed.written;
+    await waitForCheckpoint(pool, projection.name, flowed.last);
     const { reads, failures } = await readers.stop();
     await runner.stop();
 
@@ -180,11 +162,14 @@ describe('rebuild under load', () => {
           await writeRowChanges(tx.client, base, events.flatMap((event) => project(event)));
         },
       });
-      await appendSampleOrders(store, category, 20);
+      const appended = await appendSampleOrders(store, category, 20);
+      // readAll sees only what is below every write transaction open in the cluster (other test files' too):
+      // a rebuild that read none of these events would have nothing to refuse.
+      await waitUntilReadable(store, appended);
       const runner = new ProjectionRunner({ projection, store, pool, batchSize: 25 });
       await runner.start();
       try {
-        await waitForCheckpoint(pool, projection.name, await store.headPosition());
+        await waitForCheckpoint(pool, projection.name, appended);
         await expect(runner.rebuild()).rejects.toThrow('shadow copy refused');
 
         const [status] = await getProjectionStatus(pool, store, [projection]);

@@ -2,44 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { streamId } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, waitUntilReadable, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
+import { waitUntilReadable } from '@clientela/event-store/testing';
 import { defineProjection, type RowProjection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { getProjectionStatus, projectionsReadiness } from './projection-status';
 import { requestProjectionRebuild } from './registry';
 import { ProjectionMetrics } from './projection-metrics';
-import { customerRevenueProjection, ordersCatalogue } from './testing/sample-orders';
+import { customerRevenueProjection, ordersCatalogue, placedOrder, orderHistory } from './testing/sample-orders';
 import { projectInMemory, type GivenEvent } from './testing/projection-spec';
-import { readRows, waitForCheckpoint } from './testing/read-model';
-
-const placed = (customerId: string, amount: number, day: number, items = 1): GivenEvent => ({
-  type: 'OrderPlaced',
-  data: {
-    orderId: randomUUID(),
-    customerId,
-    amount,
-    currency: 'USD',
-    items,
-    placedAt: new Date(Date.UTC(1997, 0, 1 + day)).toISOString(),
-  },
-});
-const refunded = (customerId: string, amount: number): GivenEvent => ({
-  type: 'OrderRefunded',
-  data: { orderId: randomUUID(), customerId, amount, refundedAt: '1997-06-01T00:00:00.000Z' },
-});
-
-/** A deterministic mixed history over `customers` customers. */
-const history = (count: number, customers: number): GivenEvent[] => {
-  let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  return Array.from({ length: count }, (_, i) => {
-    const customer = `c${Math.floor(random() * customers)}`;
-    return random() < 0.15 ? refunded(customer, Math.round(random() * 500) / 100) : placed(customer, Math.round(random() * 10_000) / 100, i % 500, 1 + (i % 3));
-  });
-};
+import { asReadRow, readRows, waitForCheckpoint } from './testing/read-model';
 
 describe('ProjectionRunner on PostgreSQL', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'projections_runner', store: (pool) => PostgresEventStore.create({ pool, catalogue: ordersCatalogue() }) });
   let store: PostgresEventStore;
   let pool: Pool;
   const runners: ProjectionRunner[] = [];
@@ -64,22 +39,16 @@ describe('ProjectionRunner on PostgreSQL', () => {
     return last;
   };
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = database.pool({ max: 10 });
-    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
+  beforeAll(() => {
+    ({ pool, store } = world);
   });
   afterEach(async () => {
     await Promise.all(runners.splice(0).map((r) => r.stop()));
   });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
-  });
 
   it('catches up, then follows live, writing exactly what the pure mapping says', async () => {
     const projection = fresh();
-    const events = history(1200, 40);
+    const events = orderHistory(1200, 40);
     await append(events.slice(0, 800));
     const r = runner(projection, 37);
     await r.start();
@@ -88,12 +57,12 @@ describe('ProjectionRunner on PostgreSQL', () => {
     await waitForCheckpoint(pool, projection.name, last);
     const expected = projectInMemory(projection, events).customer_revenue;
     const rows = await readRows(pool, projection, 'customer_revenue');
-    expect(rows).toEqual(expected.map((row) => normaliseExpected(row)));
+    expect(rows).toEqual(expected.map((row) => asReadRow(row)));
   });
 
   it('reports status: position, lag, rate; and Prometheus metrics', async () => {
     const projection = fresh();
-    const last = await append(history(100, 5));
+    const last = await append(orderHistory(100, 5));
     const metrics = new ProjectionMetrics();
     const r = new ProjectionRunner({ projection, store, pool, batchSize: 30, metrics });
     runners.push(r);
@@ -110,7 +79,7 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect((await projectionsReadiness(pool, store, [projection]).check()).status).toBe('up');
 
     await r.stop();
-    await waitUntilReadable(store, await append(history(7, 3), 1));
+    await waitUntilReadable(store, await append(orderHistory(7, 3), 1));
     const readiness = await projectionsReadiness(pool, store, [projection, fresh()]).check();
     expect(readiness.status).toBe('down');
     expect(readiness.details?.[projection.name]).toMatchObject({ status: 'stopped', lagEvents: 7 });
@@ -134,7 +103,7 @@ describe('ProjectionRunner on PostgreSQL', () => {
         return base.project(event);
       },
     });
-    const last = await append([placed('a', 1, 1), placed('poison', 2, 2), placed('b', 3, 3)], 1);
+    const last = await append([placedOrder('a', 1, 1), placedOrder('poison', 2, 2), placedOrder('b', 3, 3)], 1);
     const r = runner(projection, 10);
     await r.start();
     await waitForCheckpoint(pool, projection.name, last);
@@ -157,14 +126,14 @@ describe('ProjectionRunner on PostgreSQL', () => {
 
   it('rebuilds into a shadow copy and swaps it in; a new version rebuilds by itself at start', async () => {
     const name = `rev_${randomUUID().slice(0, 8)}`;
-    const events = history(600, 20);
+    const events = orderHistory(600, 20);
     const last = await append(events);
     const v1 = runner(fresh({ name }));
     await v1.start();
     await waitForCheckpoint(pool, name, last);
     await v1.rebuild();
     expect(await readRows(pool, fresh({ name }), 'customer_revenue')).toEqual(
-      projectInMemory(fresh({ name }), events).customer_revenue.map(normaliseExpected),
+      projectInMemory(fresh({ name }), events).customer_revenue.map(asReadRow),
     );
     await v1.stop();
 
@@ -179,7 +148,7 @@ describe('ProjectionRunner on PostgreSQL', () => {
 
   it('rebuilds when another process asks for it', async () => {
     const projection = fresh();
-    const events = history(300, 10);
+    const events = orderHistory(300, 10);
     const last = await append(events);
     const r = runner(projection);
     await r.start();
@@ -194,7 +163,7 @@ describe('ProjectionRunner on PostgreSQL', () => {
     }
     const { rows } = await pool.query(`select rebuild_requested_at from projections.state where name = $1`, [projection.name]);
     expect(rows[0].rebuild_requested_at).toBeNull();
-    expect(await readRows(pool, projection, 'customer_revenue')).toEqual(projectInMemory(projection, events).customer_revenue.map(normaliseExpected));
+    expect(await readRows(pool, projection, 'customer_revenue')).toEqual(projectInMemory(projection, events).customer_revenue.map(asReadRow));
   });
 });
 
@@ -213,6 +182,3 @@ const waitForVersion = async (pool: Pool, name: string, version: number) => {
   }
 };
 
-/** The in-memory rows in the shape readRows gives (numbers and timestamps as text). */
-const normaliseExpected = (row: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));

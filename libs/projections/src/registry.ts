@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { migrateSchema, type Migration } from '@clientela/event-store';
+import { assertSchemaName, migrate, type Migration } from '@clientela/postgres';
 
 /** Where runners keep their checkpoints, status and dead letters. One per database. */
 export const DEFAULT_REGISTRY_SCHEMA = 'projections';
@@ -7,12 +7,8 @@ export const CHECKPOINT_CHANNEL = 'projection_checkpoints';
 /** Commands to the active runners: the payload is `rebuild:<projection>`. */
 export const COMMAND_CHANNEL = 'projection_commands';
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
-
-export const assertRegistrySchema = (schema: string): string => {
-  if (!SCHEMA_NAME.test(schema)) throw new TypeError(`registry schema "${schema}" must be snake_case`);
-  return schema;
-};
+/** The schema-name check every library uses, under the name callers import from here. */
+export const assertRegistrySchema = assertSchemaName;
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -84,7 +80,7 @@ const MIGRATIONS: readonly Migration[] = [
 
 /** Creates or upgrades the registry, once per database, under an advisory lock. */
 export const migrateRegistry = async (pool: Pool, schema: string): Promise<void> => {
-  await migrateSchema(pool, assertRegistrySchema(schema), MIGRATIONS);
+  await migrate(pool, schema, MIGRATIONS);
 };
 
 /**

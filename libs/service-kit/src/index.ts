@@ -4,7 +4,8 @@ export * from './bootstrap/service-runtime';
 export * from './bootstrap/create-service-app';
 export * from './bootstrap/bootstrap-service';
 export * from './infrastructure/service-infrastructure';
-export * from './infrastructure/ensure-database';
+// Moved to @clientela/postgres; re-exported so that existing imports keep working.
+export { ensureDatabase } from '@clientela/postgres';
 export * from './commands/aggregates';
 export * from './commands/write-request';
 export * from './http/request-context';

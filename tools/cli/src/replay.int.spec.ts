@@ -3,7 +3,8 @@ import type { Kafka } from 'kafkajs';
 import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { decodeHeaders, toTopicMessages } from '@clientela/messaging';
-import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, waitUntilReadable, type TestDatabase } from '@clientela/testing';
+import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, type TestDatabase } from '@clientela/testing';
+import { waitUntilReadable } from '@clientela/event-store/testing';
 // The sample orders of libs/projections' tests (not exported by the library).
 import { ordersCatalogue } from '../../../libs/projections/src/testing/sample-orders';
 import { runCli, spawnCli } from './testing/run-cli';

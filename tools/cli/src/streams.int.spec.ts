@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, waitUntilReadable, type TestDatabase } from '@clientela/testing';
+import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { waitUntilReadable } from '@clientela/event-store/testing';
 // The sample orders of libs/projections' tests (not exported by the library), as the bench uses them.
 import { appendSampleOrders, ordersCatalogue } from '../../../libs/projections/src/testing/sample-orders';
 import { runCli, spawnCli } from './testing/run-cli';

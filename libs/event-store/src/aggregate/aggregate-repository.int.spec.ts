@@ -1,25 +1,20 @@
 import { DomainRuleError, streamId } from '@clientela/contracts';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
 import { StreamNotFoundError, WrongExpectedRevisionError } from '../port/errors';
 import { PostgresEventStore } from '../postgres/postgres-event-store';
 import { dealCatalogue, dealDecider, type DealCommand } from '../testing/sample-deal.decider';
 import { AggregateRepository } from './aggregate-repository';
 
 describe('AggregateRepository on PostgreSQL', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'event_store_aggregates', pool: { max: 12 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: dealCatalogue() }) });
   let store: PostgresEventStore;
   let repository: AggregateRepository;
   const open = (amount = 100): DealCommand => ({ type: 'OpenDeal', data: { dealId: 'd', amount } });
   const raise = (by: number): DealCommand => ({ type: 'RaiseAmount', data: { by } });
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    store = await PostgresEventStore.create({ connectionString: database.url, catalogue: dealCatalogue(), poolSize: 12 });
+  beforeAll(() => {
+    store = world.store;
     repository = new AggregateRepository(store, { maxAttempts: 50 });
-  });
-  afterAll(async () => {
-    await store.close();
-    await database.drop();
   });
 
   it('loads, decides and appends; the state and position come back', async () => {

@@ -14,6 +14,7 @@ import {
   type ReadStreamOptions as EsdbReadStreamOptions,
 } from '@eventstore/db-client';
 import { assertStreamId, START, type EventCatalogue, type NewEvent, type Position, type RecordedEvent, type StreamId } from '@clientela/contracts';
+import { backoffDelay, sleep, type BackoffPolicy } from '@clientela/postgres';
 import type {
   AppendOptions,
   AppendResult,
@@ -129,10 +130,9 @@ const EXISTS_DELETE_ATTEMPTS = 3;
 /** The oldest server the adapter runs on. */
 const MIN_SERVER = { major: 23, minor: 10 };
 
-/** Sends of one append in all, and the pause before the second (doubling after). */
+/** Sends of one append in all, and the pauses between them (100, 200, 400 ms). */
 const APPEND_ATTEMPTS = 4;
-const APPEND_RETRY_DELAY_MS = 100;
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const APPEND_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 1_000, factor: 2, jitter: 0 };
 
 /** Expected revisions under which the server recognises a retry only from its cache of recent writes. */
 const isBestEffort = (expected: ExpectedRevision): boolean => expected === 'any' || expected === 'exists';
@@ -280,7 +280,7 @@ export class EventStoreDbEventStore implements EventStore {
         return await this.appendOnce(prepared, callerIds || attempt > 1);
       } catch (error) {
         if (!(error instanceof EventStoreUnavailableError) || attempt >= APPEND_ATTEMPTS || this.closing) throw error;
-        if (!(error.cause instanceof NotLeaderError)) await delay(APPEND_RETRY_DELAY_MS * 2 ** (attempt - 1));
+        if (!(error.cause instanceof NotLeaderError)) await sleep(backoffDelay(attempt, APPEND_RETRY));
       }
     }
   }

@@ -1,5 +1,6 @@
 import type { AllStreamResolvedEvent, AllStreamSubscription } from '@eventstore/db-client';
 import type { Position, RecordedEvent } from '@clientela/contracts';
+import { backoffDelay, sleep } from '@clientela/postgres';
 import type { Subscription, SubscriptionPage } from '../port/event-store';
 import { isResubscribable, toPortError } from './errors';
 
@@ -72,7 +73,6 @@ export class SubscriptionEndedError extends Error {
   }
 }
 
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The port's Subscription over EventStoreDB's catch-up subscription to `$all`. It keeps its own
@@ -289,10 +289,10 @@ export class EventStoreDbAllSubscription implements Subscription {
       this.fail(toPortError(error));
       return;
     }
-    const wait = Math.min(policy.initialDelayMs * 2 ** this.failedAttempts, policy.maxDelayMs);
     this.failedAttempts++;
+    const wait = backoffDelay(this.failedAttempts, { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs, factor: 2, jitter: 0 });
     this.reopening = true;
-    void delay(wait).then(() => {
+    void sleep(wait, undefined, { unref: true }).then(() => {
       this.reopening = false;
       if (this.closed) return;
       try {

@@ -1,7 +1,6 @@
 export * from './postgres-event-store';
-export { migrate as migrateSchema, assertSchemaName } from './migrate';
-export type { Migration } from './schema';
+export { EVENT_STORE_MIGRATIONS } from './schema';
 export { packPosition, unpackPosition } from './positions';
-export { withTransaction } from './with-transaction';
-export { isConnectionError } from './errors';
+// Moved to @clientela/postgres; re-exported here so that existing imports keep working.
+export { migrate as migrateSchema, assertSchemaName, withTransaction, isConnectionError, type Migration } from '@clientela/postgres';
 export { openWriteTransactions, type HorizonHolder } from './horizon';

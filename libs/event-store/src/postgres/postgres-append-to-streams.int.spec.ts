@@ -1,25 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { categoryOf, streamId } from '@clientela/contracts';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { counted, testCatalogue, uniqueCategory } from '../testing/test-events';
-import { migrate } from './migrate';
+import { migrate } from '@clientela/postgres';
+import { useTestWorld } from '@clientela/testing';
 import { PostgresEventStore } from './postgres-event-store';
+import { waitUntilReadable } from '../testing/wait-until-readable';
 import { EVENT_STORE_MIGRATIONS } from './schema';
 
 /** What the contract suite cannot see: data from before migration 3, and calls that race. */
 describe('PostgreSQL appendToStreams', () => {
-  let database: TestDatabase;
+  // The world's pool: the drop closes it, and a connection ended by the drop is not an unhandled error.
+  const world = useTestWorld({ name: 'event_store_multi', pool: { max: 12 } });
   let pool: Pool;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    // The helper's pool: drop() closes it, and a connection ended by the drop is not an unhandled error.
-    pool = database.pool({ max: 12 });
-  });
-
-  afterAll(async () => {
-    await database.drop();
+  beforeAll(() => {
+    pool = world.pool;
   });
 
   it('answers a retry of events written before migration 3 (no append_last_revision) by their transaction', async () => {
@@ -87,7 +83,10 @@ describe('PostgreSQL appendToStreams', () => {
           ]),
         ),
       );
-      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const winners = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      // readAll sees only what is below every write transaction still open in the cluster (other test files' too).
+      await waitUntilReadable(store, winners[0].value.position);
       for (const loser of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')) {
         expect(loser.reason).toMatchObject({ code: 'wrong_expected_revision', conflicts: [{ appendIndex: 1, streamId: contested, actual: 0 }] });
       }

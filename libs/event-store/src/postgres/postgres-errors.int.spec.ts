@@ -1,5 +1,5 @@
 import { ValidationError } from '@clientela/contracts';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
 import { EventStoreError } from '../port/errors';
 import { counted, newStream, testCatalogue, uniqueCategory } from '../testing/test-events';
 import { PostgresEventStore } from './postgres-event-store';
@@ -10,22 +10,12 @@ import { PostgresEventStore } from './postgres-event-store';
  * driver's error kept as the cause, never the raw DatabaseError.
  */
 describe('PostgreSQL event store errors', () => {
-  let database: TestDatabase;
-  const stores: PostgresEventStore[] = [];
+  const world = useTestWorld({ name: 'event_store_errors' });
   const open = async (options: Partial<Parameters<typeof PostgresEventStore.create>[0]> = {}) => {
-    const store = await PostgresEventStore.create({ connectionString: database.url, catalogue: testCatalogue(), ...options });
-    stores.push(store);
+    const store = await PostgresEventStore.create({ connectionString: world.database.url, catalogue: testCatalogue(), ...options });
+    world.onCleanup(() => store.close());
     return store;
   };
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    await database.drop();
-  });
 
   const failure = async (work: () => Promise<unknown>): Promise<EventStoreError> => {
     const error = await work().then(

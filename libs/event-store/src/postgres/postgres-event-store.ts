@@ -11,6 +11,7 @@ import {
   type RecordedEvent,
   type StreamId,
 } from '@clientela/contracts';
+import { assertSchemaName, migrate, withTransaction } from '@clientela/postgres';
 import type {
   AppendOptions,
   AppendResult,
@@ -49,11 +50,10 @@ import {
 import { eventContentLimits, findUnstorableJson, type EventContentLimits } from '../port/event-content';
 import { assertEventFilter } from '../port/event-filter';
 import { decodeStoredEvents, type PersonalDataCodec } from '../port/personal-data';
-import { assertSchemaName, migrate } from './migrate';
 import { Notifier } from './notifier';
 import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, STREAM_TOMBSTONED, WRONG_REVISION } from './errors';
 import { packPosition, unpackPosition } from './positions';
-import { withTransaction } from './with-transaction';
+import { EVENT_STORE_MIGRATIONS } from './schema';
 import { PostgresSubscription } from './postgres-subscription';
 
 export interface PostgresEventStoreOptions {
@@ -146,7 +146,7 @@ export class PostgresEventStore implements EventStore {
     if (!options.pool) pool.on('error', (error) => options.onTransientError?.(error));
     const store = new PostgresEventStore(pool, !options.pool, options.catalogue, schema, options);
     try {
-      if (options.migrate ?? true) await migrate(pool, schema);
+      if (options.migrate ?? true) await migrate(pool, schema, EVENT_STORE_MIGRATIONS);
     } catch (error) {
       await store.close();
       throw store.unavailable('migrate', error);

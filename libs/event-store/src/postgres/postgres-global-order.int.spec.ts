@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { RecordedEvent } from '@clientela/contracts';
-import { createTestDatabase, waitUntilReadable, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
+import { waitUntilReadable } from '../testing/wait-until-readable';
 import { counted, newStream, testCatalogue, uniqueCategory } from '../testing/test-events';
 import { PostgresEventStore } from './postgres-event-store';
 
@@ -11,21 +12,15 @@ import { PostgresEventStore } from './postgres-event-store';
  * would read the higher one, checkpoint past the lower one, and never see it.
  */
 describe('PostgreSQL global order under concurrent writers', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'event_store_order', store: (pool) => PostgresEventStore.create({ pool, catalogue: testCatalogue() }) });
   let store: PostgresEventStore;
   let slowWriter: Client;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    store = await PostgresEventStore.create({ connectionString: database.url, catalogue: testCatalogue() });
-    slowWriter = new Client({ connectionString: database.url });
+    store = world.store;
+    slowWriter = new Client({ connectionString: world.database.url });
     await slowWriter.connect();
-  });
-
-  afterAll(async () => {
-    await slowWriter.end();
-    await store.close();
-    await database.drop();
+    world.onCleanup(() => slowWriter.end());
   });
 
   const appendInOpenTransaction = async (streamId: string, n: number): Promise<void> => {

@@ -1,4 +1,5 @@
 import type { Position, RecordedEvent } from '@clientela/contracts';
+import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '@clientela/postgres';
 import type { Subscription, SubscriptionPage } from '../port/event-store';
 import type { InternalPage } from './postgres-event-store';
 
@@ -14,9 +15,8 @@ export interface SubscriptionDriver {
   onClosed(subscription: PostgresSubscription): void;
 }
 
-const HELD_BACK_MIN_MS = 2;
-const HELD_BACK_MAX_MS = 100;
-const RETRY_MAX_MS = 5_000;
+/** While an older transaction holds committed events back: short, growing looks until it ends. */
+const HELD_BACK: BackoffPolicy = { initialMs: 2, maxMs: 100, factor: 2, jitter: 0 };
 
 /**
  * Pages through all events from a position, then waits: for a NOTIFY when it is at the
@@ -27,8 +27,8 @@ const RETRY_MAX_MS = 5_000;
 export class PostgresSubscription implements Subscription {
   private closed = false;
   private position: Position;
-  private sleepTimer: NodeJS.Timeout | undefined;
-  private wakeSleep: (() => void) | undefined;
+  /** Ends a pause at once when the subscription is closed. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly driver: SubscriptionDriver) {
     this.position = driver.fromPosition;
@@ -40,7 +40,7 @@ export class PostgresSubscription implements Subscription {
 
   async *pages(): AsyncGenerator<SubscriptionPage> {
     let failures = 0;
-    let heldBackDelay = HELD_BACK_MIN_MS;
+    let heldBackLooks = 0;
     // While catching up, the next page is read while the consumer works on this one.
     let ahead: { page: Promise<InternalPage>; generation: number } | undefined;
     try {
@@ -56,7 +56,7 @@ export class PostgresSubscription implements Subscription {
           if (this.closed) return;
           if (!this.driver.isTransient(error)) throw error;
           this.driver.onTransientError(error);
-          await this.sleep(Math.min(RETRY_MAX_MS, 100 * 2 ** failures++));
+          await sleep(backoffDelay(++failures, DEFAULT_BACKOFF), this.closing.signal);
           continue;
         }
         const moved = page.nextPosition !== this.position;
@@ -72,11 +72,10 @@ export class PostgresSubscription implements Subscription {
         }
         if (!page.isEnd) continue;
         if (page.heldBack) {
-          await this.sleep(heldBackDelay);
-          heldBackDelay = Math.min(HELD_BACK_MAX_MS, heldBackDelay * 2);
+          await sleep(backoffDelay(++heldBackLooks, HELD_BACK), this.closing.signal);
           continue;
         }
-        heldBackDelay = HELD_BACK_MIN_MS;
+        heldBackLooks = 0;
         await this.driver.waitForNotification(generation, this.driver.idlePollMs);
       }
     } finally {
@@ -87,16 +86,8 @@ export class PostgresSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.sleepTimer);
-    this.wakeSleep?.();
+    this.closing.abort();
     this.driver.wake();
     this.driver.onClosed(this);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeSleep = resolve;
-      this.sleepTimer = setTimeout(resolve, ms);
-    });
   }
 }

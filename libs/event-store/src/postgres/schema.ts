@@ -1,9 +1,6 @@
+import type { Migration } from '@clientela/postgres';
+
 /** Migrations of the event store's own schema. Append new ones; never edit an applied one. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: (schema: string) => string;
-}
 
 export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
   {

@@ -20,7 +20,7 @@ import {
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../port/errors';
-import { waitUntilReadable } from '@clientela/testing';
+import { waitUntilReadable } from './wait-until-readable';
 import { counted, legacyTestCatalogue, newStream, testCatalogue, uniqueCategory } from './test-events';
 
 /** How a suite reaches the adapter under test: every store it opens shares the same storage. */
@@ -572,6 +572,7 @@ export const describeEventStoreContract = (
         expect((await store.readStream(a)).map((e) => e.id)).toEqual(appends[0].events.map((e) => e.id));
         const [lastOfA] = await store.readStream(a, { from: 'end', direction: 'backwards', maxCount: 1 });
         expect(lastOfA.position).toBe(result.streams[0].position);
+        await waitUntilReadable(store, result.position);
         const page = await store.readAll({ fromPosition: START, filter: { categories: [category] } });
         expect(page.events.map((e) => e.id)).toEqual([
           (await store.readStream(c))[0].id,

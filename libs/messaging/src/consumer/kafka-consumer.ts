@@ -1,5 +1,5 @@
 import type { Batch, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
-import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from '@clientela/postgres';
 import { decodeHeaders } from '../headers';
 import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import type { IncomingMessage } from '../message';

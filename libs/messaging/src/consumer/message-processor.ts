@@ -1,13 +1,13 @@
 import type { Pool, PoolClient } from 'pg';
 import { isClientelaError, ValidationError } from '@clientela/contracts';
-import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '../backoff';
+import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '@clientela/postgres';
 import { originKey, type DeadLetterSink } from '../dead-letters/dead-letter';
 import { isConnectionError, MessagingUnavailableError, PoisonMessageError } from '../errors';
 import { HealthTracker, type ComponentHealth } from '../health';
 import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import type { DecodedMessage, IncomingMessage, MessageDecoder } from '../message';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
-import { assertSchema } from '../schema';
+import { assertSchemaName, withTransaction } from '@clientela/postgres';
 
 export interface HandlerContext {
   /** The transaction the effect belongs in; it also records the message as handled. */
@@ -96,7 +96,7 @@ export class MessageProcessor<T> {
     }
     if (!options.handlersFor && !options.batchHandler) throw new TypeError(`consumer ${options.consumer}: no handlers and no batch handler`);
     this.consumer = options.consumer;
-    this.schema = assertSchema(options.schema ?? 'messaging');
+    this.schema = assertSchemaName(options.schema ?? 'messaging');
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.metrics = options.metrics ?? messagingMetrics();
     this.logger = options.logger ?? silentLogger;
@@ -364,29 +364,12 @@ export class MessageProcessor<T> {
   }
 
   private async transaction<R>(work: (tx: PoolClient) => Promise<R>): Promise<R> {
-    let client: PoolClient;
     try {
-      client = await this.options.pool.connect();
+      // A batch that failed, or work with nothing to record, leaves no trace.
+      return await withTransaction(this.options.pool, work, { commitIf: (result) => result !== 'failed' && result !== undefined });
     } catch (error) {
-      throw new MessagingUnavailableError(`cannot connect to PostgreSQL: ${errorMessage(error)}`, error);
-    }
-    let broken = false;
-    // A server that goes away between queries makes the client emit 'error'; the next query reports it.
-    const onError = () => (broken = true);
-    client.on('error', onError);
-    try {
-      await client.query('begin');
-      const result = await work(client);
-      if (result === 'failed' || result === undefined) await client.query('rollback');
-      else await client.query('commit');
-      return result;
-    } catch (error) {
-      broken = isConnectionError(error);
-      await client.query('rollback').catch(() => undefined);
-      throw broken ? new MessagingUnavailableError(`PostgreSQL failed: ${errorMessage(error)}`, error) : error;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
+      if (!isConnectionError(error) || error instanceof MessagingUnavailableError) throw error;
+      throw new MessagingUnavailableError(`PostgreSQL failed: ${errorMessage(error)}`, error);
     }
   }
 }

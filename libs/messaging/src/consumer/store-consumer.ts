@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { formatPosition, parsePosition, START, type Position } from '@clientela/contracts';
 import type { EventFilter, EventStore, Subscription } from '@clientela/event-store';
-import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from '@clientela/postgres';
 import { isConnectionError } from '../errors';
 import { AdvisoryLease } from '../lease';
 import { eventHeaders } from '../headers';
@@ -9,7 +9,7 @@ import type { TableDeadLetters } from '../dead-letters/table-dead-letters';
 import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import type { IncomingMessage } from '../message';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
-import { assertSchema } from '../schema';
+import { assertSchemaName } from '@clientela/postgres';
 import type { MessageProcessor } from './message-processor';
 
 export interface StoreEventConsumerOptions<T> {
@@ -53,7 +53,7 @@ export class StoreEventConsumer<T> {
   private readonly lease: AdvisoryLease;
 
   constructor(private readonly options: StoreEventConsumerOptions<T>) {
-    this.schema = assertSchema(options.schema ?? 'messaging');
+    this.schema = assertSchemaName(options.schema ?? 'messaging');
     this.metrics = options.metrics ?? messagingMetrics();
     this.logger = options.logger ?? silentLogger;
     // Two instances of one name would handle the same events at once: one leads, the other stands by.

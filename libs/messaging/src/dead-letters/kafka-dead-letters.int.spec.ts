@@ -1,31 +1,24 @@
+import { useTestWorld } from '@clientela/testing';
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../../testing/src/kafka';
 import { DeadLetterHeaders } from '../headers';
 import { KafkaDeadLetters, KafkaDeadLetterSink } from './kafka-dead-letters';
 
 describe('re-driving Kafka dead letters', () => {
-  let brokers: string[];
+  const world = useTestWorld({ name: 'messaging_redrive', database: false });
   let kafka: Kafka;
   let producer: Producer;
-  const topics: string[] = [];
 
   beforeAll(async () => {
-    brokers = kafkaBrokersForTest();
-    kafka = testKafka(brokers);
+    kafka = world.kafka();
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-  });
-  afterAll(async () => {
-    await producer?.disconnect();
-    await deleteTestTopics(brokers, topics).catch(() => undefined);
+    world.onCleanup(() => producer.disconnect());
   });
 
   /** A topic and its DLQ holding `count` dead letters of consumer `consumer`, written as a consumer writes them. */
   const topicWithLetters = async (count: number, consumer = 'orders') => {
-    const topic = uniqueTopicName('redrive');
-    topics.push(topic, `${topic}.dlq`);
-    await createTestTopics(brokers, [topic, `${topic}.dlq`], 2);
+    const topic = await world.topic('redrive', 2);
     const sink = new KafkaDeadLetterSink(producer);
     for (let i = 0; i < count; i++) {
       await sink.write({

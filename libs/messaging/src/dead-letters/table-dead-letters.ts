@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { toEnvelopeJson } from '@clientela/contracts';
-import { assertSchema } from '../schema';
+import { assertSchemaName } from '@clientela/postgres';
 import type { MessageOrigin } from '../message';
 import { originKey, type DeadLetter, type DeadLetterSink, type StoredDeadLetter } from './dead-letter';
 
@@ -45,7 +45,7 @@ export class TableDeadLetters implements DeadLetterSink {
     private readonly pool: Pool,
     schema = 'messaging',
   ) {
-    this.schema = assertSchema(schema);
+    this.schema = assertSchemaName(schema);
   }
 
   async write(letter: DeadLetter, tx?: PoolClient): Promise<void> {

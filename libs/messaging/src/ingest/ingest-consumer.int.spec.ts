@@ -1,33 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { IngestMessage } from '@clientela/contracts';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../../testing/src/kafka';
 import { KafkaDeadLetters } from '../dead-letters/kafka-dead-letters';
 import { silentLogger } from '@clientela/platform';
+import { useTestWorld, createTestTopics, deleteTestTopics, uniqueTopicName } from '@clientela/testing';
 import { waitFor } from '../testing/wait-for';
 import { startIngestConsumer } from './ingest-consumer';
 
 describe('ingest consumer', () => {
-  let db: TestDatabase;
+  const world = useTestWorld({ name: 'messaging_ingest' });
   let pool: Pool;
-  const brokers = kafkaBrokersForTest();
-  const topic = uniqueTopicName('ingest');
+  let topic: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase('messaging_ingest');
-    pool = db.pool();
+    ({ pool } = world);
     await pool.query('create table ingested (source text, id text, type text, customer jsonb, data jsonb)');
-    await createTestTopics(brokers, [topic, `${topic}.dlq`], 2);
-  });
-
-  afterAll(async () => {
-    await deleteTestTopics(brokers, [topic, `${topic}.dlq`]).catch(() => undefined);
-    await db?.drop();
+    topic = await world.topic('ingest', 2);
   });
 
   it('handles valid messages once per (source, id) and dead-letters invalid ones with a readable reason', async () => {
-    const kafka = testKafka(brokers);
+    const kafka = world.kafka();
     const record = async (message: IngestMessage, { tx }: { tx: import('pg').PoolClient }) => {
       await tx.query('insert into ingested values ($1, $2, $3, $4, $5)', [message.source, message.id, message.type, message.customer, message.data]);
     };
@@ -84,9 +76,9 @@ describe('ingest consumer', () => {
   });
 
   it('dead-letters a message whose id or source holds U+0000, with its reason, and handles the others without a busy loop', async () => {
-    const kafka = testKafka(brokers);
+    const kafka = world.kafka();
     const badTopic = uniqueTopicName('ingest-nul');
-    await createTestTopics(brokers, [badTopic, `${badTopic}.dlq`], 1);
+    await createTestTopics(world.brokers, [badTopic, `${badTopic}.dlq`], 1);
     const warnings: string[] = [];
     const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
     const consumer = await startIngestConsumer({
@@ -131,6 +123,6 @@ describe('ingest consumer', () => {
     await consumer.stop();
     // Three tries each and a few more as the batch falls back one by one: not thousands.
     expect(warnings.length).toBeLessThan(30);
-    await deleteTestTopics(brokers, [badTopic, `${badTopic}.dlq`]).catch(() => undefined);
+    await deleteTestTopics(world.brokers, [badTopic, `${badTopic}.dlq`]).catch(() => undefined);
   });
 });

@@ -6,8 +6,7 @@ import type { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { streamId, ValidationError, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../../../testing/src/kafka';
+import { useTestWorld } from '@clientela/testing';
 import type { StoredDeadLetter } from '../dead-letters/dead-letter';
 import { KafkaDeadLetters } from '../dead-letters/kafka-dead-letters';
 import { TableDeadLetters } from '../dead-letters/table-dead-letters';
@@ -44,7 +43,7 @@ class OrdersController {
 type Mode = 'standalone' | 'kafka';
 
 describe.each<Mode>(['standalone', 'kafka'])('ClientelaTransport in %s mode', (mode) => {
-  let db: TestDatabase;
+  const world = useTestWorld({ name: `messaging_nest_${mode}`, store: (pool) => PostgresEventStore.create({ pool, catalogue: sampleCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
   let app: INestMicroservice;
@@ -52,23 +51,20 @@ describe.each<Mode>(['standalone', 'kafka'])('ClientelaTransport in %s mode', (m
   let deadLetters: () => Promise<StoredDeadLetter[]>;
   const failures = new Map<string, number>();
   const registry = new Registry();
-  const topic = uniqueTopicName('nest-sales');
+  let topic = '';
   const name = `nest-${mode}-${randomUUID()}`;
 
   beforeAll(async () => {
-    db = await createTestDatabase(`messaging_nest_${mode}`);
-    pool = db.pool();
-    store = await PostgresEventStore.create({ pool, catalogue: sampleCatalogue() });
+    ({ pool, store } = world);
     await createSampleReadModel(pool, 'nest_orders');
     const common = { name, pool, catalogue: sampleCatalogue(), metrics: messagingMetrics(registry), retry: { maxAttempts: 3, backoff: { initialMs: 5, maxMs: 20, factor: 2, jitter: 0 } } };
     let options: ClientelaTransportOptions;
     if (mode === 'kafka') {
-      const brokers = kafkaBrokersForTest();
-      await createTestTopics(brokers, [topic, `${topic}.dlq`], 3);
-      options = { ...common, bus: 'kafka', kafka: testKafka(brokers), topics: [topic] };
-      relay = new Relay({ store, pool, kafka: testKafka(brokers), name, topicOf: () => topic });
+      topic = await world.topic('nest-sales', 3);
+      options = { ...common, bus: 'kafka', kafka: world.kafka(), topics: [topic] };
+      relay = new Relay({ store, pool, kafka: world.kafka(), name, topicOf: () => topic });
       await relay.start();
-      const letters = new KafkaDeadLetters(testKafka(brokers));
+      const letters = new KafkaDeadLetters(world.kafka());
       deadLetters = () => letters.list(topic, { consumer: name });
     } else {
       options = { ...common, bus: 'standalone', store, redrivePollMs: 50 };
@@ -81,13 +77,10 @@ describe.each<Mode>(['standalone', 'kafka'])('ClientelaTransport in %s mode', (m
     app.useGlobalFilters(new MessagingExceptionFilter());
     await app.listen();
   });
-
-  afterAll(async () => {
+  // The world runs these before it closes the store and drops the database.
+  world.onCleanup(async () => {
     await app?.close();
     await relay?.stop();
-    await store?.close();
-    if (mode === 'kafka') await deleteTestTopics(kafkaBrokersForTest(), [topic, `${topic}.dlq`]).catch(() => undefined);
-    await db?.drop();
   });
 
   const place = (orderId: string, customerId = 'c-1', seq = 0) =>

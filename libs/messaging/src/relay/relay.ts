@@ -14,14 +14,15 @@ import {
   type RecordedEvent,
 } from '@clientela/contracts';
 import type { EventStore, Subscription } from '@clientela/event-store';
-import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../backoff';
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from '@clientela/postgres';
 import { isConnectionError, MessagingUnavailableError } from '../errors';
 import { eventHeaders } from '../headers';
 import { AdvisoryLease } from '../lease';
 import { HealthTracker, type ComponentHealth } from '../health';
 import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
-import { assertSchema, migrateMessaging } from '../schema';
+import { assertSchemaName } from '@clientela/postgres';
+import { migrateMessaging } from '../schema';
 
 export interface RelayOptions {
   store: EventStore;
@@ -133,7 +134,7 @@ export class Relay {
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'relay';
-    this.schema = assertSchema(options.schema ?? 'messaging');
+    this.schema = assertSchemaName(options.schema ?? 'messaging');
     this.metrics = options.metrics ?? messagingMetrics();
     this.logger = options.logger ?? silentLogger;
     this.lease = new AdvisoryLease(options.pool, `clientela.relay.${this.name}`, () => {

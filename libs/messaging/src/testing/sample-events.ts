@@ -1,5 +1,6 @@
 import { IsInt, IsNumber, IsString, Min } from 'class-validator';
-import { defineEvent, EventCatalogue, type RecordedEvent } from '@clientela/contracts';
+import { randomUUID } from 'node:crypto';
+import { defineEvent, EventCatalogue, streamId, type RecordedEvent } from '@clientela/contracts';
 import type { PoolClient } from 'pg';
 
 /** The sample event of this library's tests and bench: one order of a customer, numbered per customer. */
@@ -39,3 +40,22 @@ export const customersOutOfOrder = async (db: { query: PoolClient['query'] }, ta
   const expected = Array.from({ length: perCustomer }, (_, i) => i).join(',');
   return rows.filter((row) => row.seqs.join(',') !== expected).map((row) => row.customer_id);
 };
+
+/** Rows in a table of the sample read model (or any table). */
+export const countRows = async (db: { query: PoolClient['query'] }, table: string): Promise<number> =>
+  Number((await db.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0].n);
+
+/**
+ * A recorded sample order as a consumer would receive it: number `seq` (position seq + 1) of one of
+ * three customers; `data` overrides fields (to make it invalid), `schemaVersion` can be one the catalogue does not know.
+ */
+export const sampleOrderEvent = (seq: number, data: Record<string, unknown> = {}, schemaVersion = 1): RecordedEvent => ({
+  id: randomUUID(),
+  type: 'OrderPlaced',
+  streamId: streamId('order'),
+  revision: 0,
+  position: BigInt(seq + 1),
+  data: { customerId: `c-${seq % 3}`, orderId: `o-${seq}`, seq, amount: 5, ...data },
+  metadata: { schemaVersion },
+  recordedAt: new Date(),
+});

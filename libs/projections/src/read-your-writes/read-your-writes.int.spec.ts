@@ -8,7 +8,7 @@ import request from 'supertest';
 import { streamId } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { ProblemDetailsFilter } from '@clientela/platform';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { useTestWorld } from '@clientela/testing';
 import { ProjectionRunner } from '../projection-runner';
 import { schemaOf } from '../projection';
 import { customerRevenueProjection, ordersCatalogue } from '../testing/sample-orders';
@@ -49,16 +49,14 @@ class CustomersController {
 }
 
 describe('read-your-writes over HTTP (X-Min-Position)', () => {
-  let database: TestDatabase;
+  const world = useTestWorld({ name: 'projections_ryw', pool: { max: 12 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: ordersCatalogue() }) });
   let pool: Pool;
   let store: PostgresEventStore;
   let runner: ProjectionRunner;
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = database.pool({ max: 12 });
-    store = await PostgresEventStore.create({ pool, catalogue: ordersCatalogue() });
+    ({ pool, store } = world);
     runner = new ProjectionRunner({ projection: customerRevenueProjection({ name: PROJECTION }), store, pool, batchSize: 100 });
     await runner.start();
 
@@ -77,13 +75,8 @@ describe('read-your-writes over HTTP (X-Min-Position)', () => {
     app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost)));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-  });
-
-  afterAll(async () => {
-    await app.close();
-    await runner.stop();
-    await store.close();
-    await database.drop();
+    world.onCleanup(() => runner.stop());
+    world.onCleanup(() => app.close());
   });
 
   it('sees its own write every time, under concurrent writes', async () => {

@@ -130,3 +130,7 @@ export const cleanRebuildRows = async (pool: Pool, store: EventStore, projection
   }
   return readRows(pool, clean, table);
 };
+
+/** An in-memory row (projectInMemory) in the shape readRows gives: numbers and timestamps as text. */
+export const asReadRow = (row: Record<string, unknown>): Record<string, string | null> =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));

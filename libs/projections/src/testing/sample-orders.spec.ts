@@ -1,20 +1,11 @@
-import { customerRevenueProjection } from './sample-orders';
+import { customerRevenueProjection, placedOrder, refundedOrder } from './sample-orders';
 import { projectionSpec } from './projection-spec';
-
-const placed = (customerId: string, amount: number, placedAt: string, items = 1) => ({
-  type: 'OrderPlaced',
-  data: { orderId: `o-${placedAt}`, customerId, amount, currency: 'USD', items, placedAt },
-});
-const refunded = (customerId: string, amount: number) => ({
-  type: 'OrderRefunded',
-  data: { orderId: 'o', customerId, amount, refundedAt: '1997-06-01T00:00:00.000Z' },
-});
 
 describe('customer_revenue projection (orders and net revenue per customer)', () => {
   const spec = projectionSpec(customerRevenueProjection());
 
   it('counts a first order', () =>
-    spec.given([placed('c1', 11.77, '1997-01-01T00:00:00.000Z', 2)]).thenRows({
+    spec.given([placedOrder('c1', 11.77, 0, 2)]).thenRows({
       customer_revenue: [
         {
           customer_id: 'c1',
@@ -32,9 +23,9 @@ describe('customer_revenue projection (orders and net revenue per customer)', ()
   it('adds exactly and keeps the first and last order dates, whatever the order of arrival', () =>
     spec
       .given([
-        placed('c1', 0.1, '1997-03-01T00:00:00.000Z'),
-        placed('c1', 0.2, '1997-01-01T00:00:00.000Z'),
-        placed('c2', 5, '1997-02-01T00:00:00.000Z'),
+        placedOrder('c1', 0.1, 59),
+        placedOrder('c1', 0.2, 0),
+        placedOrder('c2', 5, 31),
       ])
       .thenRows({
         customer_revenue: [
@@ -44,7 +35,7 @@ describe('customer_revenue projection (orders and net revenue per customer)', ()
       }));
 
   it('takes refunds off the net revenue, not the gross', () =>
-    spec.given([placed('c1', 20, '1997-01-01T00:00:00.000Z'), refunded('c1', 7.5)]).thenRows({
+    spec.given([placedOrder('c1', 20, 0), refundedOrder('c1', 7.5)]).thenRows({
       customer_revenue: [expect.objectContaining({ customer_id: 'c1', gross_revenue: 20, refunded: 7.5, net_revenue: 12.5 })],
     }));
 

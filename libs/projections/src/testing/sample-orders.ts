@@ -97,3 +97,63 @@ export const appendSampleOrders = async (store: EventStore, category: string, co
   }
   return last;
 };
+
+/** An order event to append or to give a projection spec. */
+export interface OrderEvent {
+  type: 'OrderPlaced' | 'OrderRefunded';
+  data: Record<string, unknown>;
+}
+
+/** An OrderPlaced of `customerId` on day `day` of 1997 (0: 1 January), with an order id of its own. */
+export const placedOrder = (customerId: string, amount: number, day: number, items = 1): OrderEvent => ({
+  type: 'OrderPlaced',
+  data: { orderId: randomUUID(), customerId, amount, currency: 'USD', items, placedAt: new Date(Date.UTC(1997, 0, 1 + day)).toISOString() },
+});
+
+export const refundedOrder = (customerId: string, amount: number): OrderEvent => ({
+  type: 'OrderRefunded',
+  data: { orderId: randomUUID(), customerId, amount, refundedAt: '1997-06-01T00:00:00.000Z' },
+});
+
+/** A deterministic mixed history (about 15% refunds) over `customers` customers. */
+export const orderHistory = (count: number, customers: number, seed0 = 7): OrderEvent[] => {
+  let seed = seed0;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  return Array.from({ length: count }, (_, i) => {
+    const customer = `c${Math.floor(random() * customers)}`;
+    return random() < 0.15
+      ? refundedOrder(customer, Math.round(random() * 500) / 100)
+      : placedOrder(customer, Math.round(random() * 10_000) / 100, i % 500, 1 + (i % 3));
+  });
+};
+
+/**
+ * `writers` writers appending two orders at a time to `category` until stopped (`pauseMs` between
+ * appends), over 60 customers; `order(customerId, i)` makes each. For tests that rebuild or read
+ * while events flow. stop() answers how many orders they wrote and the last position.
+ */
+export const startOrderWriters = (
+  store: EventStore,
+  category: string,
+  order: (customerId: string, i: number) => OrderEvent,
+  { writers = 3, pauseMs = 0 }: { writers?: number; pauseMs?: number } = {},
+) => {
+  let writing = true;
+  let written = 0;
+  let last: Position = 0n;
+  const running = Array.from({ length: writers }, async (_, w) => {
+    for (let i = 0; writing; i++) {
+      const result = await store.append(streamId(category), [order(`c${(w * 13 + i) % 60}`, i), order(`c${(w * 7 + i) % 60}`, i + 1)]);
+      written += 2;
+      if (result.position > last) last = result.position;
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  });
+  return {
+    async stop(): Promise<{ written: number; last: Position }> {
+      writing = false;
+      await Promise.all(running);
+      return { written, last };
+    },
+  };
+};

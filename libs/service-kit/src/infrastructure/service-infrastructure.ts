@@ -6,7 +6,7 @@ import { createEventStoreDbEventStore, PostgresEventStore, type EventStore } fro
 import { kafkaClient } from '@clientela/messaging';
 import { DataKeyRing, migrateDataKeys, parseMasterKeys, PersonalDataProtection } from '@clientela/personal-data';
 import { ConfigError, errorMessage, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
-import { ensureDatabase } from './ensure-database';
+import { ensureDatabase } from '@clientela/postgres';
 
 /** What a service runs on, built once from the config: the pool, the event store, Kafka when the bus is Kafka. */
 export interface ServiceInfrastructure {

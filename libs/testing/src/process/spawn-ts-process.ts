@@ -34,3 +34,8 @@ export const spawnTsProcess = async (
   }
   return { child, pid: child.pid ?? -1, output: () => output, exited };
 };
+
+/** SIGKILLs those of `processes` still running and forgets them all: for an afterEach of tests that spawn and kill. */
+export const killSurvivors = (processes: TsProcess[]): void => {
+  for (const process of processes.splice(0)) if (process.child.exitCode === null && process.child.signalCode === null) process.child.kill('SIGKILL');
+};

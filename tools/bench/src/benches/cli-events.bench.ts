@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { START } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
-import { waitUntilReadable } from '@clientela/testing';
+import { waitUntilReadable } from '@clientela/event-store/testing';
 // The sample projection's catalogue (libs/projections' tests), which the projections bench's events follow.
 import { ordersCatalogue } from '../../../../libs/projections/src/testing/sample-orders';
 import { OrderTimeline } from '../projections/orders';

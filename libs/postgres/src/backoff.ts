@@ -1,3 +1,8 @@
+/**
+ * The one retry policy of the floor: the relay, the consumers, the projection runner, the
+ * PostgreSQL subscription and the EventStoreDB adapter wait with it. It lives here, below the
+ * event store, so that every library above can share it.
+ */
 export interface BackoffPolicy {
   /** First delay, ms. */
   initialMs: number;
@@ -17,10 +22,15 @@ export const backoffDelay = (attempt: number, policy: BackoffPolicy = DEFAULT_BA
   return Math.round(nominal * (1 - policy.jitter * random()));
 };
 
-export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+/**
+ * Resolves after `ms`, or at once when `signal` aborts (a closing subscription or consumer
+ * should not wait out its pause). `unref`: the wait alone does not keep the process alive.
+ */
+export const sleep = (ms: number, signal?: AbortSignal, options: { unref?: boolean } = {}): Promise<void> =>
   new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
+    if (options.unref) timer.unref();
     function done() {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);

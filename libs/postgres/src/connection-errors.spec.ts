@@ -1,4 +1,4 @@
-import { isConnectionError } from './errors';
+import { isConnectionError } from './connection-errors';
 
 describe('isConnectionError', () => {
   it('tells lost connections by SQLSTATE or socket code', () => {

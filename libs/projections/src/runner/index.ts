@@ -1,0 +1,1 @@
+export { ProjectionRunner, rebuildProgress, type ProjectionRunnerOptions, type ProjectionStatusName } from './projection-runner';

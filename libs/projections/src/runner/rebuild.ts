@@ -1,0 +1,149 @@
+import type { PoolClient } from 'pg';
+import { START, type Position } from '@clientela/contracts';
+import { createTablesSql } from '../projection';
+import { waitForSnapshotsAfter } from '../open-snapshots';
+import { finishCopy } from './copy-writes';
+import { writeParkingPoison } from './parking';
+import { advanceCheckpoint } from './registry-row';
+import { LostLeadershipError, type CommitAnnouncement, type ProjectionStatusName, type RunnerState } from './runner-state';
+
+/** Share of a rebuild done, from its first event to the head it started with; 1 when there is nothing to read. */
+export const rebuildProgress = (first: Position, head: Position, position: Position): number =>
+  head <= first ? 1 : Math.max(0, Math.min(1, Number(((position - first) * 1000n) / (head - first)) / 1000));
+
+/**
+ * Builds a fresh copy in `<schema>__rebuild` from the first event while the live one keeps serving,
+ * then swaps it in with the live loop paused. `previous`: the status before the rebuild, restored after.
+ */
+export const runRebuild = async (state: RunnerState, previous: ProjectionStatusName): Promise<void> => {
+  const projection = state.projection;
+  const shadow = `${state.schema}__rebuild`;
+  const old = `${state.schema}__old`;
+  const started = Date.now();
+  state.status = 'rebuilding';
+  const head = await state.options.store.headPosition();
+  // Progress runs from the first event to the head: positions are not dense, and the first one is far from 0.
+  const first = (await state.options.store.readAll({ maxCount: 1, filter: state.filter })).events[0]?.position ?? head;
+  const progressOf = (position: Position): number => rebuildProgress(first, head, position);
+  await state.transaction(async (client) => {
+    await client.query(`drop schema if exists ${shadow} cascade`);
+    await client.query(`create schema ${shadow}`);
+    await client.query(`set local search_path to ${shadow}`);
+    await client.query(createTablesSql(projection));
+    await client.query(
+      `update ${state.registry}.state set status = 'rebuilding', rebuild_version = $2, rebuild_position = 0, rebuild_head = $3,
+              rebuild_events = 0, rebuild_started_at = now(), updated_at = now() where name = $1`,
+      [state.name, projection.version, head.toString()],
+    );
+  });
+  state.logger.info('rebuild started', { projection: state.name, head: head.toString() });
+
+  let position: Position = START;
+  let events = 0;
+  /** Events written to the new copy (not parked). */
+  let written = 0;
+  // Catch up in the shadow copy while the live copy keeps serving (and, same version, keeps
+  // following), reading the next page while this one is written.
+  let next = state.readPage(position);
+  for (;;) {
+    if (!state.running || !state.active) throw new LostLeadershipError('stopped during rebuild');
+    const page = await next;
+    if (!page.isEnd) {
+      next = state.readPage(page.nextPosition);
+      next.catch(() => undefined); // seen when awaited
+    }
+    await state.transaction(async (client) => {
+      written += await writeParkingPoison(state, client, shadow, page.events, written === 0);
+      await client.query(
+        `update ${state.registry}.state set rebuild_position = $2, rebuild_events = rebuild_events + $3, updated_at = now() where name = $1`,
+        [state.name, page.nextPosition.toString(), page.events.length],
+      );
+    });
+    events += page.events.length;
+    position = page.nextPosition;
+    state.options.metrics?.rebuildProgress.set({ projection: state.name }, progressOf(position));
+    if (page.isEnd) break;
+  }
+
+  await finishCopy(state, shadow);
+
+  // Swap, with the live loop paused: apply what came meanwhile and commit; wait until every open
+  // snapshot sees that commit (the old and new copies now hold the same events, so a snapshot
+  // reads the same totals from either); then rename in a transaction of its own.
+  await state.mutex.run(async () => {
+    let liveCaughtUp = false;
+    const caughtUp = await state.transaction(async (client, commit) => {
+      const { rows } = await client.query<{ version: number; position: string }>(
+        `select version, position::text from ${state.registry}.state where name = $1 for update`,
+        [state.name],
+      );
+      for (;;) {
+        const page = await state.readPage(position);
+        written += await writeParkingPoison(state, client, shadow, page.events, written === 0);
+        events += page.events.length;
+        position = page.nextPosition;
+        if (page.isEnd) break;
+      }
+      await client.query(`update ${state.registry}.state set rebuild_position = $2, updated_at = now() where name = $1`, [
+        state.name,
+        position.toString(),
+      ]);
+      // A live copy of the same version that follows the store is brought to the same position.
+      const live = BigInt(rows[0].position);
+      if (state.followsStore && rows[0].version === projection.version && live < position) {
+        await catchUpLiveCopy(state, client, commit, live, position);
+        liveCaughtUp = true;
+      }
+      return (await client.query<{ xid: string }>('select pg_current_xact_id()::text as xid')).rows[0].xid;
+    });
+    if (liveCaughtUp) state.position = position;
+    const client = await state.pool.connect();
+    try {
+      if (!(await waitForSnapshotsAfter(client, caughtUp, state.options.swapSnapshotWaitMs ?? 5_000))) {
+        state.logger.warn('swapping while a transaction older than the rebuilt copy is open: a REPEATABLE READ reader in it may see part of the copy', {
+          projection: state.name,
+        });
+      }
+    } finally {
+      client.release();
+    }
+    await state.transaction(async (client, commit) => {
+      await client.query(`select 1 from ${state.registry}.state where name = $1 for update`, [state.name]);
+      // A crash between an earlier swap's commit and its drop leaves an old copy behind.
+      await client.query(`drop schema if exists ${old} cascade`);
+      await client.query(`alter schema ${state.schema} rename to ${old}`);
+      await client.query(`alter schema ${shadow} rename to ${state.schema}`);
+      await client.query(
+        `update ${state.registry}.state
+            set version = $2, position = $3, swap_position = $3, built = true, status = 'live', rebuild_version = null, rebuild_position = null,
+                rebuild_head = null, rebuild_events = null, rebuild_started_at = null, rebuild_requested_at = null,
+                kafka_offsets = coalesce($4::jsonb, kafka_offsets), updated_at = now()
+          where name = $1`,
+        [state.name, projection.version, position.toString(), state.kafkaOffsetsOfBuild ? JSON.stringify(state.kafkaOffsetsOfBuild) : null],
+      );
+      state.kafkaOffsetsOfBuild = undefined;
+      commit.checkpoint = position;
+    });
+    state.position = position;
+    state.restartLive = true;
+    await state.subscription?.close();
+  });
+  await state.pool.query(`drop schema if exists ${old} cascade`);
+  state.options.metrics?.rebuildProgress.set({ projection: state.name }, 1);
+  state.status = previous === 'rebuilding' ? 'live' : previous === 'starting' ? 'starting' : 'live';
+  state.logger.info('rebuild swapped in', { projection: state.name, events, seconds: (Date.now() - started) / 1000 });
+};
+
+/** Applies the events after `from` up to `to` to the live copy and moves its checkpoint to `to`, in `client`'s transaction. */
+const catchUpLiveCopy = async (state: RunnerState, client: PoolClient, commit: CommitAnnouncement, from: Position, to: Position): Promise<void> => {
+  let applied = 0;
+  for (let at = from; at < to; ) {
+    const page = await state.readPage(at);
+    const events = page.events.filter((event) => event.position <= to);
+    await writeParkingPoison(state, client, state.schema, events);
+    applied += events.length;
+    if (page.isEnd || page.nextPosition >= to) break;
+    at = page.nextPosition;
+  }
+  await advanceCheckpoint(state, client, commit, from, to, applied);
+};
