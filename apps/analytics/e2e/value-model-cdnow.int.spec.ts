@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { CdnowConverter, type CdnowOrderMessage, contextTopic, deadLetterTopic, INGEST_TOPIC } from '@clientela/contracts';
 import { waitFor } from '@clientela/messaging/src/testing/wait-for';
 import type { Pool } from 'pg';
-import { createTestDatabase, deleteTestTopics, freePort, testKafka, type TestDatabase } from '@clientela/testing';
+import { createTestDatabase, deleteTestTopics, freePort, freePortRange, testKafka, type TestDatabase } from '@clientela/testing';
+import { SERVICES } from '@clientela/launcher';
 
 // Done when (issue 11): the CDNOW sample ingested through the public doors of the platform as
 // `npm start` runs it (contacts, sales, analytics and the gateway, each its own process), then the
@@ -62,7 +63,7 @@ describe.each(['standalone', 'kafka'] as const)('the value model of the CDNOW sa
     platform = await startPlatform({
       DATABASE_URL: database.url,
       PORT: String(port),
-      CLIENTELA_SERVICE_PORT_BASE: String((await freePort()) + 10),
+      CLIENTELA_SERVICE_PORT_BASE: String((await freePortRange(SERVICES.length)) - 1),
       ADMIN_API_KEY: ADMIN_KEY,
       BUS: bus,
       ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC_PREFIX: prefix } : {}),

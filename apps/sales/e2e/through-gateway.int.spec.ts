@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { contextTopic, deadLetterTopic, fromUnits, INGEST_TOPIC, toUnits } from '@clientela/contracts';
-import { createTestDatabase, deleteTestTopics, freePort, type TestDatabase } from '@clientela/testing';
+import { createTestDatabase, deleteTestTopics, freePort, freePortRange, type TestDatabase } from '@clientela/testing';
+import { SERVICES } from '@clientela/launcher';
 
 // The platform as `npm start` runs it (the launcher's command: contacts, sales and the gateway, each its
 // own process) on a fresh database, driven through the gateway only, in both bus modes: a lead converted
@@ -46,7 +47,7 @@ describe.each(['standalone', 'kafka'] as const)('a converted lead becomes a deal
     platform = await startPlatform({
       DATABASE_URL: database.url,
       PORT: String(port),
-      CLIENTELA_SERVICE_PORT_BASE: String((servicePortBase = (await freePort()) + 10)),
+      CLIENTELA_SERVICE_PORT_BASE: String((servicePortBase = (await freePortRange(SERVICES.length)) - 1)),
       ADMIN_API_KEY: ADMIN_KEY,
       BUS: bus,
       ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC_PREFIX: prefix } : {}),

@@ -13,6 +13,8 @@ import type { BenchLine } from './registry';
 const FIGURES = ['eventstore.append.single', 'eventstore.append.batch', 'eventstore.append.multi', 'eventstore.read.all'];
 /** Figures with a peer line: Emmett has no atomic append to several streams. */
 const PEERED = FIGURES.filter((f) => f !== 'eventstore.append.multi');
+/** Figures also measured with personal data sealed, beside ours without. */
+const SEALED = ['eventstore.append.batch', 'eventstore.read.all'];
 
 const num = (line: BenchLine, key: string): number => {
   const value = line[key];
@@ -49,7 +51,7 @@ describe('npm run bench -- eventstore --quick', () => {
     expect(text.endsWith('\n')).toBe(true);
     const parsed = text.trimEnd().split('\n').map((l) => JSON.parse(l) as BenchLine);
     expect(parsed).toEqual(lines);
-    expect(parsed.map((l) => l.bench).sort()).toEqual([...FIGURES, ...PEERED.map((f) => `${f}.peer`)].sort());
+    expect(parsed.map((l) => l.bench).sort()).toEqual([...FIGURES, ...PEERED.map((f) => `${f}.peer`), ...SEALED.map((f) => `${f}.sealed`)].sort());
   });
 
   it('eventstore.append.multi: 1,000 streams a call, and how it compares with our own batch append', () => {
@@ -98,6 +100,18 @@ describe('npm run bench -- eventstore --quick', () => {
     expectRatio(line, ours, peer);
     expect(num(line, 'events')).toBeGreaterThan(0);
     expect(line.synchronous_commit).toBe(ourLine.synchronous_commit);
+  });
+
+  it.each(SEALED)('%s.sealed: ours with personal data sealed beside ours without, ratio = sealed / ours', (bench) => {
+    const line = lines.find((l) => l.bench === `${bench}.sealed`);
+    const ourLine = lines.find((l) => l.bench === bench);
+    if (!line || !ourLine) throw new Error(`${bench}.sealed missing`);
+    const sealed = num(line, 'ours_per_s');
+    // The figure without sealing is our line's own, from the same phase of the same run.
+    expect(num(line, 'limit_per_s')).toBe(ourLine.ours_per_s);
+    expect(sealed).toBeGreaterThan(0);
+    expectRatio(line, sealed, num(line, 'limit_per_s'));
+    expect(String(line.limit)).toMatch(/without personal data sealing/);
   });
 
   it('appends the same lines to <results>/<date>-eventstore.jsonl', () => {

@@ -5,8 +5,7 @@ import { PostgresEventStore } from '@clientela/event-store';
 import { ProjectionRunner, schemaOf } from '@clientela/projections';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 // The sample projection of libs/projections' tests and its helpers (not exported by the library).
-import { customerRevenueProjection, ordersCatalogue } from '../../../libs/projections/src/testing/sample-orders';
-import { waitForCheckpoint, watchTotal } from '../../../libs/projections/src/testing/read-model';
+import { customerRevenueProjection, ordersCatalogue, waitForCheckpoint, watchTotal } from '@clientela/projections/testing';
 import { runCli, spawnCli } from './testing/run-cli';
 
 describe('clientela projections', () => {

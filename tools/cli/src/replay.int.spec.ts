@@ -6,7 +6,7 @@ import { decodeHeaders, toTopicMessages } from '@clientela/messaging';
 import { createTestDatabase, createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName, type TestDatabase } from '@clientela/testing';
 import { waitUntilReadable } from '@clientela/event-store/testing';
 // The sample orders of libs/projections' tests (not exported by the library).
-import { ordersCatalogue } from '../../../libs/projections/src/testing/sample-orders';
+import { ordersCatalogue } from '@clientela/projections/testing';
 import { runCli, spawnCli } from './testing/run-cli';
 
 interface Received {

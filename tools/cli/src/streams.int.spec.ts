@@ -3,7 +3,7 @@ import { PostgresEventStore } from '@clientela/event-store';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 import { waitUntilReadable } from '@clientela/event-store/testing';
 // The sample orders of libs/projections' tests (not exported by the library), as the bench uses them.
-import { appendSampleOrders, ordersCatalogue } from '../../../libs/projections/src/testing/sample-orders';
+import { appendSampleOrders, ordersCatalogue } from '@clientela/projections/testing';
 import { runCli, spawnCli } from './testing/run-cli';
 
 interface EventLine {

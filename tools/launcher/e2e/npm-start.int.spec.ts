@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@clientela/testing';
+import { freePort, freePortRange } from '@clientela/testing';
+import { SERVICES } from '../src/launcher-config';
 
 // `npm start` as a newcomer runs it: no DATABASE_URL (embedded PostgreSQL), the gateway in front of the
 // services, each its own process. Ctrl-C is SIGINT to the whole process group, as a terminal sends it.
@@ -77,7 +78,7 @@ describe('npm start', () => {
       CLIENTELA_DATA_DIR: dataDir,
       PORT: String(await freePort()),
       CLIENTELA_PG_PORT: String(await freePort()),
-      CLIENTELA_SERVICE_PORT_BASE: String((await freePort()) - 1),
+      CLIENTELA_SERVICE_PORT_BASE: String((await freePortRange(SERVICES.length)) - 1),
       ADMIN_API_KEY: ADMIN_KEY,
       LOG_LEVEL: 'warn',
     };

@@ -1,4 +1,4 @@
-import { projectionSpec } from '@clientela/projections/src/testing/projection-spec';
+import { projectionSpec } from '@clientela/projections/testing';
 import { purchasesProjection } from './purchases.projection';
 
 const customerId = '6f1c1c56-8d6e-4b8e-9c7e-2f6d1f0e9a01';

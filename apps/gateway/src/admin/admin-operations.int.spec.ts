@@ -6,8 +6,7 @@ import { ProjectionRunner } from '@clientela/projections';
 import { migrateMessaging, TableDeadLetters } from '@clientela/messaging';
 import { createTestDatabase, type TestDatabase } from '@clientela/testing';
 // The sample projection of libs/projections' tests (not exported by the library).
-import { appendSampleOrders, customerRevenueProjection, ordersCatalogue } from '../../../../libs/projections/src/testing/sample-orders';
-import { waitForCheckpoint } from '../../../../libs/projections/src/testing/read-model';
+import { appendSampleOrders, customerRevenueProjection, ordersCatalogue, waitForCheckpoint } from '@clientela/projections/testing';
 // The CLI against this gateway, as a platform engineer runs it with --url and --api-key.
 import { runCli } from '../../../../tools/cli/src/testing/run-cli';
 import { createGatewayApp } from '../create-gateway-app';

@@ -10,3 +10,25 @@ export const freePort = (): Promise<number> =>
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+
+const canListen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/**
+ * The first of `count` consecutive free ports on 127.0.0.1, for what listens on base+1, base+2, …
+ * (`npm start`'s services). Each is checked, not guessed next to one the OS picked.
+ */
+export const freePortRange = async (count: number): Promise<number> => {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort();
+    if (first + count > 65_535) continue;
+    let all = true;
+    for (let port = first + 1; port < first + count && all; port++) all = await canListen(port);
+    if (all) return first;
+  }
+  throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
+};
