@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { CdnowConverter, type CdnowOrderMessage, contextTopic, deadLetterTopic, 
 import { waitFor } from '@clientela/messaging/src/testing/wait-for';
 import type { Pool } from 'pg';
 import { createTestDatabase, deleteTestTopics, freePort, freePortRange, testKafka, type TestDatabase } from '@clientela/testing';
-import { SERVICES } from '@clientela/launcher';
+import { SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
 
 // Done when (issue 11): the CDNOW sample ingested through the public doors of the platform as
 // `npm start` runs it (contacts, sales, analytics and the gateway, each its own process), then the
@@ -24,25 +23,6 @@ const sampleMessages = (): CdnowOrderMessage[] => {
     .flatMap((line) => converter.convert(line) ?? []);
 };
 
-interface Platform {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-const startPlatform = async (env: Record<string, string>): Promise<Platform> => {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['BUS', 'KAFKA_TOPIC_PREFIX', 'EVENT_STORE'].includes(k)));
-  const child = spawn(process.execPath, ['tools/launcher/start.js'], { cwd: ROOT, env: { ...inherited, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (const deadline = Date.now() + 120_000; !output.includes('Ctrl-C stops everything'); await new Promise((r) => setTimeout(r, 100))) {
-    if (child.exitCode !== null) throw new Error(`the platform ended early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`the platform was not ready in 120 s:\n${output}`);
-  }
-  return { child, exited, output: () => output };
-};
 
 /** Rounded to 3 significant digits, as the published estimates are compared. */
 const sig3 = (x: number): number => Number(x.toPrecision(3));
@@ -50,7 +30,7 @@ const sig3 = (x: number): number => Number(x.toPrecision(3));
 describe.each(['standalone', 'kafka'] as const)('the value model of the CDNOW sample ingested through the platform (%s)', (bus) => {
   let database: TestDatabase;
   let pool: Pool;
-  let platform: Platform | undefined;
+  let platform: PlatformProcess | undefined;
   let base: string;
   const prefix = `t${randomBytes(4).toString('hex')}.`;
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
@@ -60,7 +40,7 @@ describe.each(['standalone', 'kafka'] as const)('the value model of the CDNOW sa
     pool = database.pool({ max: 1 });
     const port = await freePort();
     base = `http://127.0.0.1:${port}/api/v1`;
-    platform = await startPlatform({
+    platform = await startPlatformProcess({
       DATABASE_URL: database.url,
       PORT: String(port),
       CLIENTELA_SERVICE_PORT_BASE: String((await freePortRange(SERVICES.length)) - 1),

@@ -1,41 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { contextTopic, deadLetterTopic, fromUnits, INGEST_TOPIC, toUnits } from '@clientela/contracts';
 import { createTestDatabase, deleteTestTopics, freePort, freePortRange, type TestDatabase } from '@clientela/testing';
-import { SERVICES } from '@clientela/launcher';
+import { SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
 
 // The platform as `npm start` runs it (the launcher's command: contacts, sales and the gateway, each its
 // own process) on a fresh database, driven through the gateway only, in both bus modes: a lead converted
 // in contacts opens a deal in sales by itself, and the deal won becomes an order on the contact; then a
 // walk over every sales route (success and each error status it documents), checked at the end against
 // the sales service's own OpenAPI document, so a route added without a test here fails.
-const ROOT = join(__dirname, '..', '..', '..');
 const ADMIN_KEY = 'e2e-sales-admin-key-0123456789abcdefghijklmnop';
 
-interface Platform {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-const startPlatform = async (env: Record<string, string>): Promise<Platform> => {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['BUS', 'KAFKA_TOPIC_PREFIX', 'EVENT_STORE'].includes(k)));
-  const child = spawn(process.execPath, ['tools/launcher/start.js'], { cwd: ROOT, env: { ...inherited, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (const deadline = Date.now() + 90_000; !output.includes('Ctrl-C stops everything'); await new Promise((r) => setTimeout(r, 100))) {
-    if (child.exitCode !== null) throw new Error(`the platform ended early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`the platform was not ready in 90 s:\n${output}`);
-  }
-  return { child, exited, output: () => output };
-};
 
 describe.each(['standalone', 'kafka'] as const)('a converted lead becomes a deal, and the deal won an order, through the gateway (%s)', (bus) => {
   let database: TestDatabase;
-  let platform: Platform | undefined;
+  let platform: PlatformProcess | undefined;
   let base: string;
   let servicePortBase: number;
   const prefix = `t${randomBytes(4).toString('hex')}.`;
@@ -44,7 +22,7 @@ describe.each(['standalone', 'kafka'] as const)('a converted lead becomes a deal
     database = await createTestDatabase('clientela_sales_e2e');
     const port = await freePort();
     base = `http://127.0.0.1:${port}/api/v1`;
-    platform = await startPlatform({
+    platform = await startPlatformProcess({
       DATABASE_URL: database.url,
       PORT: String(port),
       CLIENTELA_SERVICE_PORT_BASE: String((servicePortBase = (await freePortRange(SERVICES.length)) - 1)),
