@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CdnowConverter, type CdnowOrderMessage, contextTopic, deadLetterTopic, INGEST_TOPIC } from '@clientela/contracts';
+import { CdnowConverter, type CdnowOrderMessage, INGEST_TOPIC } from '@clientela/contracts';
 import { waitFor } from '@clientela/messaging/src/testing/wait-for';
 import type { Pool } from 'pg';
-import { createTestDatabase, deleteTestTopics, freePort, freePortRange, testKafka, type TestDatabase } from '@clientela/testing';
+import { createTestDatabase, deleteTestTopics, platformTopics, freePort, freePortRange, testKafka, type TestDatabase } from '@clientela/testing';
 import { SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
 
 // Done when (issue 11): the CDNOW sample ingested through the public doors of the platform as
@@ -55,10 +55,7 @@ describe.each(['standalone', 'kafka'] as const)('the value model of the CDNOW sa
       process.kill(-platform.child.pid!, 'SIGINT');
       expect(await platform.exited).toBe(0);
     }
-    if (bus === 'kafka') {
-      const topics = [...(['contacts', 'sales', 'analytics'] as const).map((c) => `${prefix}${contextTopic(c)}`), `${prefix}${INGEST_TOPIC}`];
-      await deleteTestTopics(brokers, topics.flatMap((t) => [t, deadLetterTopic(t)])).catch(() => undefined);
-    }
+    if (bus === 'kafka') await deleteTestTopics(brokers, platformTopics(prefix)).catch(() => undefined);
     await database?.drop();
   });
 

@@ -3,7 +3,7 @@ import { fromUnits, INGEST_TOPIC, toUnits, type Units } from '@clientela/contrac
 import { KafkaDeadLetters } from '@clientela/messaging';
 import { waitFor } from '@clientela/messaging/src/testing/wait-for';
 import { bootTestPlatform, bootTestService, type TestPlatform, type TestService } from '@clientela/service-kit/testing';
-import { cdnowOrderMessages, deleteTestTopics, testKafka } from '@clientela/testing';
+import { cdnowOrderMessages, deleteTestTopics, testKafka, groupCaughtUp } from '@clientela/testing';
 // Platform level: contacts ingests, sales reads what contacts wrote. The one place two apps meet in one process.
 import { contactsService } from '../../contacts/src/contacts-service';
 import { salesService } from '../src/sales-service';
@@ -169,18 +169,8 @@ describe('cdnow_master through clientela.ingest.v1, then again through POST /api
       await producer.disconnect();
     }
   };
-  /** True once the ingest group has committed every offset of the topic. */
-  const consumedAll = async (): Promise<boolean> => {
-    const admin = testKafka(brokers()).admin();
-    await admin.connect();
-    try {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId: contacts.infra.groupIdOf('ingest'), topics: [topic] });
-      return ends.every((end) => Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1) >= Number(end.high));
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  const consumedAll = (): Promise<boolean> => groupCaughtUp(brokers(), contacts.infra.groupIdOf('ingest'), topic);
+
 
   it('lands every order once, and dead-letters invalid messages with their reason while the rest go through', async () => {
     const invalid = [

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { contextTopic, deadLetterTopic, fromUnits, INGEST_TOPIC, toUnits } from '@clientela/contracts';
-import { createTestDatabase, deleteTestTopics, freePort, freePortRange, type TestDatabase } from '@clientela/testing';
+import { fromUnits, toUnits } from '@clientela/contracts';
+import { createTestDatabase, deleteTestTopics, platformTopics, freePort, freePortRange, type TestDatabase } from '@clientela/testing';
 import { SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
 
 // The platform as `npm start` runs it (the launcher's command: contacts, sales and the gateway, each its
@@ -37,10 +37,7 @@ describe.each(['standalone', 'kafka'] as const)('a converted lead becomes a deal
       process.kill(-platform.child.pid!, 'SIGINT');
       expect(await platform.exited).toBe(0);
     }
-    if (bus === 'kafka') {
-      const topics = (['contacts', 'sales', 'analytics'] as const).map((c) => `${prefix}${contextTopic(c)}`);
-      await deleteTestTopics((process.env.KAFKA_BROKERS ?? '').split(','), [...topics, `${prefix}${INGEST_TOPIC}`].flatMap((t) => [t, deadLetterTopic(t)])).catch(() => undefined);
-    }
+    if (bus === 'kafka') await deleteTestTopics((process.env.KAFKA_BROKERS ?? '').split(','), platformTopics(prefix)).catch(() => undefined);
     await database?.drop();
   });
 

@@ -3,7 +3,7 @@ import { INGEST_TOPIC } from '@clientela/contracts';
 import { KafkaDeadLetters } from '@clientela/messaging';
 import { waitFor } from '@clientela/messaging/src/testing/wait-for';
 import { bootTestService, type TestService } from '@clientela/service-kit/testing';
-import { deleteTestTopics, testKafka } from '@clientela/testing';
+import { deleteTestTopics, testKafka, groupCaughtUp } from '@clientela/testing';
 import { contactsService } from '../../../apps/contacts/src/contacts-service';
 import { runCli } from './testing/run-cli';
 
@@ -34,18 +34,8 @@ describe('clientela ingest --via kafka (into the contacts service\'s ingest cons
 
   const orders = async () =>
     (await service.infra.pool.query<{ n: string; ids: string }>("select count(*)::text as n, count(distinct data->>'orderId')::text as ids from event_store.events where type = 'CustomerOrderPlaced'")).rows[0];
-  /** True once the ingest group has committed every offset of the topic: all of it handled or passed over as a duplicate. */
-  const consumedAll = async (): Promise<boolean> => {
-    const admin = testKafka(brokers()).admin();
-    await admin.connect();
-    try {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId: service.infra.groupIdOf('ingest'), topics: [topic] });
-      return ends.every((end) => Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1) >= Number(end.high));
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  const consumedAll = (): Promise<boolean> => groupCaughtUp(brokers(), service.infra.groupIdOf('ingest'), topic);
+
 
   it('lands every order of the CDNOW sample once, and sending the file again adds nothing', async () => {
     const first = await runCli(['ingest', SAMPLE, '--format', 'cdnow', '--via', 'kafka'], env);

@@ -1,6 +1,8 @@
 export {
   createTestTopics,
   deleteTestTopics,
+  groupCaughtUp,
+  platformTopics,
   kafkaBrokersForTest,
   kafkaTestLogEntries,
   quietKafkaLogCreator,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Contexts, contextTopic, deadLetterTopic, INGEST_TOPIC } from '@clientela/contracts';
 import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry, type logCreator } from 'kafkajs';
 
 /**
@@ -118,3 +119,16 @@ export async function deleteTestTopics(brokers: string[], names: string[], timeo
     }
   });
 }
+
+/** True once the consumer group has committed every offset of the topic: all of it handled, or passed over as a duplicate. */
+export async function groupCaughtUp(brokers: string[], groupId: string, topic: string): Promise<boolean> {
+  return withAdmin(brokers, async (admin) => {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return ends.every((end) => Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1) >= Number(end.high));
+  });
+}
+
+/** Every topic a platform under `prefix` may create (each context's events, ingest, and their dead letters): what an e2e test deletes after itself. */
+export const platformTopics = (prefix: string): string[] =>
+  [...Contexts.map((context) => `${prefix}${contextTopic(context)}`), `${prefix}${INGEST_TOPIC}`].flatMap((topic) => [topic, deadLetterTopic(topic)]);
