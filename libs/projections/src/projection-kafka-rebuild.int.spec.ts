@@ -9,6 +9,30 @@ import { schemaOf } from './projection';
 import { customerRevenueProjection, ordersCatalogue, placedOrder, startOrderWriters } from './testing/sample-orders';
 import { readRows, waitForCheckpoint, watchTotal } from './testing/read-model';
 
+/** Keeps a REPEATABLE READ snapshot open for `holdMs` at a time until stopped. */
+const holdSnapshots = (pool: Pool, table: string, holdMs: number) => {
+  let running = true;
+  const loop = (async () => {
+    const client = await pool.connect();
+    try {
+      while (running) {
+        await client.query('begin isolation level repeatable read');
+        await client.query(`select count(*) from ${table}`);
+        await new Promise((resolve) => setTimeout(resolve, holdMs));
+        await client.query('commit');
+      }
+    } finally {
+      client.release();
+    }
+  })();
+  return {
+    async stop(): Promise<void> {
+      running = false;
+      await loop;
+    },
+  };
+};
+
 describe('rebuild from the store while the live copy follows Kafka', () => {
   const world = useTestWorld({ name: 'projections_kafka_rebuild', pool: { max: 20 }, store: (pool) => PostgresEventStore.create({ pool, catalogue: ordersCatalogue() }) });
   let pool: Pool;
@@ -51,6 +75,9 @@ describe('rebuild from the store while the live copy follows Kafka', () => {
 
     // Readers: the total number of orders seen may only grow. A half-built copy would show fewer.
     const readers = watchTotal(pool, table, 'orders', 2);
+    // A REPEATABLE READ reader that keeps an old snapshot open for a while, again and again: each swap
+    // waits for it, and Kafka keeps delivering into the live copy meanwhile (the window that once lost events).
+    const slowReader = holdSnapshots(pool, table, 400);
     let watched: { reads: number; failures: unknown[] } = { reads: 0, failures: [] };
 
     try {
@@ -67,6 +94,7 @@ describe('rebuild from the store while the live copy follows Kafka', () => {
     } finally {
       await writers.stop();
       watched = await readers.stop();
+      await slowReader.stop();
     }
     const { reads, failures } = watched;
 

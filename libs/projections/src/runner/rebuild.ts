@@ -67,7 +67,17 @@ export const runRebuild = async (state: RunnerState, previous: ProjectionStatusN
 
   await finishCopy(state, shadow);
 
-  // Swap, with the live loop paused: apply what came meanwhile and commit; wait until every open
+  /** Reads the store from `position` to its end into the new copy, in `client`'s transaction. */
+  const catchUpShadow = async (client: PoolClient): Promise<void> => {
+    for (;;) {
+      const page = await state.readPage(position);
+      written += await writeParkingPoison(state, client, shadow, page.events, written === 0);
+      events += page.events.length;
+      position = page.nextPosition;
+      if (page.isEnd) break;
+    }
+  };
+  // Swap, with the live loop from the store paused: apply what came meanwhile and commit; wait until every open
   // snapshot sees that commit (the old and new copies now hold the same events, so a snapshot
   // reads the same totals from either); then rename in a transaction of its own.
   await state.mutex.run(async () => {
@@ -77,13 +87,7 @@ export const runRebuild = async (state: RunnerState, previous: ProjectionStatusN
         `select version, position::text from ${state.registry}.state where name = $1 for update`,
         [state.name],
       );
-      for (;;) {
-        const page = await state.readPage(position);
-        written += await writeParkingPoison(state, client, shadow, page.events, written === 0);
-        events += page.events.length;
-        position = page.nextPosition;
-        if (page.isEnd) break;
-      }
+      await catchUpShadow(client);
       await client.query(`update ${state.registry}.state set rebuild_position = $2, updated_at = now() where name = $1`, [
         state.name,
         position.toString(),
@@ -109,6 +113,11 @@ export const runRebuild = async (state: RunnerState, previous: ProjectionStatusN
     }
     await state.transaction(async (client, commit) => {
       await client.query(`select 1 from ${state.registry}.state where name = $1 for update`, [state.name]);
+      // A live copy that follows Kafka is not paused by the mutex: while this swap waited for old
+      // snapshots, its batches kept applying events above `position` to the old copy and committing
+      // their offsets. The row lock now holds them off, and every event they applied was already
+      // readable in the store (the relay publishes only what it read there): read it into the new copy too.
+      if (!state.followsStore) await catchUpShadow(client);
       // A crash between an earlier swap's commit and its drop leaves an old copy behind.
       await client.query(`drop schema if exists ${old} cascade`);
       await client.query(`alter schema ${state.schema} rename to ${old}`);
