@@ -69,15 +69,24 @@ const combine = (first: ColumnWrite, then: ColumnWrite): ColumnWrite | undefined
   return { op: then.op, value: keepFirst ? first.value : then.value };
 };
 
-const columnWrites = (change: RowChange): Array<[string, ColumnWrite]> => [
-  ...Object.entries(change.set ?? {}).map(([c, value]): [string, ColumnWrite] => [c, { op: 'set', value }]),
-  ...Object.entries(change.add ?? {}).map(([c, value]): [string, ColumnWrite] => [c, { op: 'add', value }]),
-  ...Object.entries(change.max ?? {}).map(([c, value]): [string, ColumnWrite] => [c, { op: 'max', value }]),
-  ...Object.entries(change.min ?? {}).map(([c, value]): [string, ColumnWrite] => [c, { op: 'min', value }]),
-];
+const OPS: readonly ColumnOp[] = ['set', 'add', 'max', 'min'];
 
-export const rowKey = (table: string, key: Record<string, Scalar>): string =>
-  `${table}\u0000${JSON.stringify(Object.keys(key).sort().map((k) => [k, key[k]]))}`;
+/** The change's column writes, in the order set, add, max, min. */
+const columnWrites = (change: RowChange): Array<[string, ColumnWrite]> => {
+  const writes: Array<[string, ColumnWrite]> = [];
+  for (const op of OPS) {
+    const values = change[op];
+    if (values) for (const column in values) writes.push([column, { op, value: values[column] }]);
+  }
+  return writes;
+};
+
+export const rowKey = (table: string, key: Record<string, Scalar>): string => {
+  const columns = Object.keys(key);
+  // One key column (most tables): no sort, no array; JSON.stringify still tells 1 from "1".
+  if (columns.length === 1) return `${table}\u0000${columns[0]}\u0000${JSON.stringify(key[columns[0]])}`;
+  return `${table}\u0000${JSON.stringify(columns.sort().map((k) => [k, key[k]]))}`;
+};
 
 /**
  * Merges a batch's changes into as few row writes as possible, in rounds: round 0 holds the
@@ -101,23 +110,28 @@ export const mergeRowChanges = (changes: Iterable<RowChange>): RowWrite[][] => {
       writes.push(current);
     }
     const incoming = columnWrites(change);
-    const merged = new Map(current.columns);
+    // Combine first, write after: a change that cannot be merged leaves the current write as it was.
+    const combined: ColumnWrite[] = [];
     let mergeable = true;
-    for (const [column, write] of incoming) {
-      const existing = merged.get(column);
+    for (let i = 0; i < incoming.length; i++) {
+      const [column, write] = incoming[i];
+      // The same column twice in one change (set and add, say) combines with its own earlier write.
+      let earlier = -1;
+      for (let j = 0; j < i; j++) if (incoming[j][0] === column) earlier = j;
+      const existing = earlier >= 0 ? combined[earlier] : current.columns.get(column);
       const next = existing ? combine(existing, write) : write;
       if (!next) {
         mergeable = false;
         break;
       }
-      merged.set(column, next);
+      combined.push(next);
     }
     if (mergeable) {
-      current.columns = merged;
+      for (let i = 0; i < incoming.length; i++) current.columns.set(incoming[i][0], combined[i]);
     } else {
       writes.push({ table: change.table, key: change.key, deleteFirst: false, columns: new Map(incoming) });
     }
-    perRow.set(id, writes);
+    if (!perRow.has(id)) perRow.set(id, writes);
   }
   const rounds: RowWrite[][] = [];
   for (const writes of perRow.values()) {

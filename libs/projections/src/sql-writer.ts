@@ -28,10 +28,19 @@ export const writeProjectionEvents = async (
  * operations), arrays unnested, instead of one statement per event.
  */
 export const writeRowChanges = async (client: PoolClient, projection: Projection, changes: RowChange[]): Promise<void> => {
+  // Writes of one batch have few shapes: the sorted form of each column order is worked out once.
+  const sortedShapes = new Map<string, string>();
   for (const round of mergeRowChanges(changes)) {
     const groups = new Map<string, RowWrite[]>();
     for (const write of round) {
-      const shape = `${write.table}|${write.deleteFirst}|${[...write.columns].map(([c, w]) => `${c}:${w.op}`).sort().join(',')}`;
+      let columns = '';
+      for (const [c, w] of write.columns) columns += `${c}:${w.op},`;
+      let shape = sortedShapes.get(columns);
+      if (shape === undefined) {
+        shape = columns.split(',').sort().join(',');
+        sortedShapes.set(columns, shape);
+      }
+      shape = `${write.table}|${write.deleteFirst}|${shape}`;
       const group = groups.get(shape) ?? [];
       group.push(write);
       groups.set(shape, group);

@@ -11,8 +11,14 @@ export interface Measured<T> {
 
 const MB = 1024 * 1024;
 
-/** Runs `work`, timing it and sampling this process's RSS meanwhile. */
-export const measure = async <T>(work: () => Promise<T>): Promise<Measured<T>> => {
+/**
+ * Runs `work`, timing it and sampling this process's RSS meanwhile. With `BENCH_CPU_PROFILE_DIR` set,
+ * a measured part that has a `label` is CPU-profiled on its own into `<dir>/<label>.cpuprofile`
+ * (`node --cpu-prof` would mix it with loading and the other contenders).
+ */
+export const measure = async <T>(work: () => Promise<T>, label?: string): Promise<Measured<T>> => {
+  const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
+  if (profileDir && label) return profiled(profileDir, label, () => measure(work));
   let peak = process.memoryUsage.rss();
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
@@ -27,6 +33,24 @@ export const measure = async <T>(work: () => Promise<T>): Promise<Measured<T>> =
     return { result, ms, rssPeakMb: round(peak / MB, 1), cpuS: round((used.user + used.system) / 1e6, 2) };
   } finally {
     clearInterval(timer);
+  }
+};
+
+const profiled = async <T>(dir: string, label: string, work: () => Promise<T>): Promise<T> => {
+  const { Session } = await import('node:inspector/promises');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    const result = await work();
+    const { profile } = await session.post('Profiler.stop');
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${dir}/${label}.cpuprofile`, JSON.stringify(profile));
+    return result;
+  } finally {
+    session.disconnect();
   }
 };
 

@@ -126,7 +126,7 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
   };
   const limitRounds: Array<{ events: number; ms: number; cpuS: number; rssPeakMb: number }> = [];
   const readRound = async (): Promise<void> => {
-    const measured = await measure(limitRead);
+    const measured = await measure(limitRead, `projections.rebuild.limit${limitRounds.length + 1}`);
     if (measured.result !== sizes.events) throw new Error(`the limit read ${measured.result} events, but ${sizes.events} were loaded`);
     limitRounds.push({ events: measured.result, ms: measured.ms, cpuS: measured.cpuS, rssPeakMb: measured.rssPeakMb });
     ctx.log(`limit: read ${measured.result} events in ${(measured.ms / 1000).toFixed(2)} s, ${perSecond(measured.result, measured.ms)}/s`);
@@ -145,7 +145,7 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
     runner = new ProjectionRunner({ projection, store: reader, pool: readModel, batchSize: sizes.batchSize, logger });
     await runner.start();
     await listener.reached(head, Math.max(120_000, sizes.events));
-  });
+  }, 'projections.rebuild');
   const live = runner as ProjectionRunner | undefined;
   if (!live) throw new Error('no runner');
   ctx.onCleanup(() => live.stop());
