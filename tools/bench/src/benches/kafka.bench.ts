@@ -6,7 +6,7 @@ import { PostgresEventStore } from '@clientela/event-store';
 import { startKafka } from '@clientela/kafka-runner';
 import { Relay, startKafkaConsumer } from '@clientela/messaging';
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
-import { Latencies, perSecond, ratio, round, runConcurrently } from '../measure';
+import { Latencies, measure, perSecond, ratio, round, runConcurrently } from '../measure';
 import type { BenchContext } from '../registry';
 import { registerBench } from '../registry';
 
@@ -178,16 +178,16 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const synchronousCommit = rows[0]?.synchronous_commit ?? 'unknown';
 
   ctx.log(`raw kafkajs produce and consume: ${events} messages`);
-  const rawMs = await rawProduceConsume(kafka, events);
+  const rawMs = (await measure(() => rawProduceConsume(kafka, events), 'kafka.throughput.limit')).result;
 
   ctx.log(`append -> relay -> Kafka -> consumer -> read model: ${events} events`);
   const pipeline = await startPipeline(ctx, kafka);
   ctx.onCleanup(() => pipeline.stop());
   const appends = Array.from({ length: Math.ceil(events / perAppend) }, (_, i) => Math.min(perAppend, events - i * perAppend));
-  const started = now();
-  await runConcurrently(8, appends, async (count) => void (await appendOrders(pipeline.store, count, perAppend)));
-  await waitUntil(() => pipeline.handled() >= events, 300_000, () => `the read model (${pipeline.handled()} of ${events})`);
-  const oursMs = now() - started;
+  const { ms: oursMs } = await measure(async () => {
+    await runConcurrently(8, appends, async (count) => void (await appendOrders(pipeline.store, count, perAppend)));
+    await waitUntil(() => pipeline.handled() >= events, 300_000, () => `the read model (${pipeline.handled()} of ${events})`);
+  }, 'kafka.throughput');
   const ours = perSecond(events, oursMs);
   const limit = perSecond(events, rawMs);
   ctx.emit({
