@@ -176,7 +176,9 @@ const waitForVersion = async (pool: Pool, name: string, version: number) => {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const { rows } = await pool.query(`select version, status from projections.state where name = $1`, [name]);
-    if (rows[0]?.version === version && rows[0]?.status === 'live') return;
+    // The swap says live in its commit and drops the old copy just after: wait for that too.
+    const { rows: leftovers } = await pool.query(`select 1 from pg_namespace where nspname in ($1, $2)`, [`proj_${name}__old`, `proj_${name}__rebuild`]);
+    if (rows[0]?.version === version && rows[0]?.status === 'live' && leftovers.length === 0) return;
     if (Date.now() > deadline) throw new Error(`projection ${name} did not reach version ${version}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
