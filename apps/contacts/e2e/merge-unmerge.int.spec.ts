@@ -69,6 +69,15 @@ describe.each<TestBus>(['standalone', 'kafka'])('merge and unmerge (contacts and
     return (await salesApi().get(`/api/v1/customer-revenue/${id}`).set('x-min-position', position).expect(200)).body;
   };
 
+  /** The rows of the ranked revenue list (the whole list, not one customer's) that are these customers'. */
+  const rankedRevenueOf = async (ids: string[]) => {
+    await salesCaughtUp();
+    const items = (await salesApi().get('/api/v1/customer-revenue?currency=EUR&limit=500').set('x-min-position', position).expect(200)).body.items as Array<{ customerId: string }>;
+    return items.filter((r) => ids.includes(r.customerId));
+  };
+  const historyOf = async (id: string) =>
+    (await api().get(`/api/v1/contacts/${id}/history`).set('x-min-position', position).expect(200)).body.items as Array<{ contactId: string; type: string; position: string }>;
+
   let n = 0;
   const order = (customer: Record<string, string>, amount: number) => {
     n++;
@@ -99,6 +108,7 @@ describe.each<TestBus>(['standalone', 'kafka'])('merge and unmerge (contacts and
       views.push(view, await revenueOf(id));
       views.push((await salesApi().get(`/api/v1/orders?customer=${id}&limit=100`).set('x-min-position', position).expect(200)).body);
     }
+    views.push(await rankedRevenueOf(ids));
     // A contact row's revision and updated_at follow its stream, which gains the merge and unmerge
     // events (the store is immutable, and If-Match must see the change); every other column counts.
     const contactRows = (await pool.query('select * from proj_contacts.contacts where id = any($1)', [ids])).rows.map(({ revision: _r, updated_at: _u, ...rest }) => JSON.stringify(rest)).sort();
@@ -150,6 +160,8 @@ describe.each<TestBus>(['standalone', 'kafka'])('merge and unmerge (contacts and
     const before = await snapshot([survivor, duplicate]);
     expect(before.duplicates.items).toEqual([expect.objectContaining({ reason: 'conflicting_phone' })]);
     expect(before.views[1]).toMatchObject({ revenue: [{ orderCount: 2, net: '30.5' }] });
+    // In the ranked revenue list, two customers before the merge (and, compared below, after the unmerge).
+    expect(before.views.at(-1)).toEqual([expect.objectContaining({ customerId: survivor, orderCount: 2 }), expect.objectContaining({ customerId: duplicate, orderCount: 1 })]);
 
     const merged = track(await api().post(`/api/v1/contacts/${survivor}/merge`).send({ duplicateId: duplicate }).expect(200));
     expect(merged.body).toMatchObject({ id: survivor });
@@ -169,6 +181,17 @@ describe.each<TestBus>(['standalone', 'kafka'])('merge and unmerge (contacts and
     expect((await api().get('/api/v1/contacts/duplicates').set('x-min-position', position).expect(200)).body.items).toEqual([]);
     const revenue = await revenueOf(survivor);
     expect(revenue.revenue).toMatchObject([{ orderCount: 3, gross: '37.75', refunded: '2.25', net: '35.5' }]);
+    // The ranked list too: one row, the survivor's, with the duplicate's order and refund in it.
+    expect(await rankedRevenueOf([survivor, duplicate])).toEqual([expect.objectContaining({ customerId: survivor, orderCount: 3, gross: '37.75', refunded: '2.25', net: '35.5' })]);
+    // The survivor's history holds the duplicate's, in the order it happened, each entry naming whose it is.
+    const history = await historyOf(survivor);
+    const typesOf = (entries: Array<{ contactId: string; type: string }>, id: string) => entries.filter((e) => e.contactId === id).map((e) => e.type);
+    expect(typesOf(history, survivor)).toEqual([...contactEventsOf(before, survivor).map((e) => e.type), 'ContactDuplicateAbsorbed']);
+    expect(typesOf(history, duplicate)).toEqual([...contactEventsOf(before, duplicate).map((e) => e.type), 'ContactMerged']);
+    expect(history).toHaveLength(typesOf(history, survivor).length + typesOf(history, duplicate).length);
+    const positions = history.map((e) => BigInt(e.position));
+    expect(positions).toEqual([...positions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(typesOf(history, duplicate).length).toBeGreaterThan(2);
     const orders = (await salesApi().get(`/api/v1/orders?customer=${survivor}`).set('x-min-position', position).expect(200)).body.items;
     expect(orders).toHaveLength(3);
     // A merged contact takes no change until it is unmerged.
@@ -185,6 +208,8 @@ describe.each<TestBus>(['standalone', 'kafka'])('merge and unmerge (contacts and
     }
     expect(after).toEqual(before);
     expect(Object.keys(before.events).length).toBeGreaterThanOrEqual(7);
+    // Each history its own again.
+    for (const id of [survivor, duplicate]) expect(new Set((await historyOf(id)).map((e) => e.contactId))).toEqual(new Set([id]));
   });
 
   it('counts for the survivor what is ingested for the duplicate\'s identifiers while merged, and gives it back to its owner on unmerge', async () => {

@@ -4,6 +4,10 @@ import { validateSync, type ValidationError as ClassValidatorError } from 'class
 import type { EventMetadata, NewEvent, RecordedEvent } from './envelope';
 import { ValidationError, type FieldViolation } from './errors';
 import { personalFieldsOf } from './personal-data';
+import { cacheValidationMetadata } from './validation-metadata-cache';
+
+// Rules are looked up once per class, not on every validation (see the function).
+cacheValidationMetadata();
 
 export type EventData = Record<string, unknown>;
 export type PayloadClass<T extends object = object> = new () => T;

@@ -93,7 +93,10 @@ export class ContactsController {
   }
 
   @Get(':id/history')
-  @ApiOkResponse({ description: 'the contact\'s events, oldest first' })
+  // The events come from the store; who is merged into the contact from the read model.
+  @ReadYourWrites(CONTACTS_PROJECTION)
+  @ApiReadHeaders()
+  @ApiOkResponse({ description: 'the contact\'s events, oldest first, with those of the contacts merged into it while they are (each entry names its contactId)' })
   @ApiProblems(400, 404, 503)
   history(@Param() { id }: ContactIdParams, @Query() query: HistoryQuery) {
     return this.queries.history(id, query.from, query.limit);

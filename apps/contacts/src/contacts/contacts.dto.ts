@@ -120,7 +120,7 @@ export class ListContactsQuery extends PageQuery {
 }
 
 export class HistoryQuery {
-  @ApiPropertyOptional({ description: 'first revision to return', default: 0 })
+  @ApiPropertyOptional({ description: 'first entry to return, counting from 0 (for a contact with nothing merged into it, its revision): the nextFrom of the page before', default: 0 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) from?: number;
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
-import { formatPosition, NotFoundError, streamId } from '@clientela/contracts';
+import { formatPosition, NotFoundError, streamId, type RecordedEvent } from '@clientela/contracts';
 import { StreamNotFoundError, type EventStore } from '@clientela/event-store';
 import { postalAddressView, type PostalAddressView } from '../postal-address/postal-address.columns';
 import { csvStream, EVENT_STORE, keysetPage, type Page, type SortKey } from '@clientela/service-kit';
@@ -48,6 +48,32 @@ export const CONTACT_SORTS: Record<string, SortKey> = {
 const likePrefix = (value: string): string => `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 const CSV_PAGE = 1_000;
+
+export interface HistoryEntry {
+  /** Whose event it is: the contact itself, or one merged into it. */
+  contactId: string;
+  type: string;
+  revision: number;
+  position: string;
+  recordedAt: string;
+  actor: string | null;
+  correlationId: string | null;
+  data: Record<string, unknown>;
+}
+
+const historyPage = (events: readonly RecordedEvent[], nextFrom: number | undefined): { items: HistoryEntry[]; nextFrom?: number } => ({
+  items: events.map((e) => ({
+    contactId: e.streamId.slice('contact-'.length),
+    type: e.type,
+    revision: e.revision,
+    position: formatPosition(e.position),
+    recordedAt: e.recordedAt.toISOString(),
+    actor: e.metadata.actor ?? null,
+    correlationId: e.metadata.correlationId ?? null,
+    data: e.data,
+  })),
+  ...(nextFrom !== undefined ? { nextFrom } : {}),
+});
 
 /**
  * The contacts a contact is read with: itself and those merged into it (chains resolved: their
@@ -149,24 +175,30 @@ export class ContactsQueries {
     );
   }
 
-  /** The contact's own events, oldest first: what happened to it, when, and who did it. */
-  async history(id: string, from = 0, limit = 100) {
+  /**
+   * What happened to the contact, when, and who did it, oldest first: its own events and, while
+   * contacts are merged into it, theirs too (read-time, as every view of a merge: an unmerge gives
+   * each its own history back). `from` counts entries of that history from 0: for a contact with
+   * nothing merged into it, its revision.
+   */
+  async history(id: string, from = 0, limit = 100): Promise<{ items: HistoryEntry[]; nextFrom?: number }> {
+    const merged = (await this.db.query<Array<{ id: string }>>('select id::text from proj_contacts.contacts where merged_into = $1 order by id', [id])).map((r) => r.id);
+    const own = await this.streamOf(id, merged.length === 0 ? { from, maxCount: limit } : {});
+    if (!own) throw new NotFoundError(`contact ${id} not found`);
+    if (merged.length === 0) return historyPage(own, own.length === limit ? own[own.length - 1].revision + 1 : undefined);
+    // Contact streams are short (what was done to a person, not their activity): read whole, merged by position.
+    const theirs = await Promise.all(merged.map(async (m) => (await this.streamOf(m, {})) ?? []));
+    const family = [own, ...theirs].flat().sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    const page = family.slice(from, from + limit);
+    return historyPage(page, from + limit < family.length ? from + limit : undefined);
+  }
+
+  /** A contact's stream (a page of it), or undefined when there is none. */
+  private async streamOf(id: string, page: { from?: number; maxCount?: number }) {
     try {
-      const events = await this.store.readStream(streamId('contact', id), { from, maxCount: limit });
-      return {
-        items: events.map((e) => ({
-          type: e.type,
-          revision: e.revision,
-          position: formatPosition(e.position),
-          recordedAt: e.recordedAt.toISOString(),
-          actor: e.metadata.actor ?? null,
-          correlationId: e.metadata.correlationId ?? null,
-          data: e.data,
-        })),
-        ...(events.length === limit ? { nextFrom: events[events.length - 1].revision + 1 } : {}),
-      };
+      return await this.store.readStream(streamId('contact', id), page);
     } catch (error) {
-      if (error instanceof StreamNotFoundError) throw new NotFoundError(`contact ${id} not found`);
+      if (error instanceof StreamNotFoundError) return undefined;
       throw error;
     }
   }

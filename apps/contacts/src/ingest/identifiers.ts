@@ -107,6 +107,26 @@ const IDENTIFIER_NAMESPACE = '6c1d5e0a-8f3b-4b7e-9a52-3d6f1e2c7b90';
 export const identifierKey = (identifier: Identifier): string =>
   uuidV5(identifier.kind === 'external' ? `external|${identifier.source}|${identifier.value}` : `${identifier.kind}|${identifier.value}`, IDENTIFIER_NAMESPACE);
 
+export interface KeyedIdentifiers {
+  keyed: Array<{ identifier: Identifier; key: string }>;
+  ignored: Ignored[];
+}
+const keyedOf = new WeakMap<IngestCustomer, { source: string; rules: IdentityRules; result: KeyedIdentifiers }>();
+
+/**
+ * identifiersOf with each identifier's key. A batch asks this of every message several times (the
+ * claims lookup, the survivors, the planner), and normalising and hashing were a good part of its
+ * CPU: the answer is kept per customer object (a pure function of it, its source and the rules).
+ */
+export const keyedIdentifiersOf = (source: string, customer: IngestCustomer, rules: IdentityRules): KeyedIdentifiers => {
+  const known = keyedOf.get(customer);
+  if (known && known.source === source && known.rules === rules) return known.result;
+  const { identifiers, ignored } = identifiersOf(source, customer, rules);
+  const result = { keyed: identifiers.map((identifier) => ({ identifier, key: identifierKey(identifier) })), ignored };
+  keyedOf.set(customer, { source, rules, result });
+  return result;
+};
+
 /**
  * The key that says a contact has an identity in a source: a contact holds at most one external
  * id per source, so a message with another id of that source is someone else.

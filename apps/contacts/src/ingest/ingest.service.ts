@@ -11,7 +11,7 @@ import {
 } from '@clientela/contracts';
 import { IdempotencyConflictError, InvalidStreamAppendError, WrongExpectedRevisionError, type EventStore } from '@clientela/event-store';
 import { EVENT_STORE, PG_POOL } from '@clientela/service-kit';
-import { contactSourceKey, identifierKey, identifiersOf, type IdentityRules } from './identifiers';
+import { contactSourceKey, keyedIdentifiersOf, type IdentityRules } from './identifiers';
 import { IdentifierClaims } from './identifier-claims';
 import { planIngest, type Claim, type IngestItem, type IngestPlan } from './resolution';
 
@@ -135,7 +135,7 @@ export class IngestService {
 
   /** The claims of every identifier of the batch, then of "has an identity in this source" for the contacts they name. */
   private async loadClaims(items: readonly IngestItem[]): Promise<void> {
-    const identified = items.map(({ message }) => ({ message, keys: identifiersOf(message.source, message.customer, this.rules).identifiers.map(identifierKey) }));
+    const identified = items.map(({ message }) => ({ message, keys: keyedIdentifiersOf(message.source, message.customer, this.rules).keyed.map((k) => k.key) }));
     await this.claims.load(identified.flatMap((i) => i.keys));
     const sourceKeys = identified.flatMap(({ message, keys }) =>
       message.customer.externalId === undefined ? [] : keys.flatMap((key) => (this.claims.get(key)?.contactIds ?? []).map((contactId) => contactSourceKey(contactId, message.source))),
@@ -150,7 +150,7 @@ export class IngestService {
    */
   private async survivorsOf(items: readonly IngestItem[]): Promise<Map<string, string>> {
     const contactIds = new Set(
-      items.flatMap(({ message }) => identifiersOf(message.source, message.customer, this.rules).identifiers.flatMap((i) => this.claims.get(identifierKey(i))?.contactIds ?? [])),
+      items.flatMap(({ message }) => keyedIdentifiersOf(message.source, message.customer, this.rules).keyed.flatMap(({ key }) => this.claims.get(key)?.contactIds ?? [])),
     );
     if (contactIds.size === 0) return new Map();
     try {
@@ -202,7 +202,7 @@ export class IngestService {
 
   /** Reads every claim stream of these messages: after a refusal the cache cannot explain. */
   private async reloadAll(items: readonly IngestItem[]): Promise<void> {
-    const keys = new Set(items.flatMap(({ message }) => identifiersOf(message.source, message.customer, this.rules).identifiers.map(identifierKey)));
+    const keys = new Set(items.flatMap(({ message }) => keyedIdentifiersOf(message.source, message.customer, this.rules).keyed.map(({ key }) => key)));
     for (const key of keys) await this.claims.reload(key);
   }
 }

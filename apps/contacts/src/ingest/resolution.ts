@@ -10,7 +10,7 @@ import {
   type StreamId,
 } from '@clientela/contracts';
 import type { StreamAppend as StoreStreamAppend } from '@clientela/event-store';
-import { contactSourceKey, identifierKey, identifiersOf, uuidV5, type Identifier, type IdentityRules } from './identifiers';
+import { contactSourceKey, keyedIdentifiersOf, uuidV5, type Identifier, type IdentityRules } from './identifiers';
 import type { DuplicateReason } from './ingest.events';
 
 
@@ -197,8 +197,7 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
       plans.push({ index, outcome: 'rejected', violations: [refusal('source', 'token', 'source must be letters, digits and . _ : / @ + - (no spaces at the ends)')] });
       continue;
     }
-    const { identifiers, ignored } = identifiersOf(message.source, message.customer, rules);
-    const keyed = identifiers.map((identifier) => ({ identifier, key: identifierKey(identifier) }));
+    const { keyed, ignored } = keyedIdentifiersOf(message.source, message.customer, rules);
     const usable = keyed.filter(({ key }) => claimOf(key).contactIds.length <= rules.sharedLimit);
     const external = keyed.find(({ identifier }) => identifier.kind === 'external');
     const sourceKeyOf = (contactId: string) => contactSourceKey(contactId, message.source);
@@ -234,7 +233,8 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
       continue;
     }
 
-    const metadata = { source: message.source, actor: 'ingest', occurredAt: message.occurredAt, correlationId: messageEventId(message), causationId: messageEventId(message) };
+    const eventId = messageEventId(message);
+    const metadata = { source: message.source, actor: 'ingest', occurredAt: message.occurredAt, correlationId: eventId, causationId: eventId };
     const imported = message.type === 'ContactImported' ? message.data : undefined;
     if (created) {
       const registered = {
@@ -292,7 +292,6 @@ export const planIngest = (items: readonly IngestItem[], lookup: ClaimLookup, ru
       plans.push({ index, outcome: 'resolved', contactId, created, eventId: created ? messageEventId(message, 'registered') : '', append: -1 });
       continue;
     }
-    const eventId = messageEventId(message);
     const event: NewEvent = { id: eventId, type: built.type, data: built.data, metadata };
     // Its own StreamAppend (a stream may appear more than once in a call), so a message sent again is
     // reported duplicate on its own.

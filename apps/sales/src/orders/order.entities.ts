@@ -22,7 +22,13 @@ export class OrderRow {
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
 }
 
-@Entity({ schema, name: 'customer_revenue', synchronize: false })
+/**
+ * A customer's revenue per currency, the customers merged into it included. Not a table:
+ * `customer_revenue_merged` is the common table expression of the revenue list (orders.queries.ts),
+ * which adds the projection's `customer_revenue` rows up under each survivor, so an unmerge gives
+ * each customer its own rows back with nothing rewritten.
+ */
+@Entity({ name: 'customer_revenue_merged', synchronize: false })
 export class CustomerRevenueRow {
   @PrimaryColumn('uuid', { name: 'customer_id' }) customerId!: string;
   @PrimaryColumn('text') currency!: string;

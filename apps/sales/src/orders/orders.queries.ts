@@ -28,6 +28,14 @@ export interface OrderView {
 /** A customer and the customers merged into it (the contacts service's merges). */
 const membersOf = (param: string): string => `(select ${param}::uuid union all select m.contact_id from proj_customer_merges.members m where m.survivor_id = ${param}::uuid)`;
 
+/** The revenue rows added up under the customer each counts as now (`CustomerRevenueRow`). */
+const REVENUE_BY_SURVIVOR = `
+  select coalesce(m.survivor_id, r.customer_id) as customer_id, r.currency, sum(r.order_count)::bigint as order_count,
+         sum(r.gross) as gross, sum(r.refunded) as refunded, sum(r.net) as net,
+         min(r.first_order_at) as first_order_at, max(r.last_order_at) as last_order_at
+    from proj_orders.customer_revenue r left join proj_customer_merges.members m on m.contact_id = r.customer_id
+   group by 1, 2`;
+
 export interface CustomerRevenueView {
   customerId: string;
   currency: string;
@@ -171,7 +179,7 @@ export class OrdersQueries {
   }
 
   private revenuePage(query: ListCustomerRevenueQuery, cursor: string | undefined, limit: number | undefined): Promise<Page<CustomerRevenueRow>> {
-    const q = this.db.getRepository(CustomerRevenueRow).createQueryBuilder('r');
+    const q = this.db.getRepository(CustomerRevenueRow).createQueryBuilder('r').addCommonTableExpression(REVENUE_BY_SURVIVOR, 'customer_revenue_merged');
     if (query.currency) q.andWhere('r.currency = :currency', { currency: query.currency });
     return keysetPage(q, { sort: query.sort ?? '-net', sorts: REVENUE_SORTS, idExpression: "(r.customer_id::text || ':' || r.currency)", cursor, limit });
   }

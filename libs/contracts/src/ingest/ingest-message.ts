@@ -4,6 +4,10 @@ import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, MaxLength, Val
 import { ValidationError, type FieldViolation } from '../errors';
 import { PersonalData } from '../personal-data';
 import { IngestEventTypes, IngestPayloads, type IngestEventType, type IngestPayloadOf } from './ingest-payloads';
+import { cacheValidationMetadata } from '../validation-metadata-cache';
+
+// Rules are looked up once per class, not on every validation (see the function).
+cacheValidationMetadata();
 
 /** Who the event is about, as the sending system knows them; the contacts service resolves it to a contact. */
 export class IngestCustomer {

@@ -297,8 +297,10 @@ export class PostgresEventStore implements EventStore {
           order by e.transaction_id desc, e.seq desc
           limit 1)
        select (select transaction_id from tip) as tip_tx, (select seq from tip) as tip_seq,
-              exists (select 1 from ${this.schema}.events e
-                       where e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) as held_back,
+              -- The newest visible event, by the primary key's index: an exists over a range the planner
+              -- cannot estimate became a sequential scan of the whole table on every read.
+              coalesce((select e.transaction_id from ${this.schema}.events e
+                         order by e.transaction_id desc, e.seq desc limit 1) >= pg_snapshot_xmin(pg_current_snapshot()), false) as held_back,
               page.*
          from (select 1) as one left join page on true
         order by page.transaction_id, page.seq`,

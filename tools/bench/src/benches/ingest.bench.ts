@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { request } from 'undici';
-import { CustomerOrderPlaced, EventCatalogue, type StreamId } from '@clientela/contracts';
+import { CustomerOrderPlaced, EventCatalogue, type CdnowOrderMessage, type StreamId } from '@clientela/contracts';
+import { DataKeyRing, generateMasterKey, migrateDataKeys, parseMasterKeys, PersonalDataProtection } from '@clientela/personal-data';
 import { PostgresEventStore } from '@clientela/event-store';
 import { startServiceProcess, stopServiceProcess } from '@clientela/launcher';
 import { cdnowOrderMessages, freePort } from '@clientela/testing';
@@ -32,6 +33,42 @@ const countContacts = async (client: Client): Promise<number> => {
 /** Contacts at its port; the other routed services at a port nothing listens on (the bench calls only /events). */
 const serviceUrls = (contactsPort: number, closedPort: number): string =>
   [...new Set(Object.values(ROUTES))].map((name) => `${name}=http://127.0.0.1:${name === 'contacts' ? contactsPort : closedPort}`).join(',');
+
+/**
+ * The store's own batch append of the messages as `CustomerOrderPlaced` events, 1,000 per append
+ * and stream, `concurrency` in flight, on a database of its own. `sealed`: with personal data
+ * protection as the services run it (keys in PostgreSQL, each event under its customer's contact);
+ * `CustomerOrderPlaced` holds no personal field, so it seals nothing and only costs the check.
+ */
+const measureLimit = async (context: BenchContext, batches: CdnowOrderMessage[][], concurrency: number, sealed: boolean) => {
+  const database = await context.createDatabase(sealed ? 'clientela_bench_ingest_limit_sealed' : 'clientela_bench_ingest_limit');
+  const catalogue = new EventCatalogue([CustomerOrderPlaced]);
+  const pool = new Pool({ connectionString: database.url, max: concurrency });
+  pool.on('error', () => undefined); // the database is dropped with force at the end
+  context.onCleanup(() => pool.end());
+  let personalData: PersonalDataProtection | undefined;
+  if (sealed) {
+    await migrateDataKeys(pool);
+    personalData = new PersonalDataProtection(catalogue, new DataKeyRing(pool, parseMasterKeys(generateMasterKey())));
+  }
+  const store = await PostgresEventStore.create({ pool, catalogue, personalData });
+  context.onCleanup(() => store.close());
+  return measure(() =>
+    runConcurrently(concurrency, batches.map((batch, index) => ({ batch, index })), async ({ batch, index }) => {
+      const events = batch.map((m) => ({
+        type: 'CustomerOrderPlaced',
+        data: { customerId: contactOf(m), source: m.source, sourceEventId: m.id, occurredAt: m.occurredAt, orderId: m.data.orderId, lines: [{ sku: 'CD', quantity: m.data.lines[0].quantity, unitPrice: String(m.data.lines[0].unitPrice) }], amount: String(m.data.amount), currency: 'USD' },
+      }));
+      await store.append(`order-${String(index).padStart(8, '0')}-0000-4000-8000-000000000000` as StreamId, events, { expectedRevision: 'no_stream' });
+    }),
+  );
+};
+
+/** A contact id per CDNOW customer, so the sealed limit has a subject per customer as ours does. */
+const contactOf = (message: CdnowOrderMessage): string => {
+  const hex = createHash('sha1').update(`bench|${message.customer.externalId ?? ''}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+};
 
 /**
  * cdnow_master through `POST /api/v1/events` at the gateway (the contacts service and the gateway
@@ -90,24 +127,12 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
   });
   if (accepted !== messages.length) throw new Error(`ingest bench: ${accepted} of ${messages.length} accepted`);
 
-  // The limit: the same number of events through the store's batch append, as the services use it.
-  const limitDatabase = await context.createDatabase('clientela_bench_ingest_limit');
-  const store = await PostgresEventStore.create({ connectionString: limitDatabase.url, catalogue: new EventCatalogue([CustomerOrderPlaced]), poolSize: concurrency });
-  store.pool.on('error', () => undefined);
-  context.onCleanup(() => store.close());
-  const customerId = '00000000-0000-4000-8000-000000000001';
-  const limit = await measure(() =>
-    runConcurrently(concurrency, batches.map((batch, index) => ({ batch, index })), async ({ batch, index }) => {
-      const events = batch.map((m) => ({
-        type: 'CustomerOrderPlaced',
-        data: { customerId, source: m.source, sourceEventId: m.id, occurredAt: m.occurredAt, orderId: m.data.orderId, lines: [{ sku: 'CD', quantity: m.data.lines[0].quantity, unitPrice: String(m.data.lines[0].unitPrice) }], amount: String(m.data.amount), currency: 'USD' },
-      }));
-      await store.append(`order-${String(index).padStart(8, '0')}-0000-4000-8000-000000000000` as StreamId, events, { expectedRevision: 'no_stream' });
-    }),
-  );
+  // The limit: the same number of events through the store's batch append, as the services use it;
+  // then the same with personal data protection on, as npm start runs the store (both printed).
+  const limitPerS = perSecond(messages.length, (await measureLimit(context, batches, concurrency, false)).ms);
+  const limitSealedPerS = perSecond(messages.length, (await measureLimit(context, batches, concurrency, true)).ms);
 
   const oursPerS = perSecond(messages.length, ours.ms);
-  const limitPerS = perSecond(messages.length, limit.ms);
   context.emit({
     bench: 'ingest.cdnow',
     messages: messages.length,
@@ -117,6 +142,8 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
     ours_per_s: oursPerS,
     limit_per_s: limitPerS,
     ratio: ratio(oursPerS, limitPerS),
+    limit_sealed_per_s: limitSealedPerS,
+    ratio_sealed: ratio(oursPerS, limitSealedPerS),
     // Where our time went: answering the requests, then the read model catching up.
     requests_s: Math.round((posted - started) / 100) / 10,
     read_model_wait_s: Math.round((ours.ms - (posted - started)) / 100) / 10,
