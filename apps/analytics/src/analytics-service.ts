@@ -1,5 +1,17 @@
-import { AnalyticsEventDefinitions, CustomerOrderEventDefinitions, DealEventDefinitions, EventCatalogue } from '@clientela/contracts';
+import {
+  AnalyticsEventDefinitions,
+  ContactEventDefinitions,
+  CustomerEventDefinitions,
+  DealEventDefinitions,
+  EventCatalogue,
+  LeadEventDefinitions,
+} from '@clientela/contracts';
 import type { ServiceDefinition } from '@clientela/service-kit';
+import { customerContactsProjection } from './customer-view/customer-contacts.projection';
+import { customerDealsProjection } from './customer-view/customer-deals.projection';
+import { customerViewEntities } from './customer-view/customer-view.entities';
+import { CustomerViewModule } from './customer-view/customer-view.module';
+import { loyaltyProjection } from './loyalty/loyalty.projection';
 import { purchasesProjection } from './purchases/purchases.projection';
 import { rfmEntities } from './rfm/rfm.entities';
 import { SegmentChangesModule } from './segment-changes/segment-changes.module';
@@ -16,10 +28,10 @@ export const analyticsService: ServiceDefinition = {
   name: 'analytics',
   title: 'Clientela analytics',
   description: 'Customers\' purchases across contexts, RFM scores and segments as of any date, segment movements, and the customer value model (BG/NBD and Gamma-Gamma).',
-  catalogue: new EventCatalogue([...CustomerOrderEventDefinitions, ...DealEventDefinitions, ...AnalyticsEventDefinitions]),
-  features: [RfmModule, ValueModelModule, SegmentChangesModule],
-  projections: [purchasesProjection, segmentsProjection],
-  entities: [...rfmEntities, ...customerValueEntities],
-  // CustomerSegmentChanged, for campaigns to target and trigger on (segment-changes/).
-  publishes: { customerSegment: 'analytics' },
+  catalogue: new EventCatalogue([...ContactEventDefinitions, ...LeadEventDefinitions, ...CustomerEventDefinitions, ...DealEventDefinitions, ...AnalyticsEventDefinitions]),
+  features: [RfmModule, ValueModelModule, SegmentChangesModule, CustomerViewModule],
+  projections: [purchasesProjection, segmentsProjection, customerContactsProjection, customerDealsProjection, loyaltyProjection],
+  entities: [...rfmEntities, ...customerValueEntities, ...customerViewEntities],
+  // CustomerSegmentChanged (segment-changes/), loyalty tier and churn band changes (loyalty/), for campaigns to target and trigger on.
+  publishes: { customerSegment: 'analytics', customerLoyalty: 'analytics' },
 };
