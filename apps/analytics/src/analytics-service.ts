@@ -11,7 +11,10 @@ import { customerContactsProjection } from './customer-view/customer-contacts.pr
 import { customerDealsProjection } from './customer-view/customer-deals.projection';
 import { customerViewEntities } from './customer-view/customer-view.entities';
 import { CustomerViewModule } from './customer-view/customer-view.module';
+import { loyaltyEntities } from './loyalty/loyalty.entities';
+import { LoyaltyModule } from './loyalty/loyalty.module';
 import { loyaltyProjection } from './loyalty/loyalty.projection';
+import { loadLoyaltyRules } from './loyalty/loyalty-rules.config';
 import { purchasesProjection } from './purchases/purchases.projection';
 import { rfmEntities } from './rfm/rfm.entities';
 import { SegmentChangesModule } from './segment-changes/segment-changes.module';
@@ -27,11 +30,12 @@ import { ValueModelModule } from './value-model/value-model.module';
 export const analyticsService: ServiceDefinition = {
   name: 'analytics',
   title: 'Clientela analytics',
-  description: 'Customers\' purchases across contexts, RFM scores and segments as of any date, segment movements, and the customer value model (BG/NBD and Gamma-Gamma).',
+  description:
+    'The single customer view and timeline across contexts, RFM scores and segments as of any date, segment movements, the customer value model (BG/NBD and Gamma-Gamma), loyalty tiers, churn risk and cohort retention, the lifecycle funnel and acquisition.',
   catalogue: new EventCatalogue([...ContactEventDefinitions, ...LeadEventDefinitions, ...CustomerEventDefinitions, ...DealEventDefinitions, ...AnalyticsEventDefinitions]),
-  features: [RfmModule, ValueModelModule, SegmentChangesModule, CustomerViewModule],
+  features: [RfmModule, ValueModelModule, SegmentChangesModule, CustomerViewModule, LoyaltyModule.forRoot(loadLoyaltyRules())],
   projections: [purchasesProjection, segmentsProjection, customerContactsProjection, customerDealsProjection, loyaltyProjection],
-  entities: [...rfmEntities, ...customerValueEntities, ...customerViewEntities],
+  entities: [...rfmEntities, ...customerValueEntities, ...customerViewEntities, ...loyaltyEntities],
   // CustomerSegmentChanged (segment-changes/), loyalty tier and churn band changes (loyalty/), for campaigns to target and trigger on.
   publishes: { customerSegment: 'analytics', customerLoyalty: 'analytics' },
 };
