@@ -11,6 +11,8 @@ import { customerContactsProjection } from './customer-view/customer-contacts.pr
 import { customerDealsProjection } from './customer-view/customer-deals.projection';
 import { customerViewEntities } from './customer-view/customer-view.entities';
 import { CustomerViewModule } from './customer-view/customer-view.module';
+import { funnelEntities } from './funnel/funnel.entities';
+import { FunnelModule } from './funnel/funnel.module';
 import { loyaltyEntities } from './loyalty/loyalty.entities';
 import { LoyaltyModule } from './loyalty/loyalty.module';
 import { loyaltyProjection } from './loyalty/loyalty.projection';
@@ -33,9 +35,9 @@ export const analyticsService: ServiceDefinition = {
   description:
     'The single customer view and timeline across contexts, RFM scores and segments as of any date, segment movements, the customer value model (BG/NBD and Gamma-Gamma), loyalty tiers, churn risk and cohort retention, the lifecycle funnel and acquisition.',
   catalogue: new EventCatalogue([...ContactEventDefinitions, ...LeadEventDefinitions, ...CustomerEventDefinitions, ...DealEventDefinitions, ...AnalyticsEventDefinitions]),
-  features: [RfmModule, ValueModelModule, SegmentChangesModule, CustomerViewModule, LoyaltyModule.forRoot(loadLoyaltyRules())],
+  features: [RfmModule, ValueModelModule, SegmentChangesModule, CustomerViewModule, LoyaltyModule.forRoot(loadLoyaltyRules()), FunnelModule],
   projections: [purchasesProjection, segmentsProjection, customerContactsProjection, customerDealsProjection, loyaltyProjection],
-  entities: [...rfmEntities, ...customerValueEntities, ...customerViewEntities, ...loyaltyEntities],
+  entities: [...rfmEntities, ...customerValueEntities, ...customerViewEntities, ...loyaltyEntities, ...funnelEntities],
   // CustomerSegmentChanged (segment-changes/), loyalty tier and churn band changes (loyalty/), for campaigns to target and trigger on.
   publishes: { customerSegment: 'analytics', customerLoyalty: 'analytics' },
 };

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { formatPosition, streamId, type StreamId } from '@clientela/contracts';
+import { readRows } from '@clientela/projections/testing';
+import { requestProjectionRebuild, schemaOf } from '@clientela/projections';
 import { bootTestService, expectProblem, type TestService } from '@clientela/service-kit/testing';
 import { analyticsService } from '../analytics-service';
 
@@ -128,6 +130,67 @@ describe('the single customer view and timeline over HTTP', () => {
     expect(survivor).toMatchObject({ mergedContacts: [], orders: [{ orderCount: 2, netRevenue: '580.00' }], identities: [{ kind: 'email', value: 'ada@example.com' }] });
     const types = (await get(`/api/v1/customers/${b}/timeline`).expect(200)).body.items.map((e: { type: string }) => e.type);
     expect(types).toEqual(['ContactRegistered', 'CustomerOrderPlaced', 'CustomerWebPageViewed', 'ContactMerged', 'ContactUnmerged', 'ContactPhoneAdded']);
+  });
+
+  it('shows the published segment and loyalty tier in the scores and the timeline; a day published again adds nothing', async () => {
+    const publish = async (path: string) => {
+      const run = await http().post(`/api/v1/analytics/${path}`).set('x-min-position', position).send({ asOf: '2024-04-30' }).expect(200);
+      if (run.headers['x-position']) position = run.headers['x-position'] as string;
+      return run.body as { changed: number; duplicates: number };
+    };
+    expect((await publish('segment-changes')).changed).toBe(2);
+    // Two customers: too few repeat buyers for the value model, so tiers are published and churn bands are not.
+    expect(await publish('loyalty-changes')).toMatchObject({ changed: 2, tierChanges: 2, bandChanges: 0 });
+    expect(await publish('loyalty-changes')).toMatchObject({ changed: 0 });
+    const view = (await get(`/api/v1/customers/${a}`).expect(200)).body;
+    // A: 580.00 over the 12 months, 89 days since its first purchase (2024-02-01): bronze until 90 days.
+    expect(view.scores).toMatchObject({ segment: { segment: expect.any(String), asOf: '2024-04-30' }, loyalty: { tier: 'bronze', rollingValue: '580.00', tenureDays: 89, churnBand: null }, historicValue: '580.00' });
+    const analytics = (await get(`/api/v1/customers/${a}/timeline?channel=analytics`).expect(200)).body.items;
+    expect(analytics.map((e: { type: string }) => e.type).sort()).toEqual(['CustomerLoyaltyTierChanged', 'CustomerSegmentChanged']);
+    const list = (await get('/api/v1/analytics/loyalty?asOf=2024-06-30&sort=-rollingValue').expect(200)).body.items;
+    expect(list.map((l: { customerId: string; tier: string; rollingValue: string }) => [l.customerId, l.tier, l.rollingValue])).toEqual([
+      [a, 'silver', '580.00'],
+      [b, 'bronze', '50.00'],
+    ]);
+  });
+
+  it('counts the lifecycle funnel per month and source, and the leads\' cost, conversion, revenue and return per source and campaign', async () => {
+    const funnel = (await get('/api/v1/analytics/funnel?from=2024-01-01&to=2024-03-01&period=month').expect(200)).body.items;
+    const reached = (stages: Array<{ reached: number }>) => stages.map((s) => s.reached);
+    expect(funnel).toMatchObject([
+      // A registered in January from the webinar lead, at sql, later a customer (stages before count as passed).
+      { period: '2024-01-01', source: 'webinar', contacts: 1, churned: 0 },
+      { period: '2024-02-01', source: 'direct', contacts: 1, churned: 0 },
+    ]);
+    expect(reached(funnel[0].stages)).toEqual([1, 1, 1, 1, 1, 1, 0]);
+    expect(funnel[0].stages[6]).toEqual({ stage: 'evangelist', reached: 0, conversion: '0.0000' });
+    const bySource = (await get('/api/v1/analytics/acquisition?from=2024-01-01&to=2024-02-01&asOf=2024-12-31').expect(200)).body.items;
+    expect(bySource).toEqual([{ key: 'webinar', leads: 1, qualified: 1, converted: 1, customers: 1, cost: '30.00', costPerLead: '30', leadToCustomer: '1.0000', revenue: '580.00', roi: '18.3333' }]);
+    const byCampaign = await get('/api/v1/analytics/acquisition?from=2024-01-01&to=2024-02-01&by=campaign').set('accept', 'text/csv').expect(200);
+    expect(byCampaign.text.trim().split('\r\n')).toEqual(['campaign,leads,qualified,converted,customers,cost,cost_per_lead,lead_to_customer,revenue,roi', `${campaign},1,1,1,1,30.00,30,1.0000,580.00,18.3333`]);
+    expectProblem(await get('/api/v1/analytics/funnel?from=2024-03-01&to=2024-01-01'), 400);
+    expectProblem(await get('/api/v1/analytics/acquisition?from=2024-01-01&to=2024-02-01&by=channel'), 400);
+  });
+
+  it('rebuilds every analytics projection from position 0 while the view is read, into copies equal row by row to the live ones', async () => {
+    const projections = analyticsService.projections ?? [];
+    const snapshot = async () => Object.fromEntries(await Promise.all(projections.flatMap((p) => Object.keys(p.tables).map(async (t) => [`${p.name}.${t}`, await readRows(service.infra.pool, p, t)]))));
+    const live = await snapshot();
+    const before = (await get(`/api/v1/customers/${a}`).expect(200)).body;
+    const oids = async () => (await service.infra.pool.query<{ oid: string }>(`select string_agg(oid::text, ',' order by nspname) as oid from pg_namespace where nspname = any($1)`, [projections.map((p) => schemaOf(p))])).rows[0].oid;
+    const liveSchemas = await oids();
+    for (const p of projections) expect(await requestProjectionRebuild(service.infra.pool, p.name)).toBe(true);
+    const rebuilding = async () => (await service.infra.pool.query<{ n: number }>('select count(*)::int as n from projections.state where rebuild_requested_at is not null')).rows[0].n > 0;
+    let reads = 0;
+    const started = Date.now();
+    while (await rebuilding()) {
+      expect((await http().get(`/api/v1/customers/${a}`).expect(200)).body).toEqual(before);
+      reads += 1;
+      if (Date.now() - started > 120_000) throw new Error('the rebuilds did not end in 120 s');
+    }
+    expect(reads).toBeGreaterThan(0);
+    expect(await oids()).not.toBe(liveSchemas);
+    expect(await snapshot()).toEqual(live);
   });
 
   it('answers 404 for an id nobody has seen and 400 for bad input', async () => {
