@@ -164,6 +164,8 @@ describe('the single customer view and timeline over HTTP', () => {
     ]);
     expect(reached(funnel[0].stages)).toEqual([1, 1, 1, 1, 1, 1, 0]);
     expect(funnel[0].stages[6]).toEqual({ stage: 'evangelist', reached: 0, conversion: '0.0000' });
+    const funnelCsv = await get('/api/v1/analytics/funnel?from=2024-01-01&to=2024-03-01&source=direct').set('accept', 'text/csv').expect(200);
+    expect(funnelCsv.text.trim().split('\r\n')).toEqual(['period,source,contacts,subscriber,lead,mql,sql,opportunity,customer,evangelist,churned', '2024-02-01,direct,1,1,1,1,1,1,1,0,0']);
     const bySource = (await get('/api/v1/analytics/acquisition?from=2024-01-01&to=2024-02-01&asOf=2024-12-31').expect(200)).body.items;
     expect(bySource).toEqual([{ key: 'webinar', leads: 1, qualified: 1, converted: 1, customers: 1, cost: '30.00', costPerLead: '30', leadToCustomer: '1.0000', revenue: '580.00', roi: '18.3333' }]);
     const byCampaign = await get('/api/v1/analytics/acquisition?from=2024-01-01&to=2024-02-01&by=campaign').set('accept', 'text/csv').expect(200);

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { NotFoundError } from '@clientela/contracts';
 import { csvStream, keysetPage, PG_POOL, type Page, type SortKey } from '@clientela/service-kit';
 import { DEFAULT_CURRENCY } from '../rfm/rfm.dto';
-import { CUSTOMER_VIEW_SECTIONS, customerViewSql, idsSql, PENDING_SECTIONS, targetSql, timelineSql } from './customer-view.sections';
+import { customerViewSql, idsSql, PENDING_SECTIONS, targetSql, timelineSql } from './customer-view.sections';
 import { TimelineRow } from './customer-view.entities';
 import type { TimelineQuery } from './customer-view.dto';
 
@@ -29,8 +29,20 @@ export interface TimelineEvent {
   data: Record<string, unknown>;
 }
 
-type SectionName = (typeof CUSTOMER_VIEW_SECTIONS)[number]['name'];
-type ViewRow = { customerId: string; mergedContacts: string[] } & Record<SectionName, unknown>;
+/** The statement's row: one column per section of CUSTOMER_VIEW_SECTIONS, JSON parsed by pg. */
+interface ViewRow {
+  customerId: string;
+  mergedContacts: string[];
+  profile: ({ lifecycleStage: string | null; ownerId: string | null } & Record<string, unknown>) | null;
+  identities: unknown[];
+  consents: unknown[];
+  orders: OrderSummary[];
+  openDeals: unknown[];
+  dealCounts: { open: number; won: number; lost: number };
+  leads: unknown[];
+  lastInteractions: Record<string, string>;
+  scores: { segment: unknown; loyalty: unknown };
+}
 
 const TIMELINE_SORTS: Record<string, SortKey> = { occurredAt: { expression: 't.occurred_at' } };
 const CSV_PAGE = 1_000;
@@ -40,11 +52,12 @@ const timelineEvent = (t: TimelineRow): TimelineEvent => ({ eventId: t.eventId, 
 /** Whether any section knows the customer: else the id names nobody the platform has seen. */
 const isEmptyView = (row: ViewRow): boolean =>
   row.profile === null &&
-  (row.orders as unknown[]).length === 0 &&
-  (row.leads as unknown[]).length === 0 &&
-  Object.keys(row.lastInteractions as object).length === 0 &&
-  (row.dealCounts as { open: number; won: number; lost: number }).open + (row.dealCounts as { won: number }).won + (row.dealCounts as { lost: number }).lost === 0 &&
-  Object.values(row.scores as Record<string, unknown>).every((s) => s === null);
+  row.orders.length === 0 &&
+  row.leads.length === 0 &&
+  Object.keys(row.lastInteractions).length === 0 &&
+  row.dealCounts.open + row.dealCounts.won + row.dealCounts.lost === 0 &&
+  row.scores.segment === null &&
+  row.scores.loyalty === null;
 
 @Injectable()
 export class CustomerViewQueries {
@@ -61,9 +74,7 @@ export class CustomerViewQueries {
     const { rows } = await this.pool.query<ViewRow>({ name: 'analytics-customer-view', text: customerViewSql, values: [id, currency] });
     const row = rows[0];
     if (!row || isEmptyView(row)) throw new NotFoundError(`customer ${id} is not known to analytics`);
-    const profile = row.profile as { lifecycleStage?: string | null; ownerId?: string | null } | null;
-    const orders = row.orders as OrderSummary[];
-    const scores = row.scores as Record<string, unknown>;
+    const { profile, orders, scores } = row;
     return {
       customerId: row.customerId,
       ...(row.customerId !== id ? { requestedId: id } : {}),
