@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import autocannon from 'autocannon';
 import { Pool } from 'pg';
 import { parseCdnowLine, START, streamId, type CdnowPurchase, type Position } from '@clientela/contracts';
 import { PostgresEventStore, type StreamAppend } from '@clientela/event-store';
@@ -198,6 +197,8 @@ interface Load {
 
 /** autocannon against one URL: requests per second (mean), latency p50 and p99; any non-2xx answer or error fails the bench. */
 const load = async (url: string, seconds: number, connections: number, headers: Record<string, string> = {}): Promise<Load> => {
+  // Loaded here, not with the file: the runner loads every bench file, and the others need no autocannon.
+  const { default: autocannon } = await import('autocannon');
   const result = await autocannon({ url, connections, duration: seconds, headers });
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
   return { requestsPerS: round(result.requests.average, 1), p50Ms: result.latency.p50, p99Ms: result.latency.p99, requests: result.requests.total };
