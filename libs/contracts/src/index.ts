@@ -17,3 +17,4 @@ export * from './sales/deal-events';
 export * from './sales/sales-team-events';
 export * from './money/decimal';
 export * from './analytics/customer-segment-events';
+export * from './analytics/customer-loyalty-events';

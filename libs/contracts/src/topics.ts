@@ -32,6 +32,7 @@ export const DefaultCategoryContexts: Readonly<Record<string, Context>> = {
   campaign: 'campaigns',
   case: 'contact-center',
   customerSegment: 'analytics',
+  customerLoyalty: 'analytics',
 };
 
 /** The context of a stream, or undefined when its category belongs to none (it is not published). */

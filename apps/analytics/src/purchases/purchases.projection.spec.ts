@@ -12,7 +12,7 @@ describe('the purchases projection', () => {
       .given([{ type: 'CustomerOrderPlaced', streamId: orderStream, data: { ...base, occurredAt: '1997-03-01T23:30:00-02:00', lines: [], amount: '12.50' } }])
       .thenRows({
         orders: [
-          { id: '0b9a3e0e-6d0c-4e0a-9f3c-1d2e3f4a5b6c', customer_id: customerId, source: 'shop', amount: '12.50', currency: 'EUR', placed_at: '1997-03-01T23:30:00-02:00', placed_on: '1997-03-02', cancelled_on: null },
+          expect.objectContaining({ id: '0b9a3e0e-6d0c-4e0a-9f3c-1d2e3f4a5b6c', customer_id: customerId, source: 'shop', amount: '12.50', currency: 'EUR', placed_at: '1997-03-01T23:30:00-02:00', placed_on: '1997-03-02', cancelled_on: null, source_order_id: '1001' }),
         ],
         order_changes: [{ id: 'orders', changes: 1 }],
       }));
@@ -21,7 +21,7 @@ describe('the purchases projection', () => {
     projectionSpec(purchasesProjection)
       .given([{ type: 'CustomerOrderRefunded', streamId: orderStream, data: { ...base, sourceEventId: 'r1', occurredAt: '1997-03-05T10:00:00Z', amount: '2.50' } }])
       .thenRows({
-        refunds: [expect.objectContaining({ order_id: '0b9a3e0e-6d0c-4e0a-9f3c-1d2e3f4a5b6c', customer_id: customerId, amount: '2.50', currency: 'EUR', refunded_on: '1997-03-05' })],
+        refunds: [expect.objectContaining({ order_id: '0b9a3e0e-6d0c-4e0a-9f3c-1d2e3f4a5b6c', customer_id: customerId, amount: '2.50', currency: 'EUR', refunded_on: '1997-03-05', refunded_at: '1997-03-05T10:00:00Z' })],
       }));
 
   it('makes a won deal an order of source deal, and its reopening cancels it from that day', () =>

@@ -25,6 +25,11 @@ const tables = {
       placed_on: 'date',
       /** A won deal reopened: the order stops counting from this day. */
       cancelled_on: 'date',
+      /** The order at its source (ingested orders), for the customer's timeline. */
+      source_order_id: 'text',
+      /** The event that placed it and its store position: the customer's timeline lists ingested orders from here. */
+      event_id: 'uuid',
+      position: 'numeric',
     },
     primaryKey: ['id'],
     indexes: [['customer_id'], ['placed_on']],
@@ -38,9 +43,12 @@ const tables = {
       amount: 'numeric',
       currency: 'text',
       refunded_on: 'date',
+      refunded_at: 'timestamptz',
+      source_order_id: 'text',
+      position: 'numeric',
     },
     primaryKey: ['id'],
-    indexes: [['order_id']],
+    indexes: [['order_id'], ['customer_id']],
   },
   /** One row counting the changes to orders: the value model's cache is valid while it stays the same. */
   order_changes: {
@@ -55,14 +63,19 @@ const idOfStream = (streamId: string): string => streamId.slice(streamId.indexOf
 export const utcDay = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
 const changed: RowChange = { table: 'order_changes', key: { id: 'orders' }, add: { changes: 1 } };
 
-const placed = (id: string, customerId: string, source: string, amount: string, currency: string, at: string): RowChange[] => [
-  { table: 'orders', key: { id }, set: { customer_id: customerId, source, amount, currency, placed_at: at, placed_on: utcDay(at) } },
+const placed = (event: RecordedEvent, id: string, customerId: string, source: string, sourceOrderId: string | null, amount: string, currency: string, at: string): RowChange[] => [
+  {
+    table: 'orders',
+    key: { id },
+    set: { customer_id: customerId, source, amount, currency, placed_at: at, placed_on: utcDay(at), source_order_id: sourceOrderId, event_id: event.id, position: event.position.toString(10) },
+  },
   changed,
 ];
 
 export const purchasesProjection = defineProjection<RowProjection<typeof tables>>({
   name: PURCHASES_PROJECTION,
-  version: 1,
+  // 2: event ids, positions and times for the customer timeline.
+  version: 2,
   // Both categories belong to the sales context, so in Kafka mode this follows one topic.
   categories: ['order', 'deal'],
   eventTypes: ['CustomerOrderPlaced', 'CustomerOrderRefunded', 'DealWon', 'DealReopened'],
@@ -71,7 +84,7 @@ export const purchasesProjection = defineProjection<RowProjection<typeof tables>
     switch (event.type) {
       case 'CustomerOrderPlaced': {
         const d = event.data as unknown as CustomerOrderPlacedPayload;
-        return placed(idOfStream(event.streamId), d.customerId, d.source, d.amount, d.currency, d.occurredAt);
+        return placed(event, idOfStream(event.streamId), d.customerId, d.source, d.orderId, d.amount, d.currency, d.occurredAt);
       }
       case 'CustomerOrderRefunded': {
         const d = event.data as unknown as CustomerOrderRefundedPayload;
@@ -79,14 +92,23 @@ export const purchasesProjection = defineProjection<RowProjection<typeof tables>
           {
             table: 'refunds',
             key: { id: event.id },
-            set: { order_id: idOfStream(event.streamId), customer_id: d.customerId, amount: d.amount, currency: d.currency, refunded_on: utcDay(d.occurredAt) },
+            set: {
+              order_id: idOfStream(event.streamId),
+              customer_id: d.customerId,
+              amount: d.amount,
+              currency: d.currency,
+              refunded_on: utcDay(d.occurredAt),
+              refunded_at: d.occurredAt,
+              source_order_id: d.orderId,
+              position: event.position.toString(10),
+            },
           },
           changed,
         ];
       }
       case 'DealWon': {
         const d = event.data as unknown as DealWonPayload;
-        return placed(d.orderId, d.customerId, 'deal', d.amount, d.currency, d.wonAt);
+        return placed(event, d.orderId, d.customerId, 'deal', null, d.amount, d.currency, d.wonAt);
       }
       case 'DealReopened': {
         const d = event.data as unknown as DealReopenedPayload;

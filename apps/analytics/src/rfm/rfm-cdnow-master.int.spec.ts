@@ -4,6 +4,7 @@ import { formatPosition, streamId, toUnits, type CdnowPurchase } from '@clientel
 import { requestProjectionRebuild } from '@clientela/projections';
 import { bootTestService, expectProblem, type TestService } from '@clientela/service-kit/testing';
 import { analyticsService } from '../analytics-service';
+import { churnBandOf, DEFAULT_LOYALTY_RULES, tierOf } from '../loyalty/loyalty-rules';
 import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
 import { cdnowMasterPurchases, loadCdnowReference, parseRfmCsv, referenceRfm, rfmDifferences } from './testing/cdnow-rfm-reference';
 
@@ -99,6 +100,69 @@ describe('RFM of every cdnow_master customer as of 1998-06-30 against a plain co
     expect(lines.reduce((sum, line) => sum + toUnits(line.split(',')[7]), 0n) * 2n).toBe(net);
     expectProblem(await request(service.server).get('/api/v1/analytics/customer-value?calibrationEnd=1997-09-30&sort=name'), 400);
     expectProblem(await request(service.server).get('/api/v1/analytics/customer-value'), 400);
+  });
+
+  it('gives every customer the 12-month value, tenure, tier and churn band of the definition, the repeat rate and the cohort table', async () => {
+    // Reference in TypeScript from the file: the 12 months up to 1998-06-30 start after 1997-06-30.
+    const mine = new Map<string, { first: string; days: Set<string>; rolling: bigint }>();
+    for (const p of purchases) {
+      const id = customerOf.get(p.customer) as string;
+      const c = mine.get(id) ?? { first: p.date, days: new Set<string>(), rolling: 0n };
+      if (p.date < c.first) c.first = p.date;
+      c.days.add(p.date);
+      if (p.date > '1997-06-30') c.rolling += toUnits(p.dollars.toFixed(2));
+      mine.set(id, c);
+    }
+    const dayCount = (from: string) => Math.round((Date.parse(AS_OF) - Date.parse(from)) / 86_400_000);
+    const csv = await request(service.server).get(`/api/v1/analytics/loyalty?asOf=${AS_OF}`).set('accept', 'text/csv').set('x-min-position', position).expect(200);
+    const [header, ...lines] = csv.text.trim().split('\r\n');
+    expect(header).toBe('customer_id,tier,rolling_value,tenure_days,purchase_days,first_purchase_on,last_purchase_on,probability_alive,churn_risk,churn_band');
+    expect(lines).toHaveLength(mine.size);
+    const value = await request(service.server).get(`/api/v1/analytics/customer-value?calibrationEnd=${AS_OF}&sort=probabilityAlive`).set('accept', 'text/csv').expect(200);
+    const alive = new Map(value.text.trim().split('\r\n').slice(1).map((l) => [l.split(',')[0], Number(l.split(',')[2])]));
+    const wrong = lines.filter((line) => {
+      const [id, tier, rolling, tenure, days, , , probabilityAlive, risk, band] = line.split(',');
+      const c = mine.get(id);
+      if (!c) return true;
+      const p = alive.get(id) as number;
+      return (
+        toUnits(rolling) !== c.rolling ||
+        Number(tenure) !== dayCount(c.first) ||
+        Number(days) !== c.days.size ||
+        tier !== tierOf(Number(rolling), dayCount(c.first), DEFAULT_LOYALTY_RULES) ||
+        Math.abs(Number(probabilityAlive) - p) > 1e-12 ||
+        Math.abs(Number(risk) - (1 - p)) > 1e-12 ||
+        band !== churnBandOf(1 - p, DEFAULT_LOYALTY_RULES)
+      );
+    });
+    expect(wrong.slice(0, 3)).toEqual([]);
+    // Tiers and bands spread: a rule sending everyone to one would not pass unseen.
+    expect(new Set(lines.map((l) => l.split(',')[1])).size).toBeGreaterThan(2);
+    expect(new Set(lines.map((l) => l.split(',')[9])).size).toBeGreaterThan(2);
+
+    const summary = (await request(service.server).get(`/api/v1/analytics/loyalty/summary?asOf=${AS_OF}`).expect(200)).body;
+    const repeat = [...mine.values()].filter((c) => c.days.size >= 2).length;
+    expect(summary).toMatchObject({ customers: mine.size, repeatCustomers: repeat, repeatPurchaseRate: Number((repeat / mine.size).toFixed(4)) });
+    expect((summary.tiers as Array<{ customers: number }>).reduce((n, t) => n + t.customers, 0)).toBe(mine.size);
+
+    // Cohort retention: per month of first purchase and month since, who bought in it.
+    const expected = new Map<string, number>();
+    const firstMonth = new Map([...mine].map(([id, c]) => [id, c.first.slice(0, 7)]));
+    const active = new Set(purchases.map((p) => `${customerOf.get(p.customer)}|${p.date.slice(0, 7)}`));
+    for (const key of active) {
+      const [id, month] = key.split('|');
+      const cohort = firstMonth.get(id) as string;
+      const offset = (Number(month.slice(0, 4)) - Number(cohort.slice(0, 4))) * 12 + Number(month.slice(5)) - Number(cohort.slice(5));
+      const k = `${cohort}+${offset}`;
+      expected.set(k, (expected.get(k) ?? 0) + 1);
+    }
+    const table = await request(service.server).get(`/api/v1/analytics/cohort-retention?asOf=${AS_OF}`).set('accept', 'text/csv').expect(200);
+    const served = new Map(table.text.trim().split('\r\n').slice(1).map((l) => { const [cohort, , offset, customers] = l.split(','); return [`${cohort}+${Number(offset)}`, Number(customers)]; }));
+    expect(served).toEqual(expected);
+    const page = (await request(service.server).get(`/api/v1/analytics/cohort-retention?asOf=${AS_OF}&fromCohort=1997-02&maxMonths=1&limit=1`).expect(200)).body;
+    expect(page.items).toEqual([{ cohort: '1997-02', cohortSize: expect.any(Number), monthOffset: 0, customers: expect.any(Number), retention: '1.0000' }]);
+    const next = (await request(service.server).get(`/api/v1/analytics/cohort-retention?asOf=${AS_OF}&fromCohort=1997-02&maxMonths=1&limit=1&cursor=${page.nextCursor}`).expect(200)).body;
+    expect(next.items[0]).toMatchObject({ cohort: '1997-02', monthOffset: 1, customers: expected.get('1997-02+1') });
   });
 
   it('rebuilds the purchases read model from position 0 while reads go on, equal row by row to the live one', async () => {

@@ -5,6 +5,7 @@ import { formatPosition, type RfmSegment } from '@clientela/contracts';
 import type { EventStore } from '@clientela/event-store';
 import { schemaOf } from '@clientela/projections';
 import { EVENT_STORE, SERVICE_INFRASTRUCTURE, type ServiceInfrastructure } from '@clientela/service-kit';
+import { runDaily } from '../daily-run';
 import { rfmSql } from '../rfm/rfm.sql';
 import { planSegmentChanges, type SegmentState } from './segment-changes';
 import { SEGMENTS_PROJECTION } from './segments.projection';
@@ -22,11 +23,8 @@ export interface SegmentChangesRun {
 
 const SEGMENTS_SCHEMA = schemaOf({ name: SEGMENTS_PROJECTION });
 /** Stream appends per call: one transaction and one round trip each. */
-const APPEND_BATCH = 1_000;
-/** The daily run: first ten minutes after start, then every hour it publishes the day before, once. */
-const FIRST_RUN_MS = 10 * 60_000;
-const RUN_EVERY_MS = 60 * 60_000;
-const DAILY_CURRENCY = 'USD';
+export const APPEND_BATCH = 1_000;
+export const DAILY_CURRENCY = 'USD';
 
 /** Each customer's segment on the day beside the one last published and its stream's revision. */
 const segmentStatesSql = `
@@ -44,8 +42,7 @@ const segmentStatesSql = `
  */
 @Injectable()
 export class SegmentChangesService implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private lastDailyRun: string | undefined;
+  private stopDaily: (() => void) | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -92,27 +89,10 @@ export class SegmentChangesService implements OnApplicationBootstrap, OnModuleDe
   }
 
   onApplicationBootstrap(): void {
-    const tick = () => {
-      const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-      if (this.lastDailyRun === yesterday) return;
-      this.publish(yesterday, DAILY_CURRENCY).then(
-        (run) => {
-          this.lastDailyRun = yesterday;
-          this.infra.logger.info('segment changes published', { ...run });
-        },
-        (error: unknown) => this.infra.logger.warn('segment changes not published; next hour again', { asOf: yesterday, error: String(error) }),
-      );
-    };
-    this.timer = setTimeout(() => {
-      tick();
-      this.timer = setInterval(tick, RUN_EVERY_MS);
-      this.timer.unref();
-    }, FIRST_RUN_MS);
-    this.timer.unref();
+    this.stopDaily = runDaily('segment changes', (day) => this.publish(day, DAILY_CURRENCY), this.infra.logger);
   }
 
   onModuleDestroy(): void {
-    clearTimeout(this.timer);
-    clearInterval(this.timer);
+    this.stopDaily?.();
   }
 }

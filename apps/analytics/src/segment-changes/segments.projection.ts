@@ -1,5 +1,6 @@
 import type { CustomerSegmentChangedPayload, RecordedEvent } from '@clientela/contracts';
 import { defineProjection, type RowChange, type RowProjection } from '@clientela/projections';
+import { timelineRow, timelineTable } from '../customer-view/timeline';
 
 /**
  * The segment each customer was last published in (per currency), and its stream's revision: what the
@@ -16,11 +17,13 @@ const tables = {
     columns: { customer_id: 'uuid', revision: 'bigint' },
     primaryKey: ['customer_id'],
   },
+  timeline: timelineTable,
 } as const;
 
 export const segmentsProjection = defineProjection<RowProjection<typeof tables>>({
   name: SEGMENTS_PROJECTION,
-  version: 1,
+  // 2: the customer timeline's segment changes.
+  version: 2,
   categories: ['customerSegment'],
   eventTypes: ['CustomerSegmentChanged'],
   tables,
@@ -30,6 +33,7 @@ export const segmentsProjection = defineProjection<RowProjection<typeof tables>>
     return [
       { table: 'current_segments', key: { customer_id: d.customerId, currency: d.currency }, set: { segment: d.to, as_of: d.asOf } },
       { table: 'segment_streams', key: { customer_id: d.customerId }, max: { revision: event.revision } },
+      timelineRow(event, { customerId: d.customerId }, 'analytics', undefined),
     ];
   },
 });

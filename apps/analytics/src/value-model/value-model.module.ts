@@ -3,5 +3,5 @@ import { ValueModelController } from './value-model.controller';
 import { CustomerValueQueries } from './value-model.queries';
 import { ValueModelService } from './value-model.service';
 
-@Module({ controllers: [ValueModelController], providers: [ValueModelService, CustomerValueQueries] })
+@Module({ controllers: [ValueModelController], providers: [ValueModelService, CustomerValueQueries], exports: [ValueModelService] })
 export class ValueModelModule {}

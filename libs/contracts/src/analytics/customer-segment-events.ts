@@ -1,5 +1,6 @@
 import { IsIn, IsInt, IsISO4217CurrencyCode, IsISO8601, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
 import { defineEvent, type RecordedEventOf } from '../catalogue';
+import { LoyaltyEventDefinitions } from './customer-loyalty-events';
 
 /** The RFM segments the analytics service assigns (its map of R and F scores is in apps/analytics). */
 export const RFM_SEGMENTS = [
@@ -37,5 +38,6 @@ export class CustomerSegmentChangedPayload {
 
 export const CustomerSegmentChanged = defineEvent({ type: 'CustomerSegmentChanged', payload: CustomerSegmentChangedPayload });
 
-export const AnalyticsEventDefinitions = [CustomerSegmentChanged] as const;
+/** What the analytics service publishes: segment changes, loyalty tier and churn band changes. */
+export const AnalyticsEventDefinitions = [CustomerSegmentChanged, ...LoyaltyEventDefinitions] as const;
 export type RecordedAnalyticsEvent = RecordedEventOf<(typeof AnalyticsEventDefinitions)[number]>;

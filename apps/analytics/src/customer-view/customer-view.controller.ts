@@ -1,0 +1,43 @@
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ReadYourWrites } from '@clientela/projections';
+import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
+import { LOYALTY_PROJECTION } from '../loyalty/loyalty.projection';
+import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
+import { SEGMENTS_PROJECTION } from '../segment-changes/segments.projection';
+import { CUSTOMER_CONTACTS_PROJECTION } from './customer-contacts.projection';
+import { CUSTOMER_DEALS_PROJECTION } from './customer-deals.projection';
+import { CustomerParams, CustomerViewQuery, TimelineQuery } from './customer-view.dto';
+import { CustomerViewQueries } from './customer-view.queries';
+
+/** The projections the view and the timeline read: a read-your-writes request waits for all of them. */
+const CUSTOMER_PROJECTIONS = [CUSTOMER_CONTACTS_PROJECTION, CUSTOMER_DEALS_PROJECTION, PURCHASES_PROJECTION, SEGMENTS_PROJECTION, LOYALTY_PROJECTION];
+
+@ApiTags('customers')
+@Controller('api/v1/customers')
+export class CustomerViewController {
+  constructor(private readonly queries: CustomerViewQueries) {}
+
+  @Get(':id')
+  @ReadYourWrites(...CUSTOMER_PROJECTIONS)
+  @ApiReadHeaders()
+  @ApiOkResponse({
+    description:
+      'the single customer view: profile, identities, consents, lifecycle stage, owner, order summary per currency, open deals, lead history, last interaction per channel, scores (RFM segment, loyalty tier, churn band and P(alive), historic value); a merged contact answers with its survivor\'s view (`requestedId` names the id asked for)',
+  })
+  @ApiProblems(400, 404, 503)
+  view(@Param() { id }: CustomerParams, @Query() query: CustomerViewQuery) {
+    return this.queries.view(id, query.currency);
+  }
+
+  @Get(':id/timeline')
+  @ReadYourWrites(...CUSTOMER_PROJECTIONS)
+  @ApiReadHeaders()
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'every event of the customer (and of the contacts merged into it, and of the leads it came from) in every context, in time order; with Accept: text/csv the whole filtered list' })
+  @ApiProblems(400, 503)
+  timeline(@Param() { id }: CustomerParams, @Query() query: TimelineQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return answerList(reply, accept, `customer-${id}-timeline.csv`, () => this.queries.timeline(id, query), () => this.queries.timelineCsv(id, query));
+  }
+}
