@@ -107,6 +107,21 @@ export class DataKeyRing {
     return Number(rows[0].n);
   }
 
+  /**
+   * Which of `subjects` were erased, read from the table (never the cache, whose live keys may be
+   * another process's stale view): what ingest asks before it attributes anything to a person.
+   */
+  async erasedAmong(subjects: Iterable<string>): Promise<Set<string>> {
+    const wanted = [...new Set(subjects)];
+    if (wanted.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ subject: string }>(
+      `select subject from ${this.schema}.data_keys where subject = any($1::text[]) and wrapped_key is null`,
+      [wanted],
+    );
+    for (const { subject } of rows) this.cache.set(subject, 'erased', { ttl: 0 });
+    return new Set(rows.map((r) => r.subject));
+  }
+
   /** Forgets cached keys, e.g. on seeing an erasure another process made. */
   forget(subjects: Iterable<string>): void {
     for (const subject of subjects) this.cache.delete(subject);

@@ -29,8 +29,15 @@ export class DataKeyMissingError extends ClientelaError {
 /** New personal data for a person who was erased: refused, so an erased profile is never rebuilt. */
 export class SubjectErasedError extends ConflictError {
   override readonly code = 'subject_erased';
-  constructor(readonly subject: string) {
+  constructor(
+    readonly subject: string,
+    /** The StreamAppend (of an `appendToStreams` call) whose event named the subject. */
+    readonly appendIndex?: number,
+  ) {
     super(`subject ${subject} was erased: no personal data about them is stored again`);
+  }
+  override details(): Record<string, unknown> {
+    return this.appendIndex === undefined ? {} : { appendIndex: this.appendIndex };
   }
 }
 

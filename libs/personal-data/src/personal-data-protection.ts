@@ -51,7 +51,7 @@ export class PersonalDataProtection implements PersonalDataCodec {
         const planned = plan[a][e];
         if (planned === undefined) return event;
         const key = keys.get(planned.subject);
-        if (key === undefined || key === 'erased') throw new SubjectErasedError(planned.subject);
+        if (key === undefined || key === 'erased') throw new SubjectErasedError(planned.subject, a);
         return { ...event, data: sealPersonalFields(event, event.data, planned.fields, planned.subject, key) };
       }),
     );
