@@ -45,4 +45,11 @@ export class SubjectErasedError extends ConflictError {
 export class MasterKeyError extends ClientelaError {
   readonly code = 'master_key_invalid';
   readonly status = 500;
+  constructor(
+    message: string,
+    /** The person whose data key the master key did not open, when it is about one. */
+    readonly subject?: string,
+  ) {
+    super(message);
+  }
 }
