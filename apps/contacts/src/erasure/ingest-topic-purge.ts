@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { INGEST_TOPIC } from '@clientela/contracts';
+import { errorMessage } from '@clientela/platform';
 import { SERVICE_INFRASTRUCTURE, type ServiceInfrastructure } from '@clientela/service-kit';
 
 /**
@@ -18,13 +19,16 @@ export class IngestTopicPurge {
     if (!kafka || config.bus.kind !== 'kafka') return;
     const topic = `${config.bus.topicPrefix}${INGEST_TOPIC}`;
     const admin = kafka.admin();
-    await admin.connect();
     try {
+      await admin.connect();
       const [committed] = await admin.fetchOffsets({ groupId: this.infra.groupIdOf('ingest'), topics: [topic] });
       const partitions = (committed?.partitions ?? []).filter((p) => Number(p.offset) > 0).map((p) => ({ partition: p.partition, offset: p.offset }));
       if (partitions.length > 0) await admin.deleteTopicRecords({ topic, partitions });
+    } catch (error) {
+      // The person is erased already (keys destroyed, ContactErased appended); the next erasure deletes these records.
+      this.infra.logger.warn('could not delete the consumed records of the ingest topic', { topic, error: errorMessage(error) });
     } finally {
-      await admin.disconnect();
+      await admin.disconnect().catch(() => undefined);
     }
   }
 }
