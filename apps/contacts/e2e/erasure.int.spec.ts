@@ -21,7 +21,8 @@ const brokers = (): string[] => (process.env.KAFKA_BROKERS ?? '').split(',');
 type Json = Record<string, any>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
+// Generous: the machine the tests share can be slow; each wait ends as soon as its condition holds.
+const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> => {
   for (const deadline = Date.now() + timeoutMs; !(await check()); await sleep(250)) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
   }
@@ -236,7 +237,7 @@ describe.each(['standalone', 'kafka'] as const)('erasure of a person, everywhere
     expect(await tablesHolding()).toEqual(expect.arrayContaining([`proj_contacts.contact_emails: ${person.email}`, `proj_contacts.contacts: ${person.givenName}`, `proj_deals.deals: ${person.lostReason}`]));
     if (bus === 'kafka') expect(await topicsHolding()).toEqual(expect.arrayContaining([`${prefix}${INGEST_TOPIC}: ${person.deadLetterNotes}`]));
     expect(platform!.output()).toContain('/api/v1/contacts?email=*');
-  }, 240_000);
+  }, 420_000);
 
   it('erases the person for an admin key only, once, and the same request again answers the same', async () => {
     const service = await ok('POST', '/admin/api-keys', { name: `shop-${prefix}`, role: 'service' });
@@ -257,7 +258,7 @@ describe.each(['standalone', 'kafka'] as const)('erasure of a person, everywhere
     await waitFor('sales to scrub the lost deal', async () => (await call('GET', `/deals/${dealId}`)).body.closeReason === '[erased]');
     // Nothing more is written for an erased contact.
     expect((await call('PATCH', `/contacts/${contactId}`, { tags: ['vip'] })).body).toMatchObject({ status: 422, rule: 'contact_erased' });
-  }, 120_000);
+  }, 240_000);
 
   it('refuses what arrives later for the erased identity, item by item, while the rest of the batch goes through', async () => {
     const later = await ok('POST', '/events', [
@@ -280,7 +281,7 @@ describe.each(['standalone', 'kafka'] as const)('erasure of a person, everywhere
       // Consumed ingest records are deleted on each erasure (the topic is written in clear by senders).
       await ok('POST', `/contacts/${contactId}/erasure`, undefined, {}, 200);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('leaves no personal value of the person in any table, topic or log line, and the customer base unchanged', async () => {
     expect(await customerBase()).toEqual(before);
@@ -291,7 +292,7 @@ describe.each(['standalone', 'kafka'] as const)('erasure of a person, everywhere
     expect(exported.body.erased).toBe(true);
     expect(orderAmounts(exported.body.events)).toEqual(amountsBefore);
     expect(hitsIn(exported.text, values)).toEqual([]);
-  }, 240_000);
+  }, 360_000);
 
   it('rebuilds every projection from the store with erased markers, and still holds none', async () => {
     const projections = (await ok('GET', '/admin/projections')).body.items as Array<{ name: string; updatedAt: string }>;
@@ -300,7 +301,7 @@ describe.each(['standalone', 'kafka'] as const)('erasure of a person, everywhere
     await waitFor(
       'every rebuild to be swapped in',
       async () => ((await call('GET', '/admin/projections')).body.items as Array<{ rebuildRequestedAt?: string; rebuild?: unknown; status: string }>).every((p) => !p.rebuildRequestedAt && !p.rebuild && p.status === 'live'),
-      180_000,
+      300_000,
     );
     expect(await customerBase()).toEqual(before);
     const view = await ok('GET', `/contacts/${contactId}`);
@@ -308,5 +309,5 @@ describe.each(['standalone', 'kafka'] as const)('erasure of a person, everywhere
     expect(await tablesHolding()).toEqual([]);
     expect(await topicsHolding()).toEqual([]);
     expect(hitsIn(platform!.output(), values)).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });
