@@ -36,6 +36,8 @@ describe.each<TestBus>(['standalone', 'kafka'])('merge and unmerge (contacts and
     const config = loadPlatformConfig({
       DATABASE_URL: contacts.database.url,
       BUS: bus,
+      // The contacts service's master key: sales opens what contacts sealed (and Kafka mode needs one).
+      CLIENTELA_MASTER_KEY: contacts.infra.config.personalData?.masterKey,
       ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: prefix } : {}),
     });
     salesInfra = await openServiceInfrastructure({ service: 'sales', config, catalogue: salesService.catalogue, logger: structuredLogger(quiet) });

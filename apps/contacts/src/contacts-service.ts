@@ -19,15 +19,17 @@ import { duplicatesProjection, identifiersProjection } from './ingest/ingest.pro
 import { leadEntities } from './leads/lead.entities';
 import { LeadsModule } from './leads/leads.module';
 import { MergeModule } from './merge/merge.module';
+import { ErasureModule } from './erasure/erasure.module';
+import { ExportModule } from './export/export.module';
 import { leadsProjection } from './leads/leads.projection';
 
 /** The contacts service as the kit runs it: its events, features, read models and what it publishes. */
 export const contactsService: ServiceDefinition = {
   name: 'contacts',
   title: 'Clientela contacts',
-  description: 'People with their identities, lifecycle stage, consent and custom fields; companies (accounts); leads and their conversion; ingest of external customer events with identity resolution; merge and unmerge; CSV import.',
+  description: 'People with their identities, lifecycle stage, consent and custom fields; companies (accounts); leads and their conversion; ingest of external customer events with identity resolution; merge and unmerge; CSV import; erasure and export of a person\'s data.',
   catalogue: new EventCatalogue([...ContactEventDefinitions, ...CustomFieldEventDefinitions, ...AccountEventDefinitions, ...LeadEventDefinitions, ...CustomerEventDefinitions, ...IngestEventDefinitions, ...ImportEventDefinitions]),
-  features: [ContactsModule, CustomFieldsModule, AccountsModule, LeadsModule, MergeModule, IngestModule.forRoot(loadIdentityRules()), ImportModule],
+  features: [ContactsModule, CustomFieldsModule, AccountsModule, LeadsModule, MergeModule, ErasureModule, ExportModule, IngestModule.forRoot(loadIdentityRules()), ImportModule],
   projections: [contactsProjection, accountsProjection, leadsProjection, identifiersProjection, duplicatesProjection, importsProjection],
   entities: [...contactEntities, ...accountEntities, ...leadEntities, DuplicatePairRow, ...importEntities],
   // Ingest also writes `order-` streams: they belong to the sales context, whose relay (one per

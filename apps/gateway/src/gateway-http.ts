@@ -2,7 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationS
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { StructuredLogger } from '@clientela/platform';
+import { urlForLog, type StructuredLogger } from '@clientela/platform';
 import { instrumentHttp, METRICS_REGISTRY } from '@clientela/service-kit';
 import { contextOf } from './request-context';
 import { ApiKeysService } from './api-keys/api-keys.service';
@@ -36,7 +36,7 @@ export class GatewayHttp implements OnModuleInit, BeforeApplicationShutdown, OnA
     registerGatewayHooks(fastify, { keys: this.keys, logger: this.logger });
     instrumentHttp(fastify, this.metrics);
     fastify.addHook('onResponse', async (request, reply) => {
-      const fields = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...contextOf(request)?.ids };
+      const fields = { method: request.method, url: urlForLog(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...contextOf(request)?.ids };
       if (reply.statusCode >= 500) this.logger.error('request failed', fields);
       else this.logger.info('request', fields);
     });

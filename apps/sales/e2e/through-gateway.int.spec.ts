@@ -28,7 +28,8 @@ describe.each(['standalone', 'kafka'] as const)('a converted lead becomes a deal
       CLIENTELA_SERVICE_PORT_BASE: String((servicePortBase = (await freePortRange(SERVICES.length)) - 1)),
       ADMIN_API_KEY: ADMIN_KEY,
       BUS: bus,
-      ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC_PREFIX: prefix } : {}),
+      // Outside standalone mode the platform refuses to start without a master key of its own.
+      ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC_PREFIX: prefix, CLIENTELA_MASTER_KEY: randomBytes(32).toString('base64') } : {}),
     });
   });
 

@@ -1,4 +1,5 @@
 import {
+  ContactErased,
   ContactMergeEventDefinitions,
   CustomerOrderEventDefinitions,
   DealEventDefinitions,
@@ -29,9 +30,9 @@ export const salesService: ServiceDefinition = {
   name: 'sales',
   title: 'Clientela sales',
   description: 'Pipelines and deals; orders and net revenue per customer; sales reps, teams and quotas; pipeline, forecast, win-rate and quota reports.',
-  catalogue: new EventCatalogue([...PipelineEventDefinitions, ...DealEventDefinitions, ...CustomerOrderEventDefinitions, ...SalesTeamEventDefinitions, ...SalesRepEventDefinitions, ...LeadEventDefinitions, ...ContactMergeEventDefinitions]),
-  // A converted lead opens a deal (deals/lead-converted.consumer.ts).
-  reactsTo: ['lead'],
+  catalogue: new EventCatalogue([...PipelineEventDefinitions, ...DealEventDefinitions, ...CustomerOrderEventDefinitions, ...SalesTeamEventDefinitions, ...SalesRepEventDefinitions, ...LeadEventDefinitions, ...ContactMergeEventDefinitions, ContactErased]),
+  // A converted lead opens a deal (deals/lead-converted.consumer.ts); an erased contact's deals are scrubbed (deals/contact-erased.consumer.ts).
+  reactsTo: ['lead', 'contact'],
   features: [PipelinesModule, DealsModule, OrdersModule, TeamsModule, ReportsModule],
   projections: [pipelinesProjection, dealsProjection, ordersProjection, salesTeamsProjection, customerMergesProjection],
   entities: [...pipelineEntities, ...dealEntities, ...orderEntities, ...salesTeamEntities],

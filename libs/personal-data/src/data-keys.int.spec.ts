@@ -84,8 +84,20 @@ describe('data keys in PostgreSQL, and sealing through them', () => {
     await expect(protection.open([recorded(`activity-${customer}`, tampered)])).rejects.toThrow(
       new PersonalDataUnreadableError(sealed.id, 'NoteTaken', customer, 'the ciphertext does not authenticate (tampered, or sealed under another key or for another event)'),
     );
-    const stranger = { ...sealed, data: { ...sealed.data, [SEALED_FIELD]: { ...part, s: randomUUID() } } };
-    await expect(protection.open([recorded(`activity-${customer}`, stranger)])).rejects.toThrow(DataKeyMissingError);
+    const strangerId = randomUUID();
+    const stranger = { ...sealed, data: { ...sealed.data, [SEALED_FIELD]: { ...part, s: strangerId } } };
+    await expect(protection.open([recorded(`activity-${customer}`, stranger)])).rejects.toThrow(
+      new PersonalDataUnreadableError(sealed.id, 'NoteTaken', strangerId, new DataKeyMissingError(strangerId).message),
+    );
+  });
+
+  it('names the event when the master key is not the one its data key was wrapped with', async () => {
+    const customer = randomUUID();
+    const [[sealed]] = await new PersonalDataProtection(catalogue, ring()).seal([{ streamId: `activity-${customer}`, events: [note(customer, 'secret')] }]);
+    const elsewhere = new PersonalDataProtection(catalogue, new DataKeyRing(pool, parseMasterKeys(generateMasterKey())));
+    const opening = elsewhere.open([recorded(`activity-${customer}`, sealed)]);
+    await expect(opening).rejects.toThrow(PersonalDataUnreadableError);
+    await expect(elsewhere.open([recorded(`activity-${customer}`, sealed)])).rejects.toThrow(new RegExp(`event ${sealed.id} \\(NoteTaken\\).*master key`));
   });
 
   it('rotates the master key while processes on the old and the new configuration keep reading', async () => {

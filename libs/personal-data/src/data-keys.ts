@@ -2,7 +2,7 @@ import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { LRUCache } from 'lru-cache';
 import { assertSchemaName, migrate, type Migration } from '@clientela/postgres';
-import { DataKeyMissingError } from './errors';
+import { DataKeyMissingError, MasterKeyError } from './errors';
 import { masterKeyById, unwrapDataKey, wrapDataKey, type MasterKeys } from './master-keys';
 import type { DataKey } from './sealed-fields';
 
@@ -107,6 +107,21 @@ export class DataKeyRing {
     return Number(rows[0].n);
   }
 
+  /**
+   * Which of `subjects` were erased, read from the table (never the cache, whose live keys may be
+   * another process's stale view): what ingest asks before it attributes anything to a person.
+   */
+  async erasedAmong(subjects: Iterable<string>): Promise<Set<string>> {
+    const wanted = [...new Set(subjects)];
+    if (wanted.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ subject: string }>(
+      `select subject from ${this.schema}.data_keys where subject = any($1::text[]) and wrapped_key is null`,
+      [wanted],
+    );
+    for (const { subject } of rows) this.cache.set(subject, 'erased', { ttl: 0 });
+    return new Set(rows.map((r) => r.subject));
+  }
+
   /** Forgets cached keys, e.g. on seeing an erasure another process made. */
   forget(subjects: Iterable<string>): void {
     for (const subject of subjects) this.cache.delete(subject);
@@ -179,12 +194,16 @@ export class DataKeyRing {
   private statesOf(rows: readonly KeyRow[]): Map<string, KeyState> {
     const states = new Map<string, KeyState>();
     for (const row of rows) {
-      states.set(
-        row.subject,
-        row.wrapped_key === null || row.master_key_id === null
-          ? 'erased'
-          : toDataKey(unwrapDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key)),
-      );
+      if (row.wrapped_key === null || row.master_key_id === null) {
+        states.set(row.subject, 'erased');
+        continue;
+      }
+      try {
+        states.set(row.subject, toDataKey(unwrapDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key)));
+      } catch (error) {
+        // Whose key it was, so that a read can name the event it failed on.
+        throw error instanceof MasterKeyError && error.subject === undefined ? new MasterKeyError(error.message, row.subject) : error;
+      }
     }
     return states;
   }

@@ -29,8 +29,15 @@ export class DataKeyMissingError extends ClientelaError {
 /** New personal data for a person who was erased: refused, so an erased profile is never rebuilt. */
 export class SubjectErasedError extends ConflictError {
   override readonly code = 'subject_erased';
-  constructor(readonly subject: string) {
+  constructor(
+    readonly subject: string,
+    /** The StreamAppend (of an `appendToStreams` call) whose event named the subject. */
+    readonly appendIndex?: number,
+  ) {
     super(`subject ${subject} was erased: no personal data about them is stored again`);
+  }
+  override details(): Record<string, unknown> {
+    return this.appendIndex === undefined ? {} : { appendIndex: this.appendIndex };
   }
 }
 
@@ -38,4 +45,11 @@ export class SubjectErasedError extends ConflictError {
 export class MasterKeyError extends ClientelaError {
   readonly code = 'master_key_invalid';
   readonly status = 500;
+  constructor(
+    message: string,
+    /** The person whose data key the master key did not open, when it is about one. */
+    readonly subject?: string,
+  ) {
+    super(message);
+  }
 }

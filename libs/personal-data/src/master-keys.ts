@@ -54,14 +54,14 @@ export const wrapDataKey = (master: MasterKey, subject: string, dataKey: Buffer)
 };
 
 export const unwrapDataKey = (master: MasterKey, subject: string, wrapped: Buffer): Buffer => {
-  if (wrapped.length !== IV_BYTES + 32 + TAG_BYTES) throw new MasterKeyError(`the wrapped data key of ${subject} has ${wrapped.length} bytes`);
+  if (wrapped.length !== IV_BYTES + 32 + TAG_BYTES) throw new MasterKeyError(`the wrapped data key of ${subject} has ${wrapped.length} bytes`, subject);
   const decipher = createDecipheriv('aes-256-gcm', master.key, wrapped.subarray(0, IV_BYTES));
   decipher.setAAD(Buffer.from(subject, 'utf8'));
   decipher.setAuthTag(wrapped.subarray(wrapped.length - TAG_BYTES));
   try {
     return Buffer.concat([decipher.update(wrapped.subarray(IV_BYTES, wrapped.length - TAG_BYTES)), decipher.final()]);
   } catch {
-    throw new MasterKeyError(`the data key of ${subject} does not open with master key ${master.id}`);
+    throw new MasterKeyError(`the data key of ${subject} does not open with master key ${master.id}`, subject);
   }
 };
 

@@ -1,6 +1,6 @@
 import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
 import type { PersonalDataCodec } from '@clientela/event-store';
-import { PersonalDataUnreadableError, SubjectErasedError } from './errors';
+import { DataKeyMissingError, MasterKeyError, PersonalDataUnreadableError, SubjectErasedError } from './errors';
 import type { DataKeyRing, KeyState } from './data-keys';
 import { isSealed, openPersonalFields, sealedPartOf, sealPersonalFields, SealedDataError, type SealedPersonalData } from './sealed-fields';
 
@@ -51,7 +51,7 @@ export class PersonalDataProtection implements PersonalDataCodec {
         const planned = plan[a][e];
         if (planned === undefined) return event;
         const key = keys.get(planned.subject);
-        if (key === undefined || key === 'erased') throw new SubjectErasedError(planned.subject);
+        if (key === undefined || key === 'erased') throw new SubjectErasedError(planned.subject, a);
         return { ...event, data: sealPersonalFields(event, event.data, planned.fields, planned.subject, key) };
       }),
     );
@@ -71,10 +71,18 @@ export class PersonalDataProtection implements PersonalDataCodec {
       }
     });
     if (sealed.every((part) => part === undefined)) return [...events];
-    const keys: Map<string, KeyState> = await this.keys.keysFor(
-      sealed.flatMap((part) => (part ? [part.s] : [])),
-      false,
-    );
+    let keys: Map<string, KeyState>;
+    try {
+      keys = await this.keys.keysFor(
+        sealed.flatMap((part) => (part ? [part.s] : [])),
+        false,
+      );
+    } catch (error) {
+      // No key here for the subject, or one the master key does not open: name the event it stops.
+      if (!(error instanceof DataKeyMissingError || error instanceof MasterKeyError)) throw error;
+      const index = sealed.findIndex((part) => part !== undefined && (error.subject === undefined || part.s === error.subject));
+      throw new PersonalDataUnreadableError(events[index].id, events[index].type, sealed[index]!.s, error.message);
+    }
     return events.map((event, index) => {
       const part = sealed[index];
       if (part === undefined) return event;

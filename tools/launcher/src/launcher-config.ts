@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError, loadPlatformConfig, type PlatformConfig } from '@clientela/platform';
+import { ConfigError, loadPlatformConfig, masterKeyProblem, type PlatformConfig } from '@clientela/platform';
 
 /** The services `npm start` runs, in start order; the gateway comes last, in front of them. */
 export const SERVICES = ['contacts', 'sales', 'analytics'] as const;
@@ -43,6 +43,9 @@ export const loadLauncherConfig = (env: Record<string, string | undefined>, cwd:
     servicePortBase: port(env, 'CLIENTELA_SERVICE_PORT_BASE', 3100, problems),
     ...(env.ADMIN_API_KEY ? { adminApiKey: { key: env.ADMIN_API_KEY, from: 'from ADMIN_API_KEY' } } : {}),
   };
+  // npm start generates a master key in standalone mode only (cli.ts); elsewhere it must be given.
+  const noKey = platform && masterKeyProblem(platform);
+  if (noKey) problems.push(noKey);
   if (problems.length > 0 || !platform) throw new ConfigError(problems);
   return { platform, ...config };
 };

@@ -117,6 +117,14 @@ describe('contacts decider', () => {
     });
   });
 
+  describe('when the contact was erased', () => {
+    const erased: ContactEvent = { type: 'ContactErased', data: { ...ids, group: [contactId], leadIds: [], erasedAt: now } };
+    it('takes no command any more, personal or not', () => {
+      given([registered, erased]).when(update({ profile: { givenName: 'Ada' } })).thenThrows(DomainRuleError, 'erased');
+      given([registered, erased]).when(changeStage('customer')).thenThrows(DomainRuleError, 'erased');
+    });
+  });
+
   describe('lifecycle stage', () => {
     it('moves forwards and keeps where it came from', () => given([registered]).when(changeStage('customer')).then([stage('lead', 'customer')]));
     it('does nothing when the stage is the same', () => given([registered]).when(changeStage('lead')).thenNothingHappens());

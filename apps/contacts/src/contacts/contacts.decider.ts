@@ -53,6 +53,8 @@ export type ContactState =
       mergedInto: string | null;
       /** Contacts merged into it, directly or before they were merged into it: they count as it. */
       absorbed: string[];
+      /** Its person was erased (ContactErased): it takes no command any more. */
+      erased: boolean;
     };
 
 /** Custom field values sent with a command, and the definitions the handler loaded to check them. */
@@ -230,7 +232,7 @@ export const initialState = (): ContactState => ({ status: 'none' });
 export const evolve = (state: ContactState, event: ContactEvent): ContactState => {
   if (event.type === 'ContactRegistered') {
     const { contactId: _c, customerId: _u, lifecycleStage, registeredAt: _r, ...profile } = event.data;
-    return { status: 'active', profile, emails: [], phones: [], tags: [], identities: [], stage: lifecycleStage, consents: [], customFields: {}, mergedInto: null, absorbed: [] };
+    return { status: 'active', profile, emails: [], phones: [], tags: [], identities: [], stage: lifecycleStage, consents: [], customFields: {}, mergedInto: null, absorbed: [], erased: false };
   }
   if (state.status !== 'active') return state;
   switch (event.type) {
@@ -273,6 +275,8 @@ export const evolve = (state: ContactState, event: ContactEvent): ContactState =
       return { ...state, absorbed: [...state.absorbed, ...event.data.members.filter((m) => !state.absorbed.includes(m))] };
     case 'ContactDuplicateReleased':
       return { ...state, absorbed: state.absorbed.filter((m) => !event.data.members.includes(m)) };
+    case 'ContactErased':
+      return { ...state, erased: true };
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -287,6 +291,8 @@ export const decide = (command: ContactCommand, state: ContactState): ContactEve
   }
   if (state.status === 'none') throw new NotFoundError(`contact ${command.data.contactId} not found`);
   const { contactId } = command.data;
+  // Its personal values are gone for good; a command would write new ones or change a husk.
+  if (state.erased) throw new DomainRuleError(`contact ${contactId} was erased`, 'contact_erased');
   // A merged contact is read through its survivor; changing it would change what an unmerge gives back.
   if (state.mergedInto !== null) throw new DomainRuleError(`contact ${contactId} is merged into ${state.mergedInto}: change that contact, or unmerge first`, 'contact_merged');
   switch (command.type) {

@@ -8,5 +8,6 @@ import { ContactsQueries } from './contacts.queries';
   imports: [CustomFieldsModule],
   controllers: [ContactsController],
   providers: [ExecuteContactCommandHandler, ContactsQueries],
+  exports: [ContactsQueries],
 })
 export class ContactsModule {}

@@ -1,4 +1,6 @@
 import { type ContactEvent, type RecordedEvent } from '@clientela/contracts';
+import { ERASED_TEXT } from '@clientela/personal-data';
+import { scrubbedOnErasure } from '@clientela/service-kit';
 import { POSTAL_ADDRESS_COLUMNS, postalAddressRow } from '../postal-address/postal-address.columns';
 import { defineProjection, type RowChange, type RowProjection } from '@clientela/projections';
 
@@ -127,8 +129,10 @@ const changesOf = (event: ContactEvent, revision: number, recordedAt: string): R
         ...event.data.members.map((id): RowChange => ({ table: 'contacts', key: { id }, set: { merged_into: id === event.data.contactId ? null : event.data.contactId } })),
         touched,
       ];
+    // ContactErased: the rows are scrubbed by SQL (scrubbedOnErasure below), their keys being the personal values.
     case 'ContactDuplicateAbsorbed':
     case 'ContactDuplicateReleased':
+    case 'ContactErased':
       return [touched];
     default: {
       const unreachable: never = event;
@@ -138,10 +142,10 @@ const changesOf = (event: ContactEvent, revision: number, recordedAt: string): R
 };
 
 
-export const contactsProjection = defineProjection<RowProjection<typeof tables>>({
+const contactRows = defineProjection<RowProjection<typeof tables>>({
   name: CONTACTS_PROJECTION,
-  // 2: custom field values and an index on account_id. 3: merged_into.
-  version: 3,
+  // 2: custom field values and an index on account_id. 3: merged_into. 4: scrubbed on ContactErased.
+  version: 4,
   categories: ['contact'],
   eventTypes: [
     'ContactRegistered',
@@ -162,8 +166,30 @@ export const contactsProjection = defineProjection<RowProjection<typeof tables>>
     'ContactUnmerged',
     'ContactDuplicateAbsorbed',
     'ContactDuplicateReleased',
+    'ContactErased',
   ],
   tables,
   project: (event: RecordedEvent): RowChange[] =>
     changesOf(event as unknown as ContactEvent, event.revision, (event.recordedAt instanceof Date ? event.recordedAt.toISOString() : String(event.recordedAt))),
+});
+
+const addressColumns = Object.keys(POSTAL_ADDRESS_COLUMNS).map((column) => `${column} = null`).join(', ');
+
+/**
+ * On ContactErased the contact keeps its row (id, stage, dates, merges: what counts and links stay)
+ * with its names read as erased and its address gone (the whole address is personal in the
+ * contract), and loses its emails, phones, identities and custom values (their keys are the values).
+ * Tags and consents stay: the contract does not hold them personal. A rebuild reads the same.
+ */
+export const contactsProjection = scrubbedOnErasure(contactRows, async (event, { client }) => {
+  const id = event.data.contactId;
+  await client.query(
+    `update contacts set given_name = case when given_name is null then null else $2 end,
+                         family_name = case when family_name is null then null else $2 end, ${addressColumns}
+      where id = $1`,
+    [id, ERASED_TEXT],
+  );
+  for (const table of ['contact_emails', 'contact_phones', 'contact_identities', 'contact_custom_fields']) {
+    await client.query(`delete from ${table} where contact_id = $1`, [id]);
+  }
 });

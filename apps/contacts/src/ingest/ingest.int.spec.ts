@@ -106,7 +106,7 @@ describe('ingest over HTTP', () => {
   });
 
   it('creates one contact for one unknown customer sent by two writers at once (each with a cache of its own, as two processes)', async () => {
-    const writers = [0, 1].map(() => new IngestService(service.infra.store, service.infra.pool, DEFAULT_IDENTITY_RULES));
+    const writers = [0, 1].map(() => new IngestService(service.infra.store, service.infra.pool, DEFAULT_IDENTITY_RULES, service.infra));
     const customers = Array.from({ length: 50 }, (_, i) => `race-${i}`);
     const batch = (writer: number) => customers.map((externalId, index) => ({ index, message: message({ externalId }, { id: `race-${writer}-${externalId}`, source: 'shop' }) as never }));
     const before = await contacts();

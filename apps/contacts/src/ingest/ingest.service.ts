@@ -10,7 +10,8 @@ import {
   type Position,
 } from '@clientela/contracts';
 import { IdempotencyConflictError, InvalidStreamAppendError, WrongExpectedRevisionError, type EventStore } from '@clientela/event-store';
-import { EVENT_STORE, PG_POOL } from '@clientela/service-kit';
+import { SubjectErasedError } from '@clientela/personal-data';
+import { EVENT_STORE, PG_POOL, SERVICE_INFRASTRUCTURE, type ServiceInfrastructure } from '@clientela/service-kit';
 import { contactSourceKey, keyedIdentifiersOf, type IdentityRules } from './identifiers';
 import { IdentifierClaims } from './identifier-claims';
 import { planIngest, type Claim, type IngestItem, type IngestPlan } from './resolution';
@@ -35,6 +36,12 @@ export interface IngestOutcome {
 
 const rejected = (index: number, code: string, detail: string, violations: FieldViolation[]): IngestItemResult => ({ index, status: 'rejected', code, detail, violations });
 
+/** The refusal of a message about an erased person: it names the kinds of identifier, never their values. */
+const erasedCustomer = (index: number, kinds: readonly string[]): IngestItemResult =>
+  rejected(index, 'subject_erased', 'the customer this message names was erased: nothing about them is stored again', [
+    { path: 'customer', constraints: { erased: `the ${[...new Set(kinds)].join(' and ') || 'customer'} of an erased person` } },
+  ]);
+
 /**
  * Ingest: resolves each message to a contact and writes the whole batch as one atomic append to
  * many streams (claims, new contacts, order and activity events, likely duplicates). A message sent
@@ -49,6 +56,7 @@ export class IngestService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(IDENTITY_RULES) private readonly rules: IdentityRules,
+    @Inject(SERVICE_INFRASTRUCTURE) private readonly infra: ServiceInfrastructure,
   ) {
     this.claims = new IdentifierClaims(pool, store);
   }
@@ -87,6 +95,8 @@ export class IngestService {
     let position: Position | undefined;
     for (let attempt = 1; pending.length > 0; attempt++) {
       await this.loadClaims(pending);
+      pending = await this.withoutErased(pending, results);
+      if (pending.length === 0) break;
       const survivors = await this.survivorsOf(pending);
       const plan = planIngest(pending, this.claims.get, this.rules, (id) => survivors.get(id) ?? id);
       for (const item of plan.items) {
@@ -144,6 +154,31 @@ export class IngestService {
   }
 
   /**
+   * Messages whose identifiers name an erased person are refused, each on its own, and never
+   * attributed to anyone: an erased profile is not built again (their claims stay, holding no
+   * personal value). The data key table decides, not a read model. An erasure between this look and
+   * the append is caught there (SubjectErasedError, in `recover`).
+   */
+  private async withoutErased(items: IngestItem[], results: IngestItemResult[]): Promise<IngestItem[]> {
+    const keys = this.infra.personalData?.keys;
+    if (!keys) return items;
+    const named = items.map((item) => ({
+      item,
+      named: keyedIdentifiersOf(item.message.source, item.message.customer, this.rules).keyed.flatMap(({ identifier, key }) =>
+        (this.claims.get(key)?.contactIds ?? []).map((contactId) => ({ contactId, kind: identifier.kind })),
+      ),
+    }));
+    const erased = await keys.erasedAmong(named.flatMap((n) => n.named.map((c) => c.contactId)));
+    if (erased.size === 0) return items;
+    return named.flatMap(({ item, named: contacts }) => {
+      const hits = contacts.filter((c) => erased.has(c.contactId));
+      if (hits.length === 0) return [item];
+      results.push(erasedCustomer(item.index, hits.map((h) => h.kind)));
+      return [];
+    });
+  }
+
+  /**
    * The survivors of the merged contacts the batch's identifiers name, from the contacts read model.
    * Only used to keep merged contacts from being reported as duplicates of each other: a lagging
    * answer costs at most one such report, never a wrong attribution.
@@ -190,6 +225,13 @@ export class IngestService {
         drop.add(owner.index);
         results.push({ index: owner.index, status: 'duplicate', contactId: owner.contactId, eventId: owner.eventId });
       } else await this.reloadAll(pending);
+    } else if (error instanceof SubjectErasedError) {
+      const erasedItems = plan.items.filter((i) => i.outcome === 'resolved' && i.contactId === error.subject);
+      if (erasedItems.length === 0) throw error;
+      for (const item of erasedItems) {
+        drop.add(item.index);
+        results.push(erasedCustomer(item.index, []));
+      }
     } else if (error instanceof InvalidStreamAppendError) {
       const owner = ownerOf(error.appendIndex);
       if (!owner) throw error;

@@ -1,5 +1,7 @@
 import { type LeadEvent, type RecordedEvent } from '@clientela/contracts';
 import { defineProjection, type RowChange, type RowProjection } from '@clientela/projections';
+import { ERASED_TEXT } from '@clientela/personal-data';
+import { scrubbedOnErasure } from '@clientela/service-kit';
 
 /**
  * The leads read model: one row per lead, and beside it what leads cost, summed per source, campaign
@@ -105,13 +107,20 @@ const changesOf = (event: LeadEvent, revision: number, recordedAt: string): RowC
   }
 };
 
-export const leadsProjection = defineProjection<RowProjection<typeof tables>>({
+const leadRows = defineProjection<RowProjection<typeof tables>>({
   name: LEADS_PROJECTION,
-  // 2: lead_costs, for cost per lead.
-  version: 2,
+  // 2: lead_costs, for cost per lead. 3: scrubbed on ContactErased.
+  version: 3,
   categories: ['lead'],
   eventTypes: ['LeadCaptured', 'LeadProfileChanged', 'LeadQualificationChanged', 'LeadConverted'],
   tables,
   project: (event: RecordedEvent): RowChange[] =>
     changesOf(event as unknown as LeadEvent, event.revision, event.recordedAt instanceof Date ? event.recordedAt.toISOString() : String(event.recordedAt)),
+});
+
+const personalColumns = ['given_name', 'family_name', 'email', 'phone', 'status_reason'].map((c) => `${c} = case when ${c} is null then null else $3 end`).join(', ');
+
+/** The leads converted into an erased contact keep their row (source, cost, status, dates) with their personal values read as erased. */
+export const leadsProjection = scrubbedOnErasure(leadRows, async (event, { client }) => {
+  await client.query(`update leads set ${personalColumns} where contact_id = $1 or id = any($2::uuid[])`, [event.data.contactId, event.data.leadIds, ERASED_TEXT]);
 });

@@ -26,6 +26,7 @@ export const evolve = (state: MergeState, event: ContactEvent): MergeState => {
 const existing = (state: MergeState, contactId: string): Active => {
   const contact = state.contacts[contactId];
   if (!contact || contact.status !== 'active') throw new NotFoundError(`contact ${contactId} not found`);
+  if (contact.erased) throw new DomainRuleError(`contact ${contactId} was erased`, 'contact_erased');
   return contact;
 };
 

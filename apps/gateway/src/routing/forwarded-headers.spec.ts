@@ -58,6 +58,11 @@ describe('headers sent to a service', () => {
     expect(headers['x-forwarded-proto']).toBe('https');
   });
 
+  it("sends the verified key's role, never one a client claimed", () => {
+    const headers = upstreamRequestHeaders({ 'x-clientela-role': 'admin' }, { ...context, role: 'service' });
+    expect(headers['x-clientela-role']).toBe('service');
+  });
+
   it('appends the client address to an X-Forwarded-For chain', () => {
     expect(upstreamRequestHeaders({ 'x-forwarded-for': '1.2.3.4' }, context)['x-forwarded-for']).toBe('1.2.3.4, 10.0.0.9');
   });

@@ -17,6 +17,8 @@ const HOP_BY_HOP = new Set([
 export const API_KEY_HEADER = 'x-api-key';
 /** Who is calling, as event metadata's `actor` reads it: `api-key:<id>`. */
 export const ACTOR_HEADER = 'x-clientela-actor';
+/** The key's role (`admin`, `service`): the routes of a service that only some roles may call check it. */
+export const ROLE_HEADER = 'x-clientela-role';
 /** The key's name, for logs and people. */
 export const ACTOR_NAME_HEADER = 'x-clientela-actor-name';
 /** Headers the platform sets for the services; a client never sets them itself. */
@@ -35,6 +37,8 @@ export interface ForwardContext {
   /** Who the platform says is calling, e.g. `api-key:<id>`, and its display name. */
   actor: string;
   actorName?: string;
+  /** The verified key's role; absent for an anonymous request. */
+  role?: string;
   /** The client's address, appended to X-Forwarded-For. */
   remoteAddress?: string;
   /** What the client asked for: the gateway's host and protocol. */
@@ -61,6 +65,7 @@ export const upstreamRequestHeaders = (incoming: IncomingHttpHeaders, context: F
   headers[CORRELATION_ID_HEADER] = context.ids.correlationId;
   headers[ACTOR_HEADER] = context.actor;
   if (context.actorName) headers[ACTOR_NAME_HEADER] = context.actorName;
+  if (context.role) headers[ROLE_HEADER] = context.role;
   const forwardedFor = [incoming['x-forwarded-for'], context.remoteAddress].flat().filter((value): value is string => !!value);
   if (forwardedFor.length > 0) headers['x-forwarded-for'] = forwardedFor.join(', ');
   headers['x-forwarded-proto'] = context.protocol;

@@ -72,7 +72,7 @@ export const forward = async (request: FastifyRequest, reply: FastifyReply, deps
       headers: upstreamRequestHeaders(request.headers, {
         ids: context.ids,
         actor: context.principal ? actorOf(context.principal) : 'anonymous',
-        ...(context.principal ? { actorName: context.principal.name } : {}),
+        ...(context.principal ? { actorName: context.principal.name, role: context.principal.role } : {}),
         remoteAddress: request.ip,
         host: request.headers.host,
         protocol: request.protocol,

@@ -146,7 +146,8 @@ export class ContactMergedPayload extends ContactEventBase {
   @IsUUID() survivorId!: string;
   /** The merged contact first, then every contact already merged into it: all of them now count as the survivor. */
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @IsUUID(undefined, { each: true }) members!: string[];
-  @ValidateNested() @Type(() => MergedIdentities) identities!: MergedIdentities;
+  // Personal as a whole: sealing reads an event's top-level fields, and these are the duplicate's emails, phones and ids.
+  @ValidateNested() @Type(() => MergedIdentities) @PersonalData() identities!: MergedIdentities;
   @IsISO8601() mergedAt!: string;
 }
 
@@ -180,10 +181,25 @@ export const ContactConsentGiven = defineEvent({ type: 'ContactConsentGiven', pa
 export const ContactConsentWithdrawn = defineEvent({ type: 'ContactConsentWithdrawn', payload: ContactConsentPayload });
 
 /** Read by every service whose read models count per customer (sales): merged contacts count as their survivor. */
+/**
+ * In each erased contact's stream: the person's data keys were destroyed, so every personal field
+ * sealed under them reads as erased from now on. It carries nothing personal; every service whose
+ * read models hold the person's values replaces them when it reads this. `group` is the contacts
+ * erased together (a survivor and every contact merged into it: a merge says they are one person);
+ * `leadIds` the leads converted into them, whose own keys were destroyed too.
+ */
+export class ContactErasedPayload extends ContactEventBase {
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @IsUUID(undefined, { each: true }) group!: string[];
+  @IsArray() @ArrayMaxSize(10000) @IsUUID(undefined, { each: true }) leadIds!: string[];
+  @IsISO8601() erasedAt!: string;
+}
+
 export const ContactMerged = defineEvent({ type: 'ContactMerged', payload: ContactMergedPayload });
 export const ContactUnmerged = defineEvent({ type: 'ContactUnmerged', payload: ContactUnmergedPayload });
 export const ContactDuplicateAbsorbed = defineEvent({ type: 'ContactDuplicateAbsorbed', payload: ContactDuplicateAbsorbedPayload });
 export const ContactDuplicateReleased = defineEvent({ type: 'ContactDuplicateReleased', payload: ContactDuplicateAbsorbedPayload });
+/** Read by every service that keeps a person's values in its read models. */
+export const ContactErased = defineEvent({ type: 'ContactErased', payload: ContactErasedPayload });
 /** What a service that maps merged contacts to their survivor needs in its catalogue. */
 export const ContactMergeEventDefinitions = [ContactMerged, ContactUnmerged] as const;
 
@@ -206,6 +222,7 @@ export const ContactEventDefinitions = [
   ContactUnmerged,
   ContactDuplicateAbsorbed,
   ContactDuplicateReleased,
+  ContactErased,
 ] as const;
 
 type Data<D> = D extends { payload: new () => infer P } ? Omit<P, never> : never;

@@ -6,7 +6,7 @@ import type { DeadLetterSink } from '../dead-letters/dead-letter';
 import { KafkaDeadLetterSink } from '../dead-letters/kafka-dead-letters';
 import { TableDeadLetters } from '../dead-letters/table-dead-letters';
 import type { LogSink } from '@clientela/platform';
-import { envelopeDecoder, type MessageDecoder } from '../message';
+import { envelopeDecoder, type IncomingMessage, type MessageDecoder } from '../message';
 import type { MessagingMetrics } from '../metrics';
 import { migrateMessaging } from '../schema';
 import { KafkaEventConsumer } from './kafka-consumer';
@@ -45,6 +45,11 @@ interface CommonConsumerOptions<T> {
   catalogue?: EventCatalogue;
   /** Opens the personal fields of relayed events (sealed as stored) for the default decoder. */
   personalData?: PersonalDataCodec;
+  /**
+   * What a dead letter keeps of a message that arrived in clear (ingest): without it, the letter
+   * keeps the message as it came. Relayed events need none: they travel sealed.
+   */
+  redactDeadLetter?: (message: IncomingMessage) => IncomingMessage;
 }
 
 export interface KafkaConsumerSetup<T = RecordedEvent> extends CommonConsumerOptions<T> {
@@ -64,6 +69,10 @@ export interface RunningKafkaConsumer<T> {
 const lookupOf = <T>(handlers: CommonConsumerOptions<T>['handlers']) =>
   handlers === undefined ? undefined : typeof handlers === 'function' ? handlers : handlerLookup(handlers);
 
+const redactingSink = (sink: DeadLetterSink, redact: (message: IncomingMessage) => IncomingMessage): DeadLetterSink => ({
+  write: (letter, tx) => sink.write({ ...letter, message: redact(letter.message) }, tx),
+});
+
 /** The one way both consumers build their processor: what differs is where dead letters go. */
 const processorOf = <T>(setup: CommonConsumerOptions<T>, deadLetters: DeadLetterSink, signal: AbortSignal): MessageProcessor<T> =>
   new MessageProcessor<T>({
@@ -73,7 +82,7 @@ const processorOf = <T>(setup: CommonConsumerOptions<T>, deadLetters: DeadLetter
     handlersFor: lookupOf(setup.handlers),
     batchHandler: setup.batchHandler,
     batchTypes: setup.batchTypes,
-    deadLetters,
+    deadLetters: setup.redactDeadLetter ? redactingSink(deadLetters, setup.redactDeadLetter) : deadLetters,
     retry: setup.retry,
     schema: setup.schema,
     metrics: setup.metrics,

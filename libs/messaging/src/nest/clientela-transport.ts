@@ -116,12 +116,21 @@ export class ClientelaTransport extends Server implements CustomTransportStrateg
         ...common,
         handlers: handlersFor as (type: string) => readonly MessageHandler<RecordedEvent>[],
         store: this.options.store,
-        filter: this.options.filter,
+        filter: this.handledTypesOnly(this.options.filter),
         redrivePollMs: this.options.redrivePollMs,
       });
       this.stopConsumer = () => running.stop();
       this.healthOf = () => running.processor.healthStatus();
     }
+  }
+
+  /**
+   * A category filter narrowed to the types some handler takes: a service that reacts to one event
+   * of a busy category (sales to ContactErased) would otherwise read, and open, every event of it.
+   */
+  private handledTypesOnly(filter: EventFilter | undefined): EventFilter | undefined {
+    const types = [...this.messageHandlers.entries()].filter(([, handler]) => handler.isEventHandler).map(([pattern]) => pattern);
+    return filter?.categories && !filter.eventTypes && types.length > 0 ? { ...filter, eventTypes: types } : filter;
   }
 
   /** Calls a Nest handler and waits for all it does, so its error (or success) decides the transaction. */

@@ -1,4 +1,4 @@
-import { ConfigError, loadPlatformConfig } from './platform-config';
+import { ConfigError, loadPlatformConfig, masterKeyProblem } from './platform-config';
 
 describe('loadPlatformConfig', () => {
   it('defaults to the standalone mode on PostgreSQL, port 3000', () => {
@@ -31,6 +31,15 @@ describe('loadPlatformConfig', () => {
     expect(loadPlatformConfig({ CLIENTELA_MASTER_KEY: a, CLIENTELA_MASTER_KEY_PREVIOUS: `${b},${c}` }).personalData).toEqual({ masterKey: a, previousMasterKeys: `${b},${c}` });
     expect(() => loadPlatformConfig({ CLIENTELA_MASTER_KEY: 'short' })).toThrow(/CLIENTELA_MASTER_KEY must be 32 bytes in base64/);
     expect(() => loadPlatformConfig({ CLIENTELA_MASTER_KEY_PREVIOUS: a })).toThrow(/CLIENTELA_MASTER_KEY_PREVIOUS is set without CLIENTELA_MASTER_KEY/);
+  });
+
+  it('needs a master key outside standalone mode, naming the variable', () => {
+    const key = `${'A'.repeat(43)}=`;
+    const kafka = { BUS: 'kafka', KAFKA_BROKERS: 'localhost:9092' };
+    expect(masterKeyProblem(loadPlatformConfig({}))).toBeUndefined();
+    expect(masterKeyProblem(loadPlatformConfig(kafka))).toMatch(/^CLIENTELA_MASTER_KEY is required when BUS=kafka/);
+    expect(masterKeyProblem(loadPlatformConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' }))).toMatch(/^CLIENTELA_MASTER_KEY is required when EVENT_STORE=eventstoredb/);
+    expect(masterKeyProblem(loadPlatformConfig({ ...kafka, CLIENTELA_MASTER_KEY: key }))).toBeUndefined();
   });
 
   it('lists every missing or wrong value at once', () => {

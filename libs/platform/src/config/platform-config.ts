@@ -126,3 +126,13 @@ export const loadPlatformConfig = (env: Record<string, string | undefined> = pro
       : {}),
   };
 };
+
+/**
+ * Outside standalone mode (Kafka, EventStoreDB) personal data must be sealed: Kafka and EventStoreDB
+ * keep every copy for good, so data written in clear there could never be erased. A service refuses
+ * to start without a master key; standalone mode (`npm start`) generates one and says so.
+ */
+export const masterKeyProblem = (config: PlatformConfig): string | undefined =>
+  config.personalData || (config.bus.kind === 'standalone' && config.eventStore.kind === 'postgres')
+    ? undefined
+    : `CLIENTELA_MASTER_KEY is required when ${config.bus.kind === 'kafka' ? 'BUS=kafka' : 'EVENT_STORE=eventstoredb'}: personal data there is kept in copies that cannot be erased unless it is sealed (32 bytes in base64: openssl rand -base64 32)`;

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter }
 import { HttpAdapterHost } from '@nestjs/core';
 import { isClientelaError, UnavailableError } from '@clientela/contracts';
 import { createLogger, errorMessage, type LogSink } from '../logging/logger';
+import { urlForLog } from '../logging/url-for-log';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDetails {
@@ -94,7 +95,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = http.getResponse<unknown>();
     const { problem, headers } = toProblem(error, request?.url);
     // Only the unexpected: a 503 says what is down by itself.
-    if (problem.status === 500) this.logger.error('unexpected error', { url: request?.url, error: errorMessage(error), stack: error instanceof Error ? error.stack : undefined });
+    if (problem.status === 500) this.logger.error('unexpected error', { url: request?.url === undefined ? undefined : urlForLog(request.url), error: errorMessage(error), stack: error instanceof Error ? error.stack : undefined });
     for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(response, name, value);
     httpAdapter.setHeader(response, 'content-type', PROBLEM_CONTENT_TYPE);
     httpAdapter.reply(response, JSON.stringify(problem), problem.status);

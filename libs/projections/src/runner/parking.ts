@@ -59,6 +59,9 @@ const park = (state: RunnerState, event: RecordedEvent, to: Position, error: unk
     await recordDeadLetter(state, client, event, error);
   });
 
+const withoutFields = (data: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> =>
+  fields.length === 0 ? data : Object.fromEntries(Object.entries(data).filter(([field]) => !fields.includes(field)));
+
 /** Keeps a poison event in `dead_letters` with its reason (once per projection and event). */
 const recordDeadLetter = async (state: RunnerState, client: PoolClient, event: RecordedEvent, error: unknown): Promise<void> => {
   const reason = error instanceof Error ? error.message : String(error);
@@ -72,7 +75,7 @@ const recordDeadLetter = async (state: RunnerState, client: PoolClient, event: R
       event.type,
       event.streamId,
       event.position.toString(),
-      JSON.stringify({ ...event, position: event.position.toString() }),
+      JSON.stringify({ ...event, data: withoutFields(event.data, state.options.personalFields?.(event.type) ?? []), position: event.position.toString() }),
       reason,
       (state.options.maxAttempts ?? 3) + 1,
     ],

@@ -82,7 +82,15 @@ export class ServiceRuntime {
         ? { kind: 'kafka', kafka: infra.kafka, topics: [infra.topicOf(contextOf(projection, published))], relayName: contextOf(projection, published), groupId: infra.groupIdOf(projection.name), catalogue: definition.catalogue, personalData: infra.personalData?.protection }
         : { kind: 'store' };
       this.runners.push(
-        new ProjectionRunner({ projection, store: infra.store, pool: infra.pool, source, metrics: projectionMetrics, logger: logger.child({ projection: projection.name }) }),
+        new ProjectionRunner({
+          projection,
+          store: infra.store,
+          pool: infra.pool,
+          source,
+          metrics: projectionMetrics,
+          logger: logger.child({ projection: projection.name }),
+          personalFields: (type) => (definition.catalogue.has(type) ? definition.catalogue.personalFields(type) : []),
+        }),
       );
     }
     await Promise.all(this.runners.map((runner) => runner.start()));

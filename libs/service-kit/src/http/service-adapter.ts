@@ -1,7 +1,7 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { LogController, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, requestIdsOf } from '@clientela/platform';
+import { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, requestIdsOf, urlForLog } from '@clientela/platform';
 
 /** Bodies larger than this are refused with 413 before anything reads them. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -31,7 +31,7 @@ export const createServiceAdapter = (options: { service: string; logger: PinoLog
     void reply.header(REQUEST_ID_HEADER, request.id).header(CORRELATION_ID_HEADER, correlationId);
   });
   fastify.addHook('onResponse', async (request, reply) => {
-    const fields = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    const fields = { method: request.method, url: urlForLog(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 500) request.log.error(fields, 'request failed');
     else request.log.info(fields, 'request');
   });

@@ -5,7 +5,7 @@ import { contextTopic, deadLetterTopic, UnavailableError, type Context, type Eve
 import { createEventStoreDbEventStore, PostgresEventStore, type EventStore } from '@clientela/event-store';
 import { kafkaClient } from '@clientela/messaging';
 import { DataKeyRing, migrateDataKeys, parseMasterKeys, PersonalDataProtection } from '@clientela/personal-data';
-import { ConfigError, errorMessage, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
+import { ConfigError, errorMessage, masterKeyProblem, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
 import { ensureDatabase } from '@clientela/postgres';
 
 /** What a service runs on, built once from the config: the pool, the event store, Kafka when the bus is Kafka. */
@@ -48,6 +48,8 @@ export const openServiceInfrastructure = async (options: {
   if (!databaseUrl) {
     throw new ConfigError(['DATABASE_URL is required to run a service on its own (`npm start` starts an embedded PostgreSQL and sets it)']);
   }
+  const noKey = masterKeyProblem(config);
+  if (noKey) throw new ConfigError([noKey]);
   await ensureDatabase(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 20, application_name: `clientela-${service}` });
   pool.on('error', (error) => logger.warn('idle PostgreSQL connection failed', { error: error.message }));
