@@ -1,12 +1,12 @@
 import { projectionSpec } from '@clientela/projections/testing';
-import { customerContactsProjection } from './customer-contacts.projection';
+import { customerContactRows } from './customer-contacts.projection';
 
 const [a, b, c] = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000c'];
 const identities = { emails: [], phones: [], externalIds: [] };
 
 describe('the contacts part of the customer view', () => {
   it('clears a profile field that a change sets to null and leaves the fields it does not name', () =>
-    projectionSpec(customerContactsProjection)
+    projectionSpec(customerContactRows)
       .given([
         { type: 'ContactRegistered', data: { contactId: a, customerId: a, givenName: 'Ada', familyName: 'Lovelace', language: 'en', address: { city: 'London' }, lifecycleStage: 'lead', registeredAt: '2024-01-01T00:00:00Z' } },
         { type: 'ContactProfileChanged', data: { contactId: a, customerId: a, familyName: null, address: null, changedAt: '2024-01-02T00:00:00Z' } },
@@ -17,7 +17,7 @@ describe('the contacts part of the customer view', () => {
       }));
 
   it('maps a chain of merges to the last survivor, and an unmerge from its end gives the first one back to the middle', () =>
-    projectionSpec(customerContactsProjection)
+    projectionSpec(customerContactRows)
       .given([
         { type: 'ContactMerged', data: { contactId: a, customerId: a, survivorId: b, members: [a], identities, mergedAt: '2024-01-01T00:00:00Z' } },
         { type: 'ContactMerged', data: { contactId: b, customerId: b, survivorId: c, members: [b, a], identities, mergedAt: '2024-01-02T00:00:00Z' } },
@@ -26,7 +26,7 @@ describe('the contacts part of the customer view', () => {
       .thenRows({ members: [{ contact_id: a, survivor_id: b }] }));
 
   it('keeps a lead\'s acquisition facts, not its personal values, and links it to the contact it became', () =>
-    projectionSpec(customerContactsProjection)
+    projectionSpec(customerContactRows)
       .given([
         { type: 'LeadCaptured', data: { leadId: c, source: 'webinar', acquisitionCost: { amount: '12.5', currency: 'EUR' }, givenName: 'Ada', email: 'ada@example.com', capturedAt: '2024-01-01T00:00:00Z' } },
         { type: 'LeadConverted', data: { leadId: c, contactId: a, source: 'webinar', convertedAt: '2024-01-05T00:00:00Z' } },

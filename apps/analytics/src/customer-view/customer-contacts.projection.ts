@@ -13,7 +13,9 @@ import type {
   LeadQualificationChangedPayload,
   RecordedEvent,
 } from '@clientela/contracts';
+import { ERASED_TEXT } from '@clientela/personal-data';
 import { defineProjection, type RowChange, type RowProjection, type Scalar } from '@clientela/projections';
+import { scrubbedOnErasure } from '@clientela/service-kit';
 import { interaction, interactionsTable, timelineRow, timelineTable, type TimelineChannel } from './timeline';
 
 /**
@@ -238,7 +240,8 @@ const CONTACT_TYPES = [
 ];
 const LEAD_TYPES = ['LeadCaptured', 'LeadProfileChanged', 'LeadQualificationChanged', 'LeadConverted'];
 
-export const customerContactsProjection = defineProjection<RowProjection<typeof tables>>({
+/** The pure row mapping (what the unit spec checks); the service runs customerContactsProjection below. */
+export const customerContactRows = defineProjection<RowProjection<typeof tables>>({
   name: CUSTOMER_CONTACTS_PROJECTION,
   version: 1,
   categories: ['contact', 'lead', 'activity'],
@@ -255,4 +258,21 @@ export const customerContactsProjection = defineProjection<RowProjection<typeof 
     const { changes, at } = contactChanges(event);
     return [...changes, timelineRow(event, { customerId: (event.data as { customerId: string }).customerId }, 'crm', at)];
   },
+});
+
+/**
+ * On ContactErased (one per contact of the erased group) the profile keeps its row, dates and stage,
+ * with its names read as erased and its address gone, and the contact's identities go (their keys
+ * are the values), as in the contacts read model. A rebuild reads the same: the sealed fields are
+ * erased markers by then.
+ */
+export const customerContactsProjection = scrubbedOnErasure(customerContactRows, async (event, { client }) => {
+  const id = event.data.contactId;
+  await client.query(
+    `update profiles set given_name = case when given_name is null then null else $2 end,
+                         family_name = case when family_name is null then null else $2 end, address = null
+      where customer_id = $1`,
+    [id, ERASED_TEXT],
+  );
+  await client.query('delete from identities where customer_id = $1', [id]);
 });
