@@ -1,9 +1,9 @@
-import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Pool } from 'pg';
 import { LRUCache } from 'lru-cache';
 import { assertSchemaName, migrate, type Migration } from '@clientela/postgres';
 import { DataKeyMissingError } from './errors';
-import { masterKeyById, unwrapDataKey, wrapDataKey, type MasterKeys } from './master-keys';
+import { masterKeyById, unwrapDataKey, wrapDataKey, type MasterKey, type MasterKeys } from './master-keys';
 import type { DataKey } from './sealed-fields';
 
 const MIGRATIONS: readonly Migration[] = [
@@ -44,6 +44,34 @@ const toDataKey = (raw: Buffer): DataKey => ({
   encryption: createSecretKey(raw),
   iv: createSecretKey(createHmac('sha256', raw).update('clientela sealed-field iv').digest()),
 });
+
+/**
+ * A stored data key that is unwrapped on first use: a read that opens no personal field (see
+ * openOnAccess) never pays for unwrapping its subjects' keys. A wrapped key that does not open
+ * under its master key throws MasterKeyError there.
+ */
+class WrappedDataKey implements DataKey {
+  private key: DataKey | undefined;
+
+  constructor(
+    private readonly master: MasterKey,
+    private readonly subject: string,
+    private readonly wrapped: Buffer,
+  ) {}
+
+  get encryption(): KeyObject {
+    return this.unwrapped().encryption;
+  }
+
+  get iv(): KeyObject {
+    return this.unwrapped().iv;
+  }
+
+  private unwrapped(): DataKey {
+    this.key ??= toDataKey(unwrapDataKey(this.master, this.subject, this.wrapped));
+    return this.key;
+  }
+}
 
 /**
  * The per-person data keys, stored wrapped by the master key in PostgreSQL, whichever event store
@@ -152,20 +180,27 @@ export class DataKeyRing {
    * creating the same person's key at once: the first insert wins, the other reads it back.
    */
   private async loadOrCreate(subjects: readonly string[]): Promise<Map<string, KeyState>> {
-    const wrapped = subjects.map((subject) => wrapDataKey(this.masterKeys.current, subject, randomBytes(32)));
-    const { rows } = await this.pool.query<KeyRow>(
+    const raw = randomBytes(32 * subjects.length);
+    const fresh = new Map<string, Buffer>();
+    const wrapped = subjects.map((subject, i) => {
+      const key = raw.subarray(32 * i, 32 * (i + 1));
+      fresh.set(subject, key);
+      return wrapDataKey(this.masterKeys.current, subject, key);
+    });
+    const { rows } = await this.pool.query<KeyRow & { created: boolean }>(
       `with created as (
          insert into ${this.schema}.data_keys (subject, master_key_id, wrapped_key)
          select s, $2, w from unnest($1::text[], $3::bytea[]) as n(s, w)
          on conflict (subject) do nothing
          returning subject, master_key_id, wrapped_key)
-       select * from created
+       select *, true as created from created
        union all
-       select subject, master_key_id, wrapped_key from ${this.schema}.data_keys
+       select subject, master_key_id, wrapped_key, false from ${this.schema}.data_keys
         where subject = any($1::text[]) and subject not in (select subject from created)`,
       [subjects, this.masterKeys.current.id, wrapped],
     );
-    return this.statesOf(rows);
+    // The keys this statement created are known in clear already: no need to unwrap them.
+    return this.statesOf(rows, (row) => (row.created ? fresh.get(row.subject) : undefined));
   }
 
   private async load(subjects: readonly string[]): Promise<Map<string, KeyState>> {
@@ -176,15 +211,16 @@ export class DataKeyRing {
     return this.statesOf(rows);
   }
 
-  private statesOf(rows: readonly KeyRow[]): Map<string, KeyState> {
+  private statesOf<R extends KeyRow>(rows: readonly R[], known: (row: R) => Buffer | undefined = () => undefined): Map<string, KeyState> {
     const states = new Map<string, KeyState>();
     for (const row of rows) {
-      states.set(
-        row.subject,
-        row.wrapped_key === null || row.master_key_id === null
-          ? 'erased'
-          : toDataKey(unwrapDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key)),
-      );
+      if (row.wrapped_key === null || row.master_key_id === null) {
+        states.set(row.subject, 'erased');
+        continue;
+      }
+      const raw = known(row);
+      // The master key is looked up now (a configuration without it fails at once); unwrapping waits for first use.
+      states.set(row.subject, raw ? toDataKey(raw) : new WrappedDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key));
     }
     return states;
   }
