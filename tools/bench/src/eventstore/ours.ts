@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { START, type Position } from '@clientela/contracts';
-import { PostgresEventStore, type ExpectedRevision } from '@clientela/event-store';
+import { packPosition, PostgresEventStore, type ExpectedRevision } from '@clientela/event-store';
 import { DataKeyRing, generateMasterKey, migrateDataKeys, parseMasterKeys, PersonalDataProtection } from '@clientela/personal-data';
 import type { Latencies } from '../measure';
 import type { Contender } from './contender';
@@ -77,7 +77,12 @@ export class OursContender implements Contender {
        select distinct stream_id, 'order', ${last} from grown`,
       [`${schema}.events`, `${schema}.streams`],
     );
-    this.from = await this.store.headPosition();
+    // The last grown event itself, not headPosition(): that stops below transactions still running
+    // elsewhere in the cluster, and the reads would then count grown events too.
+    const { rows } = await this.pool.query<{ transaction_id: string; seq: string }>(
+      `select transaction_id, seq from ${schema}.events order by transaction_id desc, seq desc limit 1`,
+    );
+    this.from = packPosition(rows[0].transaction_id, rows[0].seq);
   }
 
   async readAll(pageSize: number, maxEvents = Infinity): Promise<number> {
