@@ -132,6 +132,14 @@ describe('sealed personal fields', () => {
       expect(opened).toEqual({ ...data, givenName: 'Grace' });
     });
 
+    it('reads a frozen object too, decrypting once', () => {
+      const { event, sealed } = seal(data, key);
+      const { k, uses } = counted(key);
+      const opened = Object.freeze(onAccess(event, sealed, k));
+      expect([opened.givenName, opened.givenName, opened.emails]).toEqual(['Ada', 'Ada', ['ada@example.com']]);
+      expect(uses.n).toBe(1);
+    });
+
     it('throws what the caller makes of tampering where a personal field is read, every time', () => {
       const { event, sealed } = seal(data, key);
       const opened = onAccess({ ...event, id: randomUUID() }, sealed, key);

@@ -168,30 +168,42 @@ export const openPersonalFieldsOnAccess = (
   return opened;
 };
 
-/** What an object opened on access still needs to decrypt its fields; gone once they are. */
+/** What an object opened on access needs to decrypt its fields, and what they held once it has. */
 interface Pending {
   event: EventIdentity;
   sealed: SealedPersonalData;
   key: DataKey;
   unreadable: UnreadableError;
+  fields?: Record<string, unknown>;
 }
 
 const PENDING = Symbol('sealed personal fields not yet decrypted');
 
-const settle = (target: Record<string | symbol, unknown>): void => {
-  const state = Object.prototype.hasOwnProperty.call(target, PENDING) ? (target[PENDING] as Pending) : undefined;
-  if (state === undefined) throw new SealedDataError('a personal field was read through an object the store did not open');
+/** The decrypted fields of `target`, decrypting them on the first call; the accessors then give way to plain values. */
+const settle = (reader: Record<string | symbol, unknown>): Record<string, unknown> => {
+  // The object the store opened: `reader` itself, or an object that has it as prototype.
+  let target: Record<string | symbol, unknown> | null = reader;
+  while (target !== null && !Object.prototype.hasOwnProperty.call(target, PENDING)) target = Object.getPrototypeOf(target) as typeof target;
+  if (target === null) throw new SealedDataError('a personal field was read through an object the store did not open');
+  const state = target[PENDING] as Pending;
+  if (state.fields) return state.fields;
   let fields: Record<string, unknown>;
   try {
     fields = decrypt(state.event, state.sealed, state.key);
   } catch (error) {
     throw error instanceof SealedDataError ? state.unreadable(error, state.event, state.sealed.s) : error;
   }
-  delete target[PENDING];
-  for (const field of Object.keys(state.sealed.f)) {
-    // A field written before the first read keeps what was written.
-    if (Object.getOwnPropertyDescriptor(target, field)?.get) define(target, field, fields[field]);
+  state.fields = fields;
+  try {
+    for (const field of Object.keys(state.sealed.f)) {
+      // A field written before the first read keeps what was written.
+      if (Object.getOwnPropertyDescriptor(target, field)?.get) define(target, field, fields[field]);
+    }
+    delete target[PENDING];
+  } catch {
+    // A frozen or sealed object keeps its accessors: they answer from the fields kept in `state`.
   }
+  return fields;
 };
 
 const define = (target: Record<string, unknown>, field: string, value: unknown): void => {
@@ -207,8 +219,7 @@ const accessorOf = (field: string): PropertyDescriptor => {
       enumerable: true,
       configurable: true,
       get(this: Record<string, unknown>): unknown {
-        settle(this);
-        return this[field];
+        return settle(this)[field];
       },
       set(this: Record<string, unknown>, value: unknown): void {
         define(this, field, value);
