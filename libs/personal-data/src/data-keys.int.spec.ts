@@ -75,6 +75,17 @@ describe('data keys in PostgreSQL, and sealing through them', () => {
     await expect(protection.seal([{ streamId: `activity-${never}`, events: [note(never, 'x')] }])).rejects.toThrow(SubjectErasedError);
   });
 
+  it('sees another process erase a key it holds within the time it trusts cached keys, without fetching the key again', async () => {
+    const customer = randomUUID();
+    const reader = new DataKeyRing(pool, parseMasterKeys(master), { cacheTtlMs: 0 });
+    const protection = new PersonalDataProtection(catalogue, reader);
+    const [[sealed]] = await protection.seal([{ streamId: `activity-${customer}`, events: [note(customer, 'ask for Ann')] }]);
+    expect((await protection.open([recorded(`activity-${customer}`, sealed)]))[0].data.text).toBe('ask for Ann');
+    await ring().destroy([customer]);
+    expect((await protection.open([recorded(`activity-${customer}`, sealed)]))[0].data.text).toBe(ERASED_TEXT);
+    await expect(protection.seal([{ streamId: `activity-${customer}`, events: [note(customer, 'again')] }])).rejects.toThrow(SubjectErasedError);
+  });
+
   it('names the event when sealed data was tampered with, and the subject when its key is not here', async () => {
     const customer = randomUUID();
     const protection = new PersonalDataProtection(catalogue, ring());

@@ -1,9 +1,9 @@
-import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Pool } from 'pg';
 import { LRUCache } from 'lru-cache';
 import { assertSchemaName, migrate, type Migration } from '@clientela/postgres';
 import { DataKeyMissingError, MasterKeyError } from './errors';
-import { masterKeyById, unwrapDataKey, wrapDataKey, type MasterKeys } from './master-keys';
+import { masterKeyById, unwrapDataKey, wrapDataKey, type MasterKey, type MasterKeys } from './master-keys';
 import type { DataKey } from './sealed-fields';
 
 const MIGRATIONS: readonly Migration[] = [
@@ -22,6 +22,12 @@ const MIGRATIONS: readonly Migration[] = [
         check ((wrapped_key is null) = (destroyed_at is not null)));
       create index data_keys_master_key on ${schema}.data_keys (master_key_id) where wrapped_key is not null;`,
   },
+  {
+    version: 2,
+    // Processes look for recent erasures instead of fetching every cached key again (DataKeyRing).
+    name: 'destroyed keys by time',
+    sql: (schema) => `create index data_keys_destroyed_at on ${schema}.data_keys (destroyed_at) where destroyed_at is not null;`,
+  },
 ];
 
 export const migrateDataKeys = (pool: Pool, schema = 'privacy'): Promise<number[]> => migrate(pool, assertSchemaName(schema), MIGRATIONS);
@@ -34,8 +40,10 @@ export interface DataKeyRingOptions {
   /** Keys kept in memory; a destroyed key leaves the cache of the process that destroys it at once. */
   cacheSize?: number;
   /**
-   * How long a process trusts a cached live key. Another process's erasure reaches this one within
-   * it (the read models are scrubbed by ContactErased in any case).
+   * How long a process trusts its cached live keys without looking for erasures (one query for the
+   * keys destroyed since it last looked, made by the first call after that time). Another process's
+   * erasure reaches this one within it (the read models are scrubbed by ContactErased in any case).
+   * Default 1,000 ms.
    */
   cacheTtlMs?: number;
 }
@@ -46,12 +54,53 @@ const toDataKey = (raw: Buffer): DataKey => ({
 });
 
 /**
+ * A stored data key that is unwrapped on first use: a read that opens no personal field (see
+ * openOnAccess) never pays for unwrapping its subjects' keys. A wrapped key that does not open
+ * under its master key throws MasterKeyError there.
+ */
+class WrappedDataKey implements DataKey {
+  private key: DataKey | undefined;
+
+  constructor(
+    private readonly master: MasterKey,
+    private readonly subject: string,
+    private readonly wrapped: Buffer,
+  ) {}
+
+  get encryption(): KeyObject {
+    return this.unwrapped().encryption;
+  }
+
+  get iv(): KeyObject {
+    return this.unwrapped().iv;
+  }
+
+  private unwrapped(): DataKey {
+    try {
+      this.key ??= toDataKey(unwrapDataKey(this.master, this.subject, this.wrapped));
+    } catch (error) {
+      // Whose key it was, so that a read can name the event it failed on.
+      throw error instanceof MasterKeyError && error.subject === undefined ? new MasterKeyError(error.message, this.subject) : error;
+    }
+    return this.key;
+  }
+}
+
+/**
  * The per-person data keys, stored wrapped by the master key in PostgreSQL, whichever event store
  * runs. One query per batch of subjects; keys are created on first use.
  */
 export class DataKeyRing {
   private readonly schema: string;
+  // Live keys stay while the cache keeps them (the oldest go first), checked against recent
+  // erasures instead of fetched again: a reader of a page of events from 300 people would otherwise
+  // fetch 300 keys again every time they expired.
   private readonly cache: LRUCache<string, KeyState>;
+  private readonly trustMs: number;
+  /** When this process last looked for erasures (its clock), and what the server's clock said then. */
+  private lookedAt = Number.NEGATIVE_INFINITY;
+  private serverTimeLookedAt: Date | undefined;
+  private looking: Promise<void> | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -59,11 +108,13 @@ export class DataKeyRing {
     options: DataKeyRingOptions = {},
   ) {
     this.schema = assertSchemaName(options.schema ?? 'privacy');
-    this.cache = new LRUCache<string, KeyState>({ max: options.cacheSize ?? 100_000, ttl: options.cacheTtlMs ?? 30_000, ttlAutopurge: false });
+    this.cache = new LRUCache<string, KeyState>({ max: options.cacheSize ?? 100_000 });
+    this.trustMs = options.cacheTtlMs ?? 1_000;
   }
 
   /** The keys of `subjects`: created for those without one when `create`, else missing keys throw DataKeyMissingError. */
   async keysFor(subjects: Iterable<string>, create: boolean): Promise<Map<string, KeyState>> {
+    await this.lookForErasures();
     const found = new Map<string, KeyState>();
     const unknown: string[] = [];
     for (const subject of new Set(subjects)) {
@@ -81,16 +132,41 @@ export class DataKeyRing {
     const absent = unknown.find((subject) => !stored.has(subject));
     if (absent !== undefined) throw new DataKeyMissingError(absent);
     for (const [subject, state] of stored) {
-      // An erased subject never comes back, so it may stay cached for as long as the cache keeps it.
-      this.cache.set(subject, state, state === 'erased' ? { ttl: 0 } : undefined);
+      this.cache.set(subject, state);
       found.set(subject, state);
     }
     return found;
   }
 
+  /**
+   * Marks the cached keys that another process destroyed as erased, at most once per `cacheTtlMs`
+   * (concurrent callers share one look). It looks from 30 s before its last look, by the server's
+   * clock: `destroy` stamps a key with the time its statement started, so an erasure that committed
+   * just after a look, stamped just before it, is seen by the next one.
+   */
+  private async lookForErasures(): Promise<void> {
+    if (Date.now() - this.lookedAt < this.trustMs) return;
+    this.looking ??= (async () => {
+      const started = Date.now();
+      // The first look only reads the clock: nothing is cached before it.
+      const since = this.serverTimeLookedAt ? new Date(this.serverTimeLookedAt.getTime() - 30_000) : null;
+      const { rows } = await this.pool.query<{ now: Date; subjects: string[] }>(
+        `select statement_timestamp() as now,
+                array(select subject from ${this.schema}.data_keys where destroyed_at >= $1::timestamptz) as subjects`,
+        [since],
+      );
+      for (const subject of rows[0].subjects) if (this.cache.has(subject)) this.cache.set(subject, 'erased');
+      this.serverTimeLookedAt = rows[0].now;
+      this.lookedAt = started;
+    })().finally(() => {
+      this.looking = undefined;
+    });
+    await this.looking;
+  }
+
   /** Destroys the keys of `subjects` for good (their sealed data reads as erased from now on); answers how many were live. */
   async destroy(subjects: readonly string[]): Promise<number> {
-    for (const subject of subjects) this.cache.set(subject, 'erased', { ttl: 0 });
+    for (const subject of subjects) this.cache.set(subject, 'erased');
     // Subjects without a key yet are recorded as erased too, so nothing personal about them is stored later.
     const { rows } = await this.pool.query<{ n: string }>(
       `with live as (
@@ -167,20 +243,27 @@ export class DataKeyRing {
    * creating the same person's key at once: the first insert wins, the other reads it back.
    */
   private async loadOrCreate(subjects: readonly string[]): Promise<Map<string, KeyState>> {
-    const wrapped = subjects.map((subject) => wrapDataKey(this.masterKeys.current, subject, randomBytes(32)));
-    const { rows } = await this.pool.query<KeyRow>(
+    const raw = randomBytes(32 * subjects.length);
+    const fresh = new Map<string, Buffer>();
+    const wrapped = subjects.map((subject, i) => {
+      const key = raw.subarray(32 * i, 32 * (i + 1));
+      fresh.set(subject, key);
+      return wrapDataKey(this.masterKeys.current, subject, key);
+    });
+    const { rows } = await this.pool.query<KeyRow & { created: boolean }>(
       `with created as (
          insert into ${this.schema}.data_keys (subject, master_key_id, wrapped_key)
          select s, $2, w from unnest($1::text[], $3::bytea[]) as n(s, w)
          on conflict (subject) do nothing
          returning subject, master_key_id, wrapped_key)
-       select * from created
+       select *, true as created from created
        union all
-       select subject, master_key_id, wrapped_key from ${this.schema}.data_keys
+       select subject, master_key_id, wrapped_key, false from ${this.schema}.data_keys
         where subject = any($1::text[]) and subject not in (select subject from created)`,
       [subjects, this.masterKeys.current.id, wrapped],
     );
-    return this.statesOf(rows);
+    // The keys this statement created are known in clear already: no need to unwrap them.
+    return this.statesOf(rows, (row) => (row.created ? fresh.get(row.subject) : undefined));
   }
 
   private async load(subjects: readonly string[]): Promise<Map<string, KeyState>> {
@@ -191,19 +274,16 @@ export class DataKeyRing {
     return this.statesOf(rows);
   }
 
-  private statesOf(rows: readonly KeyRow[]): Map<string, KeyState> {
+  private statesOf<R extends KeyRow>(rows: readonly R[], known: (row: R) => Buffer | undefined = () => undefined): Map<string, KeyState> {
     const states = new Map<string, KeyState>();
     for (const row of rows) {
       if (row.wrapped_key === null || row.master_key_id === null) {
         states.set(row.subject, 'erased');
         continue;
       }
-      try {
-        states.set(row.subject, toDataKey(unwrapDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key)));
-      } catch (error) {
-        // Whose key it was, so that a read can name the event it failed on.
-        throw error instanceof MasterKeyError && error.subject === undefined ? new MasterKeyError(error.message, row.subject) : error;
-      }
+      const raw = known(row);
+      // The master key is looked up now (a configuration without it fails at once); unwrapping waits for first use.
+      states.set(row.subject, raw ? toDataKey(raw) : new WrappedDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key));
     }
     return states;
   }

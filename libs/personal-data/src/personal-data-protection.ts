@@ -2,7 +2,17 @@ import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
 import type { PersonalDataCodec } from '@clientela/event-store';
 import { DataKeyMissingError, MasterKeyError, PersonalDataUnreadableError, SubjectErasedError } from './errors';
 import type { DataKeyRing, KeyState } from './data-keys';
-import { isSealed, openPersonalFields, sealedPartOf, sealPersonalFields, SealedDataError, type SealedPersonalData } from './sealed-fields';
+import {
+  isSealed,
+  openPersonalFields,
+  openPersonalFieldsOnAccess,
+  sealedPartOf,
+  sealPersonalFields,
+  SealedDataError,
+  type DataKey,
+  type EventIdentity,
+  type SealedPersonalData,
+} from './sealed-fields';
 
 /** An event as an adapter is about to write it (validated, id fixed). */
 export interface SealableEvent {
@@ -63,6 +73,30 @@ export class PersonalDataProtection implements PersonalDataCodec {
 
   /** The events with their personal fields opened, or erased where the subject's key was destroyed. */
   async open<E extends RecordedEvent>(events: readonly E[]): Promise<E[]> {
+    return this.openWith(events, (event, part, key) => {
+      try {
+        return openPersonalFields(event, event.data, part, key);
+      } catch (error) {
+        throw this.unreadable(event, part.s, error);
+      }
+    });
+  }
+
+  /**
+   * `open`, but each event's personal fields are decrypted on their first read (see
+   * openPersonalFieldsOnAccess): what the event store's reads give. The sealed part's shape and the
+   * keys are checked here, as in `open`; tampered ciphertext throws PersonalDataUnreadableError,
+   * naming the event, where a personal field is first read.
+   */
+  async openOnAccess<E extends RecordedEvent>(events: readonly E[]): Promise<E[]> {
+    return this.openWith(events, (event, part, key) => openPersonalFieldsOnAccess(event, event.data, part, key, this.unreadableOnAccess));
+  }
+
+  /** The sealed parts checked, the keys of their subjects in one lookup, then `openOne` for each sealed event. */
+  private async openWith<E extends RecordedEvent>(
+    events: readonly E[],
+    openOne: (event: E, part: SealedPersonalData, key: DataKey | undefined) => Record<string, unknown>,
+  ): Promise<E[]> {
     const sealed: Array<SealedPersonalData | undefined> = events.map((event) => {
       try {
         return sealedPartOf(event.data);
@@ -87,13 +121,12 @@ export class PersonalDataProtection implements PersonalDataCodec {
       const part = sealed[index];
       if (part === undefined) return event;
       const key = keys.get(part.s);
-      try {
-        return { ...event, data: openPersonalFields(event, event.data, part, key === 'erased' ? undefined : key) };
-      } catch (error) {
-        throw this.unreadable(event, part.s, error);
-      }
+      return { ...event, data: openOne(event, part, key === 'erased' ? undefined : key) };
     });
   }
+
+  private readonly unreadableOnAccess = (error: SealedDataError, event: EventIdentity, subject: string): Error =>
+    new PersonalDataUnreadableError(event.id, event.type, subject, error.message);
 
   private unreadable(event: RecordedEvent, subject: string, error: unknown): Error {
     if (!(error instanceof SealedDataError)) return error instanceof Error ? error : new Error(String(error));

@@ -122,8 +122,11 @@ describe.each(adapters)('personal data sealed by the %s event store', (name, ope
       const forged = Buffer.from(sealed.c, 'base64');
       forged[forged.length - 1] ^= 0xff;
       await pool.query(`update event_store.events set data = jsonb_set(data, '{${SEALED_FIELD},c}', to_jsonb($1::text)) where event_id = $2`, [forged.toString('base64'), event.id]);
-      await expect(store.readStream(streamId)).rejects.toThrow(PersonalDataUnreadableError);
-      await expect(store.readStream(streamId)).rejects.toThrow(new RegExp(`event ${event.id} \\(CallLogged\\)`));
+      // The store's reads decrypt on the first read of a personal field: that read throws, naming the event.
+      const [read] = await store.readStream(streamId);
+      expect(read.data.outcome).toBe('callback');
+      expect(() => read.data.notes).toThrow(PersonalDataUnreadableError);
+      expect(() => JSON.stringify(read.data)).toThrow(new RegExp(`event ${event.id} \\(CallLogged\\)`));
     });
   }
 });

@@ -1,6 +1,15 @@
 import { createHmac, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { ERASED_TEXT, SEALED_FIELD, openPersonalFields, sealedPartOf, sealPersonalFields, SealedDataError, type DataKey } from './sealed-fields';
+import {
+  ERASED_TEXT,
+  SEALED_FIELD,
+  openPersonalFields,
+  openPersonalFieldsOnAccess,
+  sealedPartOf,
+  sealPersonalFields,
+  SealedDataError,
+  type DataKey,
+} from './sealed-fields';
 
 const dataKey = (raw = randomBytes(32)): DataKey => ({
   encryption: createSecretKey(raw),
@@ -76,5 +85,72 @@ describe('sealed personal fields', () => {
     expect(() => sealedPartOf({ [SEALED_FIELD]: 'x' })).toThrow(SealedDataError);
     expect(() => sealedPartOf({ [SEALED_FIELD]: { v: 2, s: 'a', f: {}, c: '' } })).toThrow(/version 2/);
     expect(sealedPartOf({ a: 1 })).toBeUndefined();
+  });
+
+  describe('opened on access', () => {
+    class Unreadable extends Error {}
+    const onAccess = (event: { id: string; type: string }, stored: Record<string, unknown>, k: DataKey | undefined) =>
+      openPersonalFieldsOnAccess(event, stored, sealedPartOf(stored)!, k, (error) => new Unreadable(error.message));
+    /** A key that counts its uses: a use is a decryption. */
+    const counted = (inner: DataKey) => {
+      const uses = { n: 0 };
+      const k: DataKey = {
+        get encryption() {
+          uses.n++;
+          return inner.encryption;
+        },
+        iv: inner.iv,
+      };
+      return { k, uses };
+    };
+
+    it('gives what openPersonalFields gives, as JSON and field by field', () => {
+      fc.assert(
+        fc.property(fc.dictionary(fc.constantFrom(...PERSONAL), fc.jsonValue()), fc.string(), (personal, other) => {
+          const { event, sealed } = seal({ ...personal, other }, key);
+          if (!(SEALED_FIELD in sealed)) return;
+          expect(JSON.stringify(onAccess(event, sealed, key))).toBe(JSON.stringify(open(event, sealed, key)));
+          expect({ ...onAccess(event, sealed, key) }).toEqual(open(event, sealed, key));
+        }),
+      );
+    });
+
+    it('decrypts once, at the first read of a personal field, not for the other fields', () => {
+      const { event, sealed } = seal(data, key);
+      const { k, uses } = counted(key);
+      const opened = onAccess(event, sealed, k);
+      expect([opened.contactId, opened.amount, Object.keys(opened).length]).toEqual(['c-1', '12.50', 6]);
+      expect(uses.n).toBe(0);
+      expect([opened.givenName, opened.emails, opened.address]).toEqual(['Ada', ['ada@example.com'], { city: 'London' }]);
+      expect(uses.n).toBe(1);
+    });
+
+    it('keeps a personal field written before it was read', () => {
+      const { event, sealed } = seal(data, key);
+      const opened = onAccess(event, sealed, key);
+      opened.givenName = 'Grace';
+      expect(opened).toEqual({ ...data, givenName: 'Grace' });
+    });
+
+    it('reads a frozen object too, decrypting once', () => {
+      const { event, sealed } = seal(data, key);
+      const { k, uses } = counted(key);
+      const opened = Object.freeze(onAccess(event, sealed, k));
+      expect([opened.givenName, opened.givenName, opened.emails]).toEqual(['Ada', 'Ada', ['ada@example.com']]);
+      expect(uses.n).toBe(1);
+    });
+
+    it('throws what the caller makes of tampering where a personal field is read, every time', () => {
+      const { event, sealed } = seal(data, key);
+      const opened = onAccess({ ...event, id: randomUUID() }, sealed, key);
+      expect(opened.contactId).toBe('c-1');
+      expect(() => opened.givenName).toThrow(Unreadable);
+      expect(() => JSON.stringify(opened)).toThrow(/does not authenticate/);
+    });
+
+    it('fills erased fields at once', () => {
+      const { event, sealed } = seal(data, key);
+      expect(onAccess(event, sealed, undefined)).toEqual({ contactId: 'c-1', amount: '12.50', note: null, givenName: ERASED_TEXT, emails: [], address: {} });
+    });
   });
 });

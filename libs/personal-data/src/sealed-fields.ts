@@ -74,10 +74,15 @@ export const sealPersonalFields = (
   const iv = createHmac('sha256', key.iv).update(aad).update(plaintext).digest().subarray(0, IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key.encryption, iv);
   cipher.setAAD(aad);
-  const ciphertext = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  // One buffer for IV | ciphertext | tag: GCM's ciphertext is as long as the plaintext.
+  const out = Buffer.allocUnsafe(IV_BYTES + plaintext.length + TAG_BYTES);
+  iv.copy(out, 0);
+  let at = IV_BYTES + cipher.update(plaintext).copy(out, IV_BYTES);
+  at += cipher.final().copy(out, at);
+  cipher.getAuthTag().copy(out, at);
   const rest: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(data)) if (!(field in kinds)) rest[field] = value;
-  const sealed: SealedPersonalData = { v: 1, s: subject, f: kinds, c: ciphertext.toString('base64') };
+  for (const field of Object.keys(data)) if (!Object.prototype.hasOwnProperty.call(kinds, field)) rest[field] = data[field];
+  const sealed: SealedPersonalData = { v: 1, s: subject, f: kinds, c: out.toString('base64') };
   rest[SEALED_FIELD] = sealed;
   return rest;
 };
@@ -93,19 +98,8 @@ export const sealedPartOf = (data: Record<string, unknown>): SealedPersonalData 
   return sealed as SealedPersonalData;
 };
 
-/** The data without its sealed field, the personal fields back in it (or erased, with `key` undefined). Throws SealedDataError on tampering. */
-export const openPersonalFields = (
-  event: EventIdentity,
-  data: Record<string, unknown>,
-  sealed: SealedPersonalData,
-  key: DataKey | undefined,
-): Record<string, unknown> => {
-  const opened: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(data)) if (field !== SEALED_FIELD) opened[field] = value;
-  if (key === undefined) {
-    for (const [field, kind] of Object.entries(sealed.f)) opened[field] = erasedValue(kind);
-    return opened;
-  }
+/** The personal fields sealed in `sealed`, decrypted and authenticated; throws SealedDataError on tampering. */
+const decrypt = (event: EventIdentity, sealed: SealedPersonalData, key: DataKey): Record<string, unknown> => {
   const bytes = Buffer.from(sealed.c, 'base64');
   if (bytes.length < IV_BYTES + TAG_BYTES) throw new SealedDataError('the ciphertext is too short');
   const decipher = createDecipheriv('aes-256-gcm', key.encryption, bytes.subarray(0, IV_BYTES));
@@ -117,7 +111,121 @@ export const openPersonalFields = (
   } catch {
     throw new SealedDataError('the ciphertext does not authenticate (tampered, or sealed under another key or for another event)');
   }
-  const fields = JSON.parse(plaintext) as Record<string, unknown>;
+  return JSON.parse(plaintext) as Record<string, unknown>;
+};
+
+/** The data without its sealed field, in the order openPersonalFields gives it. */
+const withoutSealedField = (data: Record<string, unknown>): Record<string, unknown> => {
+  const opened: Record<string, unknown> = {};
+  for (const field of Object.keys(data)) if (field !== SEALED_FIELD) opened[field] = data[field];
+  return opened;
+};
+
+const erase = (opened: Record<string, unknown>, sealed: SealedPersonalData): Record<string, unknown> => {
+  for (const field of Object.keys(sealed.f)) opened[field] = erasedValue(sealed.f[field]);
+  return opened;
+};
+
+/** The data without its sealed field, the personal fields back in it (or erased, with `key` undefined). Throws SealedDataError on tampering. */
+export const openPersonalFields = (
+  event: EventIdentity,
+  data: Record<string, unknown>,
+  sealed: SealedPersonalData,
+  key: DataKey | undefined,
+): Record<string, unknown> => {
+  const opened = withoutSealedField(data);
+  if (key === undefined) return erase(opened, sealed);
+  const fields = decrypt(event, sealed, key);
   for (const field of Object.keys(sealed.f)) opened[field] = fields[field];
   return opened;
+};
+
+/** What the caller makes of sealed data that does not open: an error naming the event. */
+export type UnreadableError = (error: SealedDataError, event: EventIdentity, subject: string) => Error;
+
+/**
+ * openPersonalFields, but the decryption waits for the first read of a personal field: a reader
+ * that never reads one (a count, a revenue projection, a replay to another store) never pays for
+ * it. The fields are enumerable accessors, so JSON.stringify, spreads and Object.keys see them
+ * (and decrypt). On that first read the event's fields are decrypted and authenticated together,
+ * then stay plain values; tampering throws what `unreadable` makes of the SealedDataError, there.
+ * Erased fields are filled at once (no key, nothing to decrypt).
+ */
+export const openPersonalFieldsOnAccess = (
+  event: EventIdentity,
+  data: Record<string, unknown>,
+  sealed: SealedPersonalData,
+  key: DataKey | undefined,
+  unreadable: UnreadableError,
+): Record<string, unknown> => {
+  const opened = withoutSealedField(data);
+  if (key === undefined) return erase(opened, sealed);
+  // Kept on the object (not enumerable: JSON, spreads and Object.keys do not see it), not in
+  // closures of its own: many events are read, few have their personal fields read.
+  const state: Pending = { event, sealed, key, unreadable };
+  Object.defineProperty(opened, PENDING, { value: state, configurable: true });
+  for (const field of Object.keys(sealed.f)) Object.defineProperty(opened, field, accessorOf(field));
+  return opened;
+};
+
+/** What an object opened on access needs to decrypt its fields, and what they held once it has. */
+interface Pending {
+  event: EventIdentity;
+  sealed: SealedPersonalData;
+  key: DataKey;
+  unreadable: UnreadableError;
+  fields?: Record<string, unknown>;
+}
+
+const PENDING = Symbol('sealed personal fields not yet decrypted');
+
+/** The decrypted fields of `target`, decrypting them on the first call; the accessors then give way to plain values. */
+const settle = (reader: Record<string | symbol, unknown>): Record<string, unknown> => {
+  // The object the store opened: `reader` itself, or an object that has it as prototype.
+  let target: Record<string | symbol, unknown> | null = reader;
+  while (target !== null && !Object.prototype.hasOwnProperty.call(target, PENDING)) target = Object.getPrototypeOf(target) as typeof target;
+  if (target === null) throw new SealedDataError('a personal field was read through an object the store did not open');
+  const state = target[PENDING] as Pending;
+  if (state.fields) return state.fields;
+  let fields: Record<string, unknown>;
+  try {
+    fields = decrypt(state.event, state.sealed, state.key);
+  } catch (error) {
+    throw error instanceof SealedDataError ? state.unreadable(error, state.event, state.sealed.s) : error;
+  }
+  state.fields = fields;
+  try {
+    for (const field of Object.keys(state.sealed.f)) {
+      // A field written before the first read keeps what was written.
+      if (Object.getOwnPropertyDescriptor(target, field)?.get) define(target, field, fields[field]);
+    }
+    delete target[PENDING];
+  } catch {
+    // A frozen or sealed object keeps its accessors: they answer from the fields kept in `state`.
+  }
+  return fields;
+};
+
+const define = (target: Record<string, unknown>, field: string, value: unknown): void => {
+  Object.defineProperty(target, field, { value, writable: true, enumerable: true, configurable: true });
+};
+
+/** One accessor per field name, shared by every object opened on access. */
+const accessors = new Map<string, PropertyDescriptor>();
+const accessorOf = (field: string): PropertyDescriptor => {
+  let accessor = accessors.get(field);
+  if (accessor === undefined) {
+    accessor = {
+      enumerable: true,
+      configurable: true,
+      get(this: Record<string, unknown>): unknown {
+        return settle(this)[field];
+      },
+      set(this: Record<string, unknown>, value: unknown): void {
+        define(this, field, value);
+      },
+    };
+    accessors.set(field, accessor);
+  }
+  return accessor;
 };

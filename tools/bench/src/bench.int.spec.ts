@@ -77,6 +77,14 @@ describe('npm run bench -- eventstore --quick', () => {
     expect(line.quick).toBe(true);
     expect(num(line, 'ours_rss_peak_mb')).toBeGreaterThan(0);
     expect(typeof line.limit).toBe('string');
+    // The median of the rounds is the figure; their rates and spread are printed beside it.
+    for (const who of ['ours', 'limit']) {
+      const rounds = String(line[`${who}_rounds`]).split(',').map(Number);
+      expect(rounds.length).toBeGreaterThanOrEqual(1);
+      expect(rounds).toContain(num(line, `${who}_per_s`));
+      expect(num(line, `${who}_spread`)).toBeGreaterThanOrEqual(0);
+    }
+    expect(String(line.ratio_rounds).split(',')).toHaveLength(String(line.ours_rounds).split(',').length);
 
     const server = new Client({ connectionString: testServerUrl() });
     await server.connect();

@@ -21,6 +21,8 @@ interface CliOptions {
   batchSize?: number;
   pageSize?: number;
   concurrency?: number;
+  rounds?: number;
+  grow?: number;
   peer: boolean;
   databaseUrl: string;
   results: string | false;
@@ -41,6 +43,8 @@ const main = async (): Promise<void> => {
     .option('--batch-size <n>', 'eventstore: events per batch append (default 100)', positiveInt)
     .option('--page-size <n>', 'eventstore: events per read page (default 1000)', positiveInt)
     .option('--concurrency <n>', 'concurrent writers (default 8)', positiveInt)
+    .option('--rounds <n>', 'eventstore: measured rounds of each phase, contenders interleaved (default 3, quick 1)', positiveInt)
+    .option('--grow <n>', 'eventstore: events put into each store before measuring, e.g. 5000000 (no peer then)', positiveInt)
     .option('--no-peer', 'skip the peer implementations')
     .option('--database-url <url>', 'server to make the bench databases on (DATABASE_URL, else local)', defaultServerUrl())
     .option('--results <dir>', 'directory the result lines are appended to', DEFAULT_RESULTS_DIR)
@@ -72,6 +76,8 @@ const main = async (): Promise<void> => {
       batchSize: options.batchSize,
       pageSize: options.pageSize,
       concurrency: options.concurrency,
+      rounds: options.rounds,
+      grow: options.grow,
       peer: options.peer,
     },
   });

@@ -24,6 +24,10 @@ export interface BenchOptions {
   concurrency?: number;
   /** Also measure the peer implementation, where a bench has one. */
   peer: boolean;
+  /** Measured rounds of each phase (the median counts, the spread is printed). Default per bench. */
+  rounds?: number;
+  /** The eventstore bench: events put into each store before anything is measured (not measured). */
+  grow?: number;
 }
 
 export interface BenchContext {

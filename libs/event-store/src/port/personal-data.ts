@@ -13,9 +13,15 @@ export interface PersonalDataCodec {
   isSealed(event: RecordedEvent): boolean;
   /** The events with their personal fields opened (or erased); same order. */
   open(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
+  /**
+   * `open`, with each event's decryption put off until a personal field is first read (a reader
+   * that reads none never pays for it); tampering is found there. What the stores' reads use when
+   * the codec has it.
+   */
+  openOnAccess?(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
 }
 
-/** Opens then upcasts what an adapter read, unless the caller asked for events as stored. */
+/** Opens (on access, where the codec can) then upcasts what an adapter read, unless the caller asked for events as stored. */
 export const decodeStoredEvents = async (
   events: RecordedEvent[],
   raw: boolean,
@@ -23,6 +29,6 @@ export const decodeStoredEvents = async (
   upcast: (event: RecordedEvent) => RecordedEvent,
 ): Promise<RecordedEvent[]> => {
   if (raw || events.length === 0) return events;
-  const opened = personalData ? await personalData.open(events) : events;
+  const opened = !personalData ? events : personalData.openOnAccess ? await personalData.openOnAccess(events) : await personalData.open(events);
   return opened.map(upcast);
 };

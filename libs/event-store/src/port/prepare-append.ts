@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { assertStreamId, ValidationError, type EventCatalogue, type EventMetadata, type NewEvent, type StreamId } from '@clientela/contracts';
 import type { ExpectedRevision, StreamAppend } from './event-store';
 import { InvalidArgumentError, InvalidStreamAppendError } from './errors';
 import { assertStorableEventContent, DEFAULT_EVENT_CONTENT_LIMITS, type EventContentLimits } from './event-content';
+import { timeOrderedUuid } from './event-ids';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,7 +43,7 @@ const prepareEvent = (
   seen: Set<string>,
   contentLimits: EventContentLimits,
 ): PreparedEvent => {
-  const id = event.id ?? randomUUID();
+  const id = event.id ?? timeOrderedUuid();
   if (!UUID.test(id)) {
     throw new InvalidArgumentError(`event ${index}: id ${JSON.stringify(id)} is not a UUID`, [
       { path: `events.${index}.id`, constraints: { isUuid: 'must be a UUID' } },

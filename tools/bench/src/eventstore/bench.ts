@@ -25,7 +25,11 @@ export interface EventStoreSizes {
   readWarmup: number;
   /** Measured reads of everything per contender, interleaved; the median counts. */
   readRounds: number;
+  /** Each append phase's work is cut into this many rounds, contenders interleaved; the median counts. */
+  appendRounds: number;
   concurrency: number;
+  /** Events put into each store before the phases (0: they start empty). */
+  grow: number;
 }
 
 /** Streams per appendToStreams call: an ingest batch of 1,000 messages, one stream each. */
@@ -46,8 +50,10 @@ export const eventStoreSizes = (options: BenchOptions): EventStoreSizes => {
     multiStreams: MULTI_STREAMS_PER_CALL,
     pageSize,
     readWarmup: 5 * pageSize,
-    readRounds: options.quick ? 1 : 3,
+    readRounds: options.rounds ?? (options.quick ? 1 : 3),
+    appendRounds: options.rounds ?? (options.quick ? 1 : 3),
     concurrency: options.concurrency ?? 8,
+    grow: options.grow ?? 0,
   };
 };
 
@@ -70,7 +76,53 @@ interface Segment {
   cpuS: number;
   p50Ms?: number;
   p99Ms?: number;
+  /** The rate of each round, in the order they ran. */
+  rounds: number[];
 }
+
+/** A contender's rounds of one phase as one segment: events, time and CPU summed, the median round's rate. */
+const summarise = (rounds: readonly Omit<Segment, 'rounds'>[], latencies?: Latencies): Segment => {
+  const rates = rounds.map((r) => r.perSecond);
+  return {
+    events: rounds.reduce((n, r) => n + r.events, 0),
+    ms: rounds.reduce((n, r) => n + r.ms, 0),
+    perSecond: median(rates),
+    rssPeakMb: Math.max(...rounds.map((r) => r.rssPeakMb)),
+    cpuS: round3(rounds.reduce((n, r) => n + r.cpuS, 0)),
+    ...(latencies ? { p50Ms: latencies.quantile(0.5), p99Ms: latencies.quantile(0.99) } : {}),
+    rounds: rates,
+  };
+};
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : round3((sorted[middle - 1] + sorted[middle]) / 2);
+};
+
+/** (max - min) / median of the rounds' rates: 0.1 means the rounds spread over 10% of the median. */
+const spread = (values: readonly number[]): number => {
+  const m = median(values);
+  return m > 0 ? round3((Math.max(...values) - Math.min(...values)) / m) : 0;
+};
+
+/** The rounds of one contender as fields of a line: `<who>_rounds` (their rates) and `<who>_spread`. */
+const roundFields = (who: string, s: Segment): Record<string, LineValue> => ({
+  [`${who}_rounds`]: s.rounds.join(','),
+  [`${who}_spread`]: spread(s.rounds),
+});
+
+/** The ratio of each round (ours / theirs, same round) and their spread: what the median ratio hides. */
+const ratioFields = (ours: Segment, theirs: Segment): Record<string, LineValue> => {
+  const ratios = ours.rounds.map((r, i) => ratio(r, theirs.rounds[i] ?? 0));
+  return { ratio_rounds: ratios.join(','), ratio_spread: spread(ratios) };
+};
+
+/** `items` cut into `count` contiguous slices of about the same size (fewer when there are fewer items). */
+const slices = <T>(items: readonly T[], count: number): T[][] => {
+  const n = Math.max(1, Math.min(count, items.length));
+  return Array.from({ length: n }, (_, i) => items.slice(Math.floor((i * items.length) / n), Math.floor(((i + 1) * items.length) / n)));
+};
 
 const during = async <T>(contender: Contender, work: () => Promise<T>): Promise<T> => {
   contender.activate();
@@ -108,11 +160,25 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   };
   add(await LimitContender.create(database.url, sizes.concurrency));
   add(await OursContender.create(database.url, sizes.concurrency));
-  if (ctx.options.peer) add(await EmmettContender.create(database.url, sizes.concurrency));
+  // A grown peer would need its tables filled by hand as ours are; not done, so no peer lines then.
+  if (ctx.options.peer && sizes.grow === 0) add(await EmmettContender.create(database.url, sizes.concurrency));
   // Ours with personal data sealed: in the batch append and the read, beside ours without (issue 9).
   const sealed = await OursContender.create(database.url, sizes.concurrency, { sealed: true });
   ctx.onCleanup(() => sealed.close());
+  if (sizes.grow > 0) {
+    for (const contender of [...contenders, sealed]) {
+      const started = Date.now();
+      await contender.grow?.(sizes.grow);
+      ctx.log(`grew ${contender.name} by ${sizes.grow} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    await checkpoint();
+  }
 
+  /**
+   * Each contender warms up, then the work runs in `appendRounds` slices; in each round every
+   * contender appends that round's slice, in an order that turns by one each round, so that load
+   * from elsewhere on the machine falls on all of them alike.
+   */
   const appendPhase = async <W extends StreamWork | readonly StreamWork[]>(
     label: string,
     warmup: readonly W[],
@@ -120,36 +186,34 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
     append: (contender: Contender, work: W, latencies: Latencies) => Promise<void>,
     who: readonly Contender[] = contenders,
   ): Promise<Map<string, Segment>> => {
-    const segments = new Map<string, Segment>();
-    const events = work.reduce((sum, w) => sum + ('streamId' in w ? w.events.length : countEvents(w)), 0);
-    ctx.log(`${label}: ${events} events in ${work.length} calls, ${sizes.concurrency} writers`);
+    const eventsOf = (items: readonly W[]): number => items.reduce((sum, w) => sum + ('streamId' in w ? w.events.length : countEvents(w)), 0);
+    const parts = slices(work, sizes.appendRounds);
+    ctx.log(`${label}: ${eventsOf(work)} events in ${work.length} calls, ${sizes.concurrency} writers, ${parts.length} rounds`);
     for (const contender of who) {
       await during(contender, () =>
         runConcurrently(sizes.concurrency, warmup, (stream) => append(contender, stream, new Latencies())),
       );
-      await checkpoint();
-      const latencies = new Latencies();
-      const measured = await measure(() =>
-        during(contender, () =>
-          runConcurrently(sizes.concurrency, work, (stream) => append(contender, stream, latencies)),
-        ),
-      );
-      const segment: Segment = {
-        events,
-        ms: measured.ms,
-        perSecond: perSecond(events, measured.ms),
-        rssPeakMb: measured.rssPeakMb,
-        cpuS: measured.cpuS,
-        p50Ms: latencies.quantile(0.5),
-        p99Ms: latencies.quantile(0.99),
-      };
-      segments.set(contender.name, segment);
-      ctx.log(`${label} ${contender.name}: ${events} events in ${(measured.ms / 1000).toFixed(2)} s, ${segment.perSecond}/s`);
     }
-    return segments;
+    const rounds = new Map<string, Omit<Segment, 'rounds'>[]>(who.map((c) => [c.name, []]));
+    const latencies = new Map<string, Latencies>(who.map((c) => [c.name, new Latencies()]));
+    for (const [index, part] of parts.entries()) {
+      const events = eventsOf(part);
+      for (let turn = 0; turn < who.length; turn++) {
+        const contender = who[(turn + index) % who.length];
+        const timer = latencies.get(contender.name) as Latencies;
+        await checkpoint();
+        const measured = await measure(() =>
+          during(contender, () => runConcurrently(sizes.concurrency, part, (stream) => append(contender, stream, timer))),
+        );
+        const segment = { events, ms: measured.ms, perSecond: perSecond(events, measured.ms), rssPeakMb: measured.rssPeakMb, cpuS: measured.cpuS };
+        rounds.get(contender.name)?.push(segment);
+        ctx.log(`${label} ${contender.name} round ${index + 1}: ${events} events in ${(measured.ms / 1000).toFixed(2)} s, ${segment.perSecond}/s`);
+      }
+    }
+    return new Map(who.map((c) => [c.name, summarise(rounds.get(c.name) ?? [], latencies.get(c.name))]));
   };
 
-  const common = { concurrency: sizes.concurrency, synchronous_commit: synchronousCommit };
+  const common = { concurrency: sizes.concurrency, synchronous_commit: synchronousCommit, store_events_before: sizes.grow };
   const tail = { postgres, quick: ctx.options.quick, at };
   /** Ours with personal data sealed beside ours without, measured in the same phase. */
   const emitSealed = (bench: string, segments: Map<string, Segment>, extra: Record<string, LineValue>): void => {
@@ -161,9 +225,12 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       ours_per_s: withSealing.perSecond,
       limit_per_s: ours.perSecond,
       ratio: ratio(withSealing.perSecond, ours.perSecond),
+      ...ratioFields(withSealing, ours),
       events: withSealing.events,
       ...common,
       ...extra,
+      ...roundFields('ours', withSealing),
+      ...roundFields('limit', ours),
       ours_node_cpu_s: withSealing.cpuS,
       limit_node_cpu_s: ours.cpuS,
       limit: 'the same store without personal data sealing (ours); here the CDNOW customer id of each event is personal, sealed with AES-256-GCM under a key per customer kept in PostgreSQL',
@@ -187,9 +254,12 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       ours_per_s: ours.perSecond,
       limit_per_s: limit.perSecond,
       ratio: ratio(ours.perSecond, limit.perSecond),
+      ...ratioFields(ours, limit),
       events: ours.events,
       ...common,
       ...extra,
+      ...roundFields('ours', ours),
+      ...roundFields('limit', limit),
       limit_events: limit.events,
       ours_s: round3(ours.ms / 1000),
       limit_s: round3(limit.ms / 1000),
@@ -211,9 +281,11 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       peer: PEER_NAME,
       peer_per_s: peer.perSecond,
       ratio: ratio(ours.perSecond, peer.perSecond),
+      ...ratioFields(ours, peer),
       events: peer.events,
       ...common,
       ...extra,
+      ...roundFields('peer', peer),
       peer_s: round3(peer.ms / 1000),
       ...latency('peer', peer),
       peer_node_cpu_s: peer.cpuS,
@@ -262,31 +334,28 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   const readers = [...contenders, sealed];
   const sealedWritten = countEvents(batchWarmup) + countEvents(batches);
   for (const contender of readers) await during(contender, () => contender.readAll(sizes.pageSize, sizes.readWarmup));
-  const rounds = new Map<string, Segment[]>(readers.map((c) => [c.name, []]));
+  const rounds = new Map<string, Omit<Segment, 'rounds'>[]>(readers.map((c) => [c.name, []]));
   for (let round = 1; round <= sizes.readRounds; round++) {
-    for (const contender of readers) {
+    for (let turn = 0; turn < readers.length; turn++) {
+      const contender = readers[(turn + round - 1) % readers.length];
       const measured = await measure(() => during(contender, () => contender.readAll(sizes.pageSize)));
       const events = measured.result;
       const expected = contender === sealed ? sealedWritten : expectedBase + multiWritten(contender);
       if (events !== expected) ctx.log(`read.all ${contender.name}: read ${events} events, but ${expected} were appended`);
-      const segment: Segment = {
+      rounds.get(contender.name)?.push({
         events,
         ms: measured.ms,
         perSecond: perSecond(events, measured.ms),
         rssPeakMb: measured.rssPeakMb,
         cpuS: measured.cpuS,
-      };
-      rounds.get(contender.name)?.push(segment);
+      });
       const seconds = (measured.ms / 1000).toFixed(2);
-      ctx.log(`read.all ${contender.name} round ${round}: ${events} events in ${seconds} s, ${segment.perSecond}/s`);
+      ctx.log(`read.all ${contender.name} round ${round}: ${events} events in ${seconds} s, ${perSecond(events, measured.ms)}/s`);
     }
   }
+  // Each read reads the same events: the events of one round, the median round's rate.
   const reads = new Map<string, Segment>();
-  for (const [name, segments] of rounds) {
-    const sorted = [...segments].sort((a, b) => a.perSecond - b.perSecond);
-    const median = sorted[Math.floor((sorted.length - 1) / 2)];
-    reads.set(name, { ...median, rssPeakMb: Math.max(...segments.map((s) => s.rssPeakMb)) });
-  }
+  for (const [name, segments] of rounds) reads.set(name, { ...summarise(segments), events: segments[0]?.events ?? 0 });
   const readExtra = { page_size: sizes.pageSize, rounds: sizes.readRounds, events_appended: expectedBase + multiWritten(contenders[0]) };
   emitPair('eventstore.read.all', reads, readExtra, LIMITS.read, {
     peer_read: PEER_READ_METHOD,

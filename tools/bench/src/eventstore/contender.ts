@@ -13,8 +13,16 @@ export interface Contender {
    * (`eventstore.append.multi`). Absent where the contender has no such call (the peer).
    */
   appendToStreams?(call: readonly StreamWork[], latencies: Latencies): Promise<void>;
-  /** Reads everything in global order, `pageSize` per round trip; stops early after `maxEvents`. */
+  /**
+   * Reads everything this run appended (everything, unless the store was grown) in global order,
+   * `pageSize` per round trip; stops early after `maxEvents`.
+   */
   readAll(pageSize: number, maxEvents?: number): Promise<number>;
+  /**
+   * Puts `events` events into the store by bulk SQL (not measured; 10 per stream), so that the
+   * figures show the speed of a store that size; the reads then start after them.
+   */
+  grow?(events: number): Promise<void>;
   /** Switches on what this contender needs of the process (the peer's pg type parsers)... */
   activate(): void;
   /** ...and back off, for the next contender. */

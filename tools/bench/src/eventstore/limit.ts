@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import type { Latencies } from '../measure';
 import type { Contender } from './contender';
 import type { OrderEvent, StreamWork } from './orders';
+import { GROWN_DATA, GROWN_FROM, GROWN_METADATA, growBy } from './grow';
 
 export const LIMIT_TABLE = 'bench_limit.events';
 
@@ -13,6 +14,8 @@ export const LIMIT_TABLE = 'bench_limit.events';
  */
 export class LimitContender implements Contender {
   readonly name = 'limit';
+  /** The last tuple `grow` put in: reads start after it (a TID range scan skips the grown part). */
+  private grownUpTo: string | undefined;
 
   private constructor(private readonly pool: Pool) {}
 
@@ -97,6 +100,19 @@ export class LimitContender implements Contender {
     );
   }
 
+  async grow(events: number): Promise<void> {
+    await growBy(
+      this.pool,
+      events,
+      `insert into ${LIMIT_TABLE} (event_id, stream_id, revision, category, type, data, metadata)
+       select gen_random_uuid(), s.stream_id, r.r, 'order', 'OrderPlaced', ${GROWN_DATA}, ${GROWN_METADATA} from ${GROWN_FROM}`,
+      [LIMIT_TABLE],
+    );
+    const { rows } = await this.pool.query<{ last: string }>(`select max(ctid)::text as last from ${LIMIT_TABLE}`);
+    if (!/^\(\d+,\d+\)$/.test(rows[0].last)) throw new Error(`unexpected ctid ${rows[0].last}`);
+    this.grownUpTo = rows[0].last;
+  }
+
   /**
    * A plain sequential SELECT of the table (heap order, no ORDER BY: the table has no index to
    * keep order with) through a server-side cursor, FETCH `pageSize` rows per round trip, in one
@@ -109,7 +125,8 @@ export class LimitContender implements Contender {
       await client.query('begin read only');
       await client.query(
         `declare all_events no scroll cursor for
-           select event_id, stream_id, revision, transaction_id, seq, type, data, metadata, recorded_at from ${LIMIT_TABLE}`,
+           select event_id, stream_id, revision, transaction_id, seq, type, data, metadata, recorded_at from ${LIMIT_TABLE}
+            ${this.grownUpTo ? `where ctid > '${this.grownUpTo}'::tid` : ''}`,
       );
       for (;;) {
         const { rowCount } = await client.query(`fetch forward ${pageSize} from all_events`);

@@ -3,44 +3,53 @@ import { IsIn, IsInt, IsISO8601, IsNumber, IsUUID, Matches, Min } from 'class-va
 import { defineEvent, EventCatalogue, PersonalData, streamId, type StreamId } from '@clientela/contracts';
 import { customerUuid, loadCdnow, type CdnowTransaction } from '@clientela/testing';
 
-/** What the bench writes: one CDNOW purchase as an order placed by a known customer. */
-export class OrderPlacedPayload {
-  @IsUUID()
-  orderId!: string;
+/**
+ * What the bench writes: one CDNOW purchase as an order placed by a known customer. Made by a
+ * function, so that the sealed store's class (where the customer's id in the source system is
+ * personal data, an ingest identifier) has the same decorators without being a subclass:
+ * class-validator merges a subclass's rules with its parent's at every validation (about 2 µs an
+ * event here), which would have been counted against sealing.
+ */
+const orderPlacedPayload = (personal: boolean) => {
+  class OrderPlacedPayload {
+    @IsUUID()
+    orderId!: string;
 
-  /** The contact id of the customer (every event about a customer carries it). */
-  @IsUUID()
-  customerId!: string;
+    /** The contact id of the customer (every event about a customer carries it). */
+    @IsUUID()
+    customerId!: string;
 
-  /** The customer's id in the source system (CDNOW). */
-  @Matches(/^\d+$/)
-  externalCustomerId!: string;
+    /** The customer's id in the source system (CDNOW). */
+    @Matches(/^\d+$/)
+    externalCustomerId!: string;
 
-  @IsISO8601({ strict: true })
-  placedAt!: string;
+    @IsISO8601({ strict: true })
+    placedAt!: string;
 
-  @IsInt()
-  @Min(0)
-  itemCount!: number;
+    @IsInt()
+    @Min(0)
+    itemCount!: number;
 
-  @IsNumber({ maxDecimalPlaces: 2 })
-  @Min(0)
-  totalAmount!: number;
+    @IsNumber({ maxDecimalPlaces: 2 })
+    @Min(0)
+    totalAmount!: number;
 
-  @IsIn(['USD'])
-  currency!: string;
+    @IsIn(['USD'])
+    currency!: string;
 
-  @IsIn(['web', 'phone', 'mail'])
-  channel!: string;
-}
+    @IsIn(['web', 'phone', 'mail'])
+    channel!: string;
+  }
+  if (personal) PersonalData()(OrderPlacedPayload.prototype, 'externalCustomerId');
+  return OrderPlacedPayload;
+};
 
-export const OrderPlaced = defineEvent({ type: 'OrderPlaced', payload: OrderPlacedPayload });
+export const OrderPlaced = defineEvent({ type: 'OrderPlaced', payload: orderPlacedPayload(false) });
 export const benchCatalogue = (): EventCatalogue => new EventCatalogue([OrderPlaced]);
 
-/** The same event where the customer's id in the source system is personal data (an ingest identifier): sealed. */
-export class SealedOrderPlacedPayload extends OrderPlacedPayload {}
-PersonalData()(SealedOrderPlacedPayload.prototype, 'externalCustomerId');
-export const sealedBenchCatalogue = (): EventCatalogue => new EventCatalogue([defineEvent({ type: 'OrderPlaced', payload: SealedOrderPlacedPayload })]);
+/** The same event where the customer's id in the source system is personal data: sealed. */
+const SealedOrderPlaced = defineEvent({ type: 'OrderPlaced', payload: orderPlacedPayload(true) });
+export const sealedBenchCatalogue = (): EventCatalogue => new EventCatalogue([SealedOrderPlaced]);
 
 // Type aliases (not interfaces), so that they also fit the peer's `Record<string, unknown>` payloads.
 export type OrderPlacedData = {
