@@ -30,10 +30,7 @@ describe('the single customer view through the gateway', () => {
   });
 
   afterAll(async () => {
-    if (platform && platform.child.exitCode === null) {
-      process.kill(-platform.child.pid!, 'SIGINT');
-      expect(await platform.exited).toBe(0);
-    }
+    if (platform) expect(await platform.stop()).toBe(0);
     await database?.drop();
   });
 

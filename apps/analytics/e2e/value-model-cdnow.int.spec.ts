@@ -5,7 +5,7 @@ import { CdnowConverter, type CdnowOrderMessage, INGEST_TOPIC } from '@clientela
 import { waitFor } from '@clientela/messaging/src/testing/wait-for';
 import type { Pool } from 'pg';
 import { createTestDatabase, deleteTestTopics, platformTopics, freePort, freePortRange, testKafka, type TestDatabase } from '@clientela/testing';
-import { SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
+import { busEnv, SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
 
 // Done when (issue 11): the CDNOW sample ingested through the public doors of the platform as
 // `npm start` runs it (contacts, sales, analytics and the gateway, each its own process), then the
@@ -45,17 +45,12 @@ describe.each(['standalone', 'kafka'] as const)('the value model of the CDNOW sa
       PORT: String(port),
       CLIENTELA_SERVICE_PORT_BASE: String((await freePortRange(SERVICES.length)) - 1),
       ADMIN_API_KEY: ADMIN_KEY,
-      BUS: bus,
-      // Outside standalone mode the platform refuses to start without a master key of its own.
-      ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC_PREFIX: prefix, CLIENTELA_MASTER_KEY: randomBytes(32).toString('base64') } : {}),
+      ...busEnv(bus, prefix),
     });
   });
 
   afterAll(async () => {
-    if (platform && platform.child.exitCode === null) {
-      process.kill(-platform.child.pid!, 'SIGINT');
-      expect(await platform.exited).toBe(0);
-    }
+    if (platform) expect(await platform.stop()).toBe(0);
     if (bus === 'kafka') await deleteTestTopics(brokers, platformTopics(prefix)).catch(() => undefined);
     await database?.drop();
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { INGEST_TOPIC } from '@clientela/contracts';
-import { SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
+import { busEnv, SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
 import { createTestDatabase, deleteTestTopics, freePort, freePortRange, groupCaughtUp, platformTopics, testKafka, type TestDatabase } from '@clientela/testing';
 
 // The proof of erasure (issue 9), on the platform as `npm start` runs it (contacts, sales, analytics
@@ -81,16 +81,12 @@ describe.each(['standalone', 'kafka'] as const)('erasure of a person, everywhere
       ADMIN_API_KEY: ADMIN_KEY,
       // Request lines are logged at info: the search below looks through them too.
       LOG_LEVEL: 'info',
-      BUS: bus,
-      ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC_PREFIX: prefix, CLIENTELA_MASTER_KEY: randomBytes(32).toString('base64') } : {}),
+      ...busEnv(bus, prefix),
     });
   });
 
   afterAll(async () => {
-    if (platform && platform.child.exitCode === null) {
-      process.kill(-platform.child.pid!, 'SIGINT');
-      expect(await platform.exited).toBe(0);
-    }
+    if (platform) expect(await platform.stop()).toBe(0);
     if (bus === 'kafka') await deleteTestTopics(brokers(), platformTopics(prefix)).catch(() => undefined);
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });

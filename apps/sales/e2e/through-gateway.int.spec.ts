@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fromUnits, toUnits } from '@clientela/contracts';
 import { createTestDatabase, deleteTestTopics, platformTopics, freePort, freePortRange, type TestDatabase } from '@clientela/testing';
-import { SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
+import { busEnv, SERVICES, startPlatformProcess, type PlatformProcess } from '@clientela/launcher';
 
 // The platform as `npm start` runs it (the launcher's command: contacts, sales and the gateway, each its
 // own process) on a fresh database, driven through the gateway only, in both bus modes: a lead converted
@@ -27,17 +27,12 @@ describe.each(['standalone', 'kafka'] as const)('a converted lead becomes a deal
       PORT: String(port),
       CLIENTELA_SERVICE_PORT_BASE: String((servicePortBase = (await freePortRange(SERVICES.length)) - 1)),
       ADMIN_API_KEY: ADMIN_KEY,
-      BUS: bus,
-      // Outside standalone mode the platform refuses to start without a master key of its own.
-      ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC_PREFIX: prefix, CLIENTELA_MASTER_KEY: randomBytes(32).toString('base64') } : {}),
+      ...busEnv(bus, prefix),
     });
   });
 
   afterAll(async () => {
-    if (platform && platform.child.exitCode === null) {
-      process.kill(-platform.child.pid!, 'SIGINT');
-      expect(await platform.exited).toBe(0);
-    }
+    if (platform) expect(await platform.stop()).toBe(0);
     if (bus === 'kafka') await deleteTestTopics((process.env.KAFKA_BROKERS ?? '').split(','), platformTopics(prefix)).catch(() => undefined);
     await database?.drop();
   });

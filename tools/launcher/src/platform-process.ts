@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -8,12 +9,24 @@ export interface PlatformProcess {
   exited: Promise<number | null>;
   /** Everything it printed so far. */
   output: () => string;
+  /** Ctrl-C to the whole group (unless it has ended already); resolves to its exit code. */
+  stop: () => Promise<number | null>;
 }
+
+/**
+ * The mode variables of an end-to-end platform: the bus, and in Kafka mode the test broker, a topic
+ * prefix of the test's own and a master key (outside standalone mode the platform refuses to start
+ * without one).
+ */
+export const busEnv = (bus: 'standalone' | 'kafka', topicPrefix: string): Record<string, string> => ({
+  BUS: bus,
+  ...(bus === 'kafka' ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', KAFKA_TOPIC_PREFIX: topicPrefix, CLIENTELA_MASTER_KEY: randomBytes(32).toString('base64') } : {}),
+});
 
 /**
  * The platform as `npm start` runs it (the launcher's command, in a process group of its own), for
  * end-to-end tests: the mode variables of the calling process are not inherited, `env` sets them.
- * Resolves once it says it is ready; Ctrl-C is `process.kill(-child.pid, 'SIGINT')`.
+ * Resolves once it says it is ready; `stop()` is Ctrl-C.
  */
 export const startPlatformProcess = async (env: Record<string, string>, readyTimeoutMs = 120_000): Promise<PlatformProcess> => {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['BUS', 'KAFKA_TOPIC_PREFIX', 'EVENT_STORE'].includes(k)));
@@ -26,5 +39,10 @@ export const startPlatformProcess = async (env: Record<string, string>, readyTim
     if (child.exitCode !== null) throw new Error(`the platform ended early:\n${output}`);
     if (Date.now() > deadline) throw new Error(`the platform was not ready in ${readyTimeoutMs / 1000} s:\n${output}`);
   }
-  return { child, exited, output: () => output };
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    process.kill(-child.pid!, 'SIGINT');
+    return exited;
+  };
+  return { child, exited, output: () => output, stop };
 };
