@@ -1,3 +1,5 @@
+import { formatPosition, type StreamId } from '@clientela/contracts';
+import type { EventStore } from '@clientela/event-store';
 import type { StructuredLogger } from '@clientela/platform';
 
 /** The daily runs: first ten minutes after start, then every hour each publishes the day before, once. */
@@ -33,4 +35,43 @@ export const runDaily = (name: string, publish: (day: string) => Promise<object>
     clearTimeout(timer);
     clearInterval(timer);
   };
+};
+
+/** Stream appends per appendToStreams call of a daily run. */
+export const APPEND_BATCH = 1_000;
+
+/** One customer's events of a day's run: ids derived from the day, so a second run is a duplicate. */
+export interface DailyChange {
+  streamId: StreamId;
+  expectedRevision: number | 'no_stream';
+  events: ReadonlyArray<{ id: string; type: string; data: object }>;
+}
+
+/**
+ * Appends a day's changes in calls of APPEND_BATCH streams, with metadata fixed by the day, so a run
+ * of the same day again is a duplicate, not a conflict. Counts the duplicates; the last position.
+ */
+export const appendDailyChanges = async (
+  store: EventStore,
+  changes: readonly DailyChange[],
+  asOf: string,
+): Promise<{ duplicates: number; position?: string }> => {
+  let duplicates = 0;
+  let position: bigint | undefined;
+  for (let i = 0; i < changes.length; i += APPEND_BATCH) {
+    const result = await store.appendToStreams(
+      changes.slice(i, i + APPEND_BATCH).map((c) => ({
+        streamId: c.streamId,
+        expectedRevision: c.expectedRevision,
+        events: c.events.map((e) => ({
+          ...e,
+          data: { ...e.data },
+          metadata: { source: 'analytics', actor: 'analytics', occurredAt: `${asOf}T00:00:00.000Z`, correlationId: e.id },
+        })),
+      })),
+    );
+    duplicates += result.streams.filter((s) => s.duplicate).length;
+    position = result.position;
+  }
+  return { duplicates, ...(position !== undefined ? { position: formatPosition(position) } : {}) };
 };

@@ -1,12 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { formatPosition, type ChurnBand, type LoyaltyTier } from '@clientela/contracts';
+import type { ChurnBand, LoyaltyTier } from '@clientela/contracts';
 import type { EventStore } from '@clientela/event-store';
 import { schemaOf } from '@clientela/projections';
 import { EVENT_STORE, SERVICE_INFRASTRUCTURE, type ServiceInfrastructure } from '@clientela/service-kit';
-import { runDaily } from '../daily-run';
-import { APPEND_BATCH, DAILY_CURRENCY } from '../segment-changes/segment-changes.service';
+import { appendDailyChanges, runDaily } from '../daily-run';
+import { DAILY_CURRENCY } from '../segment-changes/segment-changes.service';
 import { planLoyaltyChanges } from './loyalty-changes';
 import { LOYALTY_PROJECTION } from './loyalty.projection';
 import { LoyaltyQueries } from './loyalty.queries';
@@ -84,20 +84,7 @@ export class LoyaltyChangesService implements OnApplicationBootstrap, OnModuleDe
       asOf,
       currency,
     );
-    let duplicates = 0;
-    let position: bigint | undefined;
-    for (let i = 0; i < changes.length; i += APPEND_BATCH) {
-      const result = await this.store.appendToStreams(
-        changes.slice(i, i + APPEND_BATCH).map((c) => ({
-          streamId: c.streamId,
-          expectedRevision: c.expectedRevision,
-          // Metadata fixed by the event, so a run of the same day again is a duplicate, not a conflict.
-          events: c.events.map((e) => ({ ...e, data: { ...e.data }, metadata: { source: 'analytics', actor: 'analytics', occurredAt: `${asOf}T00:00:00.000Z`, correlationId: e.id } })),
-        })),
-      );
-      duplicates += result.streams.filter((s) => s.duplicate).length;
-      position = result.position;
-    }
+    const { duplicates, position } = await appendDailyChanges(this.store, changes, asOf);
     const count = (type: string) => changes.reduce((n, c) => n + c.events.filter((e) => e.type === type).length, 0);
     return {
       asOf,
@@ -106,7 +93,7 @@ export class LoyaltyChangesService implements OnApplicationBootstrap, OnModuleDe
       tierChanges: count('CustomerLoyaltyTierChanged'),
       bandChanges: count('CustomerChurnBandChanged'),
       duplicates,
-      ...(position !== undefined ? { position: formatPosition(position) } : {}),
+      ...(position !== undefined ? { position } : {}),
     };
   }
 

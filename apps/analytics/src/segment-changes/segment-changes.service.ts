@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { formatPosition, type RfmSegment } from '@clientela/contracts';
+import type { RfmSegment } from '@clientela/contracts';
 import type { EventStore } from '@clientela/event-store';
 import { schemaOf } from '@clientela/projections';
 import { EVENT_STORE, SERVICE_INFRASTRUCTURE, type ServiceInfrastructure } from '@clientela/service-kit';
-import { runDaily } from '../daily-run';
+import { appendDailyChanges, runDaily } from '../daily-run';
 import { rfmSql } from '../rfm/rfm.sql';
 import { planSegmentChanges, type SegmentState } from './segment-changes';
 import { SEGMENTS_PROJECTION } from './segments.projection';
@@ -22,8 +22,6 @@ export interface SegmentChangesRun {
 }
 
 const SEGMENTS_SCHEMA = schemaOf({ name: SEGMENTS_PROJECTION });
-/** Stream appends per call: one transaction and one round trip each. */
-export const APPEND_BATCH = 1_000;
 export const DAILY_CURRENCY = 'USD';
 
 /** Each customer's segment on the day beside the one last published and its stream's revision. */
@@ -71,21 +69,8 @@ export class SegmentChangesService implements OnApplicationBootstrap, OnModuleDe
       asOf,
       currency,
     );
-    let duplicates = 0;
-    let position: bigint | undefined;
-    for (let i = 0; i < changes.length; i += APPEND_BATCH) {
-      const result = await this.store.appendToStreams(
-        changes.slice(i, i + APPEND_BATCH).map((c) => ({
-          streamId: c.streamId,
-          expectedRevision: c.expectedRevision,
-          // Metadata fixed by the event, so a run of the same day again is a duplicate, not a conflict.
-          events: [{ ...c.event, data: { ...c.event.data }, metadata: { source: 'analytics', actor: 'analytics', occurredAt: `${asOf}T00:00:00.000Z`, correlationId: c.event.id } }],
-        })),
-      );
-      duplicates += result.streams.filter((s) => s.duplicate).length;
-      position = result.position;
-    }
-    return { asOf, currency, changed: changes.length, duplicates, ...(position !== undefined ? { position: formatPosition(position) } : {}) };
+    const { duplicates, position } = await appendDailyChanges(this.store, changes.map((c) => ({ ...c, events: [c.event] })), asOf);
+    return { asOf, currency, changed: changes.length, duplicates, ...(position !== undefined ? { position } : {}) };
   }
 
   onApplicationBootstrap(): void {
