@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { ReadYourWrites } from '@clientela/projections';
 import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
 import { CUSTOMER_CONTACTS_PROJECTION } from '../customer-view/customer-contacts.projection';
-import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
+import { PURCHASE_READ_MODELS } from '../purchases/purchases.sql';
 import { AcquisitionQuery, FunnelQuery } from './funnel.dto';
 import { FunnelQueries } from './funnel.queries';
 
@@ -24,7 +24,7 @@ export class FunnelController {
   }
 
   @Get('acquisition')
-  @ReadYourWrites(CUSTOMER_CONTACTS_PROJECTION, PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'leads captured in [from, to) per source or campaign: cost, cost per lead, qualified, converted, customers, lead-to-customer conversion, their net revenue and the return on the cost' })

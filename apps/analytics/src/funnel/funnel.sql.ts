@@ -1,6 +1,7 @@
 import { LIFECYCLE_STAGES } from '@clientela/contracts';
 import { schemaOf } from '@clientela/projections';
 import { CUSTOMER_CONTACTS_PROJECTION } from '../customer-view/customer-contacts.projection';
+import { countsAsSql, MEMBERS_TABLE } from '../merges/merges.sql';
 import { purchasesAsOfSql } from '../purchases/purchases.sql';
 
 const C = schemaOf({ name: CUSTOMER_CONTACTS_PROJECTION });
@@ -14,7 +15,7 @@ const contactSourcesSql = `
   select p.customer_id, p.registered_at, coalesce(s.source, 'direct') as source, s.campaign_id
     from ${C}.profiles p
     left join (select distinct on (customer_id) customer_id, source, campaign_id from ${C}.leads where customer_id is not null order by customer_id, captured_at, lead_id) s using (customer_id)
-   where not exists (select 1 from ${C}.members m where m.contact_id = p.customer_id)`;
+   where not exists (select 1 from ${MEMBERS_TABLE} m where m.contact_id = p.customer_id)`;
 
 /**
  * The lifecycle funnel of the contacts registered in [`:from`, `:to`), per period of registration
@@ -38,11 +39,13 @@ export const ACQUISITION_GROUPS = ['source', 'campaign'] as const;
 /**
  * Leads captured in [`:from`, `:to`) grouped by source or campaign (`none` without one): how many,
  * their acquisition cost in `:currency` and per lead, qualified and converted counts, the customers
- * they became (a converted lead whose contact bought by `:asOf`), lead-to-customer conversion, and
- * those customers' net revenue as of `:asOf` with the return on the cost.
+ * they became (a converted lead whose contact bought by `:asOf`; a contact merged since counts as its
+ * survivor, so two leads of one person are one customer), lead-to-customer conversion, and those
+ * customers' net revenue as of `:asOf` with the return on the cost.
  */
 export const acquisitionSql = (group: (typeof ACQUISITION_GROUPS)[number]): string => `
-  with l as (select ${group === 'source' ? 'l.source' : "coalesce(l.campaign_id::text, 'none')"} as key, l.*
+  with l as (select ${group === 'source' ? 'l.source' : "coalesce(l.campaign_id::text, 'none')"} as key, l.status, l.cost_amount, l.cost_currency,
+                    ${countsAsSql('l.customer_id')} as customer_id
                from ${C}.leads l where l.captured_at >= cast(:from as date) and l.captured_at < cast(:to as date)),
        revenue as (select p.customer_id, sum(p.net) as net from (${purchasesAsOfSql('asOf', 'currency')}) p
                     where p.customer_id in (select customer_id from l where customer_id is not null) group by p.customer_id),

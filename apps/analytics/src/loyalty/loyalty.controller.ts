@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { DomainRuleError } from '@clientela/contracts';
 import { ReadYourWrites } from '@clientela/projections';
 import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
-import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
+import { PURCHASE_READ_MODELS } from '../purchases/purchases.sql';
 import { DEFAULT_CURRENCY } from '../rfm/rfm.dto';
 import { todayUtc } from '../rfm/rfm.queries';
 import { CohortRetentionQuery, ListLoyaltyQuery, LoyaltyAsOfQuery, PublishLoyaltyChangesBody } from './loyalty.dto';
@@ -21,7 +21,7 @@ export class LoyaltyController {
   ) {}
 
   @Get('loyalty')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'every customer with a purchase by `asOf`: tier (12-month net value and tenure), purchase days, P(alive), churn risk and band; with Accept: text/csv the whole filtered list' })
@@ -32,7 +32,7 @@ export class LoyaltyController {
   }
 
   @Get('loyalty/summary')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiOkResponse({ description: 'customers per tier and per churn band, and the repeat purchase rate, as of `asOf`' })
   @ApiProblems(400, 503)
@@ -41,7 +41,7 @@ export class LoyaltyController {
   }
 
   @Get('cohort-retention')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'per cohort (month of first purchase) and month since: customers who bought, and their share of the cohort; with Accept: text/csv the whole table' })
@@ -54,7 +54,7 @@ export class LoyaltyController {
   // The service runs this once a day by itself (yesterday's loyalty); the route is for backfills and operators.
   @Post('loyalty-changes')
   @HttpCode(200)
-  @ReadYourWrites(PURCHASES_PROJECTION, LOYALTY_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS, LOYALTY_PROJECTION)
   @ApiReadHeaders()
   @ApiOkResponse({ description: 'publishes CustomerLoyaltyTierChanged and CustomerChurnBandChanged for every customer whose tier or band on `asOf` is not the one last published; answers how many, and X-Position' })
   @ApiProblems(400, 409, 422, 503)

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ReadYourWrites } from '@clientela/projections';
 import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
-import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
+import { PURCHASE_READ_MODELS } from '../purchases/purchases.sql';
 import { AsOfQuery, ListMovementsQuery, ListRfmQuery, MovementSummaryQuery } from './rfm.dto';
 import { RfmQueries, todayUtc } from './rfm.queries';
 
@@ -13,7 +13,7 @@ export class RfmController {
   constructor(private readonly queries: RfmQueries) {}
 
   @Get('rfm')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'a page of customers with recency (days), frequency (purchase days), monetary (net revenue), their three scores and segment as of `asOf`; with Accept: text/csv the whole filtered list' })
@@ -24,7 +24,7 @@ export class RfmController {
   }
 
   @Get('segments')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiOkResponse({ description: 'every RFM segment with its number of customers, share, net revenue and averages as of `asOf`' })
   @ApiProblems(400, 503)
@@ -33,7 +33,7 @@ export class RfmController {
   }
 
   @Get('segment-movements')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiOkResponse({ description: 'how many customers moved from which segment on `from` to which on `to` (fromSegment null: no purchase yet on `from`)' })
   @ApiProblems(400, 503)
@@ -42,7 +42,7 @@ export class RfmController {
   }
 
   @Get('segment-movements/customers')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'who moved: each customer with its segment on `from` and on `to`; with Accept: text/csv the whole filtered list' })

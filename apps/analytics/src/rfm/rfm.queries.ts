@@ -8,6 +8,7 @@ import { DEFAULT_CURRENCY, type ListMovementsQuery, type ListRfmQuery, type Move
 import { MovementRow, RfmRow } from './rfm.entities';
 import { RFM_SEGMENTS } from './rfm-segments';
 import { rfmSql } from './rfm.sql';
+import { countsAsSql } from '../merges/merges.sql';
 
 export interface RfmView {
   customerId: string;
@@ -159,7 +160,8 @@ export class RfmQueries {
       .addCommonTableExpression(rfmSql('asOf', 'currency'), 'rfm')
       .setParameters({ asOf, currency: query.currency ?? DEFAULT_CURRENCY });
     if (query.segment) q.andWhere('r.segment = :segment', { segment: query.segment });
-    if (query.customer) q.andWhere('r.customer_id = :customer', { customer: query.customer });
+    // A merged duplicate's id finds the survivor's row: its purchases are the survivor's.
+    if (query.customer) q.andWhere(`r.customer_id = ${countsAsSql('cast(:customer as uuid)')}`, { customer: query.customer });
     return keysetPage(q, { sort: query.sort ?? '-monetary', sorts: RFM_SORTS, idExpression: 'r.customer_id', cursor, limit });
   }
 

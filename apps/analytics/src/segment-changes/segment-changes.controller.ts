@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { DomainRuleError } from '@clientela/contracts';
 import { ReadYourWrites } from '@clientela/projections';
 import { ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
-import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
+import { PURCHASE_READ_MODELS } from '../purchases/purchases.sql';
 import { DEFAULT_CURRENCY } from '../rfm/rfm.dto';
 import { todayUtc } from '../rfm/rfm.queries';
 import { PublishSegmentChangesBody } from './segment-changes.dto';
@@ -20,7 +20,7 @@ export class SegmentChangesController {
 
   @Post('segment-changes')
   @HttpCode(200)
-  @ReadYourWrites(PURCHASES_PROJECTION, SEGMENTS_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS, SEGMENTS_PROJECTION)
   @ApiReadHeaders()
   @ApiOkResponse({ description: 'publishes CustomerSegmentChanged for every customer whose segment on `asOf` is not the one last published; answers how many, and X-Position' })
   @ApiProblems(400, 409, 422, 503)

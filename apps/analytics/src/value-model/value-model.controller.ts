@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { NotFoundError } from '@clientela/contracts';
 import { ReadYourWrites } from '@clientela/projections';
 import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
-import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
+import { PURCHASE_READ_MODELS } from '../purchases/purchases.sql';
 import { DEFAULT_CURRENCY } from '../rfm/rfm.dto';
 import { todayUtc } from '../rfm/rfm.queries';
 import { predictValue } from './customer-value';
@@ -21,7 +21,7 @@ export class ValueModelController {
   ) {}
 
   @Get('value-model')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiOkResponse({ description: 'BG/NBD and Gamma-Gamma parameters fitted by maximum likelihood on the purchases up to `calibrationEnd` (time in weeks, one purchase per day)' })
   @ApiProblems(400, 422, 503)
@@ -31,7 +31,7 @@ export class ValueModelController {
   }
 
   @Get('customer-value')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'every customer of the model with P(alive), expected purchases and spend, predicted value and net revenue to date; with Accept: text/csv the whole filtered list' })
@@ -41,7 +41,7 @@ export class ValueModelController {
   }
 
   @Get('customer-value/:customerId')
-  @ReadYourWrites(PURCHASES_PROJECTION)
+  @ReadYourWrites(...PURCHASE_READ_MODELS)
   @ApiReadHeaders()
   @ApiOkResponse({ description: 'one customer\'s P(alive), expected purchases and spend, predicted value over the horizon (discounted) and historic value (net revenue to date times the margin)' })
   @ApiProblems(400, 404, 422, 503)

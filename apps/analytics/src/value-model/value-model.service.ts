@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DomainRuleError } from '@clientela/contracts';
+import { countsAsSql, membersFingerprintSql } from '../merges/merges.sql';
 import { PURCHASES_SCHEMA, purchasesAsOfSql } from '../purchases/purchases.sql';
 import { fitBgNbd, type BgNbdParameters } from './bg-nbd';
 import { summarizeCustomers, type CustomerSummary, type PurchaseDay } from './customer-summary';
@@ -36,7 +37,8 @@ const CACHE_SIZE = 32;
 /**
  * Fits the value model on the purchases read model as of a calibration date. A fit of the whole
  * CDNOW cohort takes about two seconds, so each is kept until an order, refund or cancellation changes
- * the read model (its `order_changes` counter), and concurrent requests share one fit.
+ * the read model (its `order_changes` counter) or a merge or unmerge changes whose purchases are whose,
+ * and concurrent requests share one fit.
  */
 @Injectable()
 export class ValueModelService {
@@ -105,15 +107,18 @@ export class ValueModelService {
       .select('coalesce(sum(p.net), 0)::text', 'netRevenue')
       .addSelect('trim_scale(coalesce(sum(p.net), 0) * cast(:margin as numeric))::text', 'value')
       .from('p', 'p')
-      .where('p.customer_id = :customerId', { customerId })
+      .where(`p.customer_id = ${countsAsSql('cast(:customerId as uuid)')}`, { customerId })
       .setParameters({ asOf, currency, margin })
       .getRawOne<{ netRevenue: string; value: string }>();
     return row ?? { netRevenue: '0', value: '0' };
   }
 
+  /** What the fit depends on besides the date: the orders (their change counter) and who counts as whom (merges). */
   private async changes(): Promise<string> {
-    const rows = (await this.db.query(`select changes::text from ${PURCHASES_SCHEMA}.order_changes`)) as Array<{ changes: string }>;
-    return rows[0]?.changes ?? '0';
+    const rows = (await this.db.query(
+      `select (select changes::text from ${PURCHASES_SCHEMA}.order_changes) as changes, (${membersFingerprintSql}) as members`,
+    )) as Array<{ changes: string | null; members: string }>;
+    return `${rows[0]?.changes ?? '0'}|${rows[0]?.members ?? ''}`;
   }
 
   private async fit(calibrationEnd: string, currency: string): Promise<FittedValueModel> {
@@ -151,7 +156,7 @@ export class ValueModelService {
       .orderBy('p.customer_id')
       .addOrderBy('p.placed_on')
       .setParameters({ asOf: calibrationEnd, currency });
-    if (customerId) q.where('p.customer_id = :customerId', { customerId });
+    if (customerId) q.where(`p.customer_id = ${countsAsSql('cast(:customerId as uuid)')}`, { customerId });
     return q.getRawMany<PurchaseDay>();
   }
 }
