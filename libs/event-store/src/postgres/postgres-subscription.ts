@@ -72,9 +72,6 @@ export class PostgresSubscription implements Subscription {
         }
         if (!page.isEnd) continue;
         if (page.heldBack) {
-          // The looks grow only while nothing new becomes readable: under steady appends some older
-          // transaction is often running, and a wait grown to 100 ms would hold back the next events too.
-          if (page.events.length > 0) heldBackLooks = 0;
           await sleep(backoffDelay(++heldBackLooks, HELD_BACK), this.closing.signal);
           continue;
         }
