@@ -76,6 +76,36 @@ describe('batch handler', () => {
     expect(await countRows(pool, 'rerun_orders')).toBe(30);
   });
 
+  it('handles a message repeated within a batch once, and a batch whose handler throws records nothing', async () => {
+    await createSampleReadModel(pool, 'repeat_orders');
+    let failFirst = true;
+    const processor = new MessageProcessor<RecordedEvent>({
+      consumer: `repeat-${randomUUID()}`,
+      pool,
+      decoder: envelopeDecoder(sampleCatalogue()),
+      deadLetters: { write: async () => undefined },
+      retry: { maxAttempts: 1 },
+      batchHandler: async (items, { tx }) => {
+        await insertOrders(tx, 'repeat_orders', items);
+        if (failFirst) {
+          failFirst = false;
+          throw new Error('the first call fails after writing');
+        }
+      },
+    });
+    const events = [1, 2, 3].map((seq) => sampleOrderEvent(seq));
+    const message = (seq: number, offset: number): IncomingMessage => {
+      const { key, value, headers } = asMessage(events[seq - 1]);
+      return { origin: { kind: 'kafka', topic: 't', partition: 0, offset: String(offset) }, key, value, headers };
+    };
+    // The batch call throws, so each message goes alone: had the failed call's record of the keys
+    // survived its rollback, they would come out as duplicates with no row written.
+    expect(await processor.process([message(1, 0), message(2, 1), message(1, 2)])).toEqual(['handled', 'handled', 'duplicate']);
+    expect(await countRows(pool, 'repeat_orders')).toBe(2);
+    expect(await processor.process([message(3, 3), message(3, 4)])).toEqual(['handled', 'duplicate']);
+    expect(await countRows(pool, 'repeat_orders')).toBe(3);
+  });
+
   it('has each event applied once when a restarted consumer is given everything again', async () => {
     const topic = await world.topic('batch', 2);
     await createSampleReadModel(pool, 'batch_orders');

@@ -248,12 +248,7 @@ export class MessageProcessor<T> {
     const handlersFor = this.options.handlersFor ?? (() => []);
     const keys = items.flatMap((item) => (item.decoded && handlersFor(item.decoded.type).length > 0 ? [item.decoded.key] : []));
     if (keys.length === 0) return items.map((item) => (item.decoded ? 'ignored' : undefined));
-    const { rows } = await tx.query<{ event_key: string }>(
-      `select event_key from ${this.schema}.handled_events where consumer = $1 and event_key = any($2::text[])`,
-      [this.consumer, keys],
-    );
-    const seen = new Set(rows.map((row) => row.event_key));
-    const handledKeys: string[] = [];
+    const fresh = await this.record(tx, keys);
     const outcomes: Array<Outcome | undefined> = [];
     for (const item of items) {
       const decoded = item.decoded;
@@ -266,11 +261,10 @@ export class MessageProcessor<T> {
         outcomes.push('ignored');
         continue;
       }
-      if (seen.has(decoded.key)) {
+      if (!fresh.delete(decoded.key)) {
         outcomes.push('duplicate');
         continue;
       }
-      seen.add(decoded.key);
       try {
         for (const handler of handlers) await handler(decoded.payload, { tx, consumer: this.consumer, message: item.message, attempt });
       } catch (error) {
@@ -278,16 +272,25 @@ export class MessageProcessor<T> {
         this.logger.debug('handler failed in a batch; handling one by one', { consumer: this.consumer, key: decoded.key, error: errorMessage(error) });
         return { failedAt: outcomes.length, error };
       }
-      handledKeys.push(decoded.key);
       outcomes.push('handled');
     }
-    if (handledKeys.length > 0) {
-      await tx.query(
-        `insert into ${this.schema}.handled_events (consumer, event_key) select $1, unnest($2::text[])`,
-        [this.consumer, handledKeys],
-      );
-    }
     return outcomes;
+  }
+
+  /**
+   * Records the keys as handled, in the batch's transaction, and returns those that were not yet:
+   * one statement instead of a look-up before the handlers and an insert after them (a handler that
+   * throws rolls the record back with its effects). Sorted, so that two members that briefly hold
+   * the same messages (a rebalance) lock their keys in the same order: the second waits for the
+   * first's commit and finds them recorded, instead of a deadlock.
+   */
+  private async record(tx: PoolClient, keys: string[]): Promise<Set<string>> {
+    const { rows } = await tx.query<{ event_key: string }>(
+      `insert into ${this.schema}.handled_events (consumer, event_key) select $1, unnest($2::text[])
+       on conflict (consumer, event_key) do nothing returning event_key`,
+      [this.consumer, [...keys].sort()],
+    );
+    return new Set(rows.map((row) => row.event_key));
   }
 
   /**
@@ -305,21 +308,15 @@ export class MessageProcessor<T> {
     const takes = (type: string) => !types || types.has(type);
     const keys = items.flatMap((item) => (item.decoded && takes(item.decoded.type) ? [item.decoded.key] : []));
     if (keys.length === 0) return items.map((item) => (item.decoded ? 'ignored' : undefined));
-    const { rows } = await tx.query<{ event_key: string }>(
-      `select event_key from ${this.schema}.handled_events where consumer = $1 and event_key = any($2::text[])`,
-      [this.consumer, keys],
-    );
-    const seen = new Set(rows.map((row) => row.event_key));
+    const unseen = await this.record(tx, keys);
     const fresh: Array<{ payload: T; message: IncomingMessage }> = [];
-    const handledKeys: string[] = [];
     const outcomes: Array<Outcome | undefined> = items.map((item) => {
       const decoded = item.decoded;
       if (!decoded) return undefined;
       if (!takes(decoded.type)) return 'ignored';
-      if (seen.has(decoded.key)) return 'duplicate';
-      seen.add(decoded.key);
+      // The first of a key in the batch is handled; a repeat of it is a duplicate.
+      if (!unseen.delete(decoded.key)) return 'duplicate';
       fresh.push({ payload: decoded.payload, message: item.message });
-      handledKeys.push(decoded.key);
       return 'handled';
     });
     if (fresh.length === 0) return outcomes;
@@ -330,7 +327,6 @@ export class MessageProcessor<T> {
       this.logger.debug('batch handler failed; handling one by one', { consumer: this.consumer, size: fresh.length, error: errorMessage(error) });
       return { failedAt: -1, error };
     }
-    await tx.query(`insert into ${this.schema}.handled_events (consumer, event_key) select $1, unnest($2::text[])`, [this.consumer, handledKeys]);
     return outcomes;
   }
 

@@ -268,23 +268,37 @@ export class Relay {
       const context = contextOfStream(event.streamId, categories);
       return context ? topicOf(context) : undefined;
     };
-    for await (const page of subscription.pages()) {
-      if (this.abort.signal.aborted) return;
-      if (!this.leading) throw new LostLeaseError(this.name);
-      const topicMessages = toTopicMessages(page.events, topicOfEvent);
-      if (topicMessages.length > 0) {
-        // In order, each acknowledged before the next: the checkpoint below moves only after all of them.
-        for (const batch of splitBySize(topicMessages, this.options.maxBatchBytes ?? 512 * 1024)) {
-          await this.untilDone(this.kafkaHealth, () => this.send(batch));
-          if (this.abort.signal.aborted) return;
+    // The checkpoint of a page is written while the next page is read and made into messages (or
+    // while the relay waits for new events): not on every event's way to Kafka. It must have
+    // succeeded before anything more is sent, since it also proves that this relay still leads.
+    let saving: Promise<void> | undefined;
+    try {
+      for await (const page of subscription.pages()) {
+        if (this.abort.signal.aborted) return;
+        if (!this.leading) throw new LostLeaseError(this.name);
+        const topicMessages = toTopicMessages(page.events, topicOfEvent);
+        await saving;
+        saving = undefined;
+        if (topicMessages.length > 0) {
+          // In order, each acknowledged before the next: the checkpoint below moves only after all of them.
+          for (const batch of splitBySize(topicMessages, this.options.maxBatchBytes ?? 512 * 1024)) {
+            await this.untilDone(this.kafkaHealth, () => this.send(batch));
+            if (this.abort.signal.aborted) return;
+          }
+          for (const { topic, messages } of topicMessages) this.metrics.relayed.inc({ relay: this.name, topic }, messages.length);
         }
-        for (const { topic, messages } of topicMessages) this.metrics.relayed.inc({ relay: this.name, topic }, messages.length);
+        if (this.abort.signal.aborted) return;
+        saving = this.untilDone(this.postgresHealth, () => this.saveCheckpoint(page.position)).then(() => {
+          this.position = page.position;
+          const last = page.events[page.events.length - 1];
+          this.metrics.relayLagSeconds.set({ relay: this.name }, page.caughtUp || !last ? 0 : Math.max(0, (Date.now() - last.recordedAt.getTime()) / 1000));
+        });
+        saving.catch(() => undefined); // seen where it is awaited
       }
-      if (this.abort.signal.aborted) return;
-      await this.untilDone(this.postgresHealth, () => this.saveCheckpoint(page.position));
-      this.position = page.position;
-      const last = page.events[page.events.length - 1];
-      this.metrics.relayLagSeconds.set({ relay: this.name }, page.caughtUp || !last ? 0 : Math.max(0, (Date.now() - last.recordedAt.getTime()) / 1000));
+    } finally {
+      // A stop waits for the last page's checkpoint, so that the next relay resumes after it. A failed
+      // save (a lost lease) ends the loop as a closed subscription does: lead() sees `leading` false.
+      await saving?.catch(() => undefined);
     }
   }
 

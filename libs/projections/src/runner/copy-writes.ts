@@ -1,19 +1,26 @@
 import type { PoolClient } from 'pg';
 import type { Position, RecordedEvent } from '@clientela/contracts';
 import { createIndexesSql } from '../projection';
-import { writeProjectionEvents } from '../sql-writer';
+import { writeProjectionEvents, type PlannedWrites } from '../sql-writer';
 import { advanceCheckpoint } from './registry-row';
 import type { RunnerState } from './runner-state';
 
-/** The projection's changes for these events, written into the copy in `schema`. */
-export const writeEvents = (state: RunnerState, client: PoolClient, schema: string, events: readonly RecordedEvent[]): Promise<void> =>
-  writeProjectionEvents(client, state.projection, schema, events);
+/** The projection's changes for these events, written into the copy in `schema` (`planned`: for exactly these events). */
+export const writeEvents = (state: RunnerState, client: PoolClient, schema: string, events: readonly RecordedEvent[], planned?: PlannedWrites): Promise<void> =>
+  writeProjectionEvents(client, state.projection, schema, events, planned);
 
 /** One transaction: the checkpoint moves from `from` to `to` and the events' changes are written. */
-export const applyBatch = (state: RunnerState, schema: string, events: readonly RecordedEvent[], from: Position, to: Position): Promise<void> =>
+export const applyBatch = (
+  state: RunnerState,
+  schema: string,
+  events: readonly RecordedEvent[],
+  from: Position,
+  to: Position,
+  planned?: PlannedWrites,
+): Promise<void> =>
   state.transaction(async (client, commit) => {
     await advanceCheckpoint(state, client, commit, from, to, events.length);
-    await writeEvents(state, client, schema, events);
+    await writeEvents(state, client, schema, events, planned);
   });
 
 /** Creates the copy's secondary indexes (if missing) and refreshes its statistics. */

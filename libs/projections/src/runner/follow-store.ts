@@ -2,6 +2,17 @@ import { finishCopy } from './copy-writes';
 import { applyLive } from './parking';
 import { markLive, readCheckpoint, rebuildRequested } from './registry-row';
 import type { RunnerState } from './runner-state';
+import type { RecordedEvent } from '@clientela/contracts';
+import { planProjectionWrites, type PlannedWrites } from '../sql-writer';
+
+/** A page's statements, or none when planning fails: applying it then fails and retries as it would have. */
+const plan = (state: RunnerState, events: RecordedEvent[]): PlannedWrites | undefined => {
+  try {
+    return events.length > 0 ? planProjectionWrites(state.projection, events) : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 /** The live loop from the store: a subscription from the checkpoint, each page applied in one transaction with it. */
 export const followStore = async (state: RunnerState, onRebuildRequest: () => void): Promise<void> => {
@@ -23,15 +34,29 @@ export const followStore = async (state: RunnerState, onRebuildRequest: () => vo
   if (await rebuildRequested(state)) onRebuildRequest();
   try {
     let indexed = false;
-    for await (const page of subscription.pages()) {
-      if (!state.running || !state.active) break;
-      await state.mutex.run(() => applyLive(state, page.events, page.position));
-      if (state.restartLive) break;
-      if (page.caughtUp && !indexed) {
-        // A first build runs without secondary indexes; they come once it has caught up.
-        indexed = true;
-        await state.mutex.run(() => finishCopy(state, state.schema));
+    // While catching up, a page is projected and merged (Node's CPU) while the page before is being
+    // written (PostgreSQL's): the two used to take turns. Pages are still applied one at a time, in order.
+    let applying: Promise<void> | undefined;
+    try {
+      for await (const page of subscription.pages()) {
+        if (!state.running || !state.active) break;
+        const planned = plan(state, page.events);
+        await applying;
+        applying = undefined;
+        if (state.restartLive || !state.running || !state.active) break;
+        const applied = state.mutex.run(() => applyLive(state, page.events, page.position, planned));
+        if (page.caughtUp) await applied;
+        else (applying = applied).catch(() => undefined); // seen where it is awaited
+        if (state.restartLive) break;
+        if (page.caughtUp && !indexed) {
+          // A first build runs without secondary indexes; they come once it has caught up.
+          indexed = true;
+          await state.mutex.run(() => finishCopy(state, state.schema));
+        }
       }
+      await applying;
+    } finally {
+      await applying?.catch(() => undefined);
     }
   } finally {
     await subscription.close();

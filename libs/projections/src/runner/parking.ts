@@ -1,19 +1,24 @@
 import type { PoolClient } from 'pg';
 import type { Position, RecordedEvent } from '@clientela/contracts';
 import { backoffDelay, DEFAULT_BACKOFF, isConnectionError, sleep } from '@clientela/postgres';
+import type { PlannedWrites } from '../sql-writer';
 import { applyBatch, writeEvents } from './copy-writes';
 import { advanceCheckpoint, recordError } from './registry-row';
 import { LostLeadershipError, type RunnerState } from './runner-state';
 
-/** Applies a page to the live copy; a batch that keeps failing is searched for its poison event. */
-export const applyLive = async (state: RunnerState, pageEvents: RecordedEvent[], to: Position): Promise<void> => {
+/**
+ * Applies a page to the live copy; a batch that keeps failing is searched for its poison event.
+ * `planned`: its statements, worked out for exactly `pageEvents` before (used on the first try).
+ */
+export const applyLive = async (state: RunnerState, pageEvents: RecordedEvent[], to: Position, planned?: PlannedWrites): Promise<void> => {
   // A page fetched before a rebuild swapped in a newer copy is already in that copy.
   if (state.restartLive || to <= state.position) return;
-  const events = pageEvents.filter((event) => event.position > state.position);
+  const from = state.position;
+  const events = pageEvents.every((event) => event.position > from) ? pageEvents : pageEvents.filter((event) => event.position > from);
   const attempts = state.options.maxAttempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {
-      await applyBatch(state, state.schema, events, state.position, to);
+      await applyBatch(state, state.schema, events, state.position, to, attempt === 1 ? planned : undefined);
       state.position = to;
       state.countApplied(events.length);
       return;

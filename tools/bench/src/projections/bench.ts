@@ -5,10 +5,11 @@ import { Pool } from 'pg';
 import { START, type Position } from '@clientela/contracts';
 import { PostgresEventStore, type EventFilter } from '@clientela/event-store';
 import type { LogSink } from '@clientela/platform';
-import { ProjectionRunner, schemaOf, type RowProjection } from '@clientela/projections';
+import { DEFAULT_REGISTRY_SCHEMA, ProjectionRunner, schemaOf, type RowProjection } from '@clientela/projections';
 // The sample projection of libs/projections (its tests' and this bench's), not exported by the library.
 import { customerRevenueProjection, ordersCatalogue } from '../../../../libs/projections/src/testing/sample-orders';
-import { measure, perSecond, ratio, round, runConcurrently } from '../measure';
+import { measure, perSecond, ratio, round, runConcurrently, type Measured } from '../measure';
+import { median, roundFields } from '../rounds';
 import type { BenchContext, BenchLine, BenchOptions } from '../registry';
 import { appendAtSteadyRate, checkpointLags, notificationLags, type Lags, type SteadyRate, type SteadyRun } from './lag';
 import { NotificationListener } from './listener';
@@ -26,8 +27,8 @@ export interface ProjectionsSizes {
   loadWriters: number;
   /** The runner's batchSize, and the limit's page size. */
   batchSize: number;
-  /** Reads of everything by the limit; the fastest counts. */
-  limitRounds: number;
+  /** Rebuilds, each beside a read of everything by the limit, interleaved; the median counts. */
+  rounds: number;
   lag: SteadyRate;
 }
 
@@ -36,7 +37,7 @@ export const projectionsSizes = (options: BenchOptions): ProjectionsSizes => ({
   loadBatch: 500,
   loadWriters: options.concurrency ?? 4,
   batchSize: options.batchSize ?? DEFAULT_PROJECTION_BATCH,
-  limitRounds: options.quick ? 1 : 2,
+  rounds: options.rounds ?? (options.quick ? 1 : 3),
   lag: { seconds: options.quick ? 5 : 20, tickMs: 10, eventsPerTick: 10, warmupMs: options.quick ? 500 : 1_000 },
 });
 
@@ -124,14 +125,13 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
       if (page.isEnd) return read;
     }
   };
-  const limitRounds: Array<{ events: number; ms: number; cpuS: number; rssPeakMb: number }> = [];
+  const limitRounds: Measured<number>[] = [];
   const readRound = async (): Promise<void> => {
     const measured = await measure(limitRead, `projections.rebuild.limit${limitRounds.length + 1}`);
     if (measured.result !== sizes.events) throw new Error(`the limit read ${measured.result} events, but ${sizes.events} were loaded`);
-    limitRounds.push({ events: measured.result, ms: measured.ms, cpuS: measured.cpuS, rssPeakMb: measured.rssPeakMb });
+    limitRounds.push(measured);
     ctx.log(`limit: read ${measured.result} events in ${(measured.ms / 1000).toFixed(2)} s, ${perSecond(measured.result, measured.ms)}/s`);
   };
-  await readRound();
 
   const logger: LogSink = {
     debug: () => undefined,
@@ -139,24 +139,51 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
     warn: (message, fields) => ctx.log(`runner: ${message} ${JSON.stringify(fields ?? {})}`),
     error: (message, fields) => ctx.log(`runner: ${message} ${JSON.stringify(fields ?? {})}`),
   };
-  await checkpoint();
-  let runner: ProjectionRunner | undefined;
-  const rebuilt = await measure(async () => {
-    runner = new ProjectionRunner({ projection, store: reader, pool: readModel, batchSize: sizes.batchSize, logger });
-    await runner.start();
-    await listener.reached(head, Math.max(120_000, sizes.events));
-  }, 'projections.rebuild');
-  const live = runner as ProjectionRunner | undefined;
-  if (!live) throw new Error('no runner');
-  ctx.onCleanup(() => live.stop());
-  ctx.log(`rebuild: ${sizes.events} events in ${(rebuilt.ms / 1000).toFixed(2)} s, ${perSecond(sizes.events, rebuilt.ms)}/s`);
-  const rows = await checkReadModel(readModel, projection, expected);
-  ctx.log(`read model: ${rows} customers; orders, items, gross, refunded and net revenue add up`);
-
-  for (let round = 2; round <= sizes.limitRounds; round++) await readRound();
-  const limit = limitRounds.reduce((best, r) => (r.ms < best.ms ? r : best));
-  const oursPerS = perSecond(sizes.events, rebuilt.ms);
-  const limitPerS = perSecond(limit.events, limit.ms);
+  // Each round: a read by the limit, then a fresh runner building the read model from START (the
+  // round before's copy and registry row dropped first), the order turning each round.
+  const rebuildRounds: Measured<ProjectionRunner>[] = [];
+  let live: ProjectionRunner | undefined;
+  ctx.onCleanup(async () => live?.stop());
+  const rebuildRound = async (): Promise<void> => {
+    if (live) {
+      await live.stop();
+      live = undefined;
+      await readModel.query(`drop schema if exists ${schemaOf(projection)} cascade`);
+      await readModel.query(`delete from ${DEFAULT_REGISTRY_SCHEMA}.state where name = $1`, [PROJECTION_NAME]);
+    }
+    await checkpoint();
+    listener.reset();
+    const rebuilt = await measure(async () => {
+      const runner = new ProjectionRunner({ projection, store: reader, pool: readModel, batchSize: sizes.batchSize, logger });
+      live = runner;
+      await runner.start();
+      await listener.reached(head, Math.max(120_000, sizes.events));
+      return runner;
+    }, `projections.rebuild${rebuildRounds.length === 0 ? '' : rebuildRounds.length + 1}`);
+    rebuildRounds.push(rebuilt);
+    ctx.log(`rebuild: ${sizes.events} events in ${(rebuilt.ms / 1000).toFixed(2)} s, ${perSecond(sizes.events, rebuilt.ms)}/s`);
+  };
+  let rows = 0;
+  for (let r = 0; r < sizes.rounds; r++) {
+    if (r % 2 === 0) {
+      await readRound();
+      await rebuildRound();
+    } else {
+      await rebuildRound();
+      await readRound();
+    }
+    rows = await checkReadModel(readModel, projection, expected);
+    ctx.log(`read model: ${rows} customers; orders, items, gross, refunded and net revenue add up`);
+  }
+  const runner = live as ProjectionRunner | undefined;
+  if (!runner) throw new Error('no runner');
+  const oursRates = rebuildRounds.map((r) => perSecond(sizes.events, r.ms));
+  const limitRates = limitRounds.map((r) => perSecond(r.result, r.ms));
+  const oursPerS = median(oursRates);
+  const limitPerS = median(limitRates);
+  const middle = <T>(rounds: Measured<T>[], rates: number[]): Measured<T> => rounds[rates.indexOf(median(rates))] ?? rounds[0];
+  const rebuilt = middle(rebuildRounds, oursRates);
+  const limit = middle(limitRounds, limitRates);
   const common = { synchronous_commit: synchronousCommit };
   const tail = { loadavg_1m_before: loadBefore, cpus: cpus().length, postgres, quick: ctx.options.quick, at };
   ctx.emit({
@@ -164,6 +191,10 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
     ours_per_s: oursPerS,
     limit_per_s: limitPerS,
     ratio: ratio(oursPerS, limitPerS),
+    ...roundFields('ours_per_s', oursRates),
+    ...roundFields('limit_per_s', limitRates),
+    ...roundFields('ratio', oursRates.map((o, i) => ratio(o, limitRates[i]))),
+    rounds: sizes.rounds,
     events: sizes.events,
     batch_size: sizes.batchSize,
     rows,
@@ -173,7 +204,8 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
     ...common,
     ours_s: round(rebuilt.ms / 1000, 3),
     limit_s: round(limit.ms / 1000, 3),
-    limit_rounds: limitRounds.length,
+    ours_node_cpu_us_per_event: round((rebuilt.cpuS * 1e6) / sizes.events, 2),
+    limit_node_cpu_us_per_event: round((limit.cpuS * 1e6) / sizes.events, 2),
     ours_node_cpu_s: rebuilt.cpuS,
     limit_node_cpu_s: limit.cpuS,
     ours_rss_peak_mb: rebuilt.rssPeakMb,
@@ -207,7 +239,7 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
   const rowsAfter = await checkReadModel(readModel, projection, expected);
   logLags(ctx, 'ours', ours, oursLags);
 
-  await live.stop();
+  await runner.stop();
   ctx.log(`lag: ${targetPerS} events/s for ${rate.seconds} s, runner stopped, LISTEN only`);
   await checkpoint();
   listener.reset();

@@ -53,6 +53,7 @@ export class NotificationListener {
   reset(): void {
     this.checkpoints.length = 0;
     this.storeNotifications.length = 0;
+    this.latest = -1n;
   }
 
   /** Resolves once a checkpoint at or past `position` has arrived; rejects after `timeoutMs`. */
