@@ -97,20 +97,24 @@ export class PersonalDataProtection implements PersonalDataCodec {
     events: readonly E[],
     openOne: (event: E, part: SealedPersonalData, key: DataKey | undefined) => Record<string, unknown>,
   ): Promise<E[]> {
-    const sealed: Array<SealedPersonalData | undefined> = events.map((event) => {
+    // One pass: each event's sealed part (checked) and the distinct subjects (a page's events come in runs of one person's).
+    const sealed = new Array<SealedPersonalData | undefined>(events.length);
+    const subjects = new Set<string>();
+    let last: string | undefined;
+    for (let index = 0; index < events.length; index++) {
+      let part: SealedPersonalData | undefined;
       try {
-        return sealedPartOf(event.data);
+        part = sealedPartOf(events[index].data);
       } catch (error) {
-        throw this.unreadable(event, '?', error);
+        throw this.unreadable(events[index], '?', error);
       }
-    });
-    if (sealed.every((part) => part === undefined)) return [...events];
+      sealed[index] = part;
+      if (part !== undefined && part.s !== last) subjects.add((last = part.s));
+    }
+    if (subjects.size === 0) return [...events];
     let keys: Map<string, KeyState>;
     try {
-      keys = await this.keys.keysFor(
-        sealed.flatMap((part) => (part ? [part.s] : [])),
-        false,
-      );
+      keys = await this.keys.keysFor(subjects, false);
     } catch (error) {
       // No key here for the subject, or one the master key does not open: name the event it stops.
       if (!(error instanceof DataKeyMissingError || error instanceof MasterKeyError)) throw error;

@@ -13,7 +13,7 @@ import {
 
 const dataKey = (raw = randomBytes(32)): DataKey => ({
   encryption: createSecretKey(raw),
-  iv: createSecretKey(createHmac('sha256', raw).update('iv').digest()),
+  ivKey: createHmac('sha256', raw).update('iv').digest(),
 });
 const PERSONAL = ['givenName', 'emails', 'address', 'note'];
 
@@ -99,7 +99,7 @@ describe('sealed personal fields', () => {
           uses.n++;
           return inner.encryption;
         },
-        iv: inner.iv,
+        ivKey: inner.ivKey,
       };
       return { k, uses };
     };
