@@ -257,14 +257,14 @@ export class DataKeyRing {
          insert into ${this.schema}.data_keys (subject, master_key_id, wrapped_key)
          select s, $2, w from unnest($1::text[], $3::bytea[]) as n(s, w)
          on conflict (subject) do nothing
-         returning subject, master_key_id, wrapped_key)
-       select *, true as created from created
+         returning subject)
+       select subject, null::text as master_key_id, null::bytea as wrapped_key, true as created from created
        union all
        select subject, master_key_id, wrapped_key, false from ${this.schema}.data_keys
         where subject = any($1::text[]) and subject not in (select subject from created)`,
       [subjects, this.masterKeys.current.id, wrapped],
     );
-    // The keys this statement created are known in clear already: no need to unwrap them.
+    // The keys this statement created are known in clear already: not sent back, not unwrapped.
     return this.statesOf(rows, (row) => (row.created ? fresh.get(row.subject) : undefined));
   }
 
@@ -279,13 +279,11 @@ export class DataKeyRing {
   private statesOf<R extends KeyRow>(rows: readonly R[], known: (row: R) => Buffer | undefined = () => undefined): Map<string, KeyState> {
     const states = new Map<string, KeyState>();
     for (const row of rows) {
-      if (row.wrapped_key === null || row.master_key_id === null) {
-        states.set(row.subject, 'erased');
-        continue;
-      }
       const raw = known(row);
+      if (raw) states.set(row.subject, toDataKey(raw));
+      else if (row.wrapped_key === null || row.master_key_id === null) states.set(row.subject, 'erased');
       // The master key is looked up now (a configuration without it fails at once); unwrapping waits for first use.
-      states.set(row.subject, raw ? toDataKey(raw) : new WrappedDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key));
+      else states.set(row.subject, new WrappedDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key));
     }
     return states;
   }
