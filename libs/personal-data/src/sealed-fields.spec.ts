@@ -148,6 +148,15 @@ describe('sealed personal fields', () => {
       expect(() => JSON.stringify(opened)).toThrow(/does not authenticate/);
     });
 
+    it('is a plain object that shows reflection nothing but its fields, before and after the first read', () => {
+      const { event, sealed } = seal(data, key);
+      const opened = onAccess(event, sealed, key);
+      expect(Object.getPrototypeOf(opened)).toBe(Object.prototype);
+      expect(Reflect.ownKeys(opened)).toEqual(Object.keys(opened));
+      expect(opened.givenName).toBe('Ada');
+      expect(Reflect.ownKeys(opened)).toEqual(Object.keys(opened));
+    });
+
     it('fills erased fields at once', () => {
       const { event, sealed } = seal(data, key);
       expect(onAccess(event, sealed, undefined)).toEqual({ contactId: 'c-1', amount: '12.50', note: null, givenName: ERASED_TEXT, emails: [], address: {} });
