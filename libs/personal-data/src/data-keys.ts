@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { LRUCache } from 'lru-cache';
 import { assertSchemaName, migrate, type Migration } from '@clientela/postgres';
 import { DataKeyMissingError, MasterKeyError } from './errors';
-import { masterKeyById, unwrapDataKey, wrapDataKey, type MasterKey, type MasterKeys } from './master-keys';
+import { masterKeyById, unwrapDataKey, WRAP_IV_BYTES, wrapDataKey, type MasterKey, type MasterKeys } from './master-keys';
 import type { DataKey } from './sealed-fields';
 
 const MIGRATIONS: readonly Migration[] = [
@@ -50,7 +50,7 @@ export interface DataKeyRingOptions {
 
 const toDataKey = (raw: Buffer): DataKey => ({
   encryption: createSecretKey(raw),
-  iv: createSecretKey(createHmac('sha256', raw).update('clientela sealed-field iv').digest()),
+  ivKey: createHmac('sha256', raw).update('clientela sealed-field iv').digest(),
 });
 
 /**
@@ -71,8 +71,8 @@ class WrappedDataKey implements DataKey {
     return this.unwrapped().encryption;
   }
 
-  get iv(): KeyObject {
-    return this.unwrapped().iv;
+  get ivKey(): Buffer {
+    return this.unwrapped().ivKey;
   }
 
   private unwrapped(): DataKey {
@@ -117,7 +117,7 @@ export class DataKeyRing {
     await this.lookForErasures();
     const found = new Map<string, KeyState>();
     const unknown: string[] = [];
-    for (const subject of new Set(subjects)) {
+    for (const subject of subjects instanceof Set ? (subjects as Set<string>) : new Set(subjects)) {
       const cached = this.cache.get(subject);
       if (cached !== undefined) found.set(subject, cached);
       else unknown.push(subject);
@@ -243,26 +243,28 @@ export class DataKeyRing {
    * creating the same person's key at once: the first insert wins, the other reads it back.
    */
   private async loadOrCreate(subjects: readonly string[]): Promise<Map<string, KeyState>> {
-    const raw = randomBytes(32 * subjects.length);
+    // One randomBytes for every key and its wrapping's IV: a call costs about 5 µs, whatever its size.
+    const raw = randomBytes((32 + WRAP_IV_BYTES) * subjects.length);
     const fresh = new Map<string, Buffer>();
     const wrapped = subjects.map((subject, i) => {
-      const key = raw.subarray(32 * i, 32 * (i + 1));
+      const at = (32 + WRAP_IV_BYTES) * i;
+      const key = raw.subarray(at, at + 32);
       fresh.set(subject, key);
-      return wrapDataKey(this.masterKeys.current, subject, key);
+      return wrapDataKey(this.masterKeys.current, subject, key, raw.subarray(at + 32, at + 32 + WRAP_IV_BYTES));
     });
     const { rows } = await this.pool.query<KeyRow & { created: boolean }>(
       `with created as (
          insert into ${this.schema}.data_keys (subject, master_key_id, wrapped_key)
          select s, $2, w from unnest($1::text[], $3::bytea[]) as n(s, w)
          on conflict (subject) do nothing
-         returning subject, master_key_id, wrapped_key)
-       select *, true as created from created
+         returning subject)
+       select subject, null::text as master_key_id, null::bytea as wrapped_key, true as created from created
        union all
        select subject, master_key_id, wrapped_key, false from ${this.schema}.data_keys
         where subject = any($1::text[]) and subject not in (select subject from created)`,
       [subjects, this.masterKeys.current.id, wrapped],
     );
-    // The keys this statement created are known in clear already: no need to unwrap them.
+    // The keys this statement created are known in clear already: not sent back, not unwrapped.
     return this.statesOf(rows, (row) => (row.created ? fresh.get(row.subject) : undefined));
   }
 
@@ -277,13 +279,11 @@ export class DataKeyRing {
   private statesOf<R extends KeyRow>(rows: readonly R[], known: (row: R) => Buffer | undefined = () => undefined): Map<string, KeyState> {
     const states = new Map<string, KeyState>();
     for (const row of rows) {
-      if (row.wrapped_key === null || row.master_key_id === null) {
-        states.set(row.subject, 'erased');
-        continue;
-      }
       const raw = known(row);
+      if (raw) states.set(row.subject, toDataKey(raw));
+      else if (row.wrapped_key === null || row.master_key_id === null) states.set(row.subject, 'erased');
       // The master key is looked up now (a configuration without it fails at once); unwrapping waits for first use.
-      states.set(row.subject, raw ? toDataKey(raw) : new WrappedDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key));
+      else states.set(row.subject, new WrappedDataKey(masterKeyById(this.masterKeys, row.master_key_id), row.subject, row.wrapped_key));
     }
     return states;
   }

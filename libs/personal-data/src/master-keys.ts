@@ -14,7 +14,9 @@ export interface MasterKeys {
   readonly previous: readonly MasterKey[];
 }
 
-const IV_BYTES = 12;
+/** The IV of a wrapped data key (AES-256-GCM). */
+export const WRAP_IV_BYTES = 12;
+const IV_BYTES = WRAP_IV_BYTES;
 const TAG_BYTES = 16;
 
 export const masterKeyFrom = (key: Buffer): MasterKey => {
@@ -44,9 +46,12 @@ export const parseMasterKeys = (current: string, previous = ''): MasterKeys => (
 
 export const generateMasterKey = (): string => randomBytes(32).toString('base64');
 
-/** AES-256-GCM with a random IV; the subject is bound as associated data, so a wrapped key cannot be moved to another person. */
-export const wrapDataKey = (master: MasterKey, subject: string, dataKey: Buffer): Buffer => {
-  const iv = randomBytes(IV_BYTES);
+/**
+ * AES-256-GCM with a random IV (a caller wrapping many keys passes IVs it drew at once); the subject
+ * is bound as associated data, so a wrapped key cannot be moved to another person.
+ */
+export const wrapDataKey = (master: MasterKey, subject: string, dataKey: Buffer, iv: Buffer = randomBytes(IV_BYTES)): Buffer => {
+  if (iv.length !== IV_BYTES) throw new RangeError(`a wrapping IV has ${IV_BYTES} bytes, got ${iv.length}`);
   const cipher = createCipheriv('aes-256-gcm', master.key, iv);
   cipher.setAAD(Buffer.from(subject, 'utf8'));
   const sealed = Buffer.concat([cipher.update(dataKey), cipher.final()]);

@@ -32,6 +32,11 @@ export const subjectOf = (streamId: string, data: Record<string, unknown>): stri
       ? data.contactId
       : streamId;
 
+const hasPersonalValue = (data: Record<string, unknown>, fields: readonly string[]): boolean => {
+  for (const field of fields) if (data[field] !== undefined && data[field] !== null) return true;
+  return false;
+};
+
 /**
  * Seals the personal fields of events before an adapter writes them and opens them after it reads
  * them: the one place both event store adapters call, so every service gets it without code of its own.
@@ -44,25 +49,27 @@ export class PersonalDataProtection implements PersonalDataCodec {
 
   /** The same appends with personal fields sealed under each subject's key (created on first use). One key lookup for the whole call. */
   async seal<E extends SealableEvent>(appends: ReadonlyArray<{ streamId: string; events: readonly E[] }>): Promise<E[][]> {
+    // First pass: whose key each event with a personal value needs (undefined: nothing to seal).
+    const subjectsOf: Array<Array<string | undefined>> = [];
     const subjects = new Set<string>();
-    const plan = appends.map(({ streamId, events }) =>
-      events.map((event) => {
-        const fields = this.catalogue.has(event.type) ? this.catalogue.personalFields(event.type) : [];
-        if (!fields.some((field) => event.data[field] !== undefined && event.data[field] !== null)) return undefined;
-        const subject = subjectOf(streamId, event.data);
-        subjects.add(subject);
-        return { fields, subject };
-      }),
-    );
+    for (const { streamId, events } of appends) {
+      const planned = new Array<string | undefined>(events.length);
+      for (let e = 0; e < events.length; e++) {
+        const { type, data } = events[e];
+        if (!this.catalogue.has(type) || !hasPersonalValue(data, this.catalogue.personalFields(type))) continue;
+        subjects.add((planned[e] = subjectOf(streamId, data)));
+      }
+      subjectsOf.push(planned);
+    }
     if (subjects.size === 0) return appends.map(({ events }) => [...events]);
     const keys = await this.keys.keysFor(subjects, true);
     return appends.map(({ events }, a) =>
       events.map((event, e) => {
-        const planned = plan[a][e];
-        if (planned === undefined) return event;
-        const key = keys.get(planned.subject);
-        if (key === undefined || key === 'erased') throw new SubjectErasedError(planned.subject, a);
-        return { ...event, data: sealPersonalFields(event, event.data, planned.fields, planned.subject, key) };
+        const subject = subjectsOf[a][e];
+        if (subject === undefined) return event;
+        const key = keys.get(subject);
+        if (key === undefined || key === 'erased') throw new SubjectErasedError(subject, a);
+        return { ...event, data: sealPersonalFields(event, event.data, this.catalogue.personalFields(event.type), subject, key) };
       }),
     );
   }
@@ -97,20 +104,24 @@ export class PersonalDataProtection implements PersonalDataCodec {
     events: readonly E[],
     openOne: (event: E, part: SealedPersonalData, key: DataKey | undefined) => Record<string, unknown>,
   ): Promise<E[]> {
-    const sealed: Array<SealedPersonalData | undefined> = events.map((event) => {
+    // One pass: each event's sealed part (checked) and the distinct subjects (a page's events come in runs of one person's).
+    const sealed = new Array<SealedPersonalData | undefined>(events.length);
+    const subjects = new Set<string>();
+    let last: string | undefined;
+    for (let index = 0; index < events.length; index++) {
+      let part: SealedPersonalData | undefined;
       try {
-        return sealedPartOf(event.data);
+        part = sealedPartOf(events[index].data);
       } catch (error) {
-        throw this.unreadable(event, '?', error);
+        throw this.unreadable(events[index], '?', error);
       }
-    });
-    if (sealed.every((part) => part === undefined)) return [...events];
+      sealed[index] = part;
+      if (part !== undefined && part.s !== last) subjects.add((last = part.s));
+    }
+    if (subjects.size === 0) return [...events];
     let keys: Map<string, KeyState>;
     try {
-      keys = await this.keys.keysFor(
-        sealed.flatMap((part) => (part ? [part.s] : [])),
-        false,
-      );
+      keys = await this.keys.keysFor(subjects, false);
     } catch (error) {
       // No key here for the subject, or one the master key does not open: name the event it stops.
       if (!(error instanceof DataKeyMissingError || error instanceof MasterKeyError)) throw error;

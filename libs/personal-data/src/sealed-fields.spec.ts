@@ -13,7 +13,7 @@ import {
 
 const dataKey = (raw = randomBytes(32)): DataKey => ({
   encryption: createSecretKey(raw),
-  iv: createSecretKey(createHmac('sha256', raw).update('iv').digest()),
+  ivKey: createHmac('sha256', raw).update('iv').digest(),
 });
 const PERSONAL = ['givenName', 'emails', 'address', 'note'];
 
@@ -99,7 +99,7 @@ describe('sealed personal fields', () => {
           uses.n++;
           return inner.encryption;
         },
-        iv: inner.iv,
+        ivKey: inner.ivKey,
       };
       return { k, uses };
     };
@@ -146,6 +146,15 @@ describe('sealed personal fields', () => {
       expect(opened.contactId).toBe('c-1');
       expect(() => opened.givenName).toThrow(Unreadable);
       expect(() => JSON.stringify(opened)).toThrow(/does not authenticate/);
+    });
+
+    it('is a plain object that shows reflection nothing but its fields, before and after the first read', () => {
+      const { event, sealed } = seal(data, key);
+      const opened = onAccess(event, sealed, key);
+      expect(Object.getPrototypeOf(opened)).toBe(Object.prototype);
+      expect(Reflect.ownKeys(opened)).toEqual(Object.keys(opened));
+      expect(opened.givenName).toBe('Ada');
+      expect(Reflect.ownKeys(opened)).toEqual(Object.keys(opened));
     });
 
     it('fills erased fields at once', () => {

@@ -124,6 +124,9 @@ const slices = <T>(items: readonly T[], count: number): T[][] => {
   return Array.from({ length: n }, (_, i) => items.slice(Math.floor((i * items.length) / n), Math.floor(((i + 1) * items.length) / n)));
 };
 
+/** `eventstore.<phase>.<contender>.r<round>`: the file name of the part's CPU profile (BENCH_CPU_PROFILE_DIR). */
+const profileLabel = (phase: string, contender: Contender, round: number): string => `eventstore.${phase}.${contender.name}.r${round}`;
+
 const during = async <T>(contender: Contender, work: () => Promise<T>): Promise<T> => {
   contender.activate();
   try {
@@ -202,8 +205,10 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
         const contender = who[(turn + index) % who.length];
         const timer = latencies.get(contender.name) as Latencies;
         await checkpoint();
-        const measured = await measure(() =>
-          during(contender, () => runConcurrently(sizes.concurrency, part, (stream) => append(contender, stream, timer))),
+        // Labelled per contender and round: BENCH_CPU_PROFILE_DIR profiles each on its own (profileLabel).
+        const measured = await measure(
+          () => during(contender, () => runConcurrently(sizes.concurrency, part, (stream) => append(contender, stream, timer))),
+          profileLabel(label, contender, index + 1),
         );
         const segment = { events, ms: measured.ms, perSecond: perSecond(events, measured.ms), rssPeakMb: measured.rssPeakMb, cpuS: measured.cpuS };
         rounds.get(contender.name)?.push(segment);
@@ -338,7 +343,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   for (let round = 1; round <= sizes.readRounds; round++) {
     for (let turn = 0; turn < readers.length; turn++) {
       const contender = readers[(turn + round - 1) % readers.length];
-      const measured = await measure(() => during(contender, () => contender.readAll(sizes.pageSize)));
+      const measured = await measure(() => during(contender, () => contender.readAll(sizes.pageSize)), profileLabel('read.all', contender, round));
       const events = measured.result;
       const expected = contender === sealed ? sealedWritten : expectedBase + multiWritten(contender);
       if (events !== expected) ctx.log(`read.all ${contender.name}: read ${events} events, but ${expected} were appended`);
