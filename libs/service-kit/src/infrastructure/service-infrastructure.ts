@@ -51,9 +51,7 @@ export const openServiceInfrastructure = async (options: {
   const noKey = masterKeyProblem(config);
   if (noKey) throw new ConfigError([noKey]);
   await ensureDatabase(databaseUrl);
-  // Idle connections are kept for minutes, not pg's 10 s: a new one costs a backend start and cold plans of
-  // every prepared statement (the customer view's first plan takes 50 ms), paid again after each lull in traffic.
-  const pool = new Pool({ connectionString: databaseUrl, max: 20, idleTimeoutMillis: 300_000, application_name: `clientela-${service}` });
+  const pool = new Pool({ connectionString: databaseUrl, max: 20, application_name: `clientela-${service}` });
   pool.on('error', (error) => logger.warn('idle PostgreSQL connection failed', { error: error.message }));
   const onTransientError = (error: unknown) => logger.warn('event store connection problem; retrying', { error: String(error) });
   let store: EventStore;
