@@ -26,6 +26,7 @@ export class ApiKeysService implements OnModuleInit {
    * entry keeps the hash, which a revocation evicts by.
    */
   private readonly cache: VerifiedKeyCache<{ principal: Principal; keyHash: string }>;
+  private readonly reading = new Map<string, Promise<Principal | null>>();
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
@@ -77,6 +78,16 @@ export class ApiKeysService implements OnModuleInit {
     const cached = this.cache.get(key);
     if (cached) return cached.principal;
     if (!isPlausibleApiKey(key)) return null;
+    // Requests in flight when an entry expires share one read, not one read (and one connection) each.
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.read(key).finally(() => this.reading.delete(key));
+      this.reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async read(key: string): Promise<Principal | null> {
     const keyHash = hashApiKey(key);
     const entity = await this.keys.findOneBy({ keyHash, revokedAt: IsNull() });
     if (!entity) return null;
