@@ -121,3 +121,16 @@ export const perSecond = (count: number, ms: number): number => (ms > 0 ? round(
 
 /** Our rate over theirs, to 3 decimals. */
 export const ratio = (ours: number, theirs: number): number => (theirs > 0 ? round(ours / theirs, 3) : 0);
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : round((sorted[middle - 1] + sorted[middle]) / 2, 3);
+};
+
+/** (max - min) / median of the rounds' rates: 0.1 means the rounds spread over 10% of the median. */
+export const spread = (values: readonly number[]): number => {
+  const m = median(values);
+  return m > 0 ? round((Math.max(...values) - Math.min(...values)) / m, 3) : 0;
+};

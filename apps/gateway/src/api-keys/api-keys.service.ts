@@ -21,7 +21,12 @@ export interface ApiKeysOptions {
 /** Keys: created with their secret shown once, listed without it, revoked, verified by hash. */
 @Injectable()
 export class ApiKeysService implements OnModuleInit {
-  private readonly cache: VerifiedKeyCache<Principal>;
+  /**
+   * By the key as presented, not its hash: a hit then costs no SHA-256 on the request's path. The
+   * entry keeps the hash, which a revocation evicts by.
+   */
+  private readonly cache: VerifiedKeyCache<{ principal: Principal; keyHash: string }>;
+  private readonly reading = new Map<string, Promise<Principal | null>>();
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
@@ -66,18 +71,28 @@ export class ApiKeysService implements OnModuleInit {
     const entity = await this.keys.findOneBy({ id });
     if (!entity) throw new NotFoundError(`no API key ${id}`);
     if (entity.revokedAt === null) await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-    this.cache.delete(entity.keyHash);
+    this.cache.deleteWhere((cached) => cached.keyHash === entity.keyHash);
   }
 
   async verify(key: string): Promise<Principal | null> {
+    const cached = this.cache.get(key);
+    if (cached) return cached.principal;
     if (!isPlausibleApiKey(key)) return null;
-    const hash = hashApiKey(key);
-    const cached = this.cache.get(hash);
-    if (cached) return cached;
-    const entity = await this.keys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
+    // Requests in flight when an entry expires share one read, not one read (and one connection) each.
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.read(key).finally(() => this.reading.delete(key));
+      this.reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async read(key: string): Promise<Principal | null> {
+    const keyHash = hashApiKey(key);
+    const entity = await this.keys.findOneBy({ keyHash, revokedAt: IsNull() });
     if (!entity) return null;
     const principal: Principal = { id: entity.id, name: entity.name, role: entity.role };
-    this.cache.set(hash, principal);
+    this.cache.set(key, { principal, keyHash });
     return principal;
   }
 }

@@ -13,6 +13,15 @@ describe('verified key cache', () => {
     expect(cache.get('h')).toBeUndefined();
   });
 
+  it('forgets every key whose value matches at once, and keeps the others', () => {
+    const cache = new VerifiedKeyCache<string>(1000, 10, clock);
+    cache.set('a', 'revoked');
+    cache.set('b', 'kept');
+    cache.deleteWhere((value) => value === 'revoked');
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('b')).toBe('kept');
+  });
+
   it('forgets an evicted key at once', () => {
     const cache = new VerifiedKeyCache<string>(1000, 10, clock);
     cache.set('h', 'k1');

@@ -1,7 +1,7 @@
 /**
- * Keys verified lately, by hash, so a busy client costs one database read per TTL, not one per
- * request. A revoked key keeps working here for at most the TTL; a revocation through this
- * gateway evicts at once. Bounded: the oldest entries go first.
+ * Keys verified lately, so a busy client costs one database read per TTL, not one per request. A
+ * revoked key keeps working here for at most the TTL; a revocation through this gateway evicts at
+ * once. Bounded: the oldest entries go first.
  */
 export class VerifiedKeyCache<T> {
   private readonly entries = new Map<string, { value: T; expiresAt: number }>();
@@ -31,5 +31,10 @@ export class VerifiedKeyCache<T> {
 
   delete(hash: string): void {
     this.entries.delete(hash);
+  }
+
+  /** Evicts every entry whose value matches (a revocation: rare, so a walk over at most maxEntries). */
+  deleteWhere(matches: (value: T) => boolean): void {
+    for (const [key, entry] of this.entries) if (matches(entry.value)) this.entries.delete(key);
   }
 }

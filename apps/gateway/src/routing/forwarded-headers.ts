@@ -27,8 +27,10 @@ const PLATFORM_HEADER_PREFIX = 'x-clientela-';
 type Headers = Record<string, string | string[] | undefined>;
 
 /** Hop-by-hop headers plus those the Connection header names. */
-const connectionScoped = (headers: Headers): Set<string> => {
+const connectionScoped = (headers: Headers): ReadonlySet<string> => {
   const named = [headers.connection ?? []].flat().flatMap((value) => value.split(',').map((name) => name.trim().toLowerCase()));
+  // Per request on the proxy's path: most Connection headers name nothing more (`keep-alive`), so no new set.
+  if (named.every((name) => name === '' || HOP_BY_HOP.has(name))) return HOP_BY_HOP;
   return new Set([...HOP_BY_HOP, ...named.filter((name) => name !== '')]);
 };
 

@@ -1,7 +1,16 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { LogController, type FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { LogController, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, requestIdsOf, urlForLog } from '@clientela/platform';
+
+type Headers = Record<string, string | string[] | undefined>;
+type ChildBindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
+
+/** The client's correlation id when sane, else the request's own id (as requestIdsOf decides). */
+const correlationIdOf = (headers: Headers, requestId: string): string =>
+  requestIdsOf({ [REQUEST_ID_HEADER]: requestId, [CORRELATION_ID_HEADER]: headers[CORRELATION_ID_HEADER] }).correlationId;
 
 /** Bodies larger than this are refused with 413 before anything reads them. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -15,7 +24,10 @@ export const createServiceAdapter = (options: { service: string; logger: PinoLog
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdsOf(request.headers).requestId,
+    genReqId: (request: { headers: Headers }) => requestIdsOf(request.headers).requestId,
+    // The request's one child logger carries both ids (a second child per request for the correlation id cost as much again).
+    childLoggerFactory: (logger: FastifyBaseLogger, bindings: ChildBindings, childOptions: ChildOptions, raw: IncomingMessage) =>
+      logger.child({ ...bindings, correlationId: correlationIdOf(raw.headers, String(bindings.reqId)) }, childOptions),
     // Our own onResponse line replaces Fastify's two per request.
     logController: new LogController({ disableRequestLogging: true }),
     // Bodies with `__proto__` or `constructor.prototype` keys are refused outright (prototype pollution).
@@ -26,9 +38,7 @@ export const createServiceAdapter = (options: { service: string; logger: PinoLog
   fastify.decorateRequest('clientelaService', '');
   fastify.addHook('onRequest', async (request: FastifyRequest & { clientelaService?: string }, reply) => {
     request.clientelaService = options.service;
-    const { correlationId } = requestIdsOf({ ...request.headers, [REQUEST_ID_HEADER]: request.id });
-    request.log = request.log.child({ correlationId });
-    void reply.header(REQUEST_ID_HEADER, request.id).header(CORRELATION_ID_HEADER, correlationId);
+    void reply.header(REQUEST_ID_HEADER, request.id).header(CORRELATION_ID_HEADER, correlationIdOf(request.headers, request.id));
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const fields = { method: request.method, url: urlForLog(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) };

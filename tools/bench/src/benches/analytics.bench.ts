@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,7 +17,7 @@ import { ROUTES } from '../../../../apps/gateway/src/routing/routes';
 import { summarizeCustomers, type PurchaseDay } from '../../../../apps/analytics/src/value-model/customer-summary';
 import { fitGammaGamma } from '../../../../apps/analytics/src/value-model/gamma-gamma';
 import { openMeasuredDatabase } from '../database';
-import { measure, perSecond, ratio, round, runConcurrently } from '../measure';
+import { measure, median, perSecond, ratio, round, runConcurrently, spread } from '../measure';
 import { REPO_ROOT } from '../paths';
 import { NotificationListener } from '../projections/listener';
 import { registerBench, type BenchContext } from '../registry';
@@ -167,14 +167,14 @@ const runAnalyticsBench = async (ctx: BenchContext): Promise<void> => {
   });
 
   // 3. The customer view through the gateway under load, beside a bare Fastify route answering the customer's row with one SELECT by primary key.
-  await runCustomerViewLoad(ctx, database.url, story.customerId, tail);
+  await runCustomerViewLoad(ctx, database, admin, story.customerId, tail);
 };
 
 /** One process of the bench's own (the bare route), ready when it says it listens. */
-const startBareRowServer = async (databaseUrl: string, port: number) => {
+const startBareRowServer = async (databaseUrl: string, port: number, env: Record<string, string>) => {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'analytics', 'bare-row-server.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), SWC_NODE_PROJECT: join(REPO_ROOT, 'tools', 'bench', 'tsconfig.json') },
+    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, PORT: String(port), SWC_NODE_PROJECT: join(REPO_ROOT, 'tools', 'bench', 'tsconfig.json') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -182,9 +182,12 @@ const startBareRowServer = async (databaseUrl: string, port: number) => {
     createInterface({ input: child.stdout! }).on('line', (line) => line.includes('listening') && resolve());
     void exited.then(() => reject(new Error('the bare row server ended before it listened')));
   });
-  return async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+  return {
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
   };
 };
 
@@ -193,74 +196,157 @@ interface Load {
   p50Ms: number;
   p99Ms: number;
   requests: number;
+  /** CPU milliseconds per request of each process that served it, and of autocannon (this process). */
+  cpuMsPerRequest: Record<string, number>;
 }
 
-/** autocannon against one URL: requests per second (mean), latency p50 and p99; any non-2xx answer or error fails the bench. */
-const load = async (url: string, seconds: number, connections: number, headers: Record<string, string> = {}): Promise<Load> => {
-  // Loaded here, not with the file: the runner loads every bench file, and the others need no autocannon.
-  const { default: autocannon } = await import('autocannon');
-  const result = await autocannon({ url, connections, duration: seconds, headers });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
-  return { requestsPerS: round(result.requests.average, 1), p50Ms: result.latency.p50, p99Ms: result.latency.p99, requests: result.requests.total };
+/** Linux's clock ticks per second (`getconf CLK_TCK`): the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU milliseconds (user + system) a process has used, from /proc (the children are not ours to ask); NaN elsewhere. */
+const cpuMsOf = (pid: number): number => {
+  try {
+    // Fields after the command's closing parenthesis: state is the 3rd field, utime and stime the 14th and 15th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
 };
 
-const runCustomerViewLoad = async (ctx: BenchContext, databaseUrl: string, customerId: string, tail: Record<string, string | number | boolean>): Promise<void> => {
-  const seconds = ctx.options.quick ? 3 : 15;
+/**
+ * autocannon against one URL: requests per second (mean), latency p50 and p99, and the CPU per request
+ * of the processes serving it; any non-2xx answer or error fails the bench. With BENCH_CPU_PROFILE_DIR
+ * and a label, those processes are CPU-profiled meanwhile (see analytics/cpu-profile-preload.js).
+ */
+const load = async (
+  url: string,
+  settings: { seconds: number; connections: number; headers?: Record<string, string> },
+  servers: Record<string, number>,
+  profileLabel?: string,
+  backends?: () => Promise<number[]>,
+): Promise<Load> => {
+  // Loaded here, not with the file: the runner loads every bench file, and the others need no autocannon.
+  const { default: autocannon } = await import('autocannon');
+  const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
+  const profiling = profileDir !== undefined && profileLabel !== undefined;
+  const signal = () => Object.values(servers).forEach((pid) => process.kill(pid, 'SIGUSR2'));
+  if (profiling) {
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(join(profileDir, 'label'), profileLabel);
+    signal();
+  }
+  const before = Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOf(pid)]));
+  const backendsBefore = new Map((backends ? await backends() : []).map((pid) => [pid, cpuMsOf(pid)]));
+  const ownBefore = process.cpuUsage();
+  const result = await autocannon({ url, connections: settings.connections, duration: settings.seconds, headers: settings.headers ?? {} });
+  const own = process.cpuUsage(ownBefore);
+  const after = Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOf(pid)]));
+  // A backend that connected meanwhile counts from zero (its start-up included); one that left is not counted.
+  const postgresMs = backends ? (await backends()).reduce((sum, pid) => sum + cpuMsOf(pid) - (backendsBefore.get(pid) ?? 0), 0) : undefined;
+  if (profiling) {
+    signal();
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the profiles are written before the label changes
+  }
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
+  const requests = result.requests.total;
+  const perRequest = (ms: number) => (requests > 0 ? round(ms / requests, 4) : 0);
+  return {
+    requestsPerS: round(result.requests.average, 1),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests,
+    cpuMsPerRequest: {
+      ...Object.fromEntries(Object.keys(servers).map((name) => [name, perRequest(after[name] - before[name])])),
+      ...(postgresMs === undefined ? {} : { postgres: perRequest(postgresMs) }),
+      autocannon: perRequest((own.user + own.system) / 1000),
+    },
+  };
+};
+
+/** A contender's rounds as fields of the line: the median rate, p50/p99 of the median round, every round's rate, their spread, CPU per request (medians). */
+const loadFields = (who: string, runs: readonly Load[]): Record<string, string | number> => {
+  const rates = runs.map((r) => r.requestsPerS);
+  const middle = runs.find((r) => r.requestsPerS === median(rates)) ?? runs[Math.floor(runs.length / 2)];
+  const cpu = Object.keys(runs[0].cpuMsPerRequest).map((process) => [`${who}_cpu_ms_per_request_${process}`, median(runs.map((r) => r.cpuMsPerRequest[process]))]);
+  return {
+    [`${who}_per_s`]: median(rates),
+    [`${who}_p50_ms`]: middle.p50Ms,
+    [`${who}_p99_ms`]: middle.p99Ms,
+    [`${who}_rounds`]: rates.join(','),
+    [`${who}_spread`]: spread(rates),
+    ...Object.fromEntries(cpu),
+  };
+};
+
+const runCustomerViewLoad = async (ctx: BenchContext, database: { url: string; name: string }, admin: Pool, customerId: string, tail: Record<string, string | number | boolean>): Promise<void> => {
+  const databaseUrl = database.url;
+  // The server's processes serving the bench's database (all of them on this machine: /proc has their CPU).
+  const backends = async () => (await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database.name])).rows.map((r) => r.pid);
+  const seconds = ctx.options.quick ? 3 : 10;
+  const rounds = ctx.options.rounds ?? (ctx.options.quick ? 1 : 3);
   const connections = ctx.options.concurrency ?? 10;
+  const profileEnv = (name: string): Record<string, string> =>
+    process.env.BENCH_CPU_PROFILE_DIR ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'analytics', 'cpu-profile-preload.js')}`.trim(), BENCH_CPU_PROFILE_NAME: name } : {};
   const [analyticsPort, gatewayPort, barePort, closedPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const analytics = startServiceProcess({ name: 'analytics', root: REPO_ROOT, env: { DATABASE_URL: databaseUrl, PORT: String(analyticsPort), LOG_LEVEL: 'warn' }, output: process.stderr });
+  const analytics = startServiceProcess({ name: 'analytics', root: REPO_ROOT, env: { DATABASE_URL: databaseUrl, PORT: String(analyticsPort), LOG_LEVEL: 'warn', ...profileEnv('analytics') }, output: process.stderr });
   ctx.onCleanup(() => stopServiceProcess(analytics));
   await analytics.ready;
   // The gateway needs a URL for every routed service: the others get a port nothing listens on (only /customers is called).
   const serviceUrls = [...new Set(Object.values(ROUTES))].map((name) => `${name}=http://127.0.0.1:${name === 'analytics' ? analyticsPort : closedPort}`).join(',');
-  const gateway = startServiceProcess({ name: 'gateway', root: REPO_ROOT, env: { DATABASE_URL: databaseUrl, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls, ADMIN_API_KEY: ADMIN_KEY }, output: process.stderr });
+  const gateway = startServiceProcess({
+    name: 'gateway',
+    root: REPO_ROOT,
+    env: { DATABASE_URL: databaseUrl, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls, ADMIN_API_KEY: ADMIN_KEY, ...profileEnv('gateway') },
+    output: process.stderr,
+  });
   ctx.onCleanup(() => stopServiceProcess(gateway));
   await gateway.ready;
-  const stopBare = await startBareRowServer(databaseUrl, barePort);
-  ctx.onCleanup(stopBare);
+  const bareServer = await startBareRowServer(databaseUrl, barePort, profileEnv('bare'));
+  ctx.onCleanup(bareServer.stop);
 
-  const viewUrl = `http://127.0.0.1:${gatewayPort}/api/v1/customers/${customerId}`;
-  const bareUrl = `http://127.0.0.1:${barePort}/customers/${customerId}`;
   const headers = { 'x-api-key': ADMIN_KEY };
-  const view = (await (await fetch(viewUrl, { headers })).json()) as { openDeals?: unknown[]; orders?: unknown[]; leads?: unknown[] };
-  if (!view.openDeals?.length || !view.orders?.length || !view.leads?.length) throw new Error(`the story customer's view is not filled: ${JSON.stringify(view)}`);
-  // Warm each (JIT of the swc-compiled service and gateway, pools, prepared statements: the first seconds
-  // run at a fifth of the rate), then two rounds each, interleaved, so drifts of the shared machine's load
-  // hit both; the better round of each counts.
-  const warm = ctx.options.quick ? 5 : 10;
-  await load(bareUrl, warm, connections);
-  await load(viewUrl, warm, connections, headers);
-  await load(`http://127.0.0.1:${analyticsPort}/api/v1/customers/${customerId}`, warm, connections);
-  const directUrl = `http://127.0.0.1:${analyticsPort}/api/v1/customers/${customerId}`;
-  const bare: Load[] = [];
-  const ours: Load[] = [];
-  const direct: Load[] = [];
-  for (let round = 0; round < 2; round++) {
-    bare.push(await load(bareUrl, seconds, connections));
-    ours.push(await load(viewUrl, seconds, connections, headers));
+  const contenders = {
+    bare: { url: `http://127.0.0.1:${barePort}/customers/${customerId}`, headers: {}, servers: { bare: bareServer.pid } },
+    ours: { url: `http://127.0.0.1:${gatewayPort}/api/v1/customers/${customerId}`, headers, servers: { gateway: gateway.child.pid!, analytics: analytics.child.pid! } },
     // Where the time goes: the same route on the service's own port, without the gateway's hop.
-    direct.push(await load(directUrl, seconds, connections));
+    direct: { url: `http://127.0.0.1:${analyticsPort}/api/v1/customers/${customerId}`, headers: {}, servers: { analytics: analytics.child.pid! } },
+  };
+  const view = (await (await fetch(contenders.ours.url, { headers })).json()) as { openDeals?: unknown[]; orders?: unknown[]; leads?: unknown[] };
+  if (!view.openDeals?.length || !view.orders?.length || !view.leads?.length) throw new Error(`the story customer's view is not filled: ${JSON.stringify(view)}`);
+  // Each warms up under the same settings (JIT of the swc-compiled service and gateway, pools, prepared
+  // statements: the first seconds run at a fifth of the rate), then the rounds, in an order that turns by
+  // one each round, so that drifts of the shared machine's load fall on all alike; the median counts.
+  const names = Object.keys(contenders) as (keyof typeof contenders)[];
+  for (const name of names) await load(contenders[name].url, { seconds: ctx.options.quick ? 3 : 5, connections, headers: contenders[name].headers }, contenders[name].servers);
+  const runs: Record<keyof typeof contenders, Load[]> = { bare: [], ours: [], direct: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(r + i) % names.length];
+      const c = contenders[name];
+      // Two seconds unmeasured first: pools drop connections idle for 10 s (pg's default), and a new backend plans the view cold.
+      await load(c.url, { seconds: 2, connections, headers: c.headers }, c.servers);
+      runs[name].push(await load(c.url, { seconds, connections, headers: c.headers }, c.servers, r === 0 ? `customer_view.${name}` : undefined, backends));
+    }
   }
-  const best = (runs: Load[]) => runs.reduce((a, b) => (b.requestsPerS > a.requestsPerS ? b : a));
-  const [o, l] = [best(ours), best(bare)];
+  const ratios = runs.ours.map((o, r) => ratio(o.requestsPerS, runs.bare[r].requestsPerS));
+  const [oursFields, bareFields] = [loadFields('ours', runs.ours), loadFields('limit', runs.bare)];
   ctx.emit({
     bench: 'analytics.customer_view',
-    ours_per_s: o.requestsPerS,
-    limit_per_s: l.requestsPerS,
-    ratio: ratio(o.requestsPerS, l.requestsPerS),
+    ours_per_s: oursFields.ours_per_s,
+    limit_per_s: bareFields.limit_per_s,
+    ratio: ratio(Number(oursFields.ours_per_s), Number(bareFields.limit_per_s)),
     target_ratio: 0.5,
-    ours_p50_ms: o.p50Ms,
-    ours_p99_ms: o.p99Ms,
-    limit_p50_ms: l.p50Ms,
-    limit_p99_ms: l.p99Ms,
-    ours_rounds_per_s: ours.map((r) => r.requestsPerS).join(' '),
-    service_direct_per_s: best(direct).requestsPerS,
-    service_direct_p50_ms: best(direct).p50Ms,
-    limit_rounds_per_s: bare.map((r) => r.requestsPerS).join(' '),
+    ratio_rounds: ratios.join(','),
+    ratio_spread: spread(ratios),
+    ...oursFields,
+    ...bareFields,
+    ...loadFields('service_direct', runs.direct),
     connections,
     seconds_per_round: seconds,
-    limit: 'a bare Fastify route (its own process) answering the customer\'s profile row with one prepared SELECT by primary key; ours: GET /api/v1/customers/:id through the gateway (API key, proxy) to the analytics service (validation, read-your-writes check, one prepared statement over every section)',
+    limit: 'a bare Fastify route (its own process, a pg pool of 20 as the service\'s) answering the customer\'s profile row with one prepared SELECT by primary key; ours: GET /api/v1/customers/:id through the gateway (API key, proxy) to the analytics service (validation, read-your-writes check, one prepared statement over every section); same autocannon settings, warm-up (5 s, then 2 s before each round) and rounds for both; cpu_ms_per_request_<process> from /proc (autocannon: this process; postgres: the server\'s backends of the bench\'s database)',
     ...tail,
+    loadavg_1m_after: round(loadavg()[0], 2),
   });
 };
 

@@ -1,5 +1,5 @@
 import { openMeasuredDatabase } from '../database';
-import { Latencies, measure, perSecond, ratio, runConcurrently } from '../measure';
+import { Latencies, measure, median, perSecond, ratio, runConcurrently, spread } from '../measure';
 import type { BenchContext, BenchLine, BenchOptions, LineValue } from '../registry';
 import type { Contender } from './contender';
 import { LimitContender } from './limit';
@@ -92,18 +92,6 @@ const summarise = (rounds: readonly Omit<Segment, 'rounds'>[], latencies?: Laten
     ...(latencies ? { p50Ms: latencies.quantile(0.5), p99Ms: latencies.quantile(0.99) } : {}),
     rounds: rates,
   };
-};
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : round3((sorted[middle - 1] + sorted[middle]) / 2);
-};
-
-/** (max - min) / median of the rounds' rates: 0.1 means the rounds spread over 10% of the median. */
-const spread = (values: readonly number[]): number => {
-  const m = median(values);
-  return m > 0 ? round3((Math.max(...values) - Math.min(...values)) / m) : 0;
 };
 
 /** The rounds of one contender as fields of a line: `<who>_rounds` (their rates) and `<who>_spread`. */

@@ -6,7 +6,8 @@ import { Pool } from 'pg';
  * customer view's read model with one SELECT by primary key (a prepared statement), no framework, no
  * gateway, no validation. Its own process, as the service is. Env: DATABASE_URL, PORT.
  */
-const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+// The pool's size is the services' (libs/service-kit's service-infrastructure.ts).
+const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
 const app = Fastify({ logger: false });
 
 app.get<{ Params: { id: string } }>('/customers/:id', async (request, reply) => {
