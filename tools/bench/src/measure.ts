@@ -122,8 +122,9 @@ export const perSecond = (count: number, ms: number): number => (ms > 0 ? round(
 /** Our rate over theirs, to 3 decimals. */
 export const ratio = (ours: number, theirs: number): number => (theirs > 0 ? round(ours / theirs, 3) : 0);
 
-/** The middle value (the mean of the two middle ones for an even count). */
+/** The middle value (the mean of the two middle ones for an even count); 0 when empty. */
 export const median = (values: readonly number[]): number => {
+  if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : round((sorted[middle - 1] + sorted[middle]) / 2, 3);
