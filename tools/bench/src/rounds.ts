@@ -1,8 +1,6 @@
 import type { LineValue } from './registry';
 import { median, spread } from './measure';
 
-export { median, spread };
-
 /**
  * A figure measured in rounds, as fields of a line: `<name>` (the median round), `<name>_rounds`
  * (every round, in order) and `<name>_spread`, so that a figure that swings shows it.

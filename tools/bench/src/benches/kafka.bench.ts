@@ -8,7 +8,8 @@ import { startKafka } from '@clientela/kafka-runner';
 import { envelopeDecoder, EventHeaders, Relay, startKafkaConsumer } from '@clientela/messaging';
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
 import { Latencies, measure, perSecond, ratio, round, runConcurrently } from '../measure';
-import { median, roundFields } from '../rounds';
+import { median } from '../measure';
+import { roundFields } from '../rounds';
 import type { BenchContext } from '../registry';
 import { registerBench } from '../registry';
 

@@ -9,7 +9,8 @@ import { DEFAULT_REGISTRY_SCHEMA, ProjectionRunner, schemaOf, type RowProjection
 // The sample projection of libs/projections (its tests' and this bench's), not exported by the library.
 import { customerRevenueProjection, ordersCatalogue } from '../../../../libs/projections/src/testing/sample-orders';
 import { measure, perSecond, ratio, round, runConcurrently, type Measured } from '../measure';
-import { median, roundFields } from '../rounds';
+import { median } from '../measure';
+import { roundFields } from '../rounds';
 import type { BenchContext, BenchLine, BenchOptions } from '../registry';
 import { appendAtSteadyRate, checkpointLags, notificationLags, type Lags, type SteadyRate, type SteadyRun } from './lag';
 import { NotificationListener } from './listener';
