@@ -7,8 +7,7 @@ import { PostgresEventStore, type EventStore, type Subscription } from '@cliente
 import { startKafka } from '@clientela/kafka-runner';
 import { envelopeDecoder, EventHeaders, Relay, startKafkaConsumer } from '@clientela/messaging';
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
-import { Latencies, measure, perSecond, ratio, round, runConcurrently } from '../measure';
-import { median } from '../measure';
+import { Latencies, measure, perSecond, median, ratio, round, runConcurrently } from '../measure';
 import { roundFields } from '../rounds';
 import type { BenchContext } from '../registry';
 import { registerBench } from '../registry';
