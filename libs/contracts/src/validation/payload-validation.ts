@@ -19,6 +19,14 @@ export const toFieldViolations = (errors: ClassValidatorError[], prefix = ''): F
     return [...own, ...toFieldViolations(error.children ?? [], path)];
   });
 
+const isSurelyValid = (payloadClass: abstract new () => object, data: object, ignoredFields: ReadonlySet<string> | undefined): boolean => {
+  try {
+    return compiledCheckOf(payloadClass)(data, ignoredFields);
+  } catch {
+    return false; // a rule threw: class-validator's own run below says what of
+  }
+};
+
 export interface PayloadValidationOptions {
   /** Put before every violation's path (`data` gives `data.lines.0.sku`). */
   readonly prefix?: string;
@@ -33,8 +41,15 @@ export interface PayloadValidationOptions {
  * decides and words the violations, so both validity and messages are exactly class-validator's.
  */
 export const payloadViolations = (payloadClass: abstract new () => object, data: object, options: PayloadValidationOptions = {}): FieldViolation[] => {
-  if (compiledCheckOf(payloadClass)(data, options.ignoredFields)) return [];
-  const violations = toFieldViolations(validateSync(plainToInstance(payloadClass as new () => object, data), OPTIONS), options.prefix);
+  if (isSurelyValid(payloadClass, data, options.ignoredFields)) return [];
+  let errors: ClassValidatorError[];
+  try {
+    errors = validateSync(plainToInstance(payloadClass as new () => object, data), OPTIONS);
+  } catch {
+    // Some rules throw on odd input (isNumber's maxDecimalPlaces on 1e-7, which it reads as "1e-7"): bad input, not a crash.
+    return [{ path: options.prefix ?? '', constraints: { checkable: 'could not be checked: one of its values makes a rule fail (e.g. a number written with an exponent)' } }];
+  }
+  const violations = toFieldViolations(errors, options.prefix);
   const ignored = options.ignoredFields;
   const field = options.prefix ? options.prefix.split('.').length : 0;
   return ignored ? violations.filter((violation) => !ignored.has(violation.path.split('.')[field])) : violations;
