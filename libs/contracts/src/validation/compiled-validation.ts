@@ -57,8 +57,9 @@ class Unsupported extends Error {}
 interface Rule {
   readonly name: string;
   readonly each: boolean;
-  readonly constraints: unknown[];
   readonly validate: (value: unknown, args: object) => unknown;
+  /** class-validator's ValidationArguments, made once per rule and filled in for each call (no allocation per field). */
+  readonly args: { targetName: string; property: string; object: object | undefined; value: unknown; constraints: unknown[] };
 }
 
 type PropertyCheck = (object: object, value: unknown) => boolean;
@@ -66,8 +67,18 @@ type PropertyCheck = (object: object, value: unknown) => boolean;
 const isThenable = (result: unknown): boolean =>
   typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function';
 
-const passes = (rule: Rule, targetName: string, property: string, object: object, value: unknown): boolean => {
-  const args = { targetName, property, object, value, constraints: rule.constraints };
+const passes = (rule: Rule, object: object, value: unknown): boolean => {
+  const args = rule.args;
+  args.object = object;
+  args.value = value;
+  try {
+    return passesWith(rule, args, value);
+  } finally {
+    args.object = args.value = undefined; // holds no payload between calls
+  }
+};
+
+const passesWith = (rule: Rule, args: object, value: unknown): boolean => {
   if (rule.each && (value instanceof Set || value instanceof Map)) return false;
   if (rule.each && Array.isArray(value)) {
     if (!isDenseArray(value)) return false;
@@ -129,7 +140,8 @@ const compileProperty = (cls: Class, property: string, metadatas: ValidationMeta
           // validateSync skips async rules; modelling that is not worth it.
           if (constraint.async) throw new Unsupported();
           const instance = constraint.instance as { validate: (value: unknown, args: object) => unknown };
-          rules.push({ name: constraint.name, each: Boolean(metadata.each), constraints: metadata.constraints ?? [], validate: instance.validate.bind(instance) });
+          const args = { targetName: cls.name, property, object: undefined, value: undefined, constraints: metadata.constraints ?? [] };
+          rules.push({ name: constraint.name, each: Boolean(metadata.each), validate: instance.validate.bind(instance), args });
         }
         break;
       case ValidationTypes.NESTED_VALIDATION:
@@ -156,10 +168,9 @@ const compileProperty = (cls: Class, property: string, metadatas: ValidationMeta
     nested = () => (compiled ??= compiledOf(nestedClass, cls.name));
   }
 
-  const targetName = cls.name;
   return (object, value) => {
     if (optional && (value === null || value === undefined)) return true;
-    for (const rule of rules) if (!passes(rule, targetName, property, object, value)) return false;
+    for (const rule of rules) if (!passes(rule, object, value)) return false;
     return nested === undefined || passesNested(value, nested);
   };
 };
