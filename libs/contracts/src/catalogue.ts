@@ -1,13 +1,8 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError as ClassValidatorError } from 'class-validator';
 import type { EventMetadata, NewEvent, RecordedEvent } from './envelope';
 import { ValidationError, type FieldViolation } from './errors';
 import { personalFieldsOf } from './personal-data';
-import { cacheValidationMetadata } from './validation-metadata-cache';
-
-// Rules are looked up once per class, not on every validation (see the function).
-cacheValidationMetadata();
+import { payloadViolations } from './validation/payload-validation';
 
 export type EventData = Record<string, unknown>;
 export type PayloadClass<T extends object = object> = new () => T;
@@ -100,14 +95,6 @@ export class UnknownSchemaVersionError extends ValidationError {
   }
 }
 
-/** class-validator's nested errors as a flat list of field violations with dotted paths. */
-export const toFieldViolations = (errors: ClassValidatorError[], prefix = ''): FieldViolation[] =>
-  errors.flatMap((error) => {
-    const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own: FieldViolation[] = error.constraints ? [{ path, constraints: { ...error.constraints } }] : [];
-    return [...own, ...toFieldViolations(error.children ?? [], path)];
-  });
-
 const isPlainObject = (value: unknown): value is EventData =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -161,11 +148,8 @@ export class EventCatalogue {
     if (!isPlainObject(data)) {
       throw new EventValidationError(type, [{ path: '', constraints: { isObject: 'payload must be a JSON object' } }]);
     }
-    const instance = plainToInstance(definition.payload, data);
-    const ignored = new Set(options.ignoreFields ?? []);
-    const violations = toFieldViolations(
-      validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }),
-    ).filter((violation) => !ignored.has(violation.path.split('.')[0]));
+    const ignoredFields = options.ignoreFields?.length ? new Set(options.ignoreFields) : undefined;
+    const violations = payloadViolations(definition.payload, data, { ignoredFields });
     if (violations.length > 0) throw new EventValidationError(type, violations);
     return data;
   }

@@ -18,3 +18,4 @@ export * from './sales/sales-team-events';
 export * from './money/decimal';
 export * from './analytics/customer-segment-events';
 export * from './analytics/customer-loyalty-events';
+export { toFieldViolations, payloadViolations, type PayloadValidationOptions } from './validation/payload-validation';

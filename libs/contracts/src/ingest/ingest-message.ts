@@ -1,13 +1,10 @@
 import 'reflect-metadata';
-import { plainToInstance, Type } from 'class-transformer';
-import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested, validateSync, type ValidationError as ClassValidatorError } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
 import { ValidationError, type FieldViolation } from '../errors';
 import { PersonalData } from '../personal-data';
+import { payloadViolations } from '../validation/payload-validation';
 import { IngestEventTypes, IngestPayloads, type IngestEventType, type IngestPayloadOf } from './ingest-payloads';
-import { cacheValidationMetadata } from '../validation-metadata-cache';
-
-// Rules are looked up once per class, not on every validation (see the function).
-cacheValidationMetadata();
 
 /** Who the event is about, as the sending system knows them; the contacts service resolves it to a contact. */
 export class IngestCustomer {
@@ -37,15 +34,6 @@ export class InvalidIngestMessageError extends ValidationError {
   override readonly code = 'invalid_ingest_message';
 }
 
-const flatten = (errors: ClassValidatorError[], prefix = ''): FieldViolation[] =>
-  errors.flatMap((error) => {
-    const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own: FieldViolation[] = error.constraints ? [{ path, constraints: { ...error.constraints } }] : [];
-    return [...own, ...flatten(error.children ?? [], path)];
-  });
-
-const OPTIONS = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } as const;
-
 const refuse = (violations: FieldViolation[]): never => {
   const summary = violations.map((v) => `${v.path || '(message)'}: ${Object.values(v.constraints).join(', ')}`).join('; ');
   throw new InvalidIngestMessageError(`invalid ingest message: ${summary}`, violations);
@@ -62,17 +50,20 @@ export const parseIngestMessage = (json: unknown): IngestMessage => {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return refuse([{ path: '', constraints: { isObject: 'an ingest message must be a JSON object' } }]);
   }
-  const envelope = plainToInstance(IngestEnvelope, json);
-  const violations = flatten(validateSync(envelope, OPTIONS));
+  // The envelope's fields as the message has them (plainToInstance would copy them unchanged).
+  const envelope = json as Partial<Record<keyof IngestEnvelope, unknown>>;
+  const violations = payloadViolations(IngestEnvelope, json);
   if (violations.length === 0) {
-    const { externalId, email, phone } = envelope.customer;
+    const { externalId, email, phone } = envelope.customer as IngestCustomer;
     if (!externalId && !email && !phone) {
       violations.push({ path: 'customer', constraints: { identified: 'customer needs at least one of externalId, email, phone' } });
     }
   }
-  const payloadClass: (new () => object) | undefined = Object.hasOwn(IngestPayloads, envelope.type) ? IngestPayloads[envelope.type] : undefined;
-  if (payloadClass && typeof envelope.data === 'object' && envelope.data !== null && !Array.isArray(envelope.data)) {
-    violations.push(...flatten(validateSync(plainToInstance(payloadClass, envelope.data), OPTIONS), 'data'));
+  const type = envelope.type;
+  const payloadClass: (new () => object) | undefined = Object.hasOwn(IngestPayloads, type as PropertyKey) ? IngestPayloads[type as IngestEventType] : undefined;
+  const data = envelope.data;
+  if (payloadClass && typeof data === 'object' && data !== null && !Array.isArray(data)) {
+    violations.push(...payloadViolations(payloadClass, data, { prefix: 'data' }));
   }
   if (violations.length > 0) refuse(violations);
   return json as IngestMessage;

@@ -1,4 +1,5 @@
-import { findUnstorableJson, InvalidEventContentError, assertStorableEventContent } from './event-content';
+import fc from 'fast-check';
+import { DEFAULT_EVENT_CONTENT_LIMITS, findUnstorableJson, InvalidEventContentError, storableEventJson } from './event-content';
 
 describe('findUnstorableJson', () => {
   it('accepts what JSON holds as it is: shared (not circular) objects, dates, undefined, unicode pairs', () => {
@@ -24,11 +25,11 @@ describe('findUnstorableJson', () => {
   });
 });
 
-describe('assertStorableEventContent', () => {
+describe('storableEventJson', () => {
   it('refuses metadata that is not an object, naming the event', () => {
     const error = (() => {
       try {
-        assertStorableEventContent({ type: 'T', data: {}, metadata: 'x' as never }, 2);
+        storableEventJson({ type: 'T', data: {}, metadata: 'x' as never }, 2);
       } catch (e) {
         return e;
       }
@@ -36,5 +37,48 @@ describe('assertStorableEventContent', () => {
     expect(error).toBeInstanceOf(InvalidEventContentError);
     expect(error).toMatchObject({ eventIndex: 2, violations: [{ path: 'metadata' }] });
     expect((error as Error).message).toMatch(/^event 2: metadata/);
+  });
+});
+
+describe('storableEventJson: the text of what it accepts, the violation of what it refuses', () => {
+  const limits = { ...DEFAULT_EVENT_CONTENT_LIMITS, maxDepth: 5 };
+  /** What the store did before it serialised once: the full walk of data then metadata, then JSON.stringify. */
+  const expected = (data: unknown, metadata: Record<string, unknown> | undefined) => {
+    const violation = findUnstorableJson(data, 'data', limits.maxDepth) ?? findUnstorableJson(metadata, 'metadata', limits.maxDepth);
+    return violation ? { violation } : { json: { data: JSON.stringify(data), metadata: metadata === undefined ? undefined : JSON.stringify(metadata) } };
+  };
+  const actual = (data: unknown, metadata: Record<string, unknown> | undefined) => {
+    try {
+      return { json: storableEventJson({ type: 'T', data: data as Record<string, unknown>, metadata }, 0, limits) };
+    } catch (error) {
+      if (!(error instanceof InvalidEventContentError)) throw error;
+      const [violation] = error.violations;
+      return { violation: { path: violation.path, rule: Object.keys(violation.constraints)[0], message: Object.values(violation.constraints)[0] } };
+    }
+  };
+  const unstorable = fc.constantFrom('a\u0000', '\ud83d', '\ude00x', 'ok\\u0000', '\\ud800', '😀', NaN, Infinity, () => 1, Symbol('s'), 10n, new Date(0), undefined);
+  const values = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 2 }), unstorable, tie('object'), tie('array')),
+    object: fc.dictionary(fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('\u0000k', '\ud800', 'toJSON')), tie('value'), { maxKeys: 4 }),
+    array: fc.array(tie('value'), { maxLength: 4 }),
+  }));
+
+  it('accepts and refuses exactly what the full walk does, giving JSON.stringify\'s text', () => {
+    fc.assert(
+      fc.property(values.object, fc.option(values.object as fc.Arbitrary<Record<string, unknown>>, { nil: undefined }), (data, metadata) => {
+        const before = expected(data, metadata);
+        if (before.violation) expect(actual(data, metadata)).toEqual({ violation: { path: before.violation.path, rule: before.violation.rule, message: before.violation.message } });
+        else expect(actual(data, metadata)).toEqual(before);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a key with U+0000 whose value JSON leaves out', { ['k\u0000']: undefined }, 'data.k\u0000'],
+    ['a lone surrogate deep in an array', { a: [{ b: ['\udc00'] }] }, 'data.a.0.b.0'],
+    ['a cycle', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })(), 'data.self'],
+  ])('refuses %s, naming the place', (_name, data, path) => {
+    expect(actual(data, undefined).violation).toMatchObject({ path });
   });
 });

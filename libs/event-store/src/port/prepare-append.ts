@@ -1,7 +1,7 @@
 import { assertStreamId, ValidationError, type EventCatalogue, type EventMetadata, type NewEvent, type StreamId } from '@clientela/contracts';
 import type { ExpectedRevision, StreamAppend } from './event-store';
 import { InvalidArgumentError, InvalidStreamAppendError } from './errors';
-import { assertStorableEventContent, DEFAULT_EVENT_CONTENT_LIMITS, type EventContentLimits } from './event-content';
+import { DEFAULT_EVENT_CONTENT_LIMITS, storableEventJson, type EventContentLimits } from './event-content';
 import { timeOrderedUuid } from './event-ids';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -12,18 +12,52 @@ export interface PreparedEvent {
   type: string;
   data: Record<string, unknown>;
   metadata: EventMetadata;
+  /** `data` and `metadata` as the JSON text that was checked and measured (read it with preparedJsonOf). */
+  json?: PreparedJson;
 }
 
+export interface PreparedJson {
+  /** The objects the texts were made from: an event whose data was replaced since (sealed) is serialised again. */
+  readonly of: { readonly data: object; readonly metadata: object };
+  readonly data: string;
+  readonly metadata: string;
+}
+
+/**
+ * An event's data and metadata as JSON text for storage: the text prepareAppend made, so that an
+ * append serialises each event once; made again for whatever was replaced since (sealed data).
+ */
+export const preparedJsonOf = (event: PreparedEvent): { data: string; metadata: string } => {
+  const json = event.json;
+  return {
+    data: json?.of.data === event.data ? json.data : JSON.stringify(event.data),
+    metadata: json?.of.metadata === event.metadata ? json.metadata : JSON.stringify(event.metadata),
+  };
+};
+
 /** Refuses an event whose data and metadata, as stored JSON, exceed `maxEventBytes`. */
-const assertEventSize = (index: number, data: unknown, metadata: unknown, maxEventBytes: number): void => {
-  const dataBytes = Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
-  const metadataBytes = Buffer.byteLength(JSON.stringify(metadata) ?? '', 'utf8');
+const assertEventSize = (index: number, dataJson: string | undefined, metadataJson: string, maxEventBytes: number): void => {
+  const dataBytes = Buffer.byteLength(dataJson ?? '', 'utf8');
+  const metadataBytes = Buffer.byteLength(metadataJson, 'utf8');
   if (dataBytes + metadataBytes <= maxEventBytes) return;
   const field = dataBytes >= metadataBytes ? 'data' : 'metadata';
   throw new InvalidArgumentError(
     `event ${index}: data and metadata take ${dataBytes + metadataBytes} bytes as JSON, more than the ${maxEventBytes} an event may have`,
     [{ path: `events.${index}.${field}`, constraints: { maxEventBytes: `data and metadata must take at most ${maxEventBytes} bytes as JSON` } }],
   );
+};
+
+/**
+ * The JSON of the catalogue's stamped metadata (`{ ...given, schemaVersion }`) from the JSON of the
+ * given metadata, without serialising it again: the stamp is the last key. Undefined where that does
+ * not hold (a schemaVersion given, or metadata that is not a plain object).
+ */
+const stampedMetadataJson = (given: unknown, givenJson: string | undefined, stamped: { schemaVersion: number }): string | undefined => {
+  const stamp = `"schemaVersion":${JSON.stringify(stamped.schemaVersion)}}`;
+  if (given === undefined) return `{${stamp}`;
+  if (givenJson === undefined || typeof given !== 'object' || given === null || Object.getPrototypeOf(given) !== Object.prototype) return undefined;
+  if (Object.hasOwn(given, 'schemaVersion') || Object.hasOwn(given, 'toJSON')) return undefined;
+  return givenJson === '{}' ? `{${stamp}` : `${givenJson.slice(0, -1)},${stamp}`;
 };
 
 export const assertExpectedRevision = (expected: unknown): ExpectedRevision => {
@@ -56,10 +90,12 @@ const prepareEvent = (
     ]);
   }
   seen.add(key);
-  assertStorableEventContent(event, index, contentLimits);
+  const checked = storableEventJson(event, index, contentLimits);
   const { metadata } = catalogue.prepare(event);
-  assertEventSize(index, event.data, metadata, contentLimits.maxEventBytes);
-  return { id: key, type: event.type, data: event.data, metadata: metadata as EventMetadata };
+  const metadataJson = stampedMetadataJson(event.metadata, checked.metadata, metadata) ?? JSON.stringify(metadata);
+  assertEventSize(index, checked.data, metadataJson, contentLimits.maxEventBytes);
+  const json = checked.data === undefined ? undefined : { of: { data: event.data, metadata }, data: checked.data, metadata: metadataJson };
+  return { id: key, type: event.type, data: event.data, metadata: metadata as EventMetadata, json };
 };
 
 /**

@@ -44,6 +44,7 @@ import {
   assertMaxCount,
   DEFAULT_READ_PAGE,
   prepareAppend,
+  preparedJsonOf,
   prepareStreamAppends,
   type PreparedStreamAppend,
 } from '../port/prepare-append';
@@ -158,14 +159,15 @@ export class PostgresEventStore implements EventStore {
     const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any', this.contentLimits);
     const expected = prepared.expectedRevision;
     const stored = this.options.personalData ? (await this.options.personalData.seal([prepared]))[0] : prepared.events;
+    const json = stored.map(preparedJsonOf);
     const params = [
       streamId,
       categoryOf(streamId),
       typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
       stored.map((e) => e.id),
       stored.map((e) => e.type),
-      stored.map((e) => JSON.stringify(e.data)),
-      stored.map((e) => JSON.stringify(e.metadata)),
+      json.map((e) => e.data),
+      json.map((e) => e.metadata),
     ];
     const sql = `select * from ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`;
     for (let attempt = 1; ; attempt++) {
@@ -190,7 +192,7 @@ export class PostgresEventStore implements EventStore {
   async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
     const prepared = prepareStreamAppends(this.catalogue, appends, this.contentLimits);
     const sealed = this.options.personalData ? await this.options.personalData.seal(prepared) : prepared.map((append) => append.events);
-    const events = sealed.flatMap((appended, index) => appended.map((event) => ({ index: index + 1, event })));
+    const events = sealed.flatMap((appended, index) => appended.map((event) => ({ index: index + 1, event, json: preparedJsonOf(event) })));
     const params = [
       prepared.map((a) => a.streamId),
       prepared.map((a) => categoryOf(a.streamId)),
@@ -198,8 +200,8 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => e.index),
       events.map((e) => e.event.id),
       events.map((e) => e.event.type),
-      events.map((e) => JSON.stringify(e.event.data)),
-      events.map((e) => JSON.stringify(e.event.metadata)),
+      events.map((e) => e.json.data),
+      events.map((e) => e.json.metadata),
     ];
     const sql = `select * from ${this.schema}.append_to_streams($1::text[], $2::text[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])`;
     for (let attempt = 1; ; attempt++) {
