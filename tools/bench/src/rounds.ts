@@ -10,3 +10,14 @@ export const roundFields = (name: string, values: readonly number[]): Record<str
   [`${name}_rounds`]: values.join(','),
   [`${name}_spread`]: spread(values),
 });
+
+/** Two contenders of one round, in an order that turns each round, so that drift on the machine falls on both alike. */
+export const inTurns = async (round: number, first: () => Promise<void>, second: () => Promise<void>): Promise<void> => {
+  if (round % 2 === 0) {
+    await first();
+    await second();
+  } else {
+    await second();
+    await first();
+  }
+};

@@ -8,7 +8,7 @@ import { startKafka } from '@clientela/kafka-runner';
 import { envelopeDecoder, EventHeaders, Relay, startKafkaConsumer } from '@clientela/messaging';
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
 import { Latencies, measure, perSecond, median, ratio, round, runConcurrently } from '../measure';
-import { roundFields } from '../rounds';
+import { inTurns, roundFields } from '../rounds';
 import type { BenchContext } from '../registry';
 import { registerBench } from '../registry';
 
@@ -351,13 +351,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
       oursCpu.push(round(cpuUs / events, 1));
       ours.push(perSecond(events, ms));
     };
-    if (r % 2 === 0) {
-      await runRaw();
-      await runOurs();
-    } else {
-      await runOurs();
-      await runRaw();
-    }
+    await inTurns(r, runRaw, runOurs);
   }
   const ratios = ours.map((o, i) => ratio(o, limit[i]));
   ctx.emit({

@@ -10,7 +10,7 @@ import { DEFAULT_REGISTRY_SCHEMA, ProjectionRunner, schemaOf, type RowProjection
 import { customerRevenueProjection, ordersCatalogue } from '../../../../libs/projections/src/testing/sample-orders';
 import { measure, perSecond, ratio, round, runConcurrently, type Measured } from '../measure';
 import { median } from '../measure';
-import { roundFields } from '../rounds';
+import { inTurns, roundFields } from '../rounds';
 import type { BenchContext, BenchLine, BenchOptions } from '../registry';
 import { appendAtSteadyRate, checkpointLags, notificationLags, type Lags, type SteadyRate, type SteadyRun } from './lag';
 import { NotificationListener } from './listener';
@@ -166,13 +166,7 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
   };
   let rows = 0;
   for (let r = 0; r < sizes.rounds; r++) {
-    if (r % 2 === 0) {
-      await readRound();
-      await rebuildRound();
-    } else {
-      await rebuildRound();
-      await readRound();
-    }
+    await inTurns(r, readRound, rebuildRound);
     rows = await checkReadModel(readModel, projection, expected);
     ctx.log(`read model: ${rows} customers; orders, items, gross, refunded and net revenue add up`);
   }
