@@ -1,4 +1,5 @@
 import { schemaOf } from '@clientela/projections';
+import { countsAsSql, MEMBERS_TABLE } from '../merges/merges.sql';
 import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
 import { LOYALTY_PROJECTION } from '../loyalty/loyalty.projection';
 import { SEGMENTS_PROJECTION } from '../segment-changes/segments.projection';
@@ -16,8 +17,8 @@ const L = schemaOf({ name: LOYALTY_PROJECTION });
  * is the survivor the id counts as now (itself when not merged), `ids` the survivor (rank 0) and every
  * contact merged into it (rank 1). `id` is the placeholder of the id asked for.
  */
-export const targetSql = (id: string): string => `select coalesce((select survivor_id from ${C}.members where contact_id = cast(${id} as uuid)), cast(${id} as uuid)) as id`;
-export const idsSql = `select t.id, 0 as rank from target t union all select m.contact_id, 1 from ${C}.members m join target t on m.survivor_id = t.id`;
+export const targetSql = (id: string): string => `select ${countsAsSql(`cast(${id} as uuid)`)} as id`;
+export const idsSql = `select t.id, 0 as rank from target t union all select m.contact_id, 1 from ${MEMBERS_TABLE} m join target t on m.survivor_id = t.id`;
 const customerIdsSql = (id: string): string => `target as (${targetSql(id)}), ids as (${idsSql})`;
 
 /**
