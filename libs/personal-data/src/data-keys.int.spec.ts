@@ -90,13 +90,14 @@ describe('data keys in PostgreSQL, and sealing through them', () => {
     const customer = randomUUID();
     const protection = new PersonalDataProtection(catalogue, ring());
     const [[sealed]] = await protection.seal([{ streamId: `activity-${customer}`, events: [note(customer, 'secret')] }]);
-    const part = sealed.data[SEALED_FIELD] as { c: string };
-    const tampered = { ...sealed, data: { ...sealed.data, [SEALED_FIELD]: { ...part, c: `A${part.c.slice(1)}` } } };
+    // The sealed form (v2): version | fields | base64 ciphertext [| subject, where the event does not name it].
+    const [version, fields, ciphertext] = (sealed.data[SEALED_FIELD] as string).split('|');
+    const tampered = { ...sealed, data: { ...sealed.data, [SEALED_FIELD]: `${version}|${fields}|A${ciphertext.slice(1)}` } };
     await expect(protection.open([recorded(`activity-${customer}`, tampered)])).rejects.toThrow(
       new PersonalDataUnreadableError(sealed.id, 'NoteTaken', customer, 'the ciphertext does not authenticate (tampered, or sealed under another key or for another event)'),
     );
     const strangerId = randomUUID();
-    const stranger = { ...sealed, data: { ...sealed.data, [SEALED_FIELD]: { ...part, s: strangerId } } };
+    const stranger = { ...sealed, data: { ...sealed.data, [SEALED_FIELD]: `${version}|${fields}|${ciphertext}|${strangerId}` } };
     await expect(protection.open([recorded(`activity-${customer}`, stranger)])).rejects.toThrow(
       new PersonalDataUnreadableError(sealed.id, 'NoteTaken', strangerId, new DataKeyMissingError(strangerId).message),
     );

@@ -1,5 +1,5 @@
 export * from './errors';
 export * from './master-keys';
-export { ERASED_TEXT, SEALED_FIELD, isSealed, type SealedPersonalData, type DataKey } from './sealed-fields';
+export { ERASED_TEXT, SEALED_FIELD, isSealed, sealedSubjectOf, subjectOf, type SealedPersonalData, type DataKey } from './sealed-fields';
 export * from './data-keys';
 export * from './personal-data-protection';

@@ -9,6 +9,7 @@ import {
   sealedPartOf,
   sealPersonalFields,
   SealedDataError,
+  subjectOf,
   type DataKey,
   type EventIdentity,
   type SealedPersonalData,
@@ -20,17 +21,6 @@ export interface SealableEvent {
   type: string;
   data: Record<string, unknown>;
 }
-
-/**
- * Whose personal data an event holds: `customerId` (every event that concerns a customer carries
- * it), else `contactId`, else its stream (a lead before it converts, an account).
- */
-export const subjectOf = (streamId: string, data: Record<string, unknown>): string =>
-  typeof data.customerId === 'string' && data.customerId !== ''
-    ? data.customerId
-    : typeof data.contactId === 'string' && data.contactId !== ''
-      ? data.contactId
-      : streamId;
 
 const hasPersonalValue = (data: Record<string, unknown>, fields: readonly string[]): boolean => {
   for (const field of fields) if (data[field] !== undefined && data[field] !== null) return true;
@@ -69,7 +59,7 @@ export class PersonalDataProtection implements PersonalDataCodec {
         if (subject === undefined) return event;
         const key = keys.get(subject);
         if (key === undefined || key === 'erased') throw new SubjectErasedError(subject, a);
-        return { ...event, data: sealPersonalFields(event, event.data, this.catalogue.personalFields(event.type), subject, key) };
+        return { ...event, data: sealPersonalFields({ ...event, streamId: appends[a].streamId }, event.data, this.catalogue.personalFields(event.type), subject, key) };
       }),
     );
   }
@@ -84,7 +74,7 @@ export class PersonalDataProtection implements PersonalDataCodec {
       try {
         return openPersonalFields(event, event.data, part, key);
       } catch (error) {
-        throw this.unreadable(event, part.s, error);
+        throw this.unreadable(event, part.subject, error);
       }
     });
   }
@@ -111,12 +101,12 @@ export class PersonalDataProtection implements PersonalDataCodec {
     for (let index = 0; index < events.length; index++) {
       let part: SealedPersonalData | undefined;
       try {
-        part = sealedPartOf(events[index].data);
+        part = sealedPartOf(events[index].data, events[index].streamId);
       } catch (error) {
         throw this.unreadable(events[index], '?', error);
       }
       sealed[index] = part;
-      if (part !== undefined && part.s !== last) subjects.add((last = part.s));
+      if (part !== undefined && part.subject !== last) subjects.add((last = part.subject));
     }
     if (subjects.size === 0) return [...events];
     let keys: Map<string, KeyState>;
@@ -125,13 +115,13 @@ export class PersonalDataProtection implements PersonalDataCodec {
     } catch (error) {
       // No key here for the subject, or one the master key does not open: name the event it stops.
       if (!(error instanceof DataKeyMissingError || error instanceof MasterKeyError)) throw error;
-      const index = sealed.findIndex((part) => part !== undefined && (error.subject === undefined || part.s === error.subject));
-      throw new PersonalDataUnreadableError(events[index].id, events[index].type, sealed[index]!.s, error.message);
+      const index = sealed.findIndex((part) => part !== undefined && (error.subject === undefined || part.subject === error.subject));
+      throw new PersonalDataUnreadableError(events[index].id, events[index].type, sealed[index]!.subject, error.message);
     }
     return events.map((event, index) => {
       const part = sealed[index];
       if (part === undefined) return event;
-      const key = keys.get(part.s);
+      const key = keys.get(part.subject);
       return { ...event, data: openOne(event, part, key === 'erased' ? undefined : key) };
     });
   }

@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createHmac, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import {
   ERASED_TEXT,
@@ -17,12 +17,29 @@ const dataKey = (raw = randomBytes(32)): DataKey => ({
 });
 const PERSONAL = ['givenName', 'emails', 'address', 'note'];
 
+const STREAM = 'contact-c-1';
 const seal = (data: Record<string, unknown>, key: DataKey, event = { id: randomUUID(), type: 'ContactRegistered' }) => ({
   event,
-  sealed: sealPersonalFields(event, data, PERSONAL, 'c-1', key),
+  sealed: sealPersonalFields({ ...event, streamId: STREAM }, data, PERSONAL, 'c-1', key),
 });
-const open = (event: { id: string; type: string }, stored: Record<string, unknown>, key: DataKey | undefined) =>
-  openPersonalFields(event, stored, sealedPartOf(stored)!, key);
+const open = (event: { id: string; type: string }, stored: Record<string, unknown>, key: DataKey | undefined, streamId = STREAM) =>
+  openPersonalFields(event, stored, sealedPartOf(stored, streamId)!, key);
+
+/** The v2 string's parts: version, field list, ciphertext and, where kept, the subject. */
+const partsOf = (stored: Record<string, unknown>): string[] => (stored[SEALED_FIELD] as string).split('|');
+const withParts = (stored: Record<string, unknown>, parts: string[]) => ({ ...stored, [SEALED_FIELD]: parts.join('|') });
+
+/** What the code before December 2026 wrote (v1): an object with the subject, the field kinds and the fields as a JSON object. */
+const sealV1 = (event: { id: string; type: string }, data: Record<string, unknown>, subject: string, key: DataKey) => {
+  const picked = Object.fromEntries(PERSONAL.filter((f) => data[f] != null).map((f) => [f, data[f]]));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key.encryption, iv);
+  cipher.setAAD(Buffer.from(`${event.id}\n${event.type}\n${subject}`));
+  const c = Buffer.concat([iv, cipher.update(JSON.stringify(picked)), cipher.final(), cipher.getAuthTag()]).toString('base64');
+  const kinds = Object.fromEntries(Object.entries(picked).map(([f, v]) => [f, typeof v === 'string' ? 's' : Array.isArray(v) ? 'a' : 'o']));
+  const rest = Object.fromEntries(Object.entries(data).filter(([f]) => !(f in picked)));
+  return { ...rest, [SEALED_FIELD]: { v: 1, s: subject, f: kinds, c } };
+};
 
 describe('sealed personal fields', () => {
   const key = dataKey();
@@ -71,26 +88,66 @@ describe('sealed personal fields', () => {
 
   it('refuses tampered ciphertext, another key, and sealed data moved to another event', () => {
     const { event, sealed } = seal(data, key);
-    const part = sealed[SEALED_FIELD] as { c: string };
-    const bytes = Buffer.from(part.c, 'base64');
+    const parts = partsOf(sealed);
+    const bytes = Buffer.from(parts[2], 'base64');
     bytes[20] ^= 1;
-    const tampered = { ...sealed, [SEALED_FIELD]: { ...part, c: bytes.toString('base64') } };
+    const tampered = withParts(sealed, [parts[0], parts[1], bytes.toString('base64')]);
     expect(() => open(event, tampered, key)).toThrow(SealedDataError);
     expect(() => open(event, sealed, dataKey())).toThrow(/does not authenticate/);
     expect(() => open({ ...event, id: randomUUID() }, sealed, key)).toThrow(/does not authenticate/);
     expect(() => open({ ...event, type: 'ContactProfileChanged' }, sealed, key)).toThrow(SealedDataError);
   });
 
+  it('refuses sealed data read under another subject than it was sealed for', () => {
+    const { event, sealed } = seal(data, key);
+    // The subject is not stored (contactId names it): another contactId in the event, or an explicit one, fails to open.
+    expect(partsOf(sealed)).toHaveLength(3);
+    expect(() => open(event, { ...sealed, contactId: 'c-2' }, key)).toThrow(/does not authenticate/);
+    expect(() => open(event, withParts(sealed, [...partsOf(sealed), 'c-2']), key)).toThrow(/does not authenticate/);
+  });
+
+  it('keeps the subject where the event does not name it, and opens with it', () => {
+    const event = { id: randomUUID(), type: 'LeadCaptured', streamId: 'lead-7' };
+    // Sealed under the contact the lead became, which the lead's own events do not carry.
+    const stored = sealPersonalFields(event, { givenName: 'Ada', source: 'web' }, PERSONAL, 'c-1', key);
+    expect(partsOf(stored)[3]).toBe('c-1');
+    expect(sealedPartOf(stored, 'lead-7')?.subject).toBe('c-1');
+    expect(open(event, stored, key, 'lead-7')).toEqual({ givenName: 'Ada', source: 'web' });
+  });
+
+  it('is about half the size of the v1 form', () => {
+    const { event, sealed } = seal(data, key);
+    const v1 = sealV1(event, data, 'c-1', key);
+    expect(JSON.stringify(sealed).length).toBeLessThan(JSON.stringify(v1).length - 60);
+  });
+
+  it('still opens and erases what the v1 form sealed', () => {
+    const event = { id: randomUUID(), type: 'ContactRegistered' };
+    const v1 = sealV1(event, data, 'c-1', key);
+    expect(sealedPartOf(v1, STREAM)).toMatchObject({ version: 1, subject: 'c-1', fields: ['givenName', 'emails', 'address'] });
+    expect(open(event, v1, key)).toEqual(data);
+    expect(open(event, v1, undefined)).toEqual({ contactId: 'c-1', amount: '12.50', note: null, givenName: ERASED_TEXT, emails: [], address: {} });
+    expect(() => open(event, { ...v1, [SEALED_FIELD]: { ...(v1[SEALED_FIELD] as object), s: 'c-2' } }, key)).toThrow(/does not authenticate/);
+  });
+
   it('refuses a malformed sealed field', () => {
-    expect(() => sealedPartOf({ [SEALED_FIELD]: 'x' })).toThrow(SealedDataError);
-    expect(() => sealedPartOf({ [SEALED_FIELD]: { v: 2, s: 'a', f: {}, c: '' } })).toThrow(/version 2/);
-    expect(sealedPartOf({ a: 1 })).toBeUndefined();
+    for (const malformed of ['x', '2|x', '2|givenName|abc', '2|givenName:q|abc', 42, null]) {
+      expect(() => sealedPartOf({ [SEALED_FIELD]: malformed }, STREAM)).toThrow(SealedDataError);
+    }
+    expect(() => sealedPartOf({ [SEALED_FIELD]: '3|givenName:s|abc' }, STREAM)).toThrow(/version 3/);
+    expect(() => sealedPartOf({ [SEALED_FIELD]: { v: 2, s: 'a', f: {}, c: '' } }, STREAM)).toThrow(/version 2/);
+    expect(() => sealedPartOf({ [SEALED_FIELD]: { v: 1, s: 'a', f: { givenName: 'q' }, c: '' } }, STREAM)).toThrow(/malformed/);
+    expect(sealedPartOf({ a: 1 }, STREAM)).toBeUndefined();
+  });
+
+  it('refuses to seal a field whose name the sealed form cannot hold', () => {
+    expect(() => sealPersonalFields({ id: 'e', type: 'T', streamId: 's' }, { 'a|b': 'x' }, ['a|b'], 's', key)).toThrow(SealedDataError);
   });
 
   describe('opened on access', () => {
     class Unreadable extends Error {}
     const onAccess = (event: { id: string; type: string }, stored: Record<string, unknown>, k: DataKey | undefined) =>
-      openPersonalFieldsOnAccess(event, stored, sealedPartOf(stored)!, k, (error) => new Unreadable(error.message));
+      openPersonalFieldsOnAccess(event, stored, sealedPartOf(stored, STREAM)!, k, (error) => new Unreadable(error.message));
     /** A key that counts its uses: a use is a decryption. */
     const counted = (inner: DataKey) => {
       const uses = { n: 0 };

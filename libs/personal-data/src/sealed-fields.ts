@@ -7,16 +7,37 @@ export const ERASED_TEXT = '[erased]';
 
 /** The JSON kind of each sealed field, kept in clear so an erased field keeps its shape. */
 type FieldKind = 's' | 'n' | 'b' | 'a' | 'o';
+const KINDS: ReadonlySet<string> = new Set(['s', 'n', 'b', 'a', 'o']);
 
-/** An event's personal fields as stored: who they belong to, their kinds, and one AES-256-GCM ciphertext of all of them. */
+/**
+ * An event's sealed personal fields, as read from either stored form:
+ * - v2 (written since December 2026), one string: `2|<field>:<kind>,...|<base64 of IV | ciphertext | tag>`,
+ *   then `|<subject>` only where the subject is not the one subjectOf finds in the event; the
+ *   plaintext is the JSON array of the values in field order;
+ * - v1, an object `{ v: 1, s: <subject>, f: { <field>: <kind> }, c: <base64> }`, the plaintext a JSON object.
+ * v2 is about half v1's size (no subject, no nested object, no field names in the plaintext): the
+ * server's jsonb output and the client's parse of every read carry it.
+ */
 export interface SealedPersonalData {
-  v: 1;
+  readonly version: 1 | 2;
   /** The person (data key) they are sealed under. */
-  s: string;
-  f: Record<string, FieldKind>;
+  readonly subject: string;
+  readonly fields: readonly string[];
+  readonly kinds: readonly FieldKind[];
   /** base64 of IV (12 bytes) | ciphertext | tag (16 bytes). */
-  c: string;
+  readonly ciphertext: string;
 }
+
+/**
+ * Whose personal data an event holds: `customerId` (every event that concerns a customer carries
+ * it), else `contactId`, else its stream (a lead before it converts, an account).
+ */
+export const subjectOf = (streamId: string, data: Record<string, unknown>): string =>
+  typeof data.customerId === 'string' && data.customerId !== ''
+    ? data.customerId
+    : typeof data.contactId === 'string' && data.contactId !== ''
+      ? data.contactId
+      : streamId;
 
 /** A person's data key, ready to use. */
 export interface DataKey {
@@ -32,6 +53,11 @@ export interface DataKey {
 export interface EventIdentity {
   id: string;
   type: string;
+}
+
+/** An event being sealed: its stream tells whether the subject can be left out (found again by subjectOf). */
+export interface SealingEvent extends EventIdentity {
+  streamId: string;
 }
 
 /** Why sealed data did not open; the caller names the event. */
@@ -55,31 +81,35 @@ let scratch = Buffer.allocUnsafe(16 * 1024);
 
 export const isSealed = (data: Record<string, unknown>): boolean => Object.prototype.hasOwnProperty.call(data, SEALED_FIELD);
 
+/** Field names go into the v2 string between these separators. */
+const SEPARATORS = /[|,:]/;
+
 /**
  * Moves the personal fields present in `data` (null and absent ones stay as they are: a cleared
- * field says nothing about the person) into one sealed field. The IV is a keyed hash of the event
- * and the plaintext: deterministic for the same event and values (idempotent re-appends compare the
- * stored bytes), different for anything else.
+ * field says nothing about the person) into one sealed field (v2). The IV is a keyed hash of the
+ * event and the plaintext: deterministic for the same event and values (idempotent re-appends
+ * compare the stored bytes), different for anything else.
  */
 export const sealPersonalFields = (
-  event: EventIdentity,
+  event: SealingEvent,
   data: Record<string, unknown>,
   personalFields: readonly string[],
   subject: string,
   key: DataKey,
 ): Record<string, unknown> => {
-  const picked: Record<string, unknown> = {};
-  const kinds: Record<string, FieldKind> = {};
-  let any = false;
+  const values: unknown[] = [];
+  const names: string[] = [];
+  let fields = '';
   for (const field of personalFields) {
     const value = data[field];
     if (value === undefined || value === null) continue;
-    picked[field] = value;
-    kinds[field] = kindOf(value);
-    any = true;
+    if (SEPARATORS.test(field)) throw new SealedDataError(`personal field "${field}" has a name the sealed form cannot hold (| , :)`);
+    fields += `${values.length === 0 ? '' : ','}${field}:${kindOf(value)}`;
+    values.push(value);
+    names.push(field);
   }
-  if (!any) return data;
-  const json = JSON.stringify(picked);
+  if (values.length === 0) return data;
+  const json = JSON.stringify(values);
   // IV key | length of the associated data | the associated data (id \n type \n subject) | plaintext,
   // written into the scratch buffer; the length keeps every split of associated data and plaintext apart.
   const most = key.ivKey.length + 4 + 3 * (event.id.length + event.type.length + subject.length + json.length) + 2;
@@ -107,30 +137,73 @@ export const sealPersonalFields = (
   cipher.getAuthTag().copy(out, written);
   const rest: Record<string, unknown> = {};
   for (const field in data) {
-    if (Object.prototype.hasOwnProperty.call(data, field) && !Object.prototype.hasOwnProperty.call(kinds, field)) rest[field] = data[field];
+    if (Object.prototype.hasOwnProperty.call(data, field) && !names.includes(field)) rest[field] = data[field];
   }
-  const sealed: SealedPersonalData = { v: 1, s: subject, f: kinds, c: out.toString('base64') };
-  rest[SEALED_FIELD] = sealed;
+  // The subject is left out where the reader finds it again in the event (nearly always: customerId or contactId stay in clear).
+  const implied = subjectOf(event.streamId, rest) === subject;
+  rest[SEALED_FIELD] = `2|${fields}|${out.toString('base64')}${implied ? '' : `|${subject}`}`;
   return rest;
 };
 
+/** A v2 string's field list, parsed once per distinct list (events of a type mostly share one). */
+const fieldLists = new Map<string, { fields: readonly string[]; kinds: readonly FieldKind[] }>();
+
+const parseFieldList = (list: string): { fields: readonly string[]; kinds: readonly FieldKind[] } => {
+  let parsed = fieldLists.get(list);
+  if (parsed !== undefined) return parsed;
+  const fields: string[] = [];
+  const kinds: FieldKind[] = [];
+  for (const entry of list.split(',')) {
+    const colon = entry.indexOf(':');
+    const kind = entry.slice(colon + 1);
+    if (colon < 1 || !KINDS.has(kind)) throw new SealedDataError('the sealed field is malformed');
+    fields.push(entry.slice(0, colon));
+    kinds.push(kind as FieldKind);
+  }
+  parsed = { fields, kinds };
+  // Bounded: a store holds few distinct lists, but a hostile one must not grow this without end.
+  if (fieldLists.size < 10_000) fieldLists.set(list, parsed);
+  return parsed;
+};
+
+/** The v2 string, parsed; the subject, where left out, is the one subjectOf finds in the event. */
+const parseV2 = (text: string, streamId: string, data: Record<string, unknown>): SealedPersonalData => {
+  const first = text.indexOf('|');
+  const second = text.indexOf('|', first + 1);
+  if (text.slice(0, first) !== '2' || second < 0) {
+    throw new SealedDataError(first > 0 ? `unknown sealing version ${text.slice(0, first)}` : 'the sealed field is malformed');
+  }
+  const third = text.indexOf('|', second + 1);
+  const ciphertext = third < 0 ? text.slice(second + 1) : text.slice(second + 1, third);
+  const subject = third < 0 ? subjectOf(streamId, data) : text.slice(third + 1);
+  return { version: 2, subject, ciphertext, ...parseFieldList(text.slice(first + 1, second)) };
+};
+
 /** The sealed part of stored data, checked for shape; throws SealedDataError saying what is wrong. */
-export const sealedPartOf = (data: Record<string, unknown>): SealedPersonalData | undefined => {
+export const sealedPartOf = (data: Record<string, unknown>, streamId: string): SealedPersonalData | undefined => {
   const sealed = data[SEALED_FIELD];
   if (sealed === undefined) return undefined;
+  if (typeof sealed === 'string') return parseV2(sealed, streamId, data);
   if (typeof sealed !== 'object' || sealed === null) throw new SealedDataError('the sealed field is not an object');
-  const { v, s, f, c } = sealed as Partial<SealedPersonalData>;
+  const { v, s, f, c } = sealed as { v?: unknown; s?: unknown; f?: unknown; c?: unknown };
   if (v !== 1) throw new SealedDataError(`unknown sealing version ${String(v)}`);
   if (typeof s !== 'string' || typeof c !== 'string' || typeof f !== 'object' || f === null) throw new SealedDataError('the sealed field is malformed');
-  return sealed as SealedPersonalData;
+  const fields = Object.keys(f);
+  const kinds = fields.map((field) => (f as Record<string, unknown>)[field]);
+  if (!kinds.every((kind) => typeof kind === 'string' && KINDS.has(kind))) throw new SealedDataError('the sealed field is malformed');
+  return { version: 1, subject: s, fields, kinds: kinds as FieldKind[], ciphertext: c };
 };
+
+/** The person whose key an event as stored is sealed under (undefined: nothing sealed), without opening it. */
+export const sealedSubjectOf = (event: { streamId: string; data: Record<string, unknown> }): string | undefined =>
+  sealedPartOf(event.data, event.streamId)?.subject;
 
 /** The personal fields sealed in `sealed`, decrypted and authenticated; throws SealedDataError on tampering. */
 const decrypt = (event: EventIdentity, sealed: SealedPersonalData, key: DataKey): Record<string, unknown> => {
-  const bytes = Buffer.from(sealed.c, 'base64');
+  const bytes = Buffer.from(sealed.ciphertext, 'base64');
   if (bytes.length < IV_BYTES + TAG_BYTES) throw new SealedDataError('the ciphertext is too short');
   const decipher = createDecipheriv('aes-256-gcm', key.encryption, bytes.subarray(0, IV_BYTES));
-  decipher.setAAD(associatedData(event, sealed.s));
+  decipher.setAAD(associatedData(event, sealed.subject));
   decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
   let plaintext: string;
   try {
@@ -138,7 +211,13 @@ const decrypt = (event: EventIdentity, sealed: SealedPersonalData, key: DataKey)
   } catch {
     throw new SealedDataError('the ciphertext does not authenticate (tampered, or sealed under another key or for another event)');
   }
-  return JSON.parse(plaintext) as Record<string, unknown>;
+  const parsed: unknown = JSON.parse(plaintext);
+  if (sealed.version === 1) return parsed as Record<string, unknown>;
+  // v2: the values in field order (authenticated, so a length mismatch is a bug, not tampering).
+  const values = parsed as unknown[];
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i < sealed.fields.length; i++) fields[sealed.fields[i]] = values[i];
+  return fields;
 };
 
 /** The data without its sealed field, in the order openPersonalFields gives it. */
@@ -149,7 +228,7 @@ const withoutSealedField = (data: Record<string, unknown>): Record<string, unkno
 };
 
 const erase = (opened: Record<string, unknown>, sealed: SealedPersonalData): Record<string, unknown> => {
-  for (const field of Object.keys(sealed.f)) opened[field] = erasedValue(sealed.f[field]);
+  for (let i = 0; i < sealed.fields.length; i++) opened[sealed.fields[i]] = erasedValue(sealed.kinds[i]);
   return opened;
 };
 
@@ -163,7 +242,7 @@ export const openPersonalFields = (
   const opened = withoutSealedField(data);
   if (key === undefined) return erase(opened, sealed);
   const fields = decrypt(event, sealed, key);
-  for (const field of Object.keys(sealed.f)) opened[field] = fields[field];
+  for (const field of sealed.fields) opened[field] = fields[field];
   return opened;
 };
 
@@ -187,7 +266,7 @@ export const openPersonalFieldsOnAccess = (
 ): Record<string, unknown> => {
   const opened = withoutSealedField(data);
   if (key === undefined) return erase(opened, sealed);
-  for (const field of Object.keys(sealed.f)) Object.defineProperty(opened, field, accessorOf(field));
+  for (const field of sealed.fields) Object.defineProperty(opened, field, accessorOf(field));
   Pending.attach(opened, event, sealed, key, unreadable);
   return opened;
 };
@@ -244,12 +323,12 @@ class Pending extends Stamped {
     try {
       fields = decrypt(pending.#event, pending.#sealed, key);
     } catch (error) {
-      throw error instanceof SealedDataError ? pending.#unreadable(error, pending.#event, pending.#sealed.s) : error;
+      throw error instanceof SealedDataError ? pending.#unreadable(error, pending.#event, pending.#sealed.subject) : error;
     }
     pending.#fields = fields;
     const target = pending as unknown as Record<string, unknown>;
     try {
-      for (const field of Object.keys(pending.#sealed.f)) {
+      for (const field of pending.#sealed.fields) {
         // A field written before the first read keeps what was written.
         if (Object.getOwnPropertyDescriptor(target, field)?.get) define(target, field, fields[field]);
       }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { formatPosition, NotFoundError, UnavailableError, type RecordedEvent } from '@clientela/contracts';
 import type { EventStore } from '@clientela/event-store';
-import { SEALED_FIELD, subjectOf, type SealedPersonalData } from '@clientela/personal-data';
+import { SEALED_FIELD, sealedSubjectOf, subjectOf } from '@clientela/personal-data';
 import { EVENT_STORE, SERVICE_INFRASTRUCTURE, type ServiceInfrastructure } from '@clientela/service-kit';
 import { ContactsQueries, type ContactView } from '../contacts/contacts.queries';
 import { leadSubject, PersonContactsReader } from '../erasure/person-contacts';
@@ -36,8 +36,12 @@ const PAGE = 1_000;
 
 /** The person an event as stored is about: the subject its personal fields are sealed under, else the one they would be. */
 const storedSubjectOf = (event: RecordedEvent): string => {
-  const sealed = event.data[SEALED_FIELD] as SealedPersonalData | undefined;
-  return typeof sealed?.s === 'string' ? sealed.s : subjectOf(event.streamId, event.data);
+  try {
+    return sealedSubjectOf(event) ?? subjectOf(event.streamId, event.data);
+  } catch {
+    // A malformed sealed field: the event is still about whom it says in clear (opening it names the fault).
+    return subjectOf(event.streamId, event.data);
+  }
 };
 
 /**
