@@ -43,6 +43,8 @@ export class PostgresSubscription implements Subscription {
     let heldBackLooks = 0;
     // While catching up, the next page is read while the consumer works on this one.
     let ahead: { page: Promise<InternalPage>; generation: number } | undefined;
+    /** Whether the last page given said it was caught up: reaching the end is said once, even by an empty page. */
+    let reportedCaughtUp = false;
     try {
       while (!this.closed) {
         let page: InternalPage;
@@ -67,7 +69,10 @@ export class PostgresSubscription implements Subscription {
           next.catch(() => undefined); // a failure is seen when it is awaited, not as an unhandled rejection
           ahead = { page: next, generation: this.driver.notificationGeneration() };
         }
-        if (page.events.length > 0 || moved) {
+        // An empty last page still says "caught up" once (as the EventStoreDB adapter does): a store
+        // whose events fill whole pages would otherwise never tell a reader that it has caught up.
+        if (page.events.length > 0 || moved || page.isEnd !== reportedCaughtUp) {
+          reportedCaughtUp = page.isEnd;
           yield { events: page.events, position: page.nextPosition, caughtUp: page.isEnd };
         }
         if (!page.isEnd) continue;
