@@ -114,8 +114,8 @@ export const columnDefinition = (column: ColumnType | ColumnDefinition): ColumnD
  * DDL for the projection's tables in the current schema, without their secondary indexes:
  * a copy is built first and indexed once (`createIndexesSql`), which is cheaper than keeping
  * indexes up to date through every upsert of a build. A copy about to be built from the first
- * event is created `unlogged` (no WAL for its upserts: a quarter to a third of the server's work
- * per batch) and set logged when the build has caught up (`finishCopy`); what a crash of the
+ * event is created `unlogged` (no WAL for its upserts: about a quarter of the server's work per
+ * batch) and set logged when the build has caught up (`finishCopy`); what a crash of the
  * server empties meanwhile is a copy that was never finished, which the runner builds again.
  */
 export const createTablesSql = (projection: Projection, { unlogged = false }: { unlogged?: boolean } = {}): string =>
