@@ -46,6 +46,7 @@ import {
   prepareAppend,
   preparedJsonOf,
   prepareStreamAppends,
+  type PreparedEvent,
   type PreparedStreamAppend,
 } from '../port/prepare-append';
 import { eventContentLimits, findUnstorableJson, type EventContentLimits } from '../port/event-content';
@@ -159,31 +160,34 @@ export class PostgresEventStore implements EventStore {
     const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any', this.contentLimits);
     const expected = prepared.expectedRevision;
     const stored = this.options.personalData ? (await this.options.personalData.seal([prepared]))[0] : prepared.events;
-    const json = stored.map(preparedJsonOf);
     const params = [
       streamId,
       categoryOf(streamId),
       typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
-      stored.map((e) => e.id),
-      stored.map((e) => e.type),
-      json.map((e) => e.data),
-      json.map((e) => e.metadata),
+      eventsJson(stored),
+      false,
     ];
-    const sql = `select * from ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`;
+    // Named: parsed and planned once per connection.
+    const query = {
+      name: `${this.schema}.append_events`,
+      text: `select * from ${this.schema}.append_events($1, $2, $3, $4::jsonb, $5)`,
+      values: params,
+    };
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ last_revision: string; last_transaction_id: string; last_seq: string }>(
-          sql,
-          params,
-        );
+        const { rows } = await this.pool.query<{ last_revision: string; last_transaction_id: string; last_seq: string }>(query);
         const row = rows[0];
         this.announceAppend();
         return { nextRevision: Number(row.last_revision), position: packPosition(row.last_transaction_id, row.last_seq) };
       } catch (error) {
         const pg = asPgError(error);
-        // Two appends raced with the same event id into different streams: the loser looks again,
-        // and now sees the winner's events (a retry, or a conflict).
-        if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt === 1) continue;
+        // An id stored before: call again, looking the ids up first (a retry, or a conflict). Also
+        // when two appends raced with the same event id into different streams: the loser looks
+        // again, and now sees the winner's events.
+        if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt < 3) {
+          params[4] = true;
+          continue;
+        }
         throw this.appendError(streamId, expected, error);
       }
     }
@@ -491,8 +495,11 @@ export class PostgresEventStore implements EventStore {
       return;
     }
     this.notifying = true;
+    // NOTIFY gives its transaction an id and a commit record, and a synchronous commit would wait
+    // for that record's flush, holding a pool connection for nothing: a notification is never
+    // durable anyway, and the events it announces were flushed with their own commit.
     void this.pool
-      .query('select pg_notify($1, $2)', [`${this.schema}_events`, ''])
+      .query("select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [`${this.schema}_events`, ''])
       .catch((error: unknown) => this.reportTransient(error))
       .finally(() => {
         this.notifying = false;
@@ -594,6 +601,20 @@ const idempotencyConflict = (detailText: string | undefined): IdempotencyConflic
       ? `with another type, data or metadata ${where}`
       : `${where} by an append that does not hold exactly these events in this order`;
   return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason, detail.appendIndex);
+};
+
+/**
+ * The events of an append as one JSON array of { id, type, data, metadata } for append_events:
+ * the data and metadata texts are put in as they are (pg would escape each inside an array literal).
+ */
+const eventsJson = (events: readonly PreparedEvent[]): string => {
+  let text = '[';
+  for (const event of events) {
+    const json = preparedJsonOf(event);
+    // ids are UUIDs checked by prepareAppend; a type is any string, so it is quoted by JSON.stringify
+    text += `${text.length > 1 ? ',' : ''}{"id":"${event.id}","type":${JSON.stringify(event.type)},"data":${json.data},"metadata":${json.metadata}}`;
+  }
+  return `${text}]`;
 };
 
 const matchesExpected = (expected: ExpectedRevision, actual: number): boolean =>
