@@ -857,4 +857,38 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 6,
+    // The events of appendToStreams in the same JSON array as append_events' (migration 5): the
+    // client escaped each jsonb[] element and the server parsed each twice.
+    name: 'append_to_streams takes its events as one jsonb array',
+    sql: (s) => `
+      -- p_events: [{ a, id, type, data, metadata }], grouped by StreamAppend (a, 1-based) in call
+      -- order. Unpacked into migration 3's arrays in one pass (the elements stay jsonb: no text is
+      -- parsed again), which that function joins by index as before; it stays for processes still
+      -- running the code before.
+      create function ${s}.append_to_streams(
+        p_streams text[], p_categories text[], p_expected bigint[], p_events jsonb
+      ) returns table (append_index int, duplicate boolean, last_revision bigint, last_transaction_id xid8, last_seq bigint)
+      language plpgsql volatile
+      set jit = off
+      as $fn$
+      declare
+        v_append int[];
+        v_ids uuid[];
+        v_types text[];
+        v_data jsonb[];
+        v_metadata jsonb[];
+      begin
+        select array_agg((e.event->>'a')::int order by e.ord), array_agg((e.event->>'id')::uuid order by e.ord),
+               array_agg(e.event->>'type' order by e.ord), array_agg(e.event->'data' order by e.ord),
+               array_agg(e.event->'metadata' order by e.ord)
+          into v_append, v_ids, v_types, v_data, v_metadata
+          from jsonb_array_elements(p_events) with ordinality as e(event, ord);
+        return query
+          select * from ${s}.append_to_streams(p_streams, p_categories, p_expected, v_append, v_ids, v_types, v_data, v_metadata);
+      end
+      $fn$;
+    `,
+  },
 ];
