@@ -46,6 +46,7 @@ import {
   prepareAppend,
   preparedJsonOf,
   prepareStreamAppends,
+  type PreparedEvent,
   type PreparedStreamAppend,
 } from '../port/prepare-append';
 import { eventContentLimits, findUnstorableJson, type EventContentLimits } from '../port/event-content';
@@ -121,8 +122,9 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: Notifier;
   private readonly subscriptions = new Set<PostgresSubscription>();
   private readonly contentLimits: EventContentLimits;
-  private notifying = false;
-  private notifyAgain = false;
+  /** The NOTIFY after appends: none due, one due this turn, one in flight, one more due after it. */
+  private notifyState: 'idle' | 'scheduled' | 'sending' | 'again' = 'idle';
+  private notified: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly pool: Pool,
@@ -159,31 +161,34 @@ export class PostgresEventStore implements EventStore {
     const prepared = prepareAppend(this.catalogue, streamId, events, options.expectedRevision ?? 'any', this.contentLimits);
     const expected = prepared.expectedRevision;
     const stored = this.options.personalData ? (await this.options.personalData.seal([prepared]))[0] : prepared.events;
-    const json = stored.map(preparedJsonOf);
     const params = [
       streamId,
       categoryOf(streamId),
       typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
-      stored.map((e) => e.id),
-      stored.map((e) => e.type),
-      json.map((e) => e.data),
-      json.map((e) => e.metadata),
+      eventsJson([stored]),
+      false,
     ];
-    const sql = `select * from ${this.schema}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`;
+    // Named: parsed and planned once per connection.
+    const query = {
+      name: `${this.schema}.append_events`,
+      text: `select * from ${this.schema}.append_events($1, $2, $3, $4::jsonb, $5)`,
+      values: params,
+    };
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ last_revision: string; last_transaction_id: string; last_seq: string }>(
-          sql,
-          params,
-        );
+        const { rows } = await this.pool.query<{ last_revision: string; last_transaction_id: string; last_seq: string }>(query);
         const row = rows[0];
         this.announceAppend();
         return { nextRevision: Number(row.last_revision), position: packPosition(row.last_transaction_id, row.last_seq) };
       } catch (error) {
         const pg = asPgError(error);
-        // Two appends raced with the same event id into different streams: the loser looks again,
-        // and now sees the winner's events (a retry, or a conflict).
-        if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt === 1) continue;
+        // An id stored before: call again, looking the ids up first (a retry, or a conflict). Also
+        // when two appends raced with the same event id into different streams: the loser looks
+        // again, and now sees the winner's events.
+        if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt < 3) {
+          params[4] = true;
+          continue;
+        }
         throw this.appendError(streamId, expected, error);
       }
     }
@@ -192,18 +197,17 @@ export class PostgresEventStore implements EventStore {
   async appendToStreams(appends: readonly StreamAppend[]): Promise<MultiStreamAppendResult> {
     const prepared = prepareStreamAppends(this.catalogue, appends, this.contentLimits);
     const sealed = this.options.personalData ? await this.options.personalData.seal(prepared) : prepared.map((append) => append.events);
-    const events = sealed.flatMap((appended, index) => appended.map((event) => ({ index: index + 1, event, json: preparedJsonOf(event) })));
     const params = [
       prepared.map((a) => a.streamId),
       prepared.map((a) => categoryOf(a.streamId)),
       prepared.map((a) => (typeof a.expectedRevision === 'number' ? a.expectedRevision : EXPECTED_CODES[a.expectedRevision])),
-      events.map((e) => e.index),
-      events.map((e) => e.event.id),
-      events.map((e) => e.event.type),
-      events.map((e) => e.json.data),
-      events.map((e) => e.json.metadata),
+      eventsJson(sealed),
     ];
-    const sql = `select * from ${this.schema}.append_to_streams($1::text[], $2::text[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])`;
+    const query = {
+      name: `${this.schema}.append_to_streams`,
+      text: `select * from ${this.schema}.append_to_streams($1::text[], $2::text[], $3::bigint[], $4::jsonb)`,
+      values: params,
+    };
     for (let attempt = 1; ; attempt++) {
       try {
         const { rows } = await this.pool.query<{
@@ -212,7 +216,7 @@ export class PostgresEventStore implements EventStore {
           last_revision: string;
           last_transaction_id: string;
           last_seq: string;
-        }>(sql, params);
+        }>(query);
         this.announceAppend();
         const streams = rows.map(
           (row): StreamAppendResult => ({
@@ -415,6 +419,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    // the last appends' NOTIFY goes out before the pool closes
+    while (this.notifyState !== 'idle') {
+      if (this.notifyState === 'scheduled') this.sendNotify();
+      await this.notified;
+    }
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     await this.notifier.close();
     if (this.ownsPool) await this.pool.end().catch(() => undefined);
@@ -482,24 +491,36 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * Wakes subscribers after an append: this process's at once, other processes' with a NOTIFY
-   * of its own (at most one in flight; appends meanwhile are covered by one more).
+   * of its own, sent once the appends that finished in this turn of the event loop are in (at most
+   * one in flight; appends meanwhile are covered by one more).
    */
   private announceAppend(): void {
     this.notifier.wakeAll();
-    if (this.notifying) {
-      this.notifyAgain = true;
-      return;
+    if (this.notifyState === 'idle') {
+      this.notifyState = 'scheduled';
+      setImmediate(() => {
+        if (this.notifyState === 'scheduled') this.sendNotify();
+      });
+    } else if (this.notifyState === 'sending') {
+      this.notifyState = 'again';
     }
-    this.notifying = true;
-    void this.pool
-      .query('select pg_notify($1, $2)', [`${this.schema}_events`, ''])
-      .catch((error: unknown) => this.reportTransient(error))
+  }
+
+  private sendNotify(): void {
+    this.notifyState = 'sending';
+    // NOTIFY gives its transaction an id and a commit record, and a synchronous commit would wait
+    // for that record's flush, holding a pool connection for nothing: a notification is never
+    // durable anyway, and the events it announces were flushed with their own commit.
+    this.notified = this.pool
+      .query("select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [`${this.schema}_events`, ''])
+      .then(
+        () => undefined,
+        (error: unknown) => this.reportTransient(error),
+      )
       .finally(() => {
-        this.notifying = false;
-        if (this.notifyAgain) {
-          this.notifyAgain = false;
-          this.announceAppend();
-        }
+        const again = this.notifyState === 'again';
+        this.notifyState = 'idle';
+        if (again) this.announceAppend();
       });
   }
 
@@ -594,6 +615,23 @@ const idempotencyConflict = (detailText: string | undefined): IdempotencyConflic
       ? `with another type, data or metadata ${where}`
       : `${where} by an append that does not hold exactly these events in this order`;
   return new IdempotencyConflictError(detail.eventId ?? 'unknown', reason, detail.appendIndex);
+};
+
+/**
+ * The events of one or more StreamAppends as one JSON array of { a, id, type, data, metadata } (a:
+ * the StreamAppend's 1-based index) for append_events and append_to_streams: the data and metadata
+ * texts are put in as they are, where pg would escape each again inside an array literal.
+ */
+const eventsJson = (appends: readonly (readonly PreparedEvent[])[]): string => {
+  let text = '[';
+  appends.forEach((events, index) => {
+    for (const event of events) {
+      const json = preparedJsonOf(event);
+      // ids are UUIDs checked by prepareAppend; a type is any string, so JSON.stringify quotes it
+      text += `${text.length > 1 ? ',' : ''}{"a":${index + 1},"id":"${event.id}","type":${JSON.stringify(event.type)},"data":${json.data},"metadata":${json.metadata}}`;
+    }
+  });
+  return `${text}]`;
 };
 
 const matchesExpected = (expected: ExpectedRevision, actual: number): boolean =>

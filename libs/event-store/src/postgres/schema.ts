@@ -703,4 +703,192 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 5,
+    // Issue 14: the batch append against Emmett's (tools/bench/README.md). The events came as four
+    // arrays, jsonb[] ones among them, which the client escaped element by element and the server
+    // parsed twice (the array literal, then each element): one jsonb array of the events costs
+    // about half on each side. And every append looked its ids up before writing, with a statement
+    // whose executor set-up alone (five sorted aggregates) outweighed a one-event insert.
+    name: 'append_events takes its events as one jsonb array, and looks ids up only when it must',
+    sql: (s) => `
+      -- The seven-argument append_events of migration 4 stays for processes still running the code before.
+      create function ${s}.append_events(
+        p_stream_id text, p_category text, p_expected bigint, p_events jsonb, p_look_up_ids boolean
+      ) returns table (duplicate boolean, last_revision bigint, last_transaction_id xid8, last_seq bigint)
+      language plpgsql volatile
+      -- as in migration 4: one plan per statement per connection, by index lookups and nested loops
+      set plan_cache_mode = force_generic_plan
+      set enable_seqscan = off
+      set enable_bitmapscan = off
+      set enable_hashjoin = off
+      set enable_mergejoin = off
+      set enable_material = off
+      set jit = off
+      as $fn$
+      declare
+        v_stream ${s}.streams%rowtype;
+        v_found boolean;
+        -- the stream's revision before this append; null until the append is admitted
+        v_base bigint;
+        v_existing int;
+        v_matching int;
+        v_offsets int;
+        v_appends int;
+        v_transactions int;
+        v_last_revision bigint;
+        v_first_tx xid8;
+        v_conflict text;
+        v_last_seq bigint;
+        v_count int := jsonb_array_length(p_events);
+      begin
+        -- Without a look-up first: an append that expects no stream, or the stream's exact revision,
+        -- moves the stream row in one statement. An id stored before then fails the insert below on
+        -- events_event_id_unique, and the adapter calls again with p_look_up_ids, which answers a
+        -- retry or refuses the reuse as before.
+        if not p_look_up_ids then
+          if p_expected = -1 then
+            insert into ${s}.streams (stream_id, category, revision) values (p_stream_id, p_category, v_count - 1)
+              on conflict do nothing;
+            if found then
+              v_base := -1;
+            end if;
+          elsif p_expected >= 0 then
+            update ${s}.streams
+               set revision = p_expected + v_count, deleted = false, updated_at = now()
+             where stream_id = p_stream_id and revision = p_expected and not tombstoned;
+            if found then
+              v_base := p_expected;
+            end if;
+          end if;
+        end if;
+
+        -- Otherwise as in migration 4: lock the stream, look the ids up, then check the revision.
+        if v_base is null then
+          for attempt in 1..2 loop
+            select * into v_stream from ${s}.streams where stream_id = p_stream_id for update;
+            v_found := found;
+
+            -- A retry of an earlier append, or of part of it (same ids, same stream, same type, data
+            -- and metadata, same order, all from that one append) answers with that append's result:
+            -- the revision and position of its last event. Any other reuse of an id is refused, naming
+            -- the first id whose stored event differs (else the first one found).
+            select count(e.event_id),
+                   count(e.event_id) filter (where e.same),
+                   count(distinct e.revision - i.ord),
+                   count(distinct coalesce(e.append_last_revision, -1)),
+                   count(distinct e.transaction_id),
+                   max(e.append_last_revision),
+                   (array_agg(e.transaction_id order by i.ord))[1],
+                   (array_agg(json_build_object('eventId', e.event_id, 'streamId', e.stream_id,
+                      'sameStream', e.stream_id = p_stream_id, 'sameContent', e.same, 'revision', e.revision)::text
+                      order by e.same, i.ord))[1]
+              into v_existing, v_matching, v_offsets, v_appends, v_transactions, v_last_revision, v_first_tx, v_conflict
+              from jsonb_array_elements(p_events) with ordinality as i(event, ord)
+              cross join lateral (select x.event_id, x.stream_id, x.revision, x.transaction_id, x.append_last_revision,
+                                         (x.stream_id = p_stream_id and x.type = i.event->>'type'
+                                          and x.data = i.event->'data' and x.metadata = i.event->'metadata') as same
+                                    from ${s}.events x where x.event_id = (i.event->>'id')::uuid) e;
+            if v_existing > 0 then
+              if v_existing = v_count and v_matching = v_count and v_offsets = 1 and v_appends = 1 and v_transactions = 1 then
+                if v_last_revision is not null then
+                  return query
+                    select true, e.revision, e.transaction_id, e.seq from ${s}.events e
+                     where e.stream_id = p_stream_id and e.revision = v_last_revision;
+                  return;
+                end if;
+                -- written before events kept their append's last revision: that append was alone in
+                -- its transaction
+                return query
+                  select true, e.revision, e.transaction_id, e.seq from ${s}.events e
+                   where e.transaction_id = v_first_tx and e.stream_id = p_stream_id
+                   order by e.seq desc limit 1;
+                return;
+              end if;
+              raise exception using errcode = 'CE003', message = 'idempotency conflict', detail = v_conflict;
+            end if;
+
+            if v_found then
+              if v_stream.tombstoned then
+                raise exception using errcode = 'CE002', message = 'stream deleted';
+              end if;
+              if (p_expected = -1 and v_stream.revision >= 0 and not v_stream.deleted)
+                 or (p_expected = -3 and (v_stream.revision < 0 or v_stream.deleted))
+                 or (p_expected >= 0 and v_stream.revision <> p_expected) then
+                raise exception using errcode = 'CE001', message = 'wrong expected revision',
+                  detail = v_stream.revision::text;
+              end if;
+              exit;
+            end if;
+
+            if p_expected >= 0 or p_expected = -3 then
+              raise exception using errcode = 'CE001', message = 'wrong expected revision', detail = '-1';
+            end if;
+            insert into ${s}.streams (stream_id, category) values (p_stream_id, p_category)
+              on conflict do nothing;
+            if found then
+              select * into v_stream from ${s}.streams where stream_id = p_stream_id;
+              exit;
+            end if;
+            -- another writer created the stream meanwhile: lock it and check again
+          end loop;
+
+          v_base := v_stream.revision;
+          update ${s}.streams
+             set revision = v_base + v_count, deleted = false, updated_at = now()
+           where stream_id = p_stream_id;
+        end if;
+
+        with inserted as (
+          insert into ${s}.events (event_id, stream_id, revision, category, type, data, metadata, append_last_revision)
+          select (i.event->>'id')::uuid, p_stream_id, v_base + i.ord, p_category, i.event->>'type', i.event->'data',
+                 i.event->'metadata', v_base + v_count
+            from jsonb_array_elements(p_events) with ordinality as i(event, ord)
+           order by i.ord
+          returning seq)
+        select max(seq) into v_last_seq from inserted;
+
+        -- No NOTIFY here: a transaction that notifies holds a cluster-wide lock through its
+        -- commit flush, which would serialise concurrent appends. The adapter notifies after.
+
+        return query
+          select false, v_base + v_count, pg_current_xact_id(), v_last_seq;
+      end
+      $fn$;
+    `,
+  },
+  {
+    version: 6,
+    // The events of appendToStreams in the same JSON array as append_events' (migration 5): the
+    // client escaped each jsonb[] element and the server parsed each twice.
+    name: 'append_to_streams takes its events as one jsonb array',
+    sql: (s) => `
+      -- p_events: [{ a, id, type, data, metadata }], grouped by StreamAppend (a, 1-based) in call
+      -- order. Unpacked into migration 3's arrays in one pass (the elements stay jsonb: no text is
+      -- parsed again), which that function joins by index as before; it stays for processes still
+      -- running the code before.
+      create function ${s}.append_to_streams(
+        p_streams text[], p_categories text[], p_expected bigint[], p_events jsonb
+      ) returns table (append_index int, duplicate boolean, last_revision bigint, last_transaction_id xid8, last_seq bigint)
+      language plpgsql volatile
+      set jit = off
+      as $fn$
+      declare
+        v_append int[];
+        v_ids uuid[];
+        v_types text[];
+        v_data jsonb[];
+        v_metadata jsonb[];
+      begin
+        select array_agg((e.event->>'a')::int order by e.ord), array_agg((e.event->>'id')::uuid order by e.ord),
+               array_agg(e.event->>'type' order by e.ord), array_agg(e.event->'data' order by e.ord),
+               array_agg(e.event->'metadata' order by e.ord)
+          into v_append, v_ids, v_types, v_data, v_metadata
+          from jsonb_array_elements(p_events) with ordinality as e(event, ord);
+        return query
+          select * from ${s}.append_to_streams(p_streams, p_categories, p_expected, v_append, v_ids, v_types, v_data, v_metadata);
+      end
+      $fn$;
+    `,
+  },
 ];
