@@ -133,10 +133,11 @@ const answerSql = (withRequestedId: boolean): string => `json_build_object(
 
 /**
  * The single customer view in one statement, as the JSON text of the answer (null for an unknown id):
- * the service sends it as it is, with no parse and serialisation of its own.
+ * the service sends it as it is, with no parse and serialisation of its own. `v` is materialized:
+ * inlined, each use of a section would run its subquery again.
  */
 export const customerViewSql = `
-  with ${customerIdsSql('$1')}, v as (${sectionsSql})
+  with ${customerIdsSql('$1')}, v as materialized (${sectionsSql})
   select case when not ${knownSql} then null
               when v."customerId"::text = cast($1 as text) then ${answerSql(false)}::text
               else ${answerSql(true)}::text end as answer
