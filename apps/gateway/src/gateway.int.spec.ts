@@ -211,6 +211,21 @@ describe('gateway', () => {
       expect(await json<Echo>(noType)).toMatchObject({ body: 'raw' });
     });
 
+    it('passes a small answer with a Content-Length through whole, and answers 503 when its body breaks off', async () => {
+      const sized = await call('/api/v1/contacts/7?sized=1&status=201');
+      expect(sized.statusCode).toBe(201);
+      expect(sized.headers).toMatchObject({ 'x-upstream': 'echo', 'set-cookie': ['a=1', 'b=2'], 'content-type': 'application/json' });
+      const text = await sized.body.text();
+      expect(sized.headers['content-length']).toBe(String(Buffer.byteLength(text)));
+      expect(JSON.parse(text)).toMatchObject({ method: 'GET', url: '/api/v1/contacts/7?sized=1&status=201' });
+
+      const truncated = await call('/api/v1/contacts/truncated');
+      expect(truncated.statusCode).toBe(503);
+      expect(truncated.headers['content-type']).toContain('application/problem+json');
+      expect(truncated.headers['content-length']).not.toBe('100');
+      expect(await json(truncated)).toMatchObject({ status: 503 });
+    });
+
     it('passes a 204 and a HEAD through without a body', async () => {
       const empty = await call('/api/v1/contacts/1?status=204', { method: 'DELETE' });
       expect(empty.statusCode).toBe(204);

@@ -27,8 +27,11 @@ export class CustomerViewController {
       'the single customer view: profile, identities, consents, lifecycle stage, owner, order summary per currency, open deals, lead history, last interaction per channel, scores (RFM segment, loyalty tier, churn band and P(alive), historic value); a merged contact answers with its survivor\'s view (`requestedId` names the id asked for)',
   })
   @ApiProblems(400, 404, 503)
-  view(@Param() { id }: CustomerParams, @Query() query: CustomerViewQuery) {
-    return this.queries.view(id, query.currency);
+  async view(@Param() { id }: CustomerParams, @Query() query: CustomerViewQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const answer = await this.queries.view(id, query.currency);
+    // Already the answer's JSON text: sent as it is.
+    void reply.type('application/json; charset=utf-8');
+    return answer;
   }
 
   @Get(':id/timeline')

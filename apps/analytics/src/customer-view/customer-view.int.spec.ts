@@ -60,7 +60,10 @@ describe('the single customer view and timeline over HTTP', () => {
   });
 
   it('shows the profile, identities, consents, stage, orders, deals, lead history and last interactions of the customer and its merged duplicate', async () => {
-    const view = (await get(`/api/v1/customers/${a}`).expect(200)).body;
+    const answer = await get(`/api/v1/customers/${a}`).expect(200);
+    // The statement's JSON text is sent as it is: still JSON to the client.
+    expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+    const view = answer.body;
     expect(view).toMatchObject({
       customerId: a,
       mergedContacts: [b],

@@ -106,12 +106,42 @@ export const CUSTOMER_VIEW_SECTIONS: readonly CustomerViewSection[] = [
 /** Sections of contexts not built yet (campaigns, contact center): answered empty until their projections add them above. */
 export const PENDING_SECTIONS = { campaignEngagement: [], openCases: [], satisfaction: null } as const;
 
-/** The single customer view in one statement: key lookups of every section over the customer's contacts. */
-export const customerViewSql = `
-  with ${customerIdsSql('$1')}
+/** The sections in one row (`v`): key lookups of every section over the customer's contacts. */
+const sectionsSql = `
   select (select id from target) as "customerId",
          (select coalesce(json_agg(id order by id), '[]') from ids where rank = 1) as "mergedContacts",
          ${CUSTOMER_VIEW_SECTIONS.map((s) => `${s.sql} as "${s.name}"`).join(',\n         ')}`;
+
+/** Whether any section knows the customer: else the id names nobody the platform has seen (404). */
+const knownSql = `not (v.profile is null and json_array_length(v.orders) = 0 and json_array_length(v.leads) = 0 and v."lastInteractions"::text = '{}'
+                   and (v."dealCounts"->>'open')::int + (v."dealCounts"->>'won')::int + (v."dealCounts"->>'lost')::int = 0
+                   and json_typeof(v.scores->'segment') = 'null' and json_typeof(v.scores->'loyalty') = 'null')`;
+
+/**
+ * The answer's fields in the answer's order; `requestedId` (the id asked for) only when it is not the
+ * survivor's. Historic CLV: net revenue to date in the currency asked for (margin 1;
+ * /analytics/customer-value/:id for another margin and the predicted value).
+ */
+const answerSql = (withRequestedId: boolean): string => `json_build_object(
+    'customerId', v."customerId",${withRequestedId ? ` 'requestedId', cast($1 as text),` : ''}
+    'mergedContacts', v."mergedContacts", 'profile', v.profile, 'lifecycleStage', v.profile->'lifecycleStage', 'ownerId', v.profile->'ownerId',
+    'identities', v.identities, 'consents', v.consents, 'orders', v.orders, 'openDeals', v."openDeals", 'dealCounts', v."dealCounts", 'leads', v.leads,
+    'lastInteractions', v."lastInteractions",
+    'scores', json_build_object('currency', cast($2 as text), 'segment', v.scores->'segment', 'loyalty', v.scores->'loyalty',
+                                'historicValue', coalesce((select o->>'netRevenue' from json_array_elements(v.orders) o where o->>'currency' = cast($2 as text)), '0')),
+    ${Object.entries(PENDING_SECTIONS).map(([name, value]) => `'${name}', '${JSON.stringify(value)}'::json`).join(', ')})`;
+
+/**
+ * The single customer view in one statement, as the JSON text of the answer (null for an unknown id):
+ * the service sends it as it is, with no parse and serialisation of its own. `v` is materialized:
+ * inlined, each use of a section would run its subquery again.
+ */
+export const customerViewSql = `
+  with ${customerIdsSql('$1')}, v as materialized (${sectionsSql})
+  select case when not ${knownSql} then null
+              when v."customerId"::text = cast($1 as text) then ${answerSql(false)}::text
+              else ${answerSql(true)}::text end as answer
+    from v`;
 
 /**
  * Where the timeline's events are: each context's projection keeps a `timeline` table; ingested

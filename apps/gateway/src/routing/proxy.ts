@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpException } from '@nestjs/common';
@@ -48,10 +49,20 @@ const reasonOf = (error: unknown): string => {
  */
 const relay = (source: Readable): Readable => Readable.from(source.iterator({ destroyOnReturn: false }), { objectMode: false });
 
+/** Answers up to this size (by their Content-Length) are read whole and sent as one buffer. */
+export const BUFFERED_ANSWER_MAX_BYTES = 64 * 1024;
+
+/** Whether an answer is small enough to read whole: piping a stream costs more than the few bytes of most answers. */
+const isSmallAnswer = (headers: Record<string, string | string[] | undefined>): boolean => {
+  const length = headers['content-length'];
+  return typeof length === 'string' && Number(length) <= BUFFERED_ANSWER_MAX_BYTES;
+};
+
 /**
- * Forwards one request to the service owning its area and streams the answer back. Bodies are
- * never held: the client's request stream is undici's request body, undici's response body is
- * the reply's payload, both with backpressure. A client that goes away aborts the upstream call.
+ * Forwards one request to the service owning its area and sends the answer back. Request bodies
+ * are never held: the client's request stream is undici's request body, with backpressure; an
+ * answer is streamed too unless its Content-Length says it is small. A client that goes away
+ * aborts the upstream call.
  */
 export const forward = async (request: FastifyRequest, reply: FastifyReply, deps: ProxyDependencies): Promise<FastifyReply> => {
   const service = serviceFor(request.url, deps.routes);
@@ -60,9 +71,13 @@ export const forward = async (request: FastifyRequest, reply: FastifyReply, deps
     return sendProblem(request, reply, new NotFoundError(`no service serves ${API_PREFIX}${areaOf(request.url) ?? ''}`));
   }
   const context = contextOf(request);
-  const abort = new AbortController();
+  // An emitter, not an AbortController: undici takes either, and the emitter costs less per request.
+  const abort = new EventEmitter();
+  let clientGone = false;
   const onClientGone = () => {
-    if (!reply.raw.writableFinished) abort.abort();
+    if (reply.raw.writableFinished) return;
+    clientGone = true;
+    abort.emit('abort');
   };
   reply.raw.once('close', onClientGone);
   try {
@@ -78,17 +93,20 @@ export const forward = async (request: FastifyRequest, reply: FastifyReply, deps
         protocol: request.protocol,
       }),
       body: hasBody(request.headers) ? relay(request.raw) : null,
-      signal: abort.signal,
+      signal: abort,
     });
+    const empty = request.method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304;
+    // Read before any header is set: a body that fails midway then gets a clean 503.
+    const whole = !empty && isSmallAnswer(upstream.headers) ? Buffer.from(await upstream.body.arrayBuffer()) : undefined;
     reply.code(upstream.statusCode).headers(clientResponseHeaders(upstream.headers));
     reply.header('x-request-id', context.ids.requestId).header('x-correlation-id', context.ids.correlationId);
-    if (request.method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304) {
+    if (empty) {
       upstream.body.resume(); // nothing to send, but the connection goes back to the pool only once read
       return reply.send();
     }
-    return reply.send(upstream.body);
+    return reply.send(whole ?? upstream.body);
   } catch (error) {
-    if (abort.signal.aborted) {
+    if (clientGone) {
       // The client went away (mid-upload or before the answer): nobody to answer, nothing to log as down.
       return reply;
     }

@@ -43,7 +43,7 @@ export const generatedBody = (size: number, chunkSize = 64 * 1024): Readable => 
 /**
  * A bare node:http service standing in for a real one behind the gateway: it echoes what it
  * receives (hashing bodies as they stream in), streams large bodies out on
- * `/…/download?bytes=N`, stalls on `/…/slow`, serves `/health/ready` and `/api/docs-json`.
+ * `/…/download?bytes=N`, stalls on `/…/slow`, breaks off an answer on `/…/truncated`, serves `/health/ready` and `/api/docs-json`.
  */
 export const startEchoUpstream = async (openApi: Record<string, unknown> = {}): Promise<EchoUpstream> => {
   const state: EchoUpstream = { url: '', seen: [], ready: true, openApi, stop: async () => undefined };
@@ -60,6 +60,12 @@ export const startEchoUpstream = async (openApi: Record<string, unknown> = {}): 
       return;
     }
     if (url.pathname.endsWith('/slow')) return; // never answers
+    if (url.pathname.endsWith('/truncated')) {
+      // Promises 100 bytes, sends 10, then drops the connection.
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"partial"', () => response.destroy());
+      return;
+    }
     if (url.pathname.endsWith('/download')) {
       const bytes = Number(url.searchParams.get('bytes') ?? 0);
       response.writeHead(200, { 'content-type': 'application/octet-stream', 'x-upstream': 'echo', connection: 'keep-alive', 'keep-alive': 'timeout=5' });
@@ -86,8 +92,11 @@ export const startEchoUpstream = async (openApi: Record<string, unknown> = {}): 
       };
       state.seen.push(echo);
       const status = Number(url.searchParams.get('status') ?? 200);
-      response.writeHead(status, { 'content-type': 'application/json', 'x-upstream': 'echo', 'set-cookie': ['a=1', 'b=2'] });
-      response.end(status === 204 ? undefined : JSON.stringify(echo));
+      const answer = status === 204 ? undefined : JSON.stringify(echo);
+      // `?sized`: with a Content-Length, as Fastify services answer; else chunked.
+      const sized = answer !== undefined && url.searchParams.has('sized') ? { 'content-length': String(Buffer.byteLength(answer)) } : {};
+      response.writeHead(status, { 'content-type': 'application/json', 'x-upstream': 'echo', 'set-cookie': ['a=1', 'b=2'], ...sized });
+      response.end(answer);
     });
     request.on('error', () => undefined);
   });

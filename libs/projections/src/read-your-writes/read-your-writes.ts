@@ -5,15 +5,13 @@ import {
   Module,
   SetMetadata,
   type OnModuleDestroy,
-  UseInterceptors,
-  type CallHandler,
+  UseGuards,
+  type CanActivate,
   type DynamicModule,
   type ExecutionContext,
-  type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { from, mergeMap, type Observable } from 'rxjs';
-import { parsePosition, UnavailableError } from '@clientela/contracts';
+import { parsePosition, UnavailableError, type Position } from '@clientela/contracts';
 import type { Pool } from 'pg';
 import { ProjectionPositionWaiter } from './projection-position-waiter';
 
@@ -42,26 +40,29 @@ export class ProjectionNotCaughtUpError extends UnavailableError {
   }
 }
 
+/**
+ * A guard rather than an interceptor: a request without the header answers `true` at once, where any
+ * interceptor puts the route through Nest's rxjs pipeline (defer, mergeAll, AsyncResource.bind per call).
+ */
 @Injectable()
-export class ReadYourWritesInterceptor implements NestInterceptor {
+export class ReadYourWritesGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(READ_YOUR_WRITES_OPTIONS) private readonly options: ReadYourWritesOptions,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const header = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>().headers[MIN_POSITION_HEADER];
+    if (header === undefined) return true;
     const projections = this.reflector.getAllAndOverride<string[] | undefined>(READS_FROM, [context.getHandler(), context.getClass()]);
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>();
-    const header = request.headers[MIN_POSITION_HEADER];
-    if (!projections?.length || header === undefined) return next.handle();
-    const minPosition = parsePosition(Array.isArray(header) ? header[0] : header, 'X-Min-Position');
+    if (!projections?.length) return true;
+    return this.waitFor(projections, parsePosition(Array.isArray(header) ? header[0] : header, 'X-Min-Position'));
+  }
+
+  private async waitFor(projections: string[], minPosition: Position): Promise<boolean> {
     const timeoutMs = this.options.timeoutMs ?? 5_000;
-    return from(this.options.waiter.waitFor(projections, minPosition, timeoutMs)).pipe(
-      mergeMap((reached) => {
-        if (!reached) throw new ProjectionNotCaughtUpError(projections, minPosition.toString(), timeoutMs);
-        return next.handle();
-      }),
-    );
+    if (!(await this.options.waiter.waitFor(projections, minPosition, timeoutMs))) throw new ProjectionNotCaughtUpError(projections, minPosition.toString(), timeoutMs);
+    return true;
   }
 }
 
@@ -70,7 +71,7 @@ export class ReadYourWritesInterceptor implements NestInterceptor {
  * until all of them have passed that position (or gets 503 problem+json with Retry-After).
  */
 export const ReadYourWrites = (...projections: string[]) =>
-  applyDecorators(SetMetadata(READS_FROM, projections), UseInterceptors(ReadYourWritesInterceptor));
+  applyDecorators(SetMetadata(READS_FROM, projections), UseGuards(ReadYourWritesGuard));
 
 /** Registers the waiter once per app: `ReadYourWritesModule.forRoot({ pool, timeoutMs })`. */
 @Module({})
@@ -93,9 +94,9 @@ export class ReadYourWritesModule implements OnModuleDestroy {
             timeoutMs: options.timeoutMs,
           }),
         },
-        ReadYourWritesInterceptor,
+        ReadYourWritesGuard,
       ],
-      exports: [READ_YOUR_WRITES_OPTIONS, ReadYourWritesInterceptor],
+      exports: [READ_YOUR_WRITES_OPTIONS, ReadYourWritesGuard],
     };
   }
 }
