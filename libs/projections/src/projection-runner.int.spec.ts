@@ -60,52 +60,6 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(rows).toEqual(expected.map((row) => asReadRow(row)));
   });
 
-  it('builds a first copy unlogged and makes it durable once caught up; builds it again if the server restarted mid-build', async () => {
-    const projection = fresh();
-    const events = orderHistory(600, 30);
-    const last = await append(events);
-    const persistence = async () => {
-      const { rows } = await pool.query<{ relpersistence: string }>(
-        `select c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = 'customer_revenue'`,
-        [`proj_${projection.name}`],
-      );
-      return rows[0]?.relpersistence;
-    };
-    /** The copy is set logged just after the page that caught up commits. */
-    const durable = async () => {
-      for (const deadline = Date.now() + 10_000; (await persistence()) !== 'p' && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
-      return persistence();
-    };
-    const expected = projectInMemory(projection, events).customer_revenue.map((row) => asReadRow(row));
-    const first = runner(projection, 40);
-    await first.start();
-    await waitForCheckpoint(pool, projection.name, last);
-    expect(await durable()).toBe('p'); // logged: a crash keeps it
-    await first.stop();
-    expect(await readRows(pool, projection, 'customer_revenue')).toEqual(expected);
-
-    // What a server crash during the build leaves: the tables unlogged and emptied, the checkpoint at the end.
-    await pool.query(`alter table proj_${projection.name}.customer_revenue set unlogged`);
-    await pool.query(`truncate proj_${projection.name}.customer_revenue`);
-    await pool.query(`update projections.state set unlogged_build_server_start = '2000-01-01' where name = $1`, [projection.name]);
-    const again = runner(projection, 40);
-    await again.start();
-    await waitForCheckpoint(pool, projection.name, last);
-    expect(await durable()).toBe('p');
-    await again.stop();
-    expect(await readRows(pool, projection, 'customer_revenue')).toEqual(expected);
-
-    // The same unlogged tables, the server up since the build began (a runner process died): they hold what the checkpoint says, kept.
-    await pool.query(`alter table proj_${projection.name}.customer_revenue set unlogged`);
-    await pool.query(`update proj_${projection.name}.customer_revenue set orders = orders + 1000`);
-    await pool.query(`update projections.state set unlogged_build_server_start = pg_postmaster_start_time() where name = $1`, [projection.name]);
-    const resumed = runner(projection, 40);
-    await resumed.start();
-    await waitForCheckpoint(pool, projection.name, last);
-    const kept = await readRows(pool, projection, 'customer_revenue');
-    expect(kept.map((row) => Number(row.orders))).toEqual(expected.map((row) => Number(row.orders) + 1000));
-  });
-
   it('reports status: position, lag, rate; and Prometheus metrics', async () => {
     const projection = fresh();
     const last = await append(orderHistory(100, 5));

@@ -113,12 +113,9 @@ export const columnDefinition = (column: ColumnType | ColumnDefinition): ColumnD
 /**
  * DDL for the projection's tables in the current schema, without their secondary indexes:
  * a copy is built first and indexed once (`createIndexesSql`), which is cheaper than keeping
- * indexes up to date through every upsert of a build. A copy about to be built from the first
- * event is created `unlogged` (no WAL for its upserts: about a quarter of the server's work per
- * batch) and set logged when the build has caught up (`finishCopy`); what a crash of the
- * server empties meanwhile is a copy that was never finished, which the runner builds again.
+ * indexes up to date through every upsert of a build.
  */
-export const createTablesSql = (projection: Projection, { unlogged = false }: { unlogged?: boolean } = {}): string =>
+export const createTablesSql = (projection: Projection): string =>
   Object.entries(projection.tables)
     .map(([table, definition]) => {
       const columns = Object.entries(definition.columns).map(([name, column]) => {
@@ -126,19 +123,9 @@ export const createTablesSql = (projection: Projection, { unlogged = false }: { 
         const isKey = definition.primaryKey.includes(name);
         return `${name} ${c.type}${c.nullable === false || isKey ? ' not null' : ''}${c.default ? ` default ${c.default}` : ''}`;
       });
-      return `create ${unlogged ? 'unlogged ' : ''}table ${table} (${columns.join(', ')}, primary key (${definition.primaryKey.join(', ')}));`;
+      return `create table ${table} (${columns.join(', ')}, primary key (${definition.primaryKey.join(', ')}));`;
     })
     .join('\n');
-
-/** The copy's tables still unlogged: a build from the first event that has not caught up yet. */
-export const unloggedTables = async (db: Pick<PoolClient, 'query'>, schema: string): Promise<string[]> => {
-  const { rows } = await db.query<{ name: string }>(
-    `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = $1 and c.relkind = 'r' and c.relpersistence = 'u' order by c.relname`,
-    [schema],
-  );
-  return rows.map((r) => r.name);
-};
 
 /** The secondary indexes of the projection's tables in the current schema; safe to run again. */
 export const createIndexesSql = (projection: Projection): string =>

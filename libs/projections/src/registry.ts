@@ -76,14 +76,6 @@ const MIGRATIONS: readonly Migration[] = [
     // without the projection's code (the CLI, the gateway) can count its lag.
     sql: (s) => `alter table ${s}.state add column filter jsonb;`,
   },
-  {
-    version: 6,
-    name: 'unlogged build',
-    // When the server that holds a first build's unlogged tables started (pg_postmaster_start_time);
-    // null once the copy is logged. A runner that finds another start time knows the server went
-    // down during the build, which may have emptied those tables, and builds the copy again.
-    sql: (s) => `alter table ${s}.state add column unlogged_build_server_start timestamptz;`,
-  },
 ];
 
 /** Creates or upgrades the registry, once per database, under an advisory lock. */

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Position, RecordedEvent } from '@clientela/contracts';
-import { createIndexesSql, unloggedTables } from '../projection';
+import { createIndexesSql } from '../projection';
 import { writeProjectionEvents, type PlannedWrites } from '../sql-writer';
 import { advanceCheckpoint } from './registry-row';
 import type { RunnerState } from './runner-state';
@@ -23,22 +23,13 @@ export const applyBatch = (
     await writeEvents(state, client, schema, events, planned);
   });
 
-/**
- * Makes a copy built unlogged durable (one write of each table to the WAL, instead of one per
- * upsert), then creates its secondary indexes (if missing) and refreshes its statistics. Tables
- * first, so that the indexes are not rewritten with them.
- */
+/** Creates the copy's secondary indexes (if missing) and refreshes its statistics. */
 export const finishCopy = async (state: RunnerState, schema: string): Promise<void> => {
   const indexes = createIndexesSql(state.projection);
-  const unlogged = await unloggedTables(state.pool, schema);
-  if (indexes || unlogged.length > 0) {
+  if (indexes) {
     await state.transaction(async (client) => {
       await client.query(`set local search_path to ${schema}`);
-      for (const table of unlogged) await client.query(`alter table ${table} set logged`);
-      if (indexes) await client.query(indexes);
-      if (unlogged.length > 0 && schema === state.schema) {
-        await client.query(`update ${state.registry}.state set unlogged_build_server_start = null where name = $1`, [state.name]);
-      }
+      await client.query(indexes);
     });
   }
   // Not in a transaction: VACUUM cannot run in one. Clears the dead rows a build leaves behind.

@@ -29,8 +29,7 @@ export const runRebuild = async (state: RunnerState, previous: ProjectionStatusN
     await client.query(`drop schema if exists ${shadow} cascade`);
     await client.query(`create schema ${shadow}`);
     await client.query(`set local search_path to ${shadow}`);
-    // Unlogged until finishCopy: a crash drops the shadow copy anyway (ensureLiveCopy).
-    await client.query(createTablesSql(projection, { unlogged: true }));
+    await client.query(createTablesSql(projection));
     await client.query(
       `update ${state.registry}.state set status = 'rebuilding', rebuild_version = $2, rebuild_position = 0, rebuild_head = $3,
               rebuild_events = 0, rebuild_started_at = now(), updated_at = now() where name = $1`,

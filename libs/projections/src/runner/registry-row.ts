@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Position, RecordedEvent } from '@clientela/contracts';
-import { createTablesSql, unloggedTables } from '../projection';
+import { createTablesSql } from '../projection';
 import type { PartitionOffsets } from '../kafka-source';
 import { LostLeadershipError, type CommitAnnouncement, type ProjectionStatusName, type RunnerState } from './runner-state';
 
@@ -19,19 +19,13 @@ export interface LiveCopyState {
  */
 export const ensureLiveCopy = (state: RunnerState): Promise<LiveCopyState> =>
   state.transaction(async (client) => {
-    const { rows } = await client.query<{ version: number; built: boolean; kafka_offsets: PartitionOffsets | null; server_restarted: boolean }>(
-      `select version, built, kafka_offsets,
-              unlogged_build_server_start is distinct from pg_postmaster_start_time() as server_restarted
-         from ${state.registry}.state where name = $1 for update`,
+    const { rows } = await client.query<{ version: number; built: boolean; kafka_offsets: PartitionOffsets | null }>(
+      `select version, built, kafka_offsets from ${state.registry}.state where name = $1 for update`,
       [state.name],
     );
     await client.query(`drop schema if exists ${state.schema}__rebuild cascade`);
     await client.query(`drop schema if exists ${state.schema}__old cascade`);
-    // A copy still unlogged is a first build that had not caught up. If the server has started
-    // since, a crash may have emptied its tables while the checkpoint stayed: build it again from the
-    // first event. (A runner process that died, the server up, left them as its checkpoint says.)
-    const unfinished = rows[0] !== undefined && rows[0].server_restarted && (await unloggedTables(client, state.schema)).length > 0;
-    if (rows[0] && !unfinished) {
+    if (rows[0]) {
       await client.query(
         `update ${state.registry}.state
             set owner = $2, status = 'starting', rebuild_version = null, rebuild_position = null, rebuild_head = null,
@@ -44,20 +38,14 @@ export const ensureLiveCopy = (state: RunnerState): Promise<LiveCopyState> =>
     await client.query(`drop schema if exists ${state.schema} cascade`);
     await client.query(`create schema ${state.schema}`);
     await client.query(`set local search_path to ${state.schema}`);
-    // A copy that follows the store builds itself from position 0 (unlogged until it has caught up:
-    // finishCopy); one that follows Kafka is empty until its first build from the store is swapped in.
+    await client.query(createTablesSql(state.projection));
+    // A copy that follows the store builds itself from position 0; one that follows Kafka is empty
+    // until its first build from the store is swapped in.
     const built = state.followsStore;
-    await client.query(createTablesSql(state.projection, { unlogged: built }));
     await client.query(
-      `insert into ${state.registry}.state (name, version, position, status, owner, built, filter, unlogged_build_server_start)
-       values ($1, $2, 0, 'starting', $3, $4, $5, case when $4 then pg_postmaster_start_time() end)
-       on conflict (name) do update
-         set version = excluded.version, position = 0, status = 'starting', owner = excluded.owner, built = excluded.built, filter = excluded.filter,
-             unlogged_build_server_start = excluded.unlogged_build_server_start, events_applied = 0, rebuild_version = null,
-             rebuild_position = null, rebuild_head = null, rebuild_events = null, rebuild_started_at = null, updated_at = now()`,
+      `insert into ${state.registry}.state (name, version, position, status, owner, built, filter) values ($1, $2, 0, 'starting', $3, $4, $5)`,
       [state.name, state.projection.version, state.instance, built, JSON.stringify(state.filter)],
     );
-    if (unfinished) state.logger.warn('projection copy was left unfinished (unlogged) by a crash; building it again', { projection: state.name });
     return { version: state.projection.version, built, kafkaOffsets: null };
   });
 
