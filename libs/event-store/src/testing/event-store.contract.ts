@@ -220,6 +220,29 @@ export const describeEventStoreContract = (
         expect(caughtUpAt).toBeDefined();
       });
 
+      it('says a subscription has caught up when its events exactly fill the pages read', async () => {
+        // The last full page cannot know it is the last; the empty page after it must still say so,
+        // or a projection copy waits for one more event before it is told it is live.
+        const category = uniqueCategory();
+        const start = await store.headPosition();
+        const written = await store.append(newStream(category), [counted(1), counted(2), counted(3), counted(4)]);
+        await waitUntilReadable(store, written.position);
+        const subscription = store.subscribeToAll({ fromPosition: start, filter: { categories: [category] }, batchSize: 2 });
+        const timer = setTimeout(() => void subscription.close(), 10_000);
+        let seen = 0;
+        let caughtUpAfter: number | undefined;
+        for await (const page of subscription.pages()) {
+          seen += page.events.length;
+          if (page.caughtUp) {
+            caughtUpAfter = seen;
+            break;
+          }
+        }
+        clearTimeout(timer);
+        await subscription.close();
+        expect(caughtUpAfter).toBe(4);
+      });
+
       it('matches nothing with an empty filter list', async () => {
         const written = await store.append(newStream(uniqueCategory()), [counted(1)]);
         await waitUntilReadable(store, written.position);
