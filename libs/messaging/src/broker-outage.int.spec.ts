@@ -150,7 +150,7 @@ describe('a broker outage while the relay publishes', () => {
       // Both connected and the group joined before the first stop.
       await appendOrder();
       await waitFor(async () => (await handled()) === appended, async () => `${await handled()} of ${appended} handled before the restarts`);
-      // Six: a listener added per restart shows from the second (the count below allows two).
+      // Six: a listener added per restart shows from the second (the check below allows none after the first).
       for (let restart = 0; restart < 6; restart++) {
         const opened = recorded.sockets.length;
         await restarting.stop();
@@ -173,7 +173,9 @@ describe('a broker outage while the relay publishes', () => {
     }
     expect(warnings).toEqual([]);
     // A socket that never connected keeps kafkajs's 'connect' callback, and Node's deferred end() when
-    // kafkajs ended it while connecting; nothing may pile up beyond those two.
-    expect(mostListeners.filter((count) => count > 2)).toEqual([]);
+    // kafkajs ended it while connecting; a full run once showed a third on every restart alike (3, 3,
+    // 3, 3, 3, 3). A leak adds one per restart: nothing may pile up beyond what the first restart left.
+    expect(mostListeners[0]).toBeLessThanOrEqual(3);
+    expect(mostListeners.filter((count) => count > mostListeners[0])).toEqual([]);
   }, 600_000);
 });
