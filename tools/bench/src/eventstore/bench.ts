@@ -1,5 +1,5 @@
 import { openMeasuredDatabase } from '../database';
-import { Latencies, measure, median, perSecond, ratio, runConcurrently, spread } from '../measure';
+import { collectGarbage, Latencies, measure, median, perSecond, ratio, runConcurrently, spread } from '../measure';
 import type { BenchContext, BenchLine, BenchOptions, LineValue } from '../registry';
 import type { Contender } from './contender';
 import { LimitContender } from './limit';
@@ -335,11 +335,12 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   // The order turns by one each round, but ours and the sealed store read back to back (which goes
   // first alternating): the sealed figure is their ratio, and whatever read just before either one
   // weighs on it (after the peer's 40 s read of a large heap, the sealed read ran at 0.63-0.74 of
-  // ours; beside ours, 0.74-0.80).
+  // ours; beside ours, 0.74-0.80). A full collection before each read, for the same reason.
   const slots: Contender[][] = [...contenders.filter((c) => c !== unsealed).map((c) => [c]), [unsealed, sealed]];
   for (let round = 1; round <= sizes.readRounds; round++) {
     const order = slots.map((_, turn) => slots[(turn + round - 1) % slots.length]).flatMap((slot) => (slot.length === 2 && round % 2 === 0 ? [...slot].reverse() : slot));
     for (const contender of order) {
+      await collectGarbage();
       const measured = await measure(() => during(contender, () => contender.readAll(sizes.pageSize)), profileLabel('read.all', contender, round));
       const events = measured.result;
       const expected = contender === sealed ? sealedWritten : expectedBase + multiWritten(contender);
