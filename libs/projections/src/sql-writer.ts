@@ -10,6 +10,8 @@ const quote = (identifier: string): string => `"${identifier.replace(/"/g, '""')
 export interface PlannedWrites {
   readonly events: readonly RecordedEvent[];
   readonly statements: ReadonlyArray<{ text: string; values: unknown[] }>;
+  /** Called once the first statement is on its way: what PostgreSQL then works on, Node may plan the next page beside. */
+  readonly whenWriting?: () => void;
 }
 
 /**
@@ -23,8 +25,9 @@ export const planProjectionWrites = (projection: Projection, events: readonly Re
 
 /**
  * The projection's changes for these events, written into the copy in `schema`, in the caller's
- * transaction (it sets the transaction's search_path). The runner's batches and the Kafka
- * handler both write through here. `planned`: the statements planned for exactly these events.
+ * transaction (it sets the transaction's search_path, unless `searchPathSet` says the caller did).
+ * The runner's batches and the Kafka handler both write through here. `planned`: the statements
+ * planned for exactly these events.
  */
 export const writeProjectionEvents = async (
   client: PoolClient,
@@ -32,12 +35,17 @@ export const writeProjectionEvents = async (
   schema: string,
   events: readonly RecordedEvent[],
   planned?: PlannedWrites,
+  searchPathSet = false,
 ): Promise<void> => {
   if (events.length === 0) return;
-  await client.query(`set local search_path to ${schema}`);
+  if (!searchPathSet) await client.query(`set local search_path to ${schema}`);
   if (!isRowProjection(projection)) return projection.apply(events, { client, schema });
   const plan = planned?.events === events ? planned.statements : planRowChanges(projection, events.flatMap((event) => projection.project(event)));
-  for (const statement of plan) await client.query(statement.text, statement.values);
+  for (let i = 0; i < plan.length; i++) {
+    const written = client.query(plan[i].text, plan[i].values);
+    if (i === 0) planned?.whenWriting?.();
+    await written;
+  }
 };
 
 /**

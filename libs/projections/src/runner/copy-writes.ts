@@ -6,8 +6,14 @@ import { advanceCheckpoint } from './registry-row';
 import type { RunnerState } from './runner-state';
 
 /** The projection's changes for these events, written into the copy in `schema` (`planned`: for exactly these events). */
-export const writeEvents = (state: RunnerState, client: PoolClient, schema: string, events: readonly RecordedEvent[], planned?: PlannedWrites): Promise<void> =>
-  writeProjectionEvents(client, state.projection, schema, events, planned);
+export const writeEvents = (
+  state: RunnerState,
+  client: PoolClient,
+  schema: string,
+  events: readonly RecordedEvent[],
+  planned?: PlannedWrites,
+  searchPathSet = false,
+): Promise<void> => writeProjectionEvents(client, state.projection, schema, events, planned, searchPathSet);
 
 /** One transaction: the checkpoint moves from `from` to `to` and the events' changes are written. */
 export const applyBatch = (
@@ -19,8 +25,8 @@ export const applyBatch = (
   planned?: PlannedWrites,
 ): Promise<void> =>
   state.transaction(async (client, commit) => {
-    await advanceCheckpoint(state, client, commit, from, to, events.length);
-    await writeEvents(state, client, schema, events, planned);
+    await advanceCheckpoint(state, client, commit, from, to, events.length, events.length > 0 ? schema : undefined);
+    await writeEvents(state, client, schema, events, planned, true);
   });
 
 /** Creates the copy's secondary indexes (if missing) and refreshes its statistics. */

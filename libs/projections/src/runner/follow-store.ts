@@ -14,6 +14,9 @@ const plan = (state: RunnerState, events: RecordedEvent[]): PlannedWrites | unde
   }
 };
 
+const withSignal = (planned: PlannedWrites | undefined, whenWriting: () => void): PlannedWrites | undefined =>
+  planned && { ...planned, whenWriting };
+
 /** The live loop from the store: a subscription from the checkpoint, each page applied in one transaction with it. */
 export const followStore = async (state: RunnerState, onRebuildRequest: () => void): Promise<void> => {
   // Under the mutex, so that a rebuild's swap cannot slip between reading the checkpoint and subscribing.
@@ -37,14 +40,21 @@ export const followStore = async (state: RunnerState, onRebuildRequest: () => vo
     // While catching up, a page is projected and merged (Node's CPU) while the page before is being
     // written (PostgreSQL's): the two used to take turns. Pages are still applied one at a time, in order.
     let applying: Promise<void> | undefined;
+    // Planning waits until the page before has its writes on their way: planning is synchronous, and
+    // the write's first round trips (begin, checkpoint) would otherwise wait for it to end.
+    let writing: Promise<void> | undefined;
     try {
       for await (const page of subscription.pages()) {
         if (!state.running || !state.active) break;
-        const planned = plan(state, page.events);
+        await writing;
+        let wrote = (): void => undefined;
+        writing = new Promise<void>((resolve) => (wrote = resolve));
+        const planned = withSignal(plan(state, page.events), wrote);
         await applying;
         applying = undefined;
         if (state.restartLive || !state.running || !state.active) break;
         const applied = state.mutex.run(() => applyLive(state, page.events, page.position, planned));
+        void applied.finally(wrote).catch(() => undefined); // also when nothing was written
         if (page.caughtUp) await applied;
         else (applying = applied).catch(() => undefined); // seen where it is awaited
         if (state.restartLive) break;

@@ -90,7 +90,8 @@ export const markStopped = async (state: RunnerState): Promise<void> => {
 
 /**
  * Moves the checkpoint from `from` to `to` in `client`'s transaction, fenced: another runner that
- * has written the checkpoint since makes it a LostLeadershipError.
+ * has written the checkpoint since makes it a LostLeadershipError. With `searchPath`, the same
+ * statement sets the transaction's search_path to that copy's schema: one round trip a batch fewer.
  */
 export const advanceCheckpoint = async (
   state: RunnerState,
@@ -99,15 +100,21 @@ export const advanceCheckpoint = async (
   from: Position,
   to: Position,
   applied: number,
+  searchPath?: string,
 ): Promise<void> => {
-  const { rowCount } = await client.query(
-    `update ${state.registry}.state
-        set position = $3, events_applied = events_applied + $4, status = 'live', owner = $5,
-            events_per_second = $6, updated_at = now()
-      where name = $1 and position = $2`,
-    [state.name, from.toString(), to.toString(), applied, state.instance, state.rate.perSecond],
+  const params: unknown[] = [state.name, from.toString(), to.toString(), applied, state.instance, state.rate.perSecond];
+  if (searchPath !== undefined) params.push(searchPath);
+  const { rows } = await client.query<{ moved: number }>(
+    `with moved as (
+       update ${state.registry}.state
+          set position = $3, events_applied = events_applied + $4, status = 'live', owner = $5,
+              events_per_second = $6, updated_at = now()
+        where name = $1 and position = $2
+       returning 1)
+     select count(*)::int as moved${searchPath === undefined ? '' : `, set_config('search_path', $7, true)`} from moved`,
+    params,
   );
-  if (rowCount !== 1) throw new LostLeadershipError(`checkpoint of ${state.name} moved under this runner`);
+  if (rows[0]?.moved !== 1) throw new LostLeadershipError(`checkpoint of ${state.name} moved under this runner`);
   commit.checkpoint = to;
 };
 

@@ -158,7 +158,8 @@ export class RunnerState {
     }
     this.announcing = true;
     void this.options.pool
-      .query('select pg_notify($1, $2)', [CHECKPOINT_CHANNEL, `${this.name}:${position.toString()}`])
+      // Its commit need not wait for a WAL flush: a notification is not durable, the checkpoint was flushed by its own commit.
+      .query("select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [CHECKPOINT_CHANNEL, `${this.name}:${position.toString()}`])
       .catch((error: unknown) => this.logger.warn('could not announce the checkpoint', { projection: this.name, error: String(error) }))
       .finally(() => {
         this.announcing = false;
