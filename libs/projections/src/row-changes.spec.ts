@@ -1,4 +1,4 @@
-import { addDecimals, applyInMemory, mergeRowChanges, type Row } from './row-changes';
+import { addDecimals, applyInMemory, mergeRowChanges, type Row, type RowWrite } from './row-changes';
 import type { RowChange } from './projection';
 
 describe('addDecimals', () => {
@@ -14,6 +14,7 @@ describe('addDecimals', () => {
 
 describe('mergeRowChanges', () => {
   const key = { id: 'a' };
+  const columnsOf = (write: RowWrite) => Object.fromEntries(write.columns.map((column, i) => [column, { op: write.ops[i], value: write.values[i] }]));
   it('folds a row into one write when the operations compose', () => {
     const rounds = mergeRowChanges([
       { table: 't', key, set: { name: 'x' }, add: { n: 1 } },
@@ -21,7 +22,7 @@ describe('mergeRowChanges', () => {
       { table: 't', key, max: { at: '1' } },
     ]);
     expect(rounds).toHaveLength(1);
-    expect(Object.fromEntries(rounds[0][0].columns)).toEqual({
+    expect(columnsOf(rounds[0][0])).toEqual({
       name: { op: 'set', value: 'x' },
       n: { op: 'add', value: 3 },
       at: { op: 'max', value: '2' },
@@ -37,6 +38,20 @@ describe('mergeRowChanges', () => {
     expect(rounds.map((r) => r.length)).toEqual([2, 1]);
   });
 
+  it('keeps both operations of one change on one column that only SQL can compose', () => {
+    const rounds = mergeRowChanges([{ table: 't', key, add: { n: 1 }, max: { n: 5 }, set: { name: 'x' } }]);
+    expect(rounds.map((round) => round.map(columnsOf))).toEqual([[{ name: { op: 'set', value: 'x' }, n: { op: 'add', value: 1 } }], [{ n: { op: 'max', value: 5 } }]]);
+  });
+
+  it('tells a key of 1 from a key of "1"', () => {
+    const rounds = mergeRowChanges([
+      { table: 't', key: { id: 1 }, add: { n: 1 } },
+      { table: 't', key: { id: '1' }, add: { n: 1 } },
+      { table: 't', key: { id: 1, other: 2 }, add: { n: 1 } },
+    ]);
+    expect(rounds[0].map((write) => write.key)).toEqual([{ id: 1 }, { id: '1' }, { id: 1, other: 2 }]);
+  });
+
   it('lets a delete drop earlier changes of the same row', () => {
     const rounds = mergeRowChanges([
       { table: 't', key, add: { n: 1 } },
@@ -45,7 +60,7 @@ describe('mergeRowChanges', () => {
     ]);
     expect(rounds).toHaveLength(1);
     expect(rounds[0][0].deleteFirst).toBe(true);
-    expect(Object.fromEntries(rounds[0][0].columns)).toEqual({ name: { op: 'set', value: 'y' } });
+    expect(columnsOf(rounds[0][0])).toEqual({ name: { op: 'set', value: 'y' } });
   });
 
   it('gives the same rows as applying every change one by one (random sequences)', () => {
@@ -58,7 +73,9 @@ describe('mergeRowChanges', () => {
         if (pick < 0.1) return { table: 't', key: k, delete: true as const };
         if (pick < 0.4) return { table: 't', key: k, add: { n: Math.round(random() * 1000) / 100 } };
         if (pick < 0.6) return { table: 't', key: k, max: { n: Math.round(random() * 10) } };
-        if (pick < 0.8) return { table: 't', key: k, min: { m: Math.round(random() * 10) } };
+        if (pick < 0.75) return { table: 't', key: k, min: { m: Math.round(random() * 10) } };
+        // One change, two operations on one column: each must land, in order.
+        if (pick < 0.8) return { table: 't', key: k, add: { n: Math.round(random() * 100) / 10 }, max: { n: Math.round(random() * 10) } };
         return { table: 't', key: k, set: { n: Math.round(random() * 10), m: 3 } };
       });
       const reference = new Map<string, Map<string, Row>>();
@@ -67,12 +84,12 @@ describe('mergeRowChanges', () => {
       for (const round of mergeRowChanges(changes)) {
         for (const write of round) {
           if (write.deleteFirst) applyInMemory(merged, { table: write.table, key: write.key, delete: true });
-          if (write.columns.size === 0) continue;
+          if (write.columns.length === 0) continue;
           const change: RowChange = { table: write.table, key: write.key };
-          for (const [column, { op, value }] of write.columns) {
-            const target = (change[op] ??= {}) as Record<string, unknown>;
-            target[column] = value;
-          }
+          write.columns.forEach((column, i) => {
+            const target = (change[write.ops[i]] ??= {}) as Record<string, unknown>;
+            target[column] = write.values[i];
+          });
           applyInMemory(merged, change);
         }
       }

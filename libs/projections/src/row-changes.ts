@@ -7,12 +7,18 @@ interface ColumnWrite {
   value: Scalar;
 }
 
-/** The net effect of consecutive changes to one row: optionally delete it first, then write columns. */
+/**
+ * The net effect of consecutive changes to one row: optionally delete it first, then write columns.
+ * The columns are three parallel arrays, in the order first written (a build merges millions of
+ * changes: arrays of a few entries cost less to fill and search than a Map and an object per column).
+ */
 export interface RowWrite {
   table: string;
   key: Record<string, Scalar>;
   deleteFirst: boolean;
-  columns: Map<string, ColumnWrite>;
+  columns: string[];
+  ops: ColumnOp[];
+  values: Scalar[];
 }
 
 /**
@@ -89,54 +95,76 @@ export const rowKey = (table: string, key: Record<string, Scalar>): string => {
 };
 
 /**
+ * A row's identity within its table: the value itself when the key has one column (a Map tells 1
+ * from "1", so no string is built), else the sorted columns and values as JSON.
+ */
+const keyIdentity = (key: Record<string, Scalar>): Scalar => {
+  let only: string | undefined;
+  for (const column in key) {
+    if (only !== undefined) return `\u0000${JSON.stringify(Object.keys(key).sort().map((k) => [k, key[k]]))}`;
+    only = column;
+  }
+  return only === undefined ? '\u0000' : key[only];
+};
+
+const newWrite = (change: RowChange, deleteFirst: boolean): RowWrite => ({ table: change.table, key: change.key, deleteFirst, columns: [], ops: [], values: [] });
+
+/**
  * Merges a batch's changes into as few row writes as possible, in rounds: round 0 holds the
- * first write of every row, round 1 a second write of rows whose changes could not be merged
- * into one (rare). Applying the rounds in order gives the same rows as applying every change
- * one by one.
+ * first write of every row, round 1 a second write of rows with a column whose changes could not
+ * be merged into one (add then max, say: rare). Columns do not read each other, so applying the
+ * rounds in order gives the same rows as applying every change one by one: each column's writes
+ * keep their order, and a delete drops what came before it.
  */
 export const mergeRowChanges = (changes: Iterable<RowChange>): RowWrite[][] => {
-  const perRow = new Map<string, RowWrite[]>();
+  const tables = new Map<string, Map<Scalar, RowWrite[]>>();
+  const rows: RowWrite[][] = [];
   for (const change of changes) {
-    const id = rowKey(change.table, change.key);
-    const writes = perRow.get(id) ?? [];
+    let ofTable = tables.get(change.table);
+    if (!ofTable) tables.set(change.table, (ofTable = new Map()));
+    const id = keyIdentity(change.key);
+    let writes = ofTable.get(id);
+    if (!writes) {
+      writes = [];
+      ofTable.set(id, writes);
+      rows.push(writes);
+    }
     if (change.delete) {
       // A delete makes every earlier change of this row in the batch irrelevant.
-      perRow.set(id, [{ table: change.table, key: change.key, deleteFirst: true, columns: new Map() }]);
+      writes.length = 0;
+      writes.push(newWrite(change, true));
       continue;
     }
-    let current = writes[writes.length - 1];
-    if (!current) {
-      current = { table: change.table, key: change.key, deleteFirst: false, columns: new Map() };
-      writes.push(current);
-    }
-    const incoming = columnWrites(change);
-    // Combine first, write after: a change that cannot be merged leaves the current write as it was.
-    const combined: ColumnWrite[] = [];
-    let mergeable = true;
-    for (let i = 0; i < incoming.length; i++) {
-      const [column, write] = incoming[i];
-      // The same column twice in one change (set and add, say) combines with its own earlier write.
-      let earlier = -1;
-      for (let j = 0; j < i; j++) if (incoming[j][0] === column) earlier = j;
-      const existing = earlier >= 0 ? combined[earlier] : current.columns.get(column);
-      const next = existing ? combine(existing, write) : write;
-      if (!next) {
-        mergeable = false;
-        break;
+    let last = writes[writes.length - 1];
+    if (!last) writes.push((last = newWrite(change, false)));
+    for (const op of OPS) {
+      const values = change[op];
+      if (!values) continue;
+      for (const column in values) {
+        const value = values[column];
+        const at = last.columns.indexOf(column);
+        if (at < 0) {
+          last.columns.push(column);
+          last.ops.push(op);
+          last.values.push(value);
+          continue;
+        }
+        const next = combine({ op: last.ops[at], value: last.values[at] }, { op, value });
+        if (next) {
+          last.ops[at] = next.op;
+          last.values[at] = next.value;
+          continue;
+        }
+        // Only SQL can compose these: the column's next write goes in a second write of the row, after this one.
+        writes.push((last = newWrite(change, false)));
+        last.columns.push(column);
+        last.ops.push(op);
+        last.values.push(value);
       }
-      combined.push(next);
     }
-    if (mergeable) {
-      for (let i = 0; i < incoming.length; i++) current.columns.set(incoming[i][0], combined[i]);
-    } else {
-      writes.push({ table: change.table, key: change.key, deleteFirst: false, columns: new Map(incoming) });
-    }
-    if (!perRow.has(id)) perRow.set(id, writes);
   }
   const rounds: RowWrite[][] = [];
-  for (const writes of perRow.values()) {
-    writes.forEach((write, round) => (rounds[round] ??= []).push(write));
-  }
+  for (const writes of rows) for (let round = 0; round < writes.length; round++) (rounds[round] ??= []).push(writes[round]);
   return rounds;
 };
 

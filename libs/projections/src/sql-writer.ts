@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '@clientela/contracts';
-import { columnDefinition, isRowProjection, type Projection, type Scalar } from './projection';
+import { columnDefinition, isRowProjection, type Projection, type RowProjection, type Scalar } from './projection';
 import { mergeRowChanges, type RowWrite } from './row-changes';
 import type { RowChange } from './projection';
 
@@ -21,7 +21,13 @@ export interface PlannedWrites {
  * Throws what writing would throw (a change the tables do not allow, say).
  */
 export const planProjectionWrites = (projection: Projection, events: readonly RecordedEvent[]): PlannedWrites | undefined =>
-  isRowProjection(projection) ? { events, statements: planRowChanges(projection, events.flatMap((event) => projection.project(event))) } : undefined;
+  isRowProjection(projection) ? { events, statements: planRowChanges(projection, projectAll(projection, events)) } : undefined;
+
+const projectAll = (projection: RowProjection, events: readonly RecordedEvent[]): RowChange[] => {
+  const changes: RowChange[] = [];
+  for (const event of events) for (const change of projection.project(event)) changes.push(change);
+  return changes;
+};
 
 /**
  * The projection's changes for these events, written into the copy in `schema`, in the caller's
@@ -40,7 +46,7 @@ export const writeProjectionEvents = async (
   if (events.length === 0) return;
   if (!searchPathSet) await client.query(`set local search_path to ${schema}`);
   if (!isRowProjection(projection)) return projection.apply(events, { client, schema });
-  const plan = planned?.events === events ? planned.statements : planRowChanges(projection, events.flatMap((event) => projection.project(event)));
+  const plan = planned?.events === events ? planned.statements : planRowChanges(projection, projectAll(projection, events));
   for (let i = 0; i < plan.length; i++) {
     const written = client.query(plan[i].text, plan[i].values);
     if (i === 0) planned?.whenWriting?.();
@@ -56,24 +62,38 @@ export const writeRowChanges = async (client: PoolClient, projection: Projection
   for (const statement of planRowChanges(projection, changes)) await client.query(statement.text, statement.values);
 };
 
+/** Same table, same delete-first, the same columns with the same operations in the same order. */
+const sameLayout = (a: RowWrite, b: RowWrite): boolean => {
+  if (a.table !== b.table || a.deleteFirst !== b.deleteFirst || a.columns.length !== b.columns.length) return false;
+  for (let i = 0; i < a.columns.length; i++) if (a.columns[i] !== b.columns[i] || a.ops[i] !== b.ops[i]) return false;
+  return true;
+};
+
+/** Writes of one table, delete-first or not, with one set of (column, operation): one statement. */
+const shapeOf = (write: RowWrite): string =>
+  `${write.table}|${write.deleteFirst}|${write.columns
+    .map((column, i) => `${column}:${write.ops[i]}`)
+    .sort()
+    .join(',')}`;
+
 const planRowChanges = (projection: Projection, changes: RowChange[]): Array<{ text: string; values: unknown[] }> => {
   const statements: Array<{ text: string; values: unknown[] }> = [];
-  // Writes of one batch have few shapes: the sorted form of each column order is worked out once.
-  const sortedShapes = new Map<string, string>();
   for (const round of mergeRowChanges(changes)) {
     const groups = new Map<string, RowWrite[]>();
+    // A batch's writes come in a few layouts (one per kind of change, mostly): a write is matched
+    // against those seen, column by column, before any shape string is built.
+    const layouts: Array<{ write: RowWrite; group: RowWrite[] }> = [];
     for (const write of round) {
-      let columns = '';
-      for (const [c, w] of write.columns) columns += `${c}:${w.op},`;
-      let shape = sortedShapes.get(columns);
-      if (shape === undefined) {
-        shape = columns.split(',').sort().join(',');
-        sortedShapes.set(columns, shape);
+      const known = layouts.find((layout) => sameLayout(layout.write, write));
+      if (known) {
+        known.group.push(write);
+        continue;
       }
-      shape = `${write.table}|${write.deleteFirst}|${shape}`;
-      const group = groups.get(shape) ?? [];
+      const shape = shapeOf(write);
+      let group = groups.get(shape);
+      if (!group) groups.set(shape, (group = []));
       group.push(write);
-      groups.set(shape, group);
+      if (layouts.length < 16) layouts.push({ write, group });
     }
     for (const writes of groups.values()) statements.push(...groupStatements(projection, writes));
   }
@@ -108,17 +128,20 @@ const groupStatements = (projection: Projection, writes: RowWrite[]): Array<{ te
       values: [rowsJson(writes.map((w) => keyColumns.map((k) => w.key[k])))],
     });
   }
-  const columns = [...first.columns.keys()].filter((c) => !keyColumns.includes(c));
-  if (first.columns.size === 0 && first.deleteFirst) return statements;
+  if (first.columns.length === 0 && first.deleteFirst) return statements;
+  const columns = first.columns.filter((c) => !keyColumns.includes(c));
+    const at = columns.map((c) => first.columns.indexOf(c));
   const rows = writes.map((w) => {
     const row: Scalar[] = keyColumns.map((k) => w.key[k]);
-    for (const c of columns) row.push(w.columns.get(c)?.value ?? null);
+    // The group's writes have the same columns, most in the first's order too.
+    const inOrder = w === first || sameLayout(first, w);
+    for (let i = 0; i < columns.length; i++) row.push(w.values[inOrder ? at[i] : w.columns.indexOf(columns[i])] ?? null);
     return row;
   });
   const all = [...keyColumns, ...columns];
   const t = quote(first.table);
-  const updates = columns.map((c) => {
-    const op = first.columns.get(c)?.op;
+  const updates = columns.map((c, i) => {
+    const op = first.ops[at[i]];
     const q = quote(c);
     if (op === 'add') return `${q} = coalesce(cur.${q}, 0) + excluded.${q}`;
     if (op === 'max') return `${q} = greatest(cur.${q}, excluded.${q})`;
