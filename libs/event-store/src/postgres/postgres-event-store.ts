@@ -93,7 +93,8 @@ interface EventRow extends QueryResultRow {
   type: string;
   data: Record<string, unknown>;
   metadata: EventMetadata;
-  recorded_at: Date;
+  /** int8 as text: milliseconds since 1970. */
+  recorded_ms: string;
 }
 
 interface StreamRow extends QueryResultRow {
@@ -110,7 +111,10 @@ export interface InternalPage extends ReadAllPage {
 
 const EXPECTED_CODES: Record<'no_stream' | 'any' | 'exists', number> = { no_stream: -1, any: -2, exists: -3 };
 const MAX_REVISION = '9223372036854775807';
-const EVENT_COLUMNS = 'e.event_id, e.stream_id, e.revision, e.transaction_id, e.seq, e.type, e.data, e.metadata, e.recorded_at';
+// recorded_at as milliseconds since 1970: PostgreSQL writes an int8 faster than a timestamptz, and
+// Node makes a Date of it for a fraction of what parsing the timestamp's text cost (0.5 µs an event).
+const EVENT_COLUMNS =
+  'e.event_id, e.stream_id, e.revision, e.transaction_id, e.seq, e.type, e.data, e.metadata, floor(extract(epoch from e.recorded_at) * 1000)::int8 as recorded_ms';
 
 /**
  * The embedded default EventStore, on PostgreSQL. One round trip per append or appendToStreams
@@ -302,14 +306,18 @@ export class PostgresEventStore implements EventStore {
           where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
           order by e.transaction_id desc, e.seq desc
           limit 1)
-       select (select transaction_id from tip) as tip_tx, (select seq from tip) as tip_seq,
-              -- The newest visible event, by the primary key's index: an exists over a range the planner
-              -- cannot estimate became a sequential scan of the whole table on every read.
-              coalesce((select e.transaction_id from ${this.schema}.events e
-                         order by e.transaction_id desc, e.seq desc limit 1) >= pg_snapshot_xmin(pg_current_snapshot()), false) as held_back,
-              page.*
-         from (select 1) as one left join page on true
-        order by page.transaction_id, page.seq`,
+       -- The tip and the horizon once, in a first row without an event, not in every row of the page.
+       select * from (
+         select (select transaction_id from tip) as tip_tx, (select seq from tip) as tip_seq,
+                -- The newest visible event, by the primary key's index: an exists over a range the planner
+                -- cannot estimate became a sequential scan of the whole table on every read.
+                coalesce((select e.transaction_id from ${this.schema}.events e
+                           order by e.transaction_id desc, e.seq desc limit 1) >= pg_snapshot_xmin(pg_current_snapshot()), false) as held_back,
+                null::uuid as event_id, null::text as stream_id, null::bigint as revision, null::xid8 as transaction_id, null::bigint as seq,
+                null::text as type, null::jsonb as data, null::jsonb as metadata, null::int8 as recorded_ms
+         union all
+         select null, null, null, page.* from page) r
+        order by r.transaction_id nulls first, r.seq`,
       params,
     );
     const head = rows[0];
@@ -485,7 +493,7 @@ export class PostgresEventStore implements EventStore {
       position: packPosition(row.transaction_id, row.seq),
       data: row.data,
       metadata: row.metadata,
-      recordedAt: row.recorded_at,
+      recordedAt: new Date(Number(row.recorded_ms)),
     };
   }
 
