@@ -24,6 +24,14 @@ export interface TableDefinition {
   columns: Record<string, ColumnType | ColumnDefinition>;
   primaryKey: readonly string[];
   indexes?: ReadonlyArray<readonly string[]>;
+  /**
+   * PostgreSQL's fillfactor (10-100, default 100) for a table whose rows are updated again and again
+   * (sums per customer, say): with free room on each page an update stays on its row's page and adds
+   * no index entry (a HOT update). 1,000,000 upserts of the projections bench's sums per customer in
+   * batches of 2,000: 7.1-7.4 s at 70 against 9.2-9.4 s at 100, the table smaller (73 against 85 MB),
+   * as pages prune their own dead versions. Tables only inserted into keep the default.
+   */
+  fillfactor?: number;
 }
 
 export type Scalar = string | number | boolean | null;
@@ -101,6 +109,10 @@ export const defineProjection = <P extends Projection>(projection: P): P => {
       if (!columns.includes(key)) throw new TypeError(`projection ${projection.name}: ${table} has no column "${key}"`);
     }
     if (definition.primaryKey.length === 0) throw new TypeError(`projection ${projection.name}: ${table} needs a primary key`);
+    const { fillfactor } = definition;
+    if (fillfactor !== undefined && !(Number.isInteger(fillfactor) && fillfactor >= 10 && fillfactor <= 100)) {
+      throw new TypeError(`projection ${projection.name}: ${table}'s fillfactor must be an integer from 10 to 100, got ${fillfactor}`);
+    }
   }
   return projection;
 };
@@ -123,7 +135,8 @@ export const createTablesSql = (projection: Projection): string =>
         const isKey = definition.primaryKey.includes(name);
         return `${name} ${c.type}${c.nullable === false || isKey ? ' not null' : ''}${c.default ? ` default ${c.default}` : ''}`;
       });
-      return `create table ${table} (${columns.join(', ')}, primary key (${definition.primaryKey.join(', ')}));`;
+      const options = definition.fillfactor === undefined ? '' : ` with (fillfactor = ${definition.fillfactor})`;
+      return `create table ${table} (${columns.join(', ')}, primary key (${definition.primaryKey.join(', ')}))${options};`;
     })
     .join('\n');
 

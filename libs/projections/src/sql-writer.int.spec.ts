@@ -29,7 +29,7 @@ describe('row changes written to PostgreSQL', () => {
         },
         primaryKey: ['id'],
       },
-      pairs: { columns: { a: 'text', b: 'integer', n: { type: 'integer', default: '0' } }, primaryKey: ['a', 'b'] },
+      pairs: { columns: { a: 'text', b: 'integer', n: { type: 'integer', default: '0' } }, primaryKey: ['a', 'b'], fillfactor: 70 },
     },
     project: () => [],
   });
@@ -52,6 +52,22 @@ describe('row changes written to PostgreSQL', () => {
   beforeAll(async () => {
     pool = world.pool;
     await pool.query(`create schema ${schema}; set search_path to ${schema}; ${createTablesSql(projection)}`);
+  });
+
+  it('creates a table with the fillfactor its definition asks for, and refuses one PostgreSQL would not take', async () => {
+    const { rows } = await pool.query<{ relname: string; reloptions: string[] | null }>(
+      `select c.relname, c.reloptions from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relkind = 'r' order by c.relname`,
+      [schema],
+    );
+    expect(rows).toEqual([
+      { relname: 'every_type', reloptions: null },
+      { relname: 'pairs', reloptions: ['fillfactor=70'] },
+    ]);
+    const withFillfactor = (fillfactor: number) => () =>
+      defineProjection<RowProjection>({ ...projection, tables: { t: { columns: { id: 'uuid' }, primaryKey: ['id'], fillfactor } } });
+    expect(withFillfactor(5)).toThrow(/fillfactor must be an integer from 10 to 100, got 5/);
+    expect(withFillfactor(70.5)).toThrow(TypeError);
+    expect(withFillfactor(100)).not.toThrow();
   });
 
   it('stores each value as its column reads it: text that arrays had to escape, numbers beyond JSON, JSON text, nulls', async () => {

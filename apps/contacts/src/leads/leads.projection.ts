@@ -47,6 +47,8 @@ const tables = {
       cost: { type: 'numeric', default: '0' },
     },
     primaryKey: ['source', 'campaign', 'currency'],
+    // A few rows, each updated by every lead captured.
+    fillfactor: 70,
   },
 } as const;
 

@@ -43,6 +43,8 @@ const tables = {
     },
     primaryKey: ['customer_id', 'currency'],
     indexes: [['net'], ['order_count']],
+    // Sums per customer, updated by every order, refund and cancellation.
+    fillfactor: 70,
   },
 } as const;
 

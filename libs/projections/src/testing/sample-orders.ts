@@ -41,6 +41,8 @@ const tables = {
     },
     primaryKey: ['customer_id'],
     indexes: [['net_revenue']],
+    // Sums per customer, updated by every order and refund.
+    fillfactor: 70,
   },
 } as const;
 
