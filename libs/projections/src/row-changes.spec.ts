@@ -1,4 +1,4 @@
-import { addDecimals, applyInMemory, mergeRowChanges, type Row, type RowWrite } from './row-changes';
+import { addDecimals, applyInMemory, mergeRowChanges, type RowsInMemory, type RowWrite } from './row-changes';
 import type { RowChange } from './projection';
 
 describe('addDecimals', () => {
@@ -78,9 +78,9 @@ describe('mergeRowChanges', () => {
         if (pick < 0.8) return { table: 't', key: k, add: { n: Math.round(random() * 100) / 10 }, max: { n: Math.round(random() * 10) } };
         return { table: 't', key: k, set: { n: Math.round(random() * 10), m: 3 } };
       });
-      const reference = new Map<string, Map<string, Row>>();
+      const reference: RowsInMemory = new Map();
       changes.forEach((c) => applyInMemory(reference, c));
-      const merged = new Map<string, Map<string, Row>>();
+      const merged: RowsInMemory = new Map();
       for (const round of mergeRowChanges(changes)) {
         for (const write of round) {
           if (write.deleteFirst) applyInMemory(merged, { table: write.table, key: write.key, delete: true });

@@ -87,13 +87,6 @@ const columnWrites = (change: RowChange): Array<[string, ColumnWrite]> => {
   return writes;
 };
 
-export const rowKey = (table: string, key: Record<string, Scalar>): string => {
-  const columns = Object.keys(key);
-  // One key column (most tables): no sort, no array; JSON.stringify still tells 1 from "1".
-  if (columns.length === 1) return `${table}\u0000${columns[0]}\u0000${JSON.stringify(key[columns[0]])}`;
-  return `${table}\u0000${JSON.stringify(columns.sort().map((k) => [k, key[k]]))}`;
-};
-
 /**
  * A row's identity within its table: the value itself when the key has one column (a Map tells 1
  * from "1", so no string is built), else the sorted columns and values as JSON.
@@ -170,15 +163,18 @@ export const mergeRowChanges = (changes: Iterable<RowChange>): RowWrite[][] => {
 
 export type Row = Record<string, Scalar>;
 
+/** Rows of each table in memory, by keyIdentity. */
+export type RowsInMemory = Map<string, Map<Scalar, Row>>;
+
 export const applyInMemory = (
-  tables: Map<string, Map<string, Row>>,
+  tables: RowsInMemory,
   change: RowChange,
   /** The row a new key starts from (column defaults), before the key is filled in. */
   newRow: (table: string) => Row = () => ({}),
 ): void => {
-  const table = tables.get(change.table) ?? new Map<string, Row>();
+  const table = tables.get(change.table) ?? new Map<Scalar, Row>();
   tables.set(change.table, table);
-  const id = rowKey(change.table, change.key);
+  const id = keyIdentity(change.key);
   if (change.delete) {
     table.delete(id);
     return;

@@ -130,7 +130,7 @@ const groupStatements = (projection: Projection, writes: RowWrite[]): Array<{ te
   }
   if (first.columns.length === 0 && first.deleteFirst) return statements;
   const columns = first.columns.filter((c) => !keyColumns.includes(c));
-    const at = columns.map((c) => first.columns.indexOf(c));
+  const at = columns.map((c) => first.columns.indexOf(c));
   const rows = writes.map((w) => {
     const row: Scalar[] = keyColumns.map((k) => w.key[k]);
     // The group's writes have the same columns, most in the first's order too.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@clientela/contracts';
 import { columnDefinition, type RowProjection, type TableDefinition } from '../projection';
-import { applyInMemory, type Row } from '../row-changes';
+import { applyInMemory, type Row, type RowsInMemory } from '../row-changes';
 
 export type GivenEvent = { type: string; data: object; streamId?: string };
 
@@ -35,7 +35,7 @@ const newRowOf = (definition: TableDefinition): Row =>
 
 /** The rows a pure projection makes of these events, per table, sorted by primary key. */
 export const projectInMemory = (projection: RowProjection, events: readonly GivenEvent[]): Record<string, Row[]> => {
-  const tables = new Map<string, Map<string, Row>>();
+  const tables: RowsInMemory = new Map();
   const newRow = (table: string) => newRowOf(projection.tables[table]);
   for (const event of events) for (const change of projection.project(recorded(event))) applyInMemory(tables, change, newRow);
   const result: Record<string, Row[]> = {};
