@@ -2,12 +2,17 @@ import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
 import type { PersonalDataCodec } from '@clientela/event-store';
 import { DataKeyMissingError, MasterKeyError, PersonalDataUnreadableError, SubjectErasedError } from './errors';
 import type { DataKeyRing, KeyState } from './data-keys';
+import { SealingWorker } from './sealing-worker';
+import type { SealingJob } from './sealing-batch';
 import {
   isSealed,
+  planSeal,
+  sealedData,
+  sealInputNow,
+  type SealPlan,
   openPersonalFields,
   openPersonalFieldsOnAccess,
   sealedPartOf,
-  sealPersonalFields,
   SealedDataError,
   subjectOf,
   type DataKey,
@@ -31,13 +36,27 @@ const hasPersonalValue = (data: Record<string, unknown>, fields: readonly string
  * Seals the personal fields of events before an adapter writes them and opens them after it reads
  * them: the one place both event store adapters call, so every service gets it without code of its own.
  */
+export interface PersonalDataProtectionOptions {
+  /** Where large seals' cipher work runs: the process's sealing thread (default), another one (tests), or false: always inline. */
+  sealingThread?: boolean | SealingWorker;
+}
+
 export class PersonalDataProtection implements PersonalDataCodec {
+  private readonly thread: SealingWorker | undefined;
+
   constructor(
     private readonly catalogue: EventCatalogue,
     private readonly keys: DataKeyRing,
-  ) {}
+    options: PersonalDataProtectionOptions = {},
+  ) {
+    const thread = options.sealingThread ?? true;
+    this.thread = thread === false ? undefined : thread === true ? SealingWorker.shared() : thread;
+  }
 
-  /** The same appends with personal fields sealed under each subject's key (created on first use). One key lookup for the whole call. */
+  /**
+   * The same appends with personal fields sealed under each subject's key (created on first use).
+   * One key lookup for the whole call; the cipher work of a large call goes to the sealing thread.
+   */
   async seal<E extends SealableEvent>(appends: ReadonlyArray<{ streamId: string; events: readonly E[] }>): Promise<E[][]> {
     // First pass: whose key each event with a personal value needs (undefined: nothing to seal).
     const subjectsOf: Array<Array<string | undefined>> = [];
@@ -53,15 +72,28 @@ export class PersonalDataProtection implements PersonalDataCodec {
     }
     if (subjects.size === 0) return appends.map(({ events }) => [...events]);
     const keys = await this.keys.keysFor(subjects, true);
-    return appends.map(({ events }, a) =>
-      events.map((event, e) => {
+    const sealed = appends.map(({ events }) => [...events]);
+    const jobs: Array<SealingJob & { a: number; e: number; plan: SealPlan; source: E }> = [];
+    appends.forEach(({ events }, a) => {
+      for (let e = 0; e < events.length; e++) {
         const subject = subjectsOf[a][e];
-        if (subject === undefined) return event;
+        if (subject === undefined) continue;
         const key = keys.get(subject);
         if (key === undefined || key === 'erased') throw new SubjectErasedError(subject, a);
-        return { ...event, data: sealPersonalFields({ ...event, streamId: appends[a].streamId }, event.data, this.catalogue.personalFields(event.type), subject, key) };
-      }),
-    );
+        const event = events[e];
+        const plan = planSeal(event.data, this.catalogue.personalFields(event.type));
+        if (plan !== undefined) jobs.push({ a, e, plan, source: event, event, subject, key, plaintext: plan.plaintext });
+      }
+    });
+    const inThread = this.thread?.seal(jobs);
+    const ciphertexts = inThread ? await inThread.catch(() => undefined) : undefined;
+    jobs.forEach((job, index) => {
+      const { a, e, source, subject, key, plan } = job;
+      // Inline where the thread was not used or failed: the same bytes either way.
+      const ciphertext = ciphertexts?.[index] ?? sealInputNow(source, subject, key, plan.plaintext);
+      sealed[a][e] = { ...source, data: sealedData(appends[a].streamId, source.data, plan, ciphertext, subject) };
+    });
+    return sealed;
   }
 
   isSealed(event: RecordedEvent): boolean {

@@ -73,23 +73,109 @@ const erasedValue = (kind: FieldKind): unknown => (kind === 's' ? ERASED_TEXT : 
 
 const associatedData = (event: EventIdentity, subject: string): Buffer => Buffer.from(`${event.id}\n${event.type}\n${subject}`, 'utf8');
 
-/**
- * Where sealPersonalFields lays out IV key | associated data | plaintext before hashing and
- * encrypting them: one buffer for every event (sealing is synchronous), grown when one needs more.
- */
-let scratch = Buffer.allocUnsafe(16 * 1024);
-
 export const isSealed = (data: Record<string, unknown>): boolean => Object.prototype.hasOwnProperty.call(data, SEALED_FIELD);
 
 /** Field names go into the v2 string between these separators. */
 const SEPARATORS = /[|,:]/;
 
+/** What sealing an event moves into its sealed field: the personal fields that hold a value, their kinds, and the plaintext. */
+export interface SealPlan {
+  readonly names: readonly string[];
+  /** `<field>:<kind>,...`, the v2 string's field list. */
+  readonly fieldList: string;
+  /** The JSON array of the values in field order. */
+  readonly plaintext: string;
+}
+
+/** The personal fields present in `data` (null and absent ones stay as they are: a cleared field says nothing about the person); undefined when none is. */
+export const planSeal = (data: Record<string, unknown>, personalFields: readonly string[]): SealPlan | undefined => {
+  const values: unknown[] = [];
+  const names: string[] = [];
+  let fieldList = '';
+  for (const field of personalFields) {
+    const value = data[field];
+    if (value === undefined || value === null) continue;
+    if (SEPARATORS.test(field)) throw new SealedDataError(`personal field "${field}" has a name the sealed form cannot hold (| , :)`);
+    fieldList += `${values.length === 0 ? '' : ','}${field}:${kindOf(value)}`;
+    values.push(value);
+    names.push(field);
+  }
+  return values.length === 0 ? undefined : { names, fieldList, plaintext: JSON.stringify(values) };
+};
+
+/** The most bytes writeSealInput can take for these texts (UTF-8: at most 3 bytes a UTF-16 unit). */
+export const sealInputBound = (ivKey: Buffer, event: EventIdentity, subject: string, plaintext: string): number =>
+  2 + ivKey.length + 4 + 3 * (event.id.length + event.type.length + subject.length + plaintext.length) + 2;
+
 /**
- * Moves the personal fields present in `data` (null and absent ones stay as they are: a cleared
- * field says nothing about the person) into one sealed field (v2). The IV is a keyed hash of the
- * event and the plaintext: deterministic for the same event and values (idempotent re-appends
- * compare the stored bytes), different for anything else.
+ * Writes what sealing an event hashes and encrypts into `into` at `at` (room: sealInputBound):
+ * length of the IV key (u16) | IV key | length of the associated data (u32) | the associated data
+ * (id \n type \n subject) | plaintext. The lengths keep every split apart. Returns where it ends.
  */
+export const writeSealInput = (into: Buffer, at: number, ivKey: Buffer, event: EventIdentity, subject: string, plaintext: string): number => {
+  into.writeUInt16BE(ivKey.length, at);
+  const aadAt = at + 2 + ivKey.copy(into, at + 2) + 4;
+  let end = aadAt + into.write(event.id, aadAt, 'utf8');
+  into[end++] = 0x0a;
+  end += into.write(event.type, end, 'utf8');
+  into[end++] = 0x0a;
+  end += into.write(subject, end, 'utf8');
+  into.writeUInt32BE(end - aadAt, aadAt - 4);
+  return end + into.write(plaintext, end, 'utf8');
+};
+
+/**
+ * IV | ciphertext | tag of one input written by writeSealInput (`input`: exactly its bytes), under
+ * `key` (the data key, as a KeyObject or its 32 bytes): what both the inline sealing and the sealing
+ * worker run, so that both give the same bytes. The IV is SHA-256 of IV key | associated data |
+ * plaintext, cut to 96 bits: a keyed hash (the IV key is secret, so the IV says nothing about the
+ * plaintext but equality of whole events; cut short, so not open to length extension), in one call
+ * where an HMAC object cost twice as much. Deterministic for the same event and values (idempotent
+ * re-appends compare the stored bytes), different for anything else.
+ */
+export const sealInput = (input: Buffer, key: KeyObject | Buffer): Buffer => {
+  const ivKeyEnd = 2 + input.readUInt16BE(0);
+  const aadAt = ivKeyEnd + 4;
+  const plaintextAt = aadAt + input.readUInt32BE(ivKeyEnd);
+  const iv = hash('sha256', input.subarray(2), 'buffer').subarray(0, IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(input.subarray(aadAt, plaintextAt));
+  // One buffer for IV | ciphertext | tag: GCM's ciphertext is as long as the plaintext.
+  const out = Buffer.allocUnsafe(IV_BYTES + (input.length - plaintextAt) + TAG_BYTES);
+  iv.copy(out, 0);
+  let written = IV_BYTES + cipher.update(input.subarray(plaintextAt)).copy(out, IV_BYTES);
+  written += cipher.final().copy(out, written);
+  cipher.getAuthTag().copy(out, written);
+  return out;
+};
+
+/** `data` with the planned fields moved into the sealed field (v2), from sealInput's bytes. */
+export const sealedData = (streamId: string, data: Record<string, unknown>, plan: SealPlan, sealed: string, subject: string): Record<string, unknown> => {
+  const rest: Record<string, unknown> = {};
+  for (const field in data) {
+    if (Object.prototype.hasOwnProperty.call(data, field) && !plan.names.includes(field)) rest[field] = data[field];
+  }
+  // The subject is left out where the reader finds it again in the event (nearly always: customerId or contactId stay in clear).
+  const implied = subjectOf(streamId, rest) === subject;
+  rest[SEALED_FIELD] = `2|${plan.fieldList}|${sealed}${implied ? '' : `|${subject}`}`;
+  return rest;
+};
+
+/**
+ * Where sealPersonalFields writes an event's input before sealing it: one buffer for every event
+ * (sealing is synchronous), grown when one needs more.
+ */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+/** The base64 of sealInput for one event, here and now (through the scratch buffer). */
+export const sealInputNow = (event: EventIdentity, subject: string, key: DataKey, plaintext: string): string => {
+  const most = sealInputBound(key.ivKey, event, subject, plaintext);
+  if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, 2 * scratch.length));
+  const end = writeSealInput(scratch, 0, key.ivKey, event, subject, plaintext);
+  return sealInput(scratch.subarray(0, end), key.encryption).toString('base64');
+};
+
+/** Moves the personal fields present in `data` into one sealed field (v2), here and now (planSeal, sealInput, sealedData). */
 export const sealPersonalFields = (
   event: SealingEvent,
   data: Record<string, unknown>,
@@ -97,52 +183,8 @@ export const sealPersonalFields = (
   subject: string,
   key: DataKey,
 ): Record<string, unknown> => {
-  const values: unknown[] = [];
-  const names: string[] = [];
-  let fields = '';
-  for (const field of personalFields) {
-    const value = data[field];
-    if (value === undefined || value === null) continue;
-    if (SEPARATORS.test(field)) throw new SealedDataError(`personal field "${field}" has a name the sealed form cannot hold (| , :)`);
-    fields += `${values.length === 0 ? '' : ','}${field}:${kindOf(value)}`;
-    values.push(value);
-    names.push(field);
-  }
-  if (values.length === 0) return data;
-  const json = JSON.stringify(values);
-  // IV key | length of the associated data | the associated data (id \n type \n subject) | plaintext,
-  // written into the scratch buffer; the length keeps every split of associated data and plaintext apart.
-  const most = key.ivKey.length + 4 + 3 * (event.id.length + event.type.length + subject.length + json.length) + 2;
-  if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, 2 * scratch.length));
-  const aadAt = key.ivKey.copy(scratch, 0) + 4;
-  let at = aadAt + scratch.write(event.id, aadAt, 'utf8');
-  scratch[at++] = 0x0a;
-  at += scratch.write(event.type, at, 'utf8');
-  scratch[at++] = 0x0a;
-  at += scratch.write(subject, at, 'utf8');
-  const plaintextAt = at;
-  scratch.writeUInt32BE(plaintextAt - aadAt, aadAt - 4);
-  at += scratch.write(json, at, 'utf8');
-  // The IV: SHA-256 of all that, cut to 96 bits. A keyed hash (the IV key is secret, so the IV says
-  // nothing about the plaintext but equality of whole events; cut short, so not open to length
-  // extension), in one call where an HMAC object cost twice as much.
-  const iv = hash('sha256', scratch.subarray(0, at), 'buffer').subarray(0, IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key.encryption, iv);
-  cipher.setAAD(scratch.subarray(aadAt, plaintextAt));
-  // One buffer for IV | ciphertext | tag: GCM's ciphertext is as long as the plaintext.
-  const out = Buffer.allocUnsafe(IV_BYTES + (at - plaintextAt) + TAG_BYTES);
-  iv.copy(out, 0);
-  let written = IV_BYTES + cipher.update(scratch.subarray(plaintextAt, at)).copy(out, IV_BYTES);
-  written += cipher.final().copy(out, written);
-  cipher.getAuthTag().copy(out, written);
-  const rest: Record<string, unknown> = {};
-  for (const field in data) {
-    if (Object.prototype.hasOwnProperty.call(data, field) && !names.includes(field)) rest[field] = data[field];
-  }
-  // The subject is left out where the reader finds it again in the event (nearly always: customerId or contactId stay in clear).
-  const implied = subjectOf(event.streamId, rest) === subject;
-  rest[SEALED_FIELD] = `2|${fields}|${out.toString('base64')}${implied ? '' : `|${subject}`}`;
-  return rest;
+  const plan = planSeal(data, personalFields);
+  return plan === undefined ? data : sealedData(event.streamId, data, plan, sealInputNow(event, subject, key, plan.plaintext), subject);
 };
 
 /** A v2 string's field list, parsed once per distinct list (events of a type mostly share one). */
