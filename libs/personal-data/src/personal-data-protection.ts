@@ -1,5 +1,5 @@
 import type { EventCatalogue, RecordedEvent } from '@clientela/contracts';
-import type { PersonalDataCodec } from '@clientela/event-store';
+import type { PersonalDataCodec, PreparedJson } from '@clientela/event-store';
 import { DataKeyMissingError, MasterKeyError, PersonalDataUnreadableError, SubjectErasedError } from './errors';
 import type { DataKeyRing, KeyState } from './data-keys';
 import { SealingWorker } from './sealing-worker';
@@ -8,6 +8,7 @@ import {
   isSealed,
   planSeal,
   sealedData,
+  sealedDataJson,
   sealInputNow,
   type SealPlan,
   openPersonalFields,
@@ -20,11 +21,12 @@ import {
   type SealedPersonalData,
 } from './sealed-fields';
 
-/** An event as an adapter is about to write it (validated, id fixed). */
+/** An event as an adapter is about to write it (validated, id fixed), with the JSON text it was checked as, where it has it. */
 export interface SealableEvent {
   id: string;
   type: string;
   data: Record<string, unknown>;
+  json?: PreparedJson;
 }
 
 const hasPersonalValue = (data: Record<string, unknown>, fields: readonly string[]): boolean => {
@@ -91,7 +93,10 @@ export class PersonalDataProtection implements PersonalDataCodec {
       const { a, e, source, subject, key, plan } = job;
       // Inline where the thread was not used or failed: the same bytes either way.
       const ciphertext = ciphertexts?.[index] ?? sealInputNow(source, subject, key, plan.plaintext);
-      sealed[a][e] = { ...source, data: sealedData(appends[a].streamId, source.data, plan, ciphertext, subject) };
+      const data = sealedData(appends[a].streamId, source.data, plan, ciphertext, subject);
+      // The sealed data's JSON text from the text the event was checked as, where it can be (the adapter writes that text).
+      const json = source.json?.of.data === source.data ? sealedDataJson(source.json.data, plan, data) : undefined;
+      sealed[a][e] = { ...source, data, json: json === undefined || source.json === undefined ? undefined : { ...source.json, of: { ...source.json.of, data }, data: json } };
     });
     return sealed;
   }

@@ -6,6 +6,9 @@ import {
   openPersonalFields,
   openPersonalFieldsOnAccess,
   sealedPartOf,
+  planSeal,
+  sealedData,
+  sealedDataJson,
   sealPersonalFields,
   SealedDataError,
   type DataKey,
@@ -67,6 +70,37 @@ describe('sealed personal fields', () => {
         expect(JSON.parse(JSON.stringify(back))).toEqual(JSON.parse(JSON.stringify(input)));
       }),
     );
+  });
+
+  it('makes the sealed data\'s JSON text from the text the event was checked as, as JSON.stringify writes it', () => {
+    const keys = fc.constantFrom(...PERSONAL, 'contactId', 'amount', 'nested', '$x', 'a"givenName', 'givenName\\');
+    let told = 0;
+    fc.assert(
+      fc.property(fc.dictionary(keys, fc.jsonValue()), (data) => {
+        const plan = planSeal(data, PERSONAL);
+        fc.pre(plan !== undefined);
+        const sealed = sealedData(STREAM, data, plan!, 'c2VhbGVk', 'c-1');
+        const made = sealedDataJson(JSON.stringify(data), plan!, sealed);
+        // Where it cannot tell (a personal key also nested in a value), it says so and the caller serialises.
+        if (made !== undefined) {
+          told++;
+          expect(made).toBe(JSON.stringify(sealed));
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(told).toBeGreaterThan(1_000);
+    // The usual event: told every time, whatever the field's place.
+    const usual: Array<Record<string, unknown>> = [{ givenName: 'Ada' }, { givenName: 'Ada', amount: 1 }, { amount: 1, givenName: 'Ada' }, { a: 1, emails: ['x'], b: { city: 'no' }, note: 'n' }];
+    for (const data of usual) {
+      const plan = planSeal(data, PERSONAL)!;
+      const sealed = sealedData(STREAM, data, plan, 'c2VhbGVk', 'c-1');
+      expect(sealedDataJson(JSON.stringify(data), plan, sealed)).toBe(JSON.stringify(sealed));
+    }
+    // A personal key that is also a key deeper down: not told.
+    const nested = { givenName: 'Ada', other: { givenName: 'Bob' } };
+    const plan = planSeal(nested, PERSONAL)!;
+    expect(sealedDataJson(JSON.stringify(nested), plan, sealedData(STREAM, nested, plan, 'c2VhbGVk', 'c-1'))).toBeUndefined();
   });
 
   it('seals the same event to the same bytes (idempotent re-appends compare equal), and another event differently', () => {

@@ -81,26 +81,29 @@ const SEPARATORS = /[|,:]/;
 /** What sealing an event moves into its sealed field: the personal fields that hold a value, their kinds, and the plaintext. */
 export interface SealPlan {
   readonly names: readonly string[];
+  /** Each value's JSON text, in field order. */
+  readonly texts: readonly string[];
   /** `<field>:<kind>,...`, the v2 string's field list. */
   readonly fieldList: string;
-  /** The JSON array of the values in field order. */
+  /** The JSON array of the values in field order (JSON.stringify of them as an array). */
   readonly plaintext: string;
 }
 
 /** The personal fields present in `data` (null and absent ones stay as they are: a cleared field says nothing about the person); undefined when none is. */
 export const planSeal = (data: Record<string, unknown>, personalFields: readonly string[]): SealPlan | undefined => {
-  const values: unknown[] = [];
+  const texts: string[] = [];
   const names: string[] = [];
   let fieldList = '';
   for (const field of personalFields) {
     const value = data[field];
     if (value === undefined || value === null) continue;
     if (SEPARATORS.test(field)) throw new SealedDataError(`personal field "${field}" has a name the sealed form cannot hold (| , :)`);
-    fieldList += `${values.length === 0 ? '' : ','}${field}:${kindOf(value)}`;
-    values.push(value);
+    fieldList += `${texts.length === 0 ? '' : ','}${field}:${kindOf(value)}`;
+    // What JSON.stringify writes for the value inside an array (null for what JSON cannot hold).
+    texts.push((JSON.stringify(value) as string | undefined) ?? 'null');
     names.push(field);
   }
-  return values.length === 0 ? undefined : { names, fieldList, plaintext: JSON.stringify(values) };
+  return texts.length === 0 ? undefined : { names, texts, fieldList, plaintext: `[${texts.join(',')}]` };
 };
 
 /** The most bytes writeSealInput can take for these texts (UTF-8: at most 3 bytes a UTF-16 unit). */
@@ -149,16 +152,45 @@ export const sealInput = (input: Buffer, key: KeyObject | Buffer): Buffer => {
   return out;
 };
 
-/** `data` with the planned fields moved into the sealed field (v2), from sealInput's bytes. */
+/** The v2 string of the sealed field, from sealInput's bytes in base64; the subject only where subjectOf would not find it in `rest`. */
+const sealedFieldText = (streamId: string, rest: Record<string, unknown>, plan: SealPlan, sealed: string, subject: string): string =>
+  // The subject is left out where the reader finds it again in the event (nearly always: customerId or contactId stay in clear).
+  `2|${plan.fieldList}|${sealed}${subjectOf(streamId, rest) === subject ? '' : `|${subject}`}`;
+
+/** `data` with the planned fields moved into the sealed field (v2), from sealInput's bytes in base64. */
 export const sealedData = (streamId: string, data: Record<string, unknown>, plan: SealPlan, sealed: string, subject: string): Record<string, unknown> => {
   const rest: Record<string, unknown> = {};
   for (const field in data) {
     if (Object.prototype.hasOwnProperty.call(data, field) && !plan.names.includes(field)) rest[field] = data[field];
   }
-  // The subject is left out where the reader finds it again in the event (nearly always: customerId or contactId stay in clear).
-  const implied = subjectOf(streamId, rest) === subject;
-  rest[SEALED_FIELD] = `2|${plan.fieldList}|${sealed}${implied ? '' : `|${subject}`}`;
+  rest[SEALED_FIELD] = sealedFieldText(streamId, rest, plan, sealed, subject);
   return rest;
+};
+
+/**
+ * JSON.stringify(sealed) made from `dataJson`, JSON.stringify of the data it was sealed from,
+ * without serialising the event again: each sealed field's key and value are cut out of the text
+ * (JSON.stringify wrote them as `"key":<the plan's text of the value>`) and the sealed field goes
+ * last, as sealedData puts it. Undefined where that cannot be told for sure (a key found more than
+ * once, as in a nested object, or not as the plan wrote it): the caller serialises then.
+ */
+export const sealedDataJson = (dataJson: string, plan: SealPlan, sealed: Record<string, unknown>): string | undefined => {
+  let text = dataJson;
+  for (let i = 0; i < plan.names.length; i++) {
+    const key = `${JSON.stringify(plan.names[i])}:`;
+    const at = text.indexOf(key);
+    // Inside a string value every quote is escaped, so the key is found only as a key; once, so at the top.
+    if (at < 1 || text.indexOf(key, at + 1) >= 0 || !text.startsWith(plan.texts[i], at + key.length)) return undefined;
+    const end = at + key.length + plan.texts[i].length;
+    const before = text[at - 1];
+    const after = text[end];
+    if (before === ',' && (after === ',' || after === '}')) text = text.slice(0, at - 1) + text.slice(end);
+    else if (before === '{' && after === ',') text = text.slice(0, at) + text.slice(end + 1);
+    else if (before === '{' && after === '}') text = text.slice(0, at) + text.slice(end);
+    else return undefined;
+  }
+  const field = `${JSON.stringify(SEALED_FIELD)}:${JSON.stringify(sealed[SEALED_FIELD])}}`;
+  return text === '{}' ? `{${field}` : `${text.slice(0, -1)},${field}`;
 };
 
 /**

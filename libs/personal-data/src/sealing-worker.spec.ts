@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { IsOptional, IsString, IsUUID } from 'class-validator';
 import { defineEvent, EventCatalogue, PersonalData, START, type RecordedEvent } from '@clientela/contracts';
+import { prepareAppend, preparedJsonOf } from '@clientela/event-store';
 import type { DataKeyRing, KeyState } from './data-keys';
 import { PersonalDataProtection, type SealableEvent } from './personal-data-protection';
 import { SEALED_FIELD, type DataKey } from './sealed-fields';
@@ -11,7 +12,7 @@ import { SEAL_IN_WORKER_FROM, SealingWorker } from './sealing-worker';
 
 class NoteTaken {
   @IsUUID() customerId!: string;
-  @IsString() @PersonalData() text!: string;
+  @IsOptional() @IsString() @PersonalData() text?: string | null;
   @IsOptional() @IsString() @PersonalData() email?: string;
   @IsOptional() @IsString() channel?: string;
 }
@@ -79,6 +80,20 @@ describe('the sealing thread', () => {
     expect(sealed[0][1].data[SEALED_FIELD]).toEqual(expect.any(String));
     const opened = await inline.open(sealed.flatMap((events, a) => events.map((event) => recorded(calls[a].streamId, event))));
     expect(opened.map((event) => event.data)).toEqual(calls.flatMap(({ events }) => events.map((event) => event.data)));
+  });
+
+  it('gives each sealed event the JSON text the adapter writes, made without serialising it again', async () => {
+    const protection = new PersonalDataProtection(catalogue, ring(), { sealingThread: false });
+    const [{ events }] = appends(40);
+    const prepared = prepareAppend(catalogue, `activity-${randomUUID()}` as RecordedEvent['streamId'], events.map(({ type, data }) => ({ type, data })));
+    const [sealed] = await protection.seal([prepared]);
+    const changed = sealed.filter((event, index) => event !== prepared.events[index]);
+    expect(changed.length).toBeGreaterThan(15);
+    for (const event of changed) {
+      expect(event.json?.of.data).toBe(event.data);
+      expect(preparedJsonOf(event).data).toBe(JSON.stringify(event.data));
+      expect(preparedJsonOf(event).metadata).toBe(JSON.stringify(event.metadata));
+    }
   });
 
   it('leaves small calls to be sealed inline', () => {
