@@ -167,6 +167,17 @@ export const sealedData = (streamId: string, data: Record<string, unknown>, plan
   return rest;
 };
 
+/** `"<name>":` as JSON.stringify writes a key, per field name (a catalogue has few). */
+const keyTexts = new Map<string, string>();
+const keyText = (name: string): string => {
+  let text = keyTexts.get(name);
+  if (text === undefined) {
+    text = `${JSON.stringify(name)}:`;
+    if (keyTexts.size < 10_000) keyTexts.set(name, text);
+  }
+  return text;
+};
+
 /**
  * JSON.stringify(sealed) made from `dataJson`, JSON.stringify of the data it was sealed from,
  * without serialising the event again: each sealed field's key and value are cut out of the text
@@ -177,7 +188,7 @@ export const sealedData = (streamId: string, data: Record<string, unknown>, plan
 export const sealedDataJson = (dataJson: string, plan: SealPlan, sealed: Record<string, unknown>): string | undefined => {
   let text = dataJson;
   for (let i = 0; i < plan.names.length; i++) {
-    const key = `${JSON.stringify(plan.names[i])}:`;
+    const key = keyText(plan.names[i]);
     const at = text.indexOf(key);
     // Inside a string value every quote is escaped, so the key is found only as a key; once, so at the top.
     if (at < 1 || text.indexOf(key, at + 1) >= 0 || !text.startsWith(plan.texts[i], at + key.length)) return undefined;
