@@ -96,6 +96,21 @@ describe('the sealing thread', () => {
     }
   });
 
+  it('ends a thread left idle, and starts another for the next large call', async () => {
+    const thread = new SealingWorker(undefined, 100);
+    const protection = new PersonalDataProtection(catalogue, ring(), { sealingThread: thread });
+    expect(await thread.ready()).toBe(true);
+    await protection.seal(appends(2 * SEAL_IN_WORKER_FROM));
+    expect(thread.running).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(thread.running).toBe(false);
+    // Sealed inline while the next one starts.
+    const calls = appends(2 * SEAL_IN_WORKER_FROM);
+    expect((await protection.seal(calls))[0]).toHaveLength(calls[0].events.length);
+    expect(await thread.ready()).toBe(true);
+    expect(thread.running).toBe(true);
+  });
+
   it('leaves small calls to be sealed inline', () => {
     const thread = new SealingWorker();
     const job = { event: { id: randomUUID(), type: 'NoteTaken' }, subject: 's', key: { encryption: createSecretKey(randomBytes(32)), ivKey: randomBytes(32) }, plaintext: '["a"]' };

@@ -5,6 +5,9 @@ import { sealingBatch, type SealingJob } from './sealing-batch';
 /** Calls with fewer events to seal than this are sealed inline: the round trip to the thread would cost more than it saves. */
 export const SEAL_IN_WORKER_FROM = 32;
 
+/** A thread with no batch for this long ends (a process that stopped sealing large calls, a test file done); the next large call starts another. */
+const IDLE_MS = 10_000;
+
 /** After this many failures (a thread that died or would not start) the process stops trying and seals inline. */
 const MAX_FAILURES = 3;
 
@@ -41,9 +44,18 @@ export class SealingWorker {
   /** Answers come in the order batches were posted. */
   private readonly pending: Pending[] = [];
   private readonly readiness: Array<(ready: boolean) => void> = [];
+  private idle: NodeJS.Timeout | undefined;
 
-  /** `source`: the thread's code (tests give a broken one); by default sealing-thread's. */
-  constructor(private readonly source: string = threadSource()) {}
+  /** `source`: the thread's code (tests give a broken one), by default sealing-thread's; `idleMs`: how long an idle thread lives. */
+  constructor(
+    private readonly source: string = threadSource(),
+    private readonly idleMs = IDLE_MS,
+  ) {}
+
+  /** Whether a thread is up and taking batches. */
+  get running(): boolean {
+    return this.online && this.worker !== undefined;
+  }
 
   /** Starts the thread if it is not running; true once it takes batches, false if it failed to start. */
   ready(): Promise<boolean> {
@@ -75,10 +87,27 @@ export class SealingWorker {
     });
   }
 
-  /** Keeps the process alive while anyone waits for the thread (a process waiting only for its answer must not exit), not when idle. */
+  /**
+   * Keeps the process alive while anyone waits for the thread (a process waiting only for its
+   * answer must not exit), not when idle; an idle thread ends after IDLE_MS.
+   */
   private hold(): void {
-    if (this.pending.length > 0 || this.readiness.length > 0) this.worker?.ref();
-    else this.worker?.unref();
+    clearTimeout(this.idle);
+    this.idle = undefined;
+    const worker = this.worker;
+    if (worker === undefined) return;
+    if (this.pending.length > 0 || this.readiness.length > 0) {
+      worker.ref();
+      return;
+    }
+    worker.unref();
+    this.idle = setTimeout(() => {
+      if (this.worker !== worker || this.pending.length > 0) return;
+      // Not a failure: forgotten first, so its exit is not counted.
+      this.worker = undefined;
+      this.online = false;
+      void worker.terminate();
+    }, this.idleMs).unref();
   }
 
   private start(): void {
