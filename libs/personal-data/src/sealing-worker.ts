@@ -6,7 +6,7 @@ import { sealingBatch, type SealingJob } from './sealing-batch';
 export const SEAL_IN_WORKER_FROM = 32;
 
 /** A thread with no batch for this long ends (a process that stopped sealing large calls, a test file done); the next large call starts another. */
-const IDLE_MS = 10_000;
+const IDLE_MS = 60_000;
 
 /** After this many failures (a thread that died or would not start) the process stops trying and seals inline. */
 const MAX_FAILURES = 3;
