@@ -120,16 +120,18 @@ export class PersonalDataProtection implements PersonalDataCodec {
    * `open`, but each event's personal fields are decrypted on their first read (see
    * openPersonalFieldsOnAccess): what the event store's reads give. The sealed part's shape and the
    * keys are checked here, as in `open`; tampered ciphertext throws PersonalDataUnreadableError,
-   * naming the event, where a personal field is first read.
+   * naming the event, where a personal field is first read. The opened data goes into the given
+   * events (the adapters pass events they have just decoded: a copy of each would be garbage).
    */
   async openOnAccess<E extends RecordedEvent>(events: readonly E[]): Promise<E[]> {
-    return this.openWith(events, (event, part, key) => openPersonalFieldsOnAccess(event, event.data, part, key, this.unreadableOnAccess));
+    return this.openWith(events, (event, part, key) => openPersonalFieldsOnAccess(event, event.data, part, key, this.unreadableOnAccess), true);
   }
 
   /** The sealed parts checked, the keys of their subjects in one lookup, then `openOne` for each sealed event. */
   private async openWith<E extends RecordedEvent>(
     events: readonly E[],
     openOne: (event: E, part: SealedPersonalData, key: DataKey | undefined) => Record<string, unknown>,
+    inPlace = false,
   ): Promise<E[]> {
     // One pass: each event's sealed part (checked) and the distinct subjects (a page's events come in runs of one person's).
     const sealed = new Array<SealedPersonalData | undefined>(events.length);
@@ -159,7 +161,10 @@ export class PersonalDataProtection implements PersonalDataCodec {
       const part = sealed[index];
       if (part === undefined) return event;
       const key = keys.get(part.subject);
-      return { ...event, data: openOne(event, part, key === 'erased' ? undefined : key) };
+      const data = openOne(event, part, key === 'erased' ? undefined : key);
+      if (!inPlace) return { ...event, data };
+      (event as { data: Record<string, unknown> }).data = data;
+      return event;
     });
   }
 

@@ -29,6 +29,27 @@ export interface SealedPersonalData {
 }
 
 /**
+ * A sealed field as read. While its event's fields wait to be read on access, it is also what
+ * decrypting them needs (openPersonalFieldsOnAccess keeps it on the opened object): one object an
+ * event read, where a parsed part and a state beside it were two.
+ */
+class SealedPart implements SealedPersonalData {
+  event: EventIdentity | undefined = undefined;
+  key: DataKey | undefined = undefined;
+  unreadable: UnreadableError | undefined = undefined;
+  /** The decrypted fields, once read. */
+  values: Record<string, unknown> | undefined = undefined;
+
+  constructor(
+    readonly version: 1 | 2,
+    readonly subject: string,
+    readonly fields: readonly string[],
+    readonly kinds: readonly FieldKind[],
+    readonly ciphertext: string,
+  ) {}
+}
+
+/**
  * Whose personal data an event holds: `customerId` (every event that concerns a customer carries
  * it), else `contactId`, else its stream (a lead before it converts, an account).
  */
@@ -269,7 +290,7 @@ const parseV2 = (text: string, streamId: string, data: Record<string, unknown>):
     const listText = text.slice(first + 1, second);
     lastFieldList = list = { text: listText, ...parseFieldList(listText) };
   }
-  return { version: 2, subject, fields: list.fields, kinds: list.kinds, ciphertext };
+  return new SealedPart(2, subject, list.fields, list.kinds, ciphertext);
 };
 
 /** The sealed part of stored data, checked for shape; throws SealedDataError saying what is wrong. */
@@ -284,7 +305,7 @@ export const sealedPartOf = (data: Record<string, unknown>, streamId: string): S
   const fields = Object.keys(f);
   const kinds = fields.map((field) => (f as Record<string, unknown>)[field]);
   if (!kinds.every((kind) => typeof kind === 'string' && KINDS.has(kind))) throw new SealedDataError('the sealed field is malformed');
-  return { version: 1, subject: s, fields, kinds: kinds as FieldKind[], ciphertext: c };
+  return new SealedPart(1, s, fields, kinds as FieldKind[], c);
 };
 
 /** The person whose key an event as stored is sealed under (undefined: nothing sealed), without opening it. */
@@ -361,7 +382,13 @@ export const openPersonalFieldsOnAccess = (
   const opened = withoutSealedField(data);
   if (key === undefined) return erase(opened, sealed);
   for (const field of sealed.fields) Object.defineProperty(opened, field, accessorOf(field));
-  Pending.attach(opened, event, sealed, key, unreadable);
+  // The part sealedPartOf made keeps the state; a part from elsewhere, or one already in use, is copied.
+  const state =
+    sealed instanceof SealedPart && sealed.event === undefined ? sealed : new SealedPart(sealed.version, sealed.subject, sealed.fields, sealed.kinds, sealed.ciphertext);
+  state.event = event;
+  state.key = key;
+  state.unreadable = unreadable;
+  Pending.attach(opened, state);
   return opened;
 };
 
@@ -373,35 +400,23 @@ class Stamped {
   }
 }
 
-/** What an object opened on access needs to decrypt its fields, and what they held once it has. */
-class OpenState {
-  fields: Record<string, unknown> | undefined = undefined;
-
-  constructor(
-    readonly event: EventIdentity,
-    readonly sealed: SealedPersonalData,
-    public key: DataKey | undefined,
-    readonly unreadable: UnreadableError,
-  ) {}
-}
-
 /**
- * Puts an OpenState in a private field of the (plain) object itself: invisible to JSON, spreads,
+ * Puts a SealedPart (with its event, key and reader's error) in a private field of the (plain) object itself: invisible to JSON, spreads,
  * Object.keys and reflection, and about as cheap as a plain property. A hidden symbol property set by
  * defineProperty (before) turned each object into a slow dictionary: 2.1 µs an event read and kept,
  * against 0.5. One private field holding the state, not one per item: each added field is a property
  * added to the object (its own map transition, and a property store grown past the object's slots).
  */
 class Pending extends Stamped {
-  #state: OpenState;
+  #state: SealedPart;
 
-  private constructor(target: object, state: OpenState) {
+  private constructor(target: object, state: SealedPart) {
     super(target);
     this.#state = state;
   }
 
-  static attach(target: object, event: EventIdentity, sealed: SealedPersonalData, key: DataKey, unreadable: UnreadableError): void {
-    new Pending(target, new OpenState(event, sealed, key, unreadable));
+  static attach(target: object, state: SealedPart): void {
+    new Pending(target, state);
   }
 
   /** `reader`, or the object on its prototype chain that the store opened (a copy made with it as prototype). */
@@ -416,19 +431,19 @@ class Pending extends Stamped {
   // Static: the object is a plain one (its prototype is not this class's), only its private field is.
   static fields(pending: Pending): Record<string, unknown> {
     const state = pending.#state;
-    if (state.fields) return state.fields;
-    const key = state.key;
-    if (key === undefined) throw new SealedDataError('the sealed fields were released before they were read');
+    if (state.values) return state.values;
+    const { key, event, unreadable } = state;
+    if (key === undefined || event === undefined || unreadable === undefined) throw new SealedDataError('the sealed fields were released before they were read');
     let fields: Record<string, unknown>;
     try {
-      fields = decrypt(state.event, state.sealed, key);
+      fields = decrypt(event, state, key);
     } catch (error) {
-      throw error instanceof SealedDataError ? state.unreadable(error, state.event, state.sealed.subject) : error;
+      throw error instanceof SealedDataError ? unreadable(error, event, state.subject) : error;
     }
-    state.fields = fields;
+    state.values = fields;
     const target = pending as unknown as Record<string, unknown>;
     try {
-      for (const field of state.sealed.fields) {
+      for (const field of state.fields) {
         // A field written before the first read keeps what was written.
         if (Object.getOwnPropertyDescriptor(target, field)?.get) define(target, field, fields[field]);
       }

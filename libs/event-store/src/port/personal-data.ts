@@ -16,7 +16,7 @@ export interface PersonalDataCodec {
   /**
    * `open`, with each event's decryption put off until a personal field is first read (a reader
    * that reads none never pays for it); tampering is found there. What the stores' reads use when
-   * the codec has it.
+   * the codec has it, on events they have just decoded: it may put the opened data in them.
    */
   openOnAccess?(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
 }
