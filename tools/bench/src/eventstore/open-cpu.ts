@@ -9,9 +9,10 @@
  * costs with opening less what it costs without is what opening costs, its collections included.
  * The ballast (live objects) stands in for a big heap, where young collections cost more.
  */
-import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@clientela/contracts';
-import { PersonalDataProtection, type DataKey, type DataKeyRing } from '@clientela/personal-data';
+import { PersonalDataProtection } from '@clientela/personal-data';
+import { cachedKeyRing } from './cached-keys';
 import { sealedBenchCatalogue } from './orders';
 
 const PAGE = 1_000;
@@ -41,20 +42,7 @@ const ballastOf = (megabytes: number): unknown[] => {
 export const main = async (count: number, ballastMb: number): Promise<void> => {
   const ballast = ballastOf(ballastMb);
   const catalogue = sealedBenchCatalogue();
-  const keys = new Map<string, DataKey>();
-  // The ring as the store sees it once every key is cached: one lookup a page, no database.
-  const ring = {
-    keysFor: async (subjects: Iterable<string>) => {
-      const found = new Map<string, DataKey>();
-      for (const subject of subjects) {
-        let key = keys.get(subject);
-        if (key === undefined) keys.set(subject, (key = { encryption: createSecretKey(randomBytes(32)), ivKey: randomBytes(32) }));
-        found.set(subject, key);
-      }
-      return found;
-    },
-  };
-  const protection = new PersonalDataProtection(catalogue, ring as unknown as DataKeyRing);
+  const protection = new PersonalDataProtection(catalogue, cachedKeyRing());
   // CDNOW-like runs: a customer's orders come together, about 5 a customer.
   const rows: StoredRow[] = [];
   let customer = randomUUID();

@@ -8,11 +8,10 @@
  * 8 calls in flight as the bench's 8 writers. CPU is the process's (the sealing thread's included);
  * the wall clock shows what the main thread is left with when the thread runs beside it.
  */
-import { createSecretKey, randomBytes } from 'node:crypto';
 import { prepareAppend, preparedJsonOf, type PreparedEvent } from '@clientela/event-store';
-import { PersonalDataProtection, type DataKey, type DataKeyRing } from '@clientela/personal-data';
-import { CdnowOrders } from './orders';
-import { sealedBenchCatalogue } from './orders';
+import { PersonalDataProtection } from '@clientela/personal-data';
+import { cachedKeyRing } from './cached-keys';
+import { CdnowOrders, sealedBenchCatalogue } from './orders';
 
 const ROUNDS = 12;
 
@@ -28,20 +27,7 @@ const statementText = (events: readonly PreparedEvent[]): number => {
 
 export const main = async (count: number): Promise<void> => {
   const catalogue = sealedBenchCatalogue();
-  const keys = new Map<string, DataKey>();
-  // The ring as the store sees it once every key is cached: one lookup a call, no database.
-  const ring = {
-    keysFor: async (subjects: Iterable<string>) => {
-      const found = new Map<string, DataKey>();
-      for (const subject of subjects) {
-        let key = keys.get(subject);
-        if (key === undefined) keys.set(subject, (key = { encryption: createSecretKey(randomBytes(32)), ivKey: randomBytes(32) }));
-        found.set(subject, key);
-      }
-      return found;
-    },
-  };
-  const protection = new PersonalDataProtection(catalogue, ring as unknown as DataKeyRing, { sealingThread: process.env.SEALING_THREAD !== 'off' });
+  const protection = new PersonalDataProtection(catalogue, cachedKeyRing(), { sealingThread: process.env.SEALING_THREAD !== 'off' });
   const batches = new CdnowOrders().batches(count, 100);
   const cpu = { sealed: 0, plain: 0 };
   const wall = { sealed: 0, plain: 0 };
