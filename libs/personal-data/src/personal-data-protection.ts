@@ -34,15 +34,15 @@ const hasPersonalValue = (data: Record<string, unknown>, fields: readonly string
   return false;
 };
 
-/**
- * Seals the personal fields of events before an adapter writes them and opens them after it reads
- * them: the one place both event store adapters call, so every service gets it without code of its own.
- */
 export interface PersonalDataProtectionOptions {
   /** Where large seals' cipher work runs: the process's sealing thread (default), another one (tests), or false: always inline. */
   sealingThread?: boolean | SealingWorker;
 }
 
+/**
+ * Seals the personal fields of events before an adapter writes them and opens them after it reads
+ * them: the one place both event store adapters call, so every service gets it without code of its own.
+ */
 export class PersonalDataProtection implements PersonalDataCodec {
   private readonly thread: SealingWorker | undefined;
 
@@ -95,8 +95,9 @@ export class PersonalDataProtection implements PersonalDataCodec {
       const ciphertext = ciphertexts?.[index] ?? sealInputNow(source, subject, key, plan.plaintext);
       const data = sealedData(appends[a].streamId, source.data, plan, ciphertext, subject);
       // The sealed data's JSON text from the text the event was checked as, where it can be (the adapter writes that text).
-      const json = source.json?.of.data === source.data ? sealedDataJson(source.json.data, plan, data) : undefined;
-      sealed[a][e] = { ...source, data, json: json === undefined || source.json === undefined ? undefined : { ...source.json, of: { ...source.json.of, data }, data: json } };
+      const text = source.json?.of.data === source.data ? sealedDataJson(source.json.data, plan, data) : undefined;
+      // Where it cannot, the adapter serialises the data again (and keeps the metadata's text).
+      sealed[a][e] = { ...source, data, json: text === undefined || !source.json ? source.json : { ...source.json, of: { ...source.json.of, data }, data: text } };
     });
     return sealed;
   }
