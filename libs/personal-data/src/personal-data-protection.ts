@@ -75,7 +75,7 @@ export class PersonalDataProtection implements PersonalDataCodec {
     if (subjects.size === 0) return appends.map(({ events }) => [...events]);
     const keys = await this.keys.keysFor(subjects, true);
     const sealed = appends.map(({ events }) => [...events]);
-    const jobs: Array<SealingJob & { a: number; e: number; plan: SealPlan; source: E }> = [];
+    const jobs: Array<SealingJob & { a: number; e: number; plan: SealPlan; event: E }> = [];
     appends.forEach(({ events }, a) => {
       for (let e = 0; e < events.length; e++) {
         const subject = subjectsOf[a][e];
@@ -84,20 +84,20 @@ export class PersonalDataProtection implements PersonalDataCodec {
         if (key === undefined || key === 'erased') throw new SubjectErasedError(subject, a);
         const event = events[e];
         const plan = planSeal(event.data, this.catalogue.personalFields(event.type));
-        if (plan !== undefined) jobs.push({ a, e, plan, source: event, event, subject, key, plaintext: plan.plaintext });
+        if (plan !== undefined) jobs.push({ a, e, plan, event, subject, key, plaintext: plan.plaintext });
       }
     });
     const inThread = this.thread?.seal(jobs);
     const ciphertexts = inThread ? await inThread.catch(() => undefined) : undefined;
     jobs.forEach((job, index) => {
-      const { a, e, source, subject, key, plan } = job;
+      const { a, e, event, subject, key, plan } = job;
       // Inline where the thread was not used or failed: the same bytes either way.
-      const ciphertext = ciphertexts?.[index] ?? sealInputNow(source, subject, key, plan.plaintext);
-      const data = sealedData(appends[a].streamId, source.data, plan, ciphertext, subject);
+      const ciphertext = ciphertexts?.[index] ?? sealInputNow(event, subject, key, plan.plaintext);
+      const data = sealedData(appends[a].streamId, event.data, plan, ciphertext, subject);
       // The sealed data's JSON text from the text the event was checked as, where it can be (the adapter writes that text).
-      const text = source.json?.of.data === source.data ? sealedDataJson(source.json.data, plan, data) : undefined;
+      const text = event.json?.of.data === event.data ? sealedDataJson(event.json.data, plan, data) : undefined;
       // Where it cannot, the adapter serialises the data again (and keeps the metadata's text).
-      sealed[a][e] = { ...source, data, json: text === undefined || !source.json ? source.json : { ...source.json, of: { ...source.json.of, data }, data: text } };
+      sealed[a][e] = { ...event, data, json: text === undefined || !event.json ? event.json : { ...event.json, of: { ...event.json.of, data }, data: text } };
     });
     return sealed;
   }

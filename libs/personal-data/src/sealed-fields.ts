@@ -226,8 +226,8 @@ export const sealedDataJson = (dataJson: string, plan: SealPlan, sealed: Record<
 };
 
 /**
- * Where sealPersonalFields writes an event's input before sealing it: one buffer for every event
- * (sealing is synchronous), grown when one needs more.
+ * Where sealInputNow writes an event's input before sealing it: one buffer for every event (sealing
+ * inline is synchronous), grown when one needs more.
  */
 let scratch = Buffer.allocUnsafe(16 * 1024);
 
@@ -401,8 +401,9 @@ class Stamped {
 }
 
 /**
- * Puts a SealedPart (with its event, key and reader's error) in a private field of the (plain) object itself: invisible to JSON, spreads,
- * Object.keys and reflection, and about as cheap as a plain property. A hidden symbol property set by
+ * Puts a SealedPart (with its event, key and reader's error) in a private field of the (plain)
+ * object itself: invisible to JSON, spreads, Object.keys and reflection, and about as cheap as a
+ * plain property. A hidden symbol property set by
  * defineProperty (before) turned each object into a slow dictionary: 2.1 µs an event read and kept,
  * against 0.5. One private field holding the state, not one per item: each added field is a property
  * added to the object (its own map transition, and a property store grown past the object's slots).
