@@ -403,10 +403,10 @@ class Stamped {
 /**
  * Puts a SealedPart (with its event, key and reader's error) in a private field of the (plain)
  * object itself: invisible to JSON, spreads, Object.keys and reflection, and about as cheap as a
- * plain property. A hidden symbol property set by
- * defineProperty (before) turned each object into a slow dictionary: 2.1 µs an event read and kept,
- * against 0.5. One private field holding the state, not one per item: each added field is a property
- * added to the object (its own map transition, and a property store grown past the object's slots).
+ * plain property. A hidden symbol property set by defineProperty (before) turned each object into a
+ * slow dictionary: 2.1 µs an event read and kept, against 0.5. One private field holding the state,
+ * not one per item: each added field is a property added to the object (its own map transition, and
+ * a property store grown past the object's slots).
  */
 class Pending extends Stamped {
   #state: SealedPart;
