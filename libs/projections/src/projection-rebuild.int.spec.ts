@@ -90,6 +90,56 @@ describe('rebuild under load', () => {
     expect(transactions).toBeGreaterThan(20);
   });
 
+  it('does not commit a swap while a statement that has opened the live copy runs', async () => {
+    const category = `order${randomUUID().slice(0, 8)}`;
+    const projection = customerRevenueProjection({ name: `opened_${randomUUID().slice(0, 8)}`, categories: [category] });
+    const schema = schemaOf(projection);
+    const last = await appendSampleOrders(store, category, 60);
+    const runner = new ProjectionRunner({ projection, store, pool, batchSize: 25, swapSnapshotWaitMs: 200, swapLockWaitMs: 60_000 });
+    await runner.start();
+    await waitForCheckpoint(pool, projection.name, last);
+    // The live copy is marked so that a read tells the copies apart: the old one holds no order, the rebuilt one 60.
+    await pool.query(`update ${schema}.customer_revenue set orders = 0`);
+    const gate = `${schema}_gate`;
+    await pool.query(`create table public.${gate} ()`);
+    const swapped = async () =>
+      (await pool.query<{ swapped: boolean }>(`select swap_position > 0 as swapped from projections.state where name = $1`, [projection.name])).rows[0].swapped;
+    const holder = await pool.connect();
+    const reader = await pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`lock table public.${gate} in access exclusive mode`);
+      // PostgreSQL locks a statement's tables (FROM first) before it takes the snapshot it reads under:
+      // this one holds the live table and waits at the gate for its snapshot.
+      const read = reader.query<{ swapped: boolean; held: number }>(
+        `select (select swap_position > 0 from projections.state where name = $1) as swapped, coalesce(sum(c.orders), 0)::int as held,
+                (select count(*) from public.${gate}) as gate
+           from ${schema}.customer_revenue c`,
+        [projection.name],
+      );
+      await pollUntil(
+        async () => (await pool.query(`select count(*)::int as n from pg_locks where relation = $1::regclass and not granted`, [`public.${gate}`])).rows[0].n === 1,
+        () => 'the read never reached the gate',
+      );
+      const rebuilt = runner.rebuild();
+      // Unlocked, the swap commits within a few hundred ms; locked, it waits for the read.
+      await pollUntil(swapped, () => 'no swap', 3_000).catch(() => undefined);
+      await holder.query('commit');
+      const { rows } = await read;
+      await rebuilt;
+      expect(rows[0]).toMatchObject({ swapped: false, held: 0 });
+      expect(await swapped()).toBe(true);
+      const after = await readRows(pool, projection, 'customer_revenue');
+      expect(after.reduce((sum, row) => sum + Number(row.orders), 0)).toBe(60);
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      holder.release();
+      reader.release();
+      await runner.stop();
+      await pool.query(`drop table if exists public.${gate}`);
+    }
+  });
+
   describe('what an interrupted or failed rebuild leaves', () => {
     const schemasOf = async (projection: { name: string }) => {
       const { rows } = await pool.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1 order by 1`, [`${schemaOf(projection)}%`]);

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { START, type Position } from '@clientela/contracts';
+import { sleep } from '@clientela/postgres';
 import { createTablesSql } from '../projection';
 import { waitForSnapshotsAfter } from '../open-snapshots';
 import { finishCopy } from './copy-writes';
@@ -118,6 +119,11 @@ export const runRebuild = async (state: RunnerState, previous: ProjectionStatusN
       // their offsets. The row lock now holds them off, and every event they applied was already
       // readable in the store (the relay publishes only what it read there): read it into the new copy too.
       if (!state.followsStore) await catchUpShadow(client);
+      if (!(await lockTablesOf(client, state.schema, state.options.swapLockWaitMs ?? 5_000))) {
+        state.logger.warn('swapping while a statement that opened the live copy runs: it may read the old copy under a snapshot that sees the new one', {
+          projection: state.name,
+        });
+      }
       // A crash between an earlier swap's commit and its drop leaves an old copy behind.
       await client.query(`drop schema if exists ${old} cascade`);
       await client.query(`alter schema ${state.schema} rename to ${old}`);
@@ -141,6 +147,43 @@ export const runRebuild = async (state: RunnerState, previous: ProjectionStatusN
   state.options.metrics?.rebuildProgress.set({ projection: state.name }, 1);
   state.status = previous === 'rebuilding' ? 'live' : previous === 'starting' ? 'starting' : 'live';
   state.logger.info('rebuild swapped in', { projection: state.name, events, seconds: (Date.now() - started) / 1000 });
+};
+
+/**
+ * Takes every table of `schema` in ACCESS EXCLUSIVE mode for the rest of `client`'s transaction,
+ * waiting at most `timeoutMs`; false when it could not. A statement locks (and resolves) its
+ * tables before it takes its snapshot, and renaming a schema locks none of them: without this, a
+ * statement that opened the live copy's tables just before the rename commits would read the old
+ * copy under a snapshot that sees the new position. Each try waits in the lock queue (so the
+ * readers that come after it queue behind, and the ones before it drain) for less than
+ * deadlock_timeout: a reader that holds one table and waits for another gets it back before
+ * PostgreSQL would call it a deadlock.
+ */
+const lockTablesOf = async (client: PoolClient, schema: string, timeoutMs: number): Promise<boolean> => {
+  const { rows } = await client.query<{ name: string }>(
+    `select format('%I.%I', schemaname, tablename) as name from pg_tables where schemaname = $1 order by tablename`,
+    [schema],
+  );
+  if (rows.length === 0) return true;
+  const { rows: setting } = await client.query<{ lock_timeout: string }>(`select current_setting('lock_timeout') as lock_timeout`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await client.query('savepoint swap_lock');
+    try {
+      await client.query(`set local lock_timeout = '100ms'`);
+      await client.query(`lock table ${rows.map((row) => row.name).join(', ')} in access exclusive mode`);
+      await client.query('release savepoint swap_lock');
+      await client.query(`select set_config('lock_timeout', $1, true)`, [setting[0].lock_timeout]);
+      return true;
+    } catch (error) {
+      // 55P03: lock_timeout; 40P01: a deadlock PostgreSQL found anyway.
+      const code = (error as { code?: string }).code;
+      if (code !== '55P03' && code !== '40P01') throw error;
+      await client.query('rollback to savepoint swap_lock'); // also restores lock_timeout
+    }
+    if (Date.now() >= deadline) return false;
+    await sleep(20); // readers queued behind the try run
+  }
 };
 
 /** Applies the events after `from` up to `to` to the live copy and moves its checkpoint to `to`, in `client`'s transaction. */

@@ -42,6 +42,12 @@ export interface ProjectionRunnerOptions {
    */
   swapSnapshotWaitMs?: number;
   /**
+   * How long a swap waits for statements that have opened the live copy's tables to end, so that
+   * none reads the old copy under a snapshot that sees the swap. Default 5000 ms; after that it
+   * swaps and warns.
+   */
+  swapLockWaitMs?: number;
+  /**
    * The personal fields of an event type (the catalogue's): a parked event keeps its data without
    * them, since the runner reads events opened and a copy would outlive the person's erasure.
    */
