@@ -185,7 +185,16 @@ describe('the single customer view and timeline over HTTP', () => {
     const oids = async () => (await service.infra.pool.query<{ oid: string }>(`select string_agg(oid::text, ',' order by nspname) as oid from pg_namespace where nspname = any($1)`, [projections.map((p) => schemaOf(p))])).rows[0].oid;
     const liveSchemas = await oids();
     for (const p of projections) expect(await requestProjectionRebuild(service.infra.pool, p.name)).toBe(true);
-    const rebuilding = async () => (await service.infra.pool.query<{ n: number }>('select count(*)::int as n from projections.state where rebuild_requested_at is not null')).rows[0].n > 0;
+    // A requested rebuild that fails keeps its request (the runner's next start tries again): its error ends the wait.
+    const rebuilding = async () => {
+      const { rows } = await service.infra.pool.query<{ n: number; failed: string | null }>(
+        `select count(*) filter (where rebuild_requested_at is not null)::int as n,
+                string_agg(name || ': ' || last_error, '; ') filter (where last_error like 'rebuild failed%') as failed
+           from projections.state`,
+      );
+      if (rows[0].failed) throw new Error(rows[0].failed);
+      return rows[0].n > 0;
+    };
     let reads = 0;
     const started = Date.now();
     while (await rebuilding()) {
