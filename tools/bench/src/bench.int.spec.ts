@@ -85,6 +85,11 @@ describe('npm run bench -- eventstore --quick', () => {
       expect(num(line, `${who}_spread`)).toBeGreaterThanOrEqual(0);
     }
     expect(String(line.ratio_rounds).split(',')).toHaveLength(String(line.ours_rounds).split(',').length);
+    // The whole machine's CPU beside the client's: what tells a CPU-bound figure from one that waited.
+    for (const who of ['ours', 'limit']) {
+      expect(num(line, `${who}_machine_cpu_s`)).toBeGreaterThanOrEqual(0);
+      expect(num(line, `${who}_machine_cpu_us_per_event`)).toBeCloseTo((num(line, `${who}_machine_cpu_s`) * 1e6) / (bench === 'eventstore.read.all' ? num(line, 'events') * num(line, 'rounds') : num(line, 'events')), -1);
+    }
 
     const server = new Client({ connectionString: testServerUrl() });
     await server.connect();
@@ -120,6 +125,8 @@ describe('npm run bench -- eventstore --quick', () => {
     expect(sealed).toBeGreaterThan(0);
     expectRatio(line, sealed, num(line, 'limit_per_s'));
     expect(String(line.limit)).toMatch(/without personal data sealing/);
+    // The same events with and without: the sealed store holds what ours holds, so its read reads as many.
+    expect(line.events).toBe(ourLine.events);
   });
 
   it('appends the same lines to <results>/<date>-eventstore.jsonl', () => {

@@ -1,4 +1,5 @@
 /** Timing, concurrency and memory helpers shared by the benches. */
+import { cpus } from 'node:os';
 
 export interface Measured<T> {
   result: T;
@@ -7,7 +8,19 @@ export interface Measured<T> {
   rssPeakMb: number;
   /** CPU time (user + system) this process spent meanwhile: the client's share of the work. */
   cpuS: number;
+  /**
+   * CPU time every core of the machine spent busy meanwhile (this process, PostgreSQL, the broker,
+   * anything else): with `ms`, whether the work was bound by the CPU (busy near cores × ms) or waited.
+   */
+  machineCpuS: number;
 }
+
+/** Busy time of all cores so far, in ms (os.cpus(): user, nice, sys and irq; idle left out). */
+const machineBusyMs = (): number => {
+  let busy = 0;
+  for (const { times } of cpus()) busy += times.user + times.nice + times.sys + times.irq;
+  return busy;
+};
 
 const MB = 1024 * 1024;
 
@@ -42,13 +55,15 @@ export const measure = async <T>(work: () => Promise<T>, label?: string): Promis
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 20);
   const cpu = process.cpuUsage();
+  const machine = machineBusyMs();
   const started = process.hrtime.bigint();
   try {
     const result = await work();
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const used = process.cpuUsage(cpu);
+    const machineCpuS = round((machineBusyMs() - machine) / 1000, 2);
     peak = Math.max(peak, process.memoryUsage.rss());
-    return { result, ms, rssPeakMb: round(peak / MB, 1), cpuS: round((used.user + used.system) / 1e6, 2) };
+    return { result, ms, rssPeakMb: round(peak / MB, 1), cpuS: round((used.user + used.system) / 1e6, 2), machineCpuS };
   } finally {
     clearInterval(timer);
   }

@@ -74,6 +74,10 @@ interface Segment {
   rssPeakMb: number;
   /** CPU seconds of this (client) process during the segment. */
   cpuS: number;
+  /** CPU seconds of the whole machine (the client, PostgreSQL, the rest) during the segment. */
+  machineCpuS: number;
+  /** The machine's CPU an event over the rounds, in µs. */
+  machineCpuUsPerEvent?: number;
   p50Ms?: number;
   p99Ms?: number;
   /** The rate of each round, in the order they ran. */
@@ -83,12 +87,16 @@ interface Segment {
 /** A contender's rounds of one phase as one segment: events, time and CPU summed, the median round's rate. */
 const summarise = (rounds: readonly Omit<Segment, 'rounds'>[], latencies?: Latencies): Segment => {
   const rates = rounds.map((r) => r.perSecond);
+  const events = rounds.reduce((n, r) => n + r.events, 0);
+  const machineCpuS = rounds.reduce((n, r) => n + r.machineCpuS, 0);
   return {
-    events: rounds.reduce((n, r) => n + r.events, 0),
+    events,
     ms: rounds.reduce((n, r) => n + r.ms, 0),
     perSecond: median(rates),
     rssPeakMb: Math.max(...rounds.map((r) => r.rssPeakMb)),
     cpuS: round3(rounds.reduce((n, r) => n + r.cpuS, 0)),
+    machineCpuS: round3(machineCpuS),
+    machineCpuUsPerEvent: events > 0 ? round3((machineCpuS * 1e6) / events) : undefined,
     ...(latencies ? { p50Ms: latencies.quantile(0.5), p99Ms: latencies.quantile(0.99) } : {}),
     rounds: rates,
   };
@@ -98,6 +106,16 @@ const summarise = (rounds: readonly Omit<Segment, 'rounds'>[], latencies?: Laten
 const roundFields = (who: string, s: Segment): Record<string, LineValue> => ({
   [`${who}_rounds`]: s.rounds.join(','),
   [`${who}_spread`]: spread(s.rounds),
+});
+
+/**
+ * `<who>_node_cpu_s` (this process's CPU over the rounds), `<who>_machine_cpu_s` (every core's) and
+ * `<who>_machine_cpu_us_per_event`: where a ratio comes from when the machine's CPU is what bounds it.
+ */
+const cpuFields = (who: string, s: Segment): Record<string, LineValue> => ({
+  [`${who}_node_cpu_s`]: s.cpuS,
+  [`${who}_machine_cpu_s`]: s.machineCpuS,
+  [`${who}_machine_cpu_us_per_event`]: s.machineCpuUsPerEvent ?? null,
 });
 
 /** The ratio of each round (ours / theirs, same round) and their spread: what the median ratio hides. */
@@ -198,7 +216,14 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
           () => during(contender, () => runConcurrently(sizes.concurrency, part, (stream) => append(contender, stream, timer))),
           profileLabel(label, contender, index + 1),
         );
-        const segment = { events, ms: measured.ms, perSecond: perSecond(events, measured.ms), rssPeakMb: measured.rssPeakMb, cpuS: measured.cpuS };
+        const segment = {
+          events,
+          ms: measured.ms,
+          perSecond: perSecond(events, measured.ms),
+          rssPeakMb: measured.rssPeakMb,
+          cpuS: measured.cpuS,
+          machineCpuS: measured.machineCpuS,
+        };
         rounds.get(contender.name)?.push(segment);
         ctx.log(`${label} ${contender.name} round ${index + 1}: ${events} events in ${(measured.ms / 1000).toFixed(2)} s, ${segment.perSecond}/s`);
       }
@@ -224,8 +249,8 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       ...extra,
       ...roundFields('ours', withSealing),
       ...roundFields('limit', ours),
-      ours_node_cpu_s: withSealing.cpuS,
-      limit_node_cpu_s: ours.cpuS,
+      ...cpuFields('ours', withSealing),
+      ...cpuFields('limit', ours),
       limit: 'the same store without personal data sealing (ours); here the CDNOW customer id of each event is personal, sealed with AES-256-GCM under a key per customer kept in PostgreSQL',
       ...tail,
     });
@@ -258,8 +283,8 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       limit_s: round3(limit.ms / 1000),
       ...latency('ours', ours),
       ...latency('limit', limit),
-      ours_node_cpu_s: ours.cpuS,
-      limit_node_cpu_s: limit.cpuS,
+      ...cpuFields('ours', ours),
+      ...cpuFields('limit', limit),
       ours_rss_peak_mb: ours.rssPeakMb,
       limit_rss_peak_mb: limit.rssPeakMb,
       limit: limitHow,
@@ -281,7 +306,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       ...roundFields('peer', peer),
       peer_s: round3(peer.ms / 1000),
       ...latency('peer', peer),
-      peer_node_cpu_s: peer.cpuS,
+      ...cpuFields('peer', peer),
       peer_rss_peak_mb: peer.rssPeakMb,
       ...peerExtra,
       ...tail,
@@ -361,6 +386,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
         perSecond: perSecond(events, measured.ms),
         rssPeakMb: measured.rssPeakMb,
         cpuS: measured.cpuS,
+        machineCpuS: measured.machineCpuS,
       });
       const seconds = (measured.ms / 1000).toFixed(2);
       ctx.log(`read.all ${contender.name} round ${round}: ${events} events in ${seconds} s, ${perSecond(events, measured.ms)}/s`);
