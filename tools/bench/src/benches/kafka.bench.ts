@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { logLevel, Kafka, type Producer, type ProducerBatch, type ProducerConfig } from 'kafkajs';
 import { streamId, type RecordedEvent } from '@clientela/contracts';
@@ -273,15 +273,15 @@ const cpuMicros = (): number => {
 };
 
 /** One round of ours: `events` appended by 8 writers, timed until the read model holds them all. */
-const oursRound = async (pipeline: Pipeline, events: number, perAppend: number, label?: string): Promise<{ ms: number; cpuUs: number }> => {
+const oursRound = async (pipeline: Pipeline, events: number, perAppend: number, label?: string): Promise<{ ms: number; cpuUs: number; machineCpuS: number }> => {
   const before = pipeline.handled();
   const appends = Array.from({ length: Math.ceil(events / perAppend) }, (_, i) => Math.min(perAppend, events - i * perAppend));
   const cpu = cpuMicros();
-  const { ms } = await measure(async () => {
+  const { ms, machineCpuS } = await measure(async () => {
     await runConcurrently(8, appends, async (count) => void (await appendOrders(pipeline.store, count, perAppend)));
     await waitUntil(() => pipeline.handled() >= before + events, 300_000, () => `the read model (${pipeline.handled() - before} of ${events})`);
   }, label);
-  return { ms, cpuUs: cpuMicros() - cpu };
+  return { ms, cpuUs: cpuMicros() - cpu, machineCpuS };
 };
 
 /**
@@ -338,18 +338,23 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const limit: number[] = [];
   const oursCpu: number[] = [];
   const limitCpu: number[] = [];
+  const oursMachineCpu: number[] = [];
+  const limitMachineCpu: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const runRaw = async () => {
       ctx.log(`round ${r + 1}/${rounds}: raw kafkajs produce and consume, ${events} messages`);
       const cpu = cpuMicros();
-      const ms = (await measure(() => rawProduceConsume(kafka, events), r === 0 ? 'kafka.throughput.limit' : undefined)).result;
+      const measured = await measure(() => rawProduceConsume(kafka, events), r === 0 ? 'kafka.throughput.limit' : undefined);
+      const ms = measured.result;
       limitCpu.push(round((cpuMicros() - cpu) / events, 1));
+      limitMachineCpu.push(round((measured.machineCpuS * 1e6) / events, 1));
       limit.push(perSecond(events, ms));
     };
     const runOurs = async () => {
       ctx.log(`round ${r + 1}/${rounds}: append -> relay -> Kafka -> consumer -> read model, ${events} events`);
-      const { ms, cpuUs } = await oursRound(pipeline, events, perAppend, r === 0 ? 'kafka.throughput' : undefined);
+      const { ms, cpuUs, machineCpuS } = await oursRound(pipeline, events, perAppend, r === 0 ? 'kafka.throughput' : undefined);
       oursCpu.push(round(cpuUs / events, 1));
+      oursMachineCpu.push(round((machineCpuS * 1e6) / events, 1));
       ours.push(perSecond(events, ms));
     };
     await inTurns(r, runRaw, runOurs);
@@ -366,6 +371,10 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     ...roundFields('ratio', ratios),
     ours_cpu_us_per_event: median(oursCpu),
     limit_cpu_us_per_event: median(limitCpu),
+    // Every core's busy time (this process, PostgreSQL, the broker's JVM): near cores × duration, the pipeline is bound by the CPU.
+    ours_machine_cpu_us_per_event: median(oursMachineCpu),
+    limit_machine_cpu_us_per_event: median(limitMachineCpu),
+    cpus: cpus().length,
     rounds,
     events,
     partitions: PARTITIONS,
