@@ -203,6 +203,9 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
     limit_node_cpu_us_per_event: round((limit.cpuS * 1e6) / sizes.events, 2),
     ours_node_cpu_s: rebuilt.cpuS,
     limit_node_cpu_s: limit.cpuS,
+    // Every core's busy time (PostgreSQL's included) an event: near cpus × duration, the rebuild is bound by the CPU.
+    ours_machine_cpu_us_per_event: round((rebuilt.machineCpuS * 1e6) / sizes.events, 2),
+    limit_machine_cpu_us_per_event: round((limit.machineCpuS * 1e6) / sizes.events, 2),
     ours_rss_peak_mb: rebuilt.rssPeakMb,
     limit_rss_peak_mb: Math.max(...limitRounds.map((r) => r.rssPeakMb)),
     load_s: round(loadMs / 1000, 1),
