@@ -1,5 +1,5 @@
 import { openMeasuredDatabase } from '../database';
-import { collectGarbage, Latencies, measure, median, perSecond, ratio, runConcurrently, spread } from '../measure';
+import { collectGarbage, Latencies, measure, median, perSecond, ratio, runConcurrently, spread, type Measured } from '../measure';
 import type { BenchContext, BenchLine, BenchOptions, LineValue } from '../registry';
 import type { Contender } from './contender';
 import { LimitContender } from './limit';
@@ -83,6 +83,16 @@ interface Segment {
   /** The rate of each round, in the order they ran. */
   rounds: number[];
 }
+
+/** One measured round of `events` events. */
+const roundOf = (events: number, measured: Measured<unknown>): Omit<Segment, 'rounds'> => ({
+  events,
+  ms: measured.ms,
+  perSecond: perSecond(events, measured.ms),
+  rssPeakMb: measured.rssPeakMb,
+  cpuS: measured.cpuS,
+  machineCpuS: measured.machineCpuS,
+});
 
 /** A contender's rounds of one phase as one segment: events, time and CPU summed, the median round's rate. */
 const summarise = (rounds: readonly Omit<Segment, 'rounds'>[], latencies?: Latencies): Segment => {
@@ -216,14 +226,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
           () => during(contender, () => runConcurrently(sizes.concurrency, part, (stream) => append(contender, stream, timer))),
           profileLabel(label, contender, index + 1),
         );
-        const segment = {
-          events,
-          ms: measured.ms,
-          perSecond: perSecond(events, measured.ms),
-          rssPeakMb: measured.rssPeakMb,
-          cpuS: measured.cpuS,
-          machineCpuS: measured.machineCpuS,
-        };
+        const segment = roundOf(events, measured);
         rounds.get(contender.name)?.push(segment);
         ctx.log(`${label} ${contender.name} round ${index + 1}: ${events} events in ${(measured.ms / 1000).toFixed(2)} s, ${segment.perSecond}/s`);
       }
@@ -380,14 +383,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       const events = measured.result;
       const expected = expectedBase + multiWritten(contender);
       if (events !== expected) ctx.log(`read.all ${contender.name}: read ${events} events, but ${expected} were appended`);
-      rounds.get(contender.name)?.push({
-        events,
-        ms: measured.ms,
-        perSecond: perSecond(events, measured.ms),
-        rssPeakMb: measured.rssPeakMb,
-        cpuS: measured.cpuS,
-        machineCpuS: measured.machineCpuS,
-      });
+      rounds.get(contender.name)?.push(roundOf(events, measured));
       const seconds = (measured.ms / 1000).toFixed(2);
       ctx.log(`read.all ${contender.name} round ${round}: ${events} events in ${seconds} s, ${perSecond(events, measured.ms)}/s`);
     }
