@@ -8,7 +8,7 @@ import { PostgresEventStore, type EventStore, type Subscription } from '@cliente
 import { startKafka } from '@clientela/kafka-runner';
 import { envelopeDecoder, EventHeaders, Relay, startKafkaConsumer } from '@clientela/messaging';
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
-import { Latencies, measure, perSecond, median, ratio, round, runConcurrently } from '../measure';
+import { Latencies, measure, perSecond, median, ratio, round, runConcurrently, type Measured } from '../measure';
 import { inTurns, roundFields } from '../rounds';
 import type { BenchContext } from '../registry';
 import { registerBench } from '../registry';
@@ -267,22 +267,21 @@ const appendOrders = async (store: PostgresEventStore, count: number, perAppend:
   return result;
 };
 
-const cpuMicros = (): number => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
-
 /** One round of ours: `events` appended by 8 writers, timed until the read model holds them all. */
-const oursRound = async (pipeline: Pipeline, events: number, perAppend: number, label?: string): Promise<{ ms: number; cpuUs: number; machineCpuS: number }> => {
+const oursRound = async (pipeline: Pipeline, events: number, perAppend: number, label?: string): Promise<Measured<void>> => {
   const before = pipeline.handled();
   const appends = Array.from({ length: Math.ceil(events / perAppend) }, (_, i) => Math.min(perAppend, events - i * perAppend));
-  const cpu = cpuMicros();
-  const { ms, machineCpuS } = await measure(async () => {
+  return measure(async () => {
     await runConcurrently(8, appends, async (count) => void (await appendOrders(pipeline.store, count, perAppend)));
     await waitUntil(() => pipeline.handled() >= before + events, 300_000, () => `the read model (${pipeline.handled() - before} of ${events})`);
   }, label);
-  return { ms, cpuUs: cpuMicros() - cpu, machineCpuS };
 };
+
+/** A measured round's CPU an event, this process's and the whole machine's, in µs. */
+const cpuPerEvent = (measured: Measured<unknown>, events: number): { node: number; machine: number } => ({
+  node: round((measured.cpuS * 1e6) / events, 1),
+  machine: round((measured.machineCpuS * 1e6) / events, 1),
+});
 
 /**
  * One round of steady load: 10 events every 10 ms, one append each (open loop: a late tick is
@@ -343,19 +342,19 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   for (let r = 0; r < rounds; r++) {
     const runRaw = async () => {
       ctx.log(`round ${r + 1}/${rounds}: raw kafkajs produce and consume, ${events} messages`);
-      const cpu = cpuMicros();
       const measured = await measure(() => rawProduceConsume(kafka, events), r === 0 ? 'kafka.throughput.limit' : undefined);
-      const ms = measured.result;
-      limitCpu.push(round((cpuMicros() - cpu) / events, 1));
-      limitMachineCpu.push(round((measured.machineCpuS * 1e6) / events, 1));
-      limit.push(perSecond(events, ms));
+      const cpu = cpuPerEvent(measured, events);
+      limitCpu.push(cpu.node);
+      limitMachineCpu.push(cpu.machine);
+      limit.push(perSecond(events, measured.result));
     };
     const runOurs = async () => {
       ctx.log(`round ${r + 1}/${rounds}: append -> relay -> Kafka -> consumer -> read model, ${events} events`);
-      const { ms, cpuUs, machineCpuS } = await oursRound(pipeline, events, perAppend, r === 0 ? 'kafka.throughput' : undefined);
-      oursCpu.push(round(cpuUs / events, 1));
-      oursMachineCpu.push(round((machineCpuS * 1e6) / events, 1));
-      ours.push(perSecond(events, ms));
+      const measured = await oursRound(pipeline, events, perAppend, r === 0 ? 'kafka.throughput' : undefined);
+      const cpu = cpuPerEvent(measured, events);
+      oursCpu.push(cpu.node);
+      oursMachineCpu.push(cpu.machine);
+      ours.push(perSecond(events, measured.ms));
     };
     await inTurns(r, runRaw, runOurs);
   }
