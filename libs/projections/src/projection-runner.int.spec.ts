@@ -18,8 +18,8 @@ describe('ProjectionRunner on PostgreSQL', () => {
   let store: PostgresEventStore;
   let pool: Pool;
   const runners: ProjectionRunner[] = [];
-  const runner = (projection: RowProjection, batchSize = 50) => {
-    const r = new ProjectionRunner({ projection, store, pool, batchSize, retryDelayMs: 5, takeoverIntervalMs: 100 });
+  const runner = (projection: RowProjection, batchSize = 50, catchUpWindowRows?: number) => {
+    const r = new ProjectionRunner({ projection, store, pool, batchSize, retryDelayMs: 5, takeoverIntervalMs: 100, catchUpWindowRows });
     runners.push(r);
     return r;
   };
@@ -58,6 +58,48 @@ describe('ProjectionRunner on PostgreSQL', () => {
     const expected = projectInMemory(projection, events).customer_revenue;
     const rows = await readRows(pool, projection, 'customer_revenue');
     expect(rows).toEqual(expected.map((row) => asReadRow(row)));
+  });
+
+  it('catches up in windows of merged pages, then page by page, writing what the pure mapping says', async () => {
+    const events = orderHistory(1500, 400);
+    await append(events.slice(0, 1200), 25);
+    // Pages of 20 events, windows written once they touch 50 rows: about three pages each.
+    const windowed = fresh();
+    const pageByPage = fresh();
+    await Promise.all([runner(windowed, 20, 50), runner(pageByPage, 20, 0)].map((r) => r.start()));
+    const last = await append(events.slice(1200), 25);
+    await Promise.all([waitForCheckpoint(pool, windowed.name, last), waitForCheckpoint(pool, pageByPage.name, last)]);
+    const expected = projectInMemory(windowed, events).customer_revenue.map((row) => asReadRow(row));
+    expect(await readRows(pool, windowed, 'customer_revenue')).toEqual(expected);
+    expect(await readRows(pool, pageByPage, 'customer_revenue')).toEqual(expected);
+    // Each counted every event once.
+    const { rows } = await pool.query<{ name: string; events_applied: string }>(
+      `select name, events_applied::text from projections.state where name = any($1)`,
+      [[windowed.name, pageByPage.name]],
+    );
+    expect(rows.map((row) => Number(row.events_applied))).toEqual([1500, 1500]);
+  });
+
+  it('parks an event that PostgreSQL refuses inside a window, applying the window again page by page', async () => {
+    const base = fresh();
+    const projection = defineProjection<RowProjection>({
+      ...base,
+      project: (event) =>
+        (event.data as { customerId?: string }).customerId === 'refused'
+          ? [{ table: 'customer_revenue', key: { customer_id: 'refused' }, add: { orders: 'many' } }]
+          : base.project(event),
+    });
+    const events = orderHistory(300, 60);
+    const withPoison = [...events.slice(0, 150), placedOrder('refused', 1, 1), ...events.slice(150)];
+    const last = await append(withPoison, 10);
+    const r = runner(projection, 20, 40);
+    await r.start();
+    await waitForCheckpoint(pool, projection.name, last);
+    expect(await readRows(pool, projection, 'customer_revenue')).toEqual(projectInMemory(base, events).customer_revenue.map((row) => asReadRow(row)));
+    const { rows: dead } = await pool.query(`select reason, event from projections.dead_letters where projection = $1`, [projection.name]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0].event.data.customerId).toBe('refused');
+    expect(dead[0].reason).toMatch(/bigint|invalid input/);
   });
 
   it('reports status: position, lag, rate; and Prometheus metrics', async () => {

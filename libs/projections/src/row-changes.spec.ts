@@ -1,4 +1,5 @@
-import { addDecimals, applyInMemory, mergeRowChanges, type RowsInMemory, type RowWrite } from './row-changes';
+import fc from 'fast-check';
+import { addDecimals, addValues, applyInMemory, mergeRowChanges, type RowsInMemory, type RowWrite } from './row-changes';
 import type { RowChange } from './projection';
 
 describe('addDecimals', () => {
@@ -10,6 +11,30 @@ describe('addDecimals', () => {
     [100, 1, '101'],
   ])('%p + %p = %p', (a, b, sum) => expect(addDecimals(a, b)).toBe(sum));
   it('refuses non-decimals', () => expect(() => addDecimals('abc', 1)).toThrow(TypeError));
+});
+
+describe('addValues', () => {
+  // Numbers take a shortcut through whole units: it must give what the exact decimal sum gives.
+  const decimal = fc
+    .tuple(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 6 }))
+    .map(([units, scale]) => Number((units / 10 ** scale).toFixed(scale)));
+  it('adds numbers as exactly as addDecimals does, and keeps them numbers when they fit', () => {
+    fc.assert(
+      fc.property(decimal, decimal, (a, b) => {
+        const exact = addDecimals(a, b);
+        const sum = addValues(a, b);
+        expect(String(sum)).toBe(exact);
+        expect(typeof sum).toBe(String(Number(exact)) === exact ? 'number' : 'string');
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+  it.each([
+    [0.1, 0.2, 0.3],
+    [null, 1.5, 1.5],
+    [1e15, 0.5, 1000000000000000.5],
+    [9007199254740991, 2, '9007199254740993'],
+  ])('%p + %p = %p', (a, b, sum) => expect(addValues(a, b)).toBe(sum));
 });
 
 describe('mergeRowChanges', () => {

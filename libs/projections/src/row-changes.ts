@@ -45,8 +45,38 @@ export const addDecimals = (a: Scalar, b: Scalar): string => {
   return `${negative ? '-' : ''}${text}`;
 };
 
+/** Digits after the point of a number as JS writes it; -1 when it writes an exponent. */
+const decimalsOf = (value: number): number => {
+  const text = String(value);
+  if (text.includes('e')) return -1;
+  const point = text.indexOf('.');
+  return point < 0 ? 0 : text.length - point - 1;
+};
+
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * Two numbers' decimal sum as a number when it has at most 15 significant digits (a double holds
+ * those exactly, and writes them back the same); undefined otherwise. Scaled to whole units, both
+ * are integers below 2^53 and add exactly; dividing back gives the double nearest that decimal,
+ * which is what Number() of the decimal's text gives. A catch-up window adds millions of amounts.
+ */
+const addNumbers = (a: number, b: number): number | undefined => {
+  const da = decimalsOf(a);
+  const db = decimalsOf(b);
+  const scale = Math.max(da, db);
+  if (da < 0 || db < 0 || scale > 15) return undefined;
+  const unit = POWERS_OF_TEN[scale];
+  const units = Math.round(a * unit) + Math.round(b * unit);
+  return Math.abs(units) < 1e15 ? units / unit : undefined;
+};
+
 /** addDecimals, keeping numbers as numbers when JS holds the exact sum. */
-const addValues = (a: Scalar, b: Scalar): Scalar => {
+export const addValues = (a: Scalar, b: Scalar): Scalar => {
+  if (typeof b === 'number' && (typeof a === 'number' || a === null)) {
+    const fast = addNumbers(a ?? 0, b);
+    if (fast !== undefined) return fast;
+  }
   const sum = addDecimals(a, b);
   const numeric = (typeof a === 'number' || a === null) && typeof b === 'number';
   return numeric && String(Number(sum)) === sum ? Number(sum) : sum;
@@ -61,18 +91,22 @@ const compare = (a: Scalar, b: Scalar): number => {
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 };
 
-/** The result of `then` after `first` on one column, or undefined when only SQL can tell (e.g. add then max). */
-const combine = (first: ColumnWrite, then: ColumnWrite): ColumnWrite | undefined => {
-  if (then.op === 'set') return then;
-  if (first.op === 'set') {
-    if (then.op === 'add') return { op: 'set', value: addValues(first.value, then.value) };
-    const keepFirst = then.op === 'max' ? compare(first.value, then.value) >= 0 : compare(first.value, then.value) <= 0;
-    return { op: 'set', value: keepFirst ? first.value : then.value };
+/**
+ * Writes `op value` after the write's column `at`, in place; false when only SQL can compose the
+ * two (add then max, say). In place: a window merges millions of changes into rows it keeps.
+ */
+const combineInto = (write: RowWrite, at: number, op: ColumnOp, value: Scalar): boolean => {
+  const first = write.ops[at];
+  const current = write.values[at];
+  if (op === 'set') {
+    write.ops[at] = 'set';
+    write.values[at] = value;
+    return true;
   }
-  if (first.op !== then.op) return undefined;
-  if (then.op === 'add') return { op: 'add', value: addValues(first.value, then.value) };
-  const keepFirst = then.op === 'max' ? compare(first.value, then.value) >= 0 : compare(first.value, then.value) <= 0;
-  return { op: then.op, value: keepFirst ? first.value : then.value };
+  if (first !== 'set' && first !== op) return false;
+  if (op === 'add') write.values[at] = addValues(current, value);
+  else if (op === 'max' ? compare(current, value) < 0 : compare(current, value) > 0) write.values[at] = value;
+  return true;
 };
 
 const OPS: readonly ColumnOp[] = ['set', 'add', 'max', 'min'];
@@ -103,30 +137,37 @@ const keyIdentity = (key: Record<string, Scalar>): Scalar => {
 const newWrite = (change: RowChange, deleteFirst: boolean): RowWrite => ({ table: change.table, key: change.key, deleteFirst, columns: [], ops: [], values: [] });
 
 /**
- * Merges a batch's changes into as few row writes as possible, in rounds: round 0 holds the
- * first write of every row, round 1 a second write of rows with a column whose changes could not
- * be merged into one (add then max, say: rare). Columns do not read each other, so applying the
- * rounds in order gives the same rows as applying every change one by one: each column's writes
- * keep their order, and a delete drops what came before it.
+ * Merges changes into as few row writes as possible, in rounds: round 0 holds the first write of
+ * every row, round 1 a second write of rows with a column whose changes could not be merged into
+ * one (add then max, say: rare). Columns do not read each other, so applying the rounds in order
+ * gives the same rows as applying every change one by one: each column's writes keep their order,
+ * and a delete drops what came before it. Changes are added as they come: a batch's, or a whole
+ * catch-up window's.
  */
-export const mergeRowChanges = (changes: Iterable<RowChange>): RowWrite[][] => {
-  const tables = new Map<string, Map<Scalar, RowWrite[]>>();
-  const rows: RowWrite[][] = [];
-  for (const change of changes) {
-    let ofTable = tables.get(change.table);
-    if (!ofTable) tables.set(change.table, (ofTable = new Map()));
+export class RowChangeMerger {
+  private readonly tables = new Map<string, Map<Scalar, RowWrite[]>>();
+  private readonly rows: RowWrite[][] = [];
+
+  /** Rows written so far (what a window's flush will write, give or take the rare second rounds). */
+  get size(): number {
+    return this.rows.length;
+  }
+
+  add(change: RowChange): void {
+    let ofTable = this.tables.get(change.table);
+    if (!ofTable) this.tables.set(change.table, (ofTable = new Map()));
     const id = keyIdentity(change.key);
     let writes = ofTable.get(id);
     if (!writes) {
       writes = [];
       ofTable.set(id, writes);
-      rows.push(writes);
+      this.rows.push(writes);
     }
     if (change.delete) {
-      // A delete makes every earlier change of this row in the batch irrelevant.
+      // A delete makes every earlier change of this row irrelevant.
       writes.length = 0;
       writes.push(newWrite(change, true));
-      continue;
+      return;
     }
     let last = writes[writes.length - 1];
     if (!last) writes.push((last = newWrite(change, false)));
@@ -142,12 +183,7 @@ export const mergeRowChanges = (changes: Iterable<RowChange>): RowWrite[][] => {
           last.values.push(value);
           continue;
         }
-        const next = combine({ op: last.ops[at], value: last.values[at] }, { op, value });
-        if (next) {
-          last.ops[at] = next.op;
-          last.values[at] = next.value;
-          continue;
-        }
+        if (combineInto(last, at, op, value)) continue;
         // Only SQL can compose these: the column's next write goes in a second write of the row, after this one.
         writes.push((last = newWrite(change, false)));
         last.columns.push(column);
@@ -156,9 +192,19 @@ export const mergeRowChanges = (changes: Iterable<RowChange>): RowWrite[][] => {
       }
     }
   }
-  const rounds: RowWrite[][] = [];
-  for (const writes of rows) for (let round = 0; round < writes.length; round++) (rounds[round] ??= []).push(writes[round]);
-  return rounds;
+
+  rounds(): RowWrite[][] {
+    const rounds: RowWrite[][] = [];
+    for (const writes of this.rows) for (let round = 0; round < writes.length; round++) (rounds[round] ??= []).push(writes[round]);
+    return rounds;
+  }
+}
+
+/** A batch's changes merged (see RowChangeMerger). */
+export const mergeRowChanges = (changes: Iterable<RowChange>): RowWrite[][] => {
+  const merger = new RowChangeMerger();
+  for (const change of changes) merger.add(change);
+  return merger.rounds();
 };
 
 export type Row = Record<string, Scalar>;

@@ -23,7 +23,8 @@ export interface PlannedWrites {
 export const planProjectionWrites = (projection: Projection, events: readonly RecordedEvent[]): PlannedWrites | undefined =>
   isRowProjection(projection) ? { events, statements: planRowChanges(projection, projectAll(projection, events)) } : undefined;
 
-const projectAll = (projection: RowProjection, events: readonly RecordedEvent[]): RowChange[] => {
+/** The row projection's changes for these events, in order. */
+export const projectAll = (projection: RowProjection, events: readonly RecordedEvent[]): RowChange[] => {
   const changes: RowChange[] = [];
   for (const event of events) for (const change of projection.project(event)) changes.push(change);
   return changes;
@@ -62,6 +63,27 @@ export const writeRowChanges = async (client: PoolClient, projection: Projection
   for (const statement of planRowChanges(projection, changes)) await client.query(statement.text, statement.values);
 };
 
+/** Rows a statement of writeMergedRows writes at most: its JSON parameter stays a few MB. */
+const ROWS_PER_STATEMENT = 5_000;
+
+/**
+ * Writes merged row writes (a catch-up window's: up to hundreds of thousands of rows) in statements
+ * of at most 5,000 rows, each built while PostgreSQL runs the one before, in the caller's transaction.
+ */
+export const writeMergedRows = async (client: PoolClient, projection: Projection, rounds: RowWrite[][]): Promise<void> => {
+  let pending: Promise<unknown> | undefined;
+  try {
+    for (const statement of rowStatements(projection, rounds, ROWS_PER_STATEMENT)) {
+      await pending;
+      pending = client.query(statement.text, statement.values);
+    }
+    await pending;
+  } catch (error) {
+    await pending?.catch(() => undefined);
+    throw error;
+  }
+};
+
 /** Same table, same delete-first, the same columns with the same operations in the same order. */
 const sameLayout = (a: RowWrite, b: RowWrite): boolean => {
   if (a.table !== b.table || a.deleteFirst !== b.deleteFirst || a.columns.length !== b.columns.length) return false;
@@ -76,9 +98,13 @@ const shapeOf = (write: RowWrite): string =>
     .sort()
     .join(',')}`;
 
-const planRowChanges = (projection: Projection, changes: RowChange[]): Array<{ text: string; values: unknown[] }> => {
-  const statements: Array<{ text: string; values: unknown[] }> = [];
-  for (const round of mergeRowChanges(changes)) {
+const planRowChanges = (projection: Projection, changes: RowChange[]): Array<{ text: string; values: unknown[] }> => [
+  ...rowStatements(projection, mergeRowChanges(changes), Infinity),
+];
+
+/** The statements of merged writes, round by round, each group of one layout in statements of at most `rowsPerStatement` rows. */
+function* rowStatements(projection: Projection, rounds: RowWrite[][], rowsPerStatement: number): Generator<{ text: string; values: unknown[] }> {
+  for (const round of rounds) {
     const groups = new Map<string, RowWrite[]>();
     // A batch's writes come in a few layouts (one per kind of change, mostly): a write is matched
     // against those seen, column by column, before any shape string is built.
@@ -95,10 +121,12 @@ const planRowChanges = (projection: Projection, changes: RowChange[]): Array<{ t
       group.push(write);
       if (layouts.length < 16) layouts.push({ write, group });
     }
-    for (const writes of groups.values()) statements.push(...groupStatements(projection, writes));
+    for (const writes of groups.values()) {
+      if (writes.length <= rowsPerStatement) yield* groupStatements(projection, writes);
+      else for (let from = 0; from < writes.length; from += rowsPerStatement) yield* groupStatements(projection, writes.slice(from, from + rowsPerStatement));
+    }
   }
-  return statements;
-};
+}
 
 const groupStatements = (projection: Projection, writes: RowWrite[]): Array<{ text: string; values: unknown[] }> => {
   const statements: Array<{ text: string; values: unknown[] }> = [];

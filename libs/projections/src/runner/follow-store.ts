@@ -1,7 +1,9 @@
+import { isRowProjection } from '../projection';
+import { CatchUpWindow } from './catch-up-window';
 import { finishCopy } from './copy-writes';
 import { applyLive } from './parking';
 import { markLive, readCheckpoint, rebuildRequested } from './registry-row';
-import type { RunnerState } from './runner-state';
+import { DEFAULT_CATCH_UP_WINDOW_ROWS, type RunnerState } from './runner-state';
 import type { RecordedEvent } from '@clientela/contracts';
 import { planProjectionWrites, type PlannedWrites } from '../sql-writer';
 
@@ -43,9 +45,36 @@ export const followStore = async (state: RunnerState, onRebuildRequest: () => vo
     // Planning waits until the page before has its writes on their way: planning is synchronous, and
     // the write's first round trips (begin, checkpoint) would otherwise wait for it to end.
     let writing: Promise<void> | undefined;
+    // While catching up, pages are merged into a window written once it is large enough (or the
+    // end is reached), in the background as a page's apply is.
+    const windowRows = state.options.catchUpWindowRows ?? DEFAULT_CATCH_UP_WINDOW_ROWS;
+    const projection = state.projection;
+    let window: CatchUpWindow | undefined;
+    /** Where the last page taken ends: the next window starts there. */
+    let taken = state.position;
+    const flush = async (): Promise<void> => {
+      const full = window;
+      window = undefined;
+      if (!full || full.isEmpty) return;
+      await applying;
+      applying = undefined;
+      if (state.restartLive || !state.running || !state.active) return;
+      (applying = state.mutex.run(() => full.apply(state))).catch(() => undefined); // seen where it is awaited
+    };
     try {
       for await (const page of subscription.pages()) {
         if (!state.running || !state.active) break;
+        if (windowRows > 0 && !page.caughtUp && isRowProjection(projection) && page.position > state.unwindowedUntil) {
+          window ??= new CatchUpWindow(projection, taken);
+          if (window.add(page.events, page.position)) {
+            taken = page.position;
+            if (window.rows >= windowRows) await flush();
+            if (state.restartLive) break;
+            continue;
+          }
+        }
+        await flush();
+        taken = page.position;
         await writing;
         let wrote = (): void => undefined;
         writing = new Promise<void>((resolve) => (wrote = resolve));

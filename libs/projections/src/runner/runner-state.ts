@@ -20,8 +20,15 @@ export interface ProjectionRunnerOptions {
   /** Connection for the leadership lock; defaults to the pool's own settings. */
   connectionString?: string;
   registrySchema?: string;
-  /** Events per transaction. Default 2000. */
+  /** Events per page read from the store, and per transaction once caught up. Default 2000. */
   batchSize?: number;
+  /**
+   * While catching up from the store (a first build, or a runner that was down), the changes of
+   * consecutive pages are merged in memory and written in one transaction with the checkpoint once
+   * they touch this many rows: a row that many events change is written once a window instead of
+   * once a page. Default 100,000 (about 40 MB); 0 writes page by page.
+   */
+  catchUpWindowRows?: number;
   /** What to do with an event that keeps failing: park it in the dead letters and go on (default), or stop. */
   onPoisonEvent?: 'park' | 'stop';
   /** Attempts for a failing batch before it is searched for the poison event. Default 3. */
@@ -56,6 +63,9 @@ export interface ProjectionRunnerOptions {
 
 /** Events per transaction: the projections bench found 2,000 about 20% faster to catch up than 500. */
 const DEFAULT_BATCH_SIZE = 2_000;
+
+/** See catchUpWindowRows. */
+export const DEFAULT_CATCH_UP_WINDOW_ROWS = 100_000;
 
 /** What a read-model transaction announces once it has committed. */
 export interface CommitAnnouncement {
@@ -92,6 +102,8 @@ export class RunnerState {
   position: Position = START;
   /** The live loop must start again from the registry (a swap moved it, or leadership went). */
   restartLive = false;
+  /** Pages up to here are applied one by one, not merged into a window: a window that ended there failed. */
+  unwindowedUntil: Position = START;
   status: ProjectionStatusName = 'stopped';
   subscription: Subscription | undefined;
   wakeWatermark: (() => void) | undefined;
