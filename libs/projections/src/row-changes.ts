@@ -158,19 +158,17 @@ export class RowChangeMerger {
     if (!ofTable) this.tables.set(change.table, (ofTable = new Map()));
     const id = keyIdentity(change.key);
     let writes = ofTable.get(id);
-    if (!writes) {
-      writes = [];
-      ofTable.set(id, writes);
-      this.rows.push(writes);
-    }
     if (change.delete) {
       // A delete makes every earlier change of this row irrelevant.
-      writes.length = 0;
-      writes.push(newWrite(change, true));
+      if (writes) {
+        writes.length = 0;
+        writes.push(newWrite(change, true));
+      } else this.newRow(ofTable, id, newWrite(change, true));
       return;
     }
-    let last = writes[writes.length - 1];
-    if (!last) writes.push((last = newWrite(change, false)));
+    let last = writes?.[writes.length - 1];
+    if (!writes || !last) writes = this.newRow(ofTable, id, (last = newWrite(change, false)));
+    let grown = false;
     for (const op of OPS) {
       const values = change[op];
       if (!values) continue;
@@ -181,6 +179,7 @@ export class RowChangeMerger {
           last.columns.push(column);
           last.ops.push(op);
           last.values.push(value);
+          grown = true;
           continue;
         }
         if (combineInto(last, at, op, value)) continue;
@@ -189,8 +188,22 @@ export class RowChangeMerger {
         last.columns.push(column);
         last.ops.push(op);
         last.values.push(value);
+        grown = true;
       }
     }
+    // An array grown by push has room for 17 entries: a window keeps 100,000 rows, so keep them exact.
+    if (grown) {
+      last.columns = last.columns.slice();
+      last.ops = last.ops.slice();
+      last.values = last.values.slice();
+    }
+  }
+
+  private newRow(ofTable: Map<Scalar, RowWrite[]>, id: Scalar, write: RowWrite): RowWrite[] {
+    const writes = [write];
+    ofTable.set(id, writes);
+    this.rows.push(writes);
+    return writes;
   }
 
   rounds(): RowWrite[][] {
