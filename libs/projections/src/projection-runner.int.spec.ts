@@ -18,8 +18,8 @@ describe('ProjectionRunner on PostgreSQL', () => {
   let store: PostgresEventStore;
   let pool: Pool;
   const runners: ProjectionRunner[] = [];
-  const runner = (projection: RowProjection, batchSize = 50, catchUpWindowRows?: number) => {
-    const r = new ProjectionRunner({ projection, store, pool, batchSize, retryDelayMs: 5, takeoverIntervalMs: 100, catchUpWindowRows });
+  const runner = (projection: RowProjection, batchSize = 50, catchUpWindowRows?: number, catchUpWindowMs?: number) => {
+    const r = new ProjectionRunner({ projection, store, pool, batchSize, retryDelayMs: 5, takeoverIntervalMs: 100, catchUpWindowRows, catchUpWindowMs });
     runners.push(r);
     return r;
   };
@@ -63,21 +63,19 @@ describe('ProjectionRunner on PostgreSQL', () => {
   it('catches up in windows of merged pages, then page by page, writing what the pure mapping says', async () => {
     const events = orderHistory(1500, 400);
     await append(events.slice(0, 1200), 25);
-    // Pages of 20 events, windows written once they touch 50 rows: about three pages each.
-    const windowed = fresh();
-    const pageByPage = fresh();
-    await Promise.all([runner(windowed, 20, 50), runner(pageByPage, 20, 0)].map((r) => r.start()));
+    // Pages of 20 events; windows written once they touch 50 rows (about three pages each), or at once (by time).
+    const copies = [fresh(), fresh(), fresh()];
+    const [windowed, byTime, pageByPage] = copies;
+    await Promise.all([runner(windowed, 20, 50), runner(byTime, 20, 1_000_000, 0), runner(pageByPage, 20, 0)].map((r) => r.start()));
     const last = await append(events.slice(1200), 25);
-    await Promise.all([waitForCheckpoint(pool, windowed.name, last), waitForCheckpoint(pool, pageByPage.name, last)]);
+    await Promise.all(copies.map((copy) => waitForCheckpoint(pool, copy.name, last)));
     const expected = projectInMemory(windowed, events).customer_revenue.map((row) => asReadRow(row));
-    expect(await readRows(pool, windowed, 'customer_revenue')).toEqual(expected);
-    expect(await readRows(pool, pageByPage, 'customer_revenue')).toEqual(expected);
+    for (const copy of copies) expect(await readRows(pool, copy, 'customer_revenue')).toEqual(expected);
     // Each counted every event once.
-    const { rows } = await pool.query<{ name: string; events_applied: string }>(
-      `select name, events_applied::text from projections.state where name = any($1)`,
-      [[windowed.name, pageByPage.name]],
-    );
-    expect(rows.map((row) => Number(row.events_applied))).toEqual([1500, 1500]);
+    const { rows } = await pool.query<{ events_applied: string }>(`select events_applied::text from projections.state where name = any($1)`, [
+      copies.map((copy) => copy.name),
+    ]);
+    expect(rows.map((row) => Number(row.events_applied))).toEqual([1500, 1500, 1500]);
   });
 
   it('parks an event that PostgreSQL refuses inside a window, applying the window again page by page', async () => {

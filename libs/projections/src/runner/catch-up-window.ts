@@ -15,6 +15,7 @@ export class CatchUpWindow {
   private readonly merger = new RowChangeMerger();
   events = 0;
   to: Position;
+  readonly openedAt = Date.now();
 
   constructor(
     private readonly projection: RowProjection,

@@ -3,7 +3,7 @@ import { CatchUpWindow } from './catch-up-window';
 import { finishCopy } from './copy-writes';
 import { applyLive } from './parking';
 import { markLive, readCheckpoint, rebuildRequested } from './registry-row';
-import { DEFAULT_CATCH_UP_WINDOW_ROWS, type RunnerState } from './runner-state';
+import { DEFAULT_CATCH_UP_WINDOW_MS, DEFAULT_CATCH_UP_WINDOW_ROWS, type RunnerState } from './runner-state';
 import type { RecordedEvent } from '@clientela/contracts';
 import { planProjectionWrites, type PlannedWrites } from '../sql-writer';
 
@@ -45,9 +45,10 @@ export const followStore = async (state: RunnerState, onRebuildRequest: () => vo
     // Planning waits until the page before has its writes on their way: planning is synchronous, and
     // the write's first round trips (begin, checkpoint) would otherwise wait for it to end.
     let writing: Promise<void> | undefined;
-    // While catching up, pages are merged into a window written once it is large enough (or the
-    // end is reached), in the background as a page's apply is.
+    // While catching up, pages are merged into a window written once it is large enough, old enough
+    // or the end is reached, in the background as a page's apply is.
     const windowRows = state.options.catchUpWindowRows ?? DEFAULT_CATCH_UP_WINDOW_ROWS;
+    const windowMs = state.options.catchUpWindowMs ?? DEFAULT_CATCH_UP_WINDOW_MS;
     const projection = state.projection;
     let window: CatchUpWindow | undefined;
     /** Where the last page taken ends: the next window starts there. */
@@ -68,7 +69,7 @@ export const followStore = async (state: RunnerState, onRebuildRequest: () => vo
           window ??= new CatchUpWindow(projection, taken);
           if (window.add(page.events, page.position)) {
             taken = page.position;
-            if (window.rows >= windowRows) await flush();
+            if (window.rows >= windowRows || Date.now() - window.openedAt >= windowMs) await flush();
             if (state.restartLive) break;
             continue;
           }
