@@ -59,9 +59,8 @@ export const writeProjectionEvents = async (
  * Writes a batch of row changes with one statement per table and shape (which columns, which
  * operations), its rows in one JSON parameter, instead of one statement per event.
  */
-export const writeRowChanges = async (client: PoolClient, projection: Projection, changes: RowChange[]): Promise<void> => {
-  for (const statement of planRowChanges(projection, changes)) await client.query(statement.text, statement.values);
-};
+export const writeRowChanges = (client: PoolClient, projection: Projection, changes: RowChange[]): Promise<void> =>
+  writeMergedRows(client, projection, mergeRowChanges(changes));
 
 /** Rows a statement of writeMergedRows writes at most: its JSON parameter stays a few MB. */
 const ROWS_PER_STATEMENT = 5_000;
