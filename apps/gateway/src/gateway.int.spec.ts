@@ -4,14 +4,14 @@ import { runInNewContext } from 'node:vm';
 import { Readable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import { createTestDatabase, type TestDatabase } from '@clientela/testing';
+import { createTestDatabase, refusedPort, type TestDatabase } from '@clientela/testing';
 import { createLogger } from '@clientela/platform';
 import type { GatewayConfig } from './config/gateway-config';
 import { createGatewayApp } from './create-gateway-app';
 import { ROUTES } from './routing/routes';
 import type { UpstreamPools } from './routing/upstream-pools';
 import { UPSTREAM_POOLS } from './tokens';
-import { closedPort, generatedBody, startEchoUpstream, type Echo, type EchoUpstream } from './testing/echo-upstream';
+import { generatedBody, startEchoUpstream, type Echo, type EchoUpstream } from './testing/echo-upstream';
 
 const ADMIN_KEY = 'test-admin-key-0123456789abcdefghijklmnop';
 const silent = createLogger({ name: 'gateway', level: 'silent' });
@@ -55,7 +55,7 @@ describe('gateway', () => {
     config = {
       port: 0,
       databaseUrl: database.url,
-      services: { contacts: upstream.url, gone: `http://127.0.0.1:${await closedPort()}` },
+      services: { contacts: upstream.url, gone: `http://127.0.0.1:${await refusedPort()}` },
       adminApiKey: ADMIN_KEY,
       apiKeyCacheTtlMs: 300,
       upstream: { connectTimeoutMs: 500, timeoutMs: 2_000 },

@@ -109,12 +109,3 @@ export const startEchoUpstream = async (openApi: Record<string, unknown> = {}): 
     });
   return state;
 };
-
-/** A port nothing listens on: connecting there is refused. */
-export const closedPort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-};

@@ -9,7 +9,7 @@ import { parseCdnowLine, START, streamId, type CdnowPurchase, type Position } fr
 import { PostgresEventStore, type StreamAppend } from '@clientela/event-store';
 import { ProjectionRunner } from '@clientela/projections';
 import { startServiceProcess, stopServiceProcess } from '@clientela/launcher';
-import { freePort } from '@clientela/testing';
+import { freePort, refusedPort } from '@clientela/testing';
 // The analytics service's own definition, projections and model code: what the service runs, measured outside it.
 import { analyticsService } from '../../../../apps/analytics/src/analytics-service';
 import { fitBgNbd } from '../../../../apps/analytics/src/value-model/bg-nbd';
@@ -288,7 +288,7 @@ const runCustomerViewLoad = async (ctx: BenchContext, database: { url: string; n
   const connections = ctx.options.concurrency ?? 10;
   const profileEnv = (name: string): Record<string, string> =>
     process.env.BENCH_CPU_PROFILE_DIR ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'analytics', 'cpu-profile-preload.js')}`.trim(), BENCH_CPU_PROFILE_NAME: name } : {};
-  const [analyticsPort, gatewayPort, barePort, closedPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [analyticsPort, gatewayPort, barePort, closedPort] = [await freePort(), await freePort(), await freePort(), await refusedPort()];
   const analytics = startServiceProcess({ name: 'analytics', root: REPO_ROOT, env: { DATABASE_URL: databaseUrl, PORT: String(analyticsPort), LOG_LEVEL: 'warn', ...profileEnv('analytics') }, output: process.stderr });
   ctx.onCleanup(() => stopServiceProcess(analytics));
   await analytics.ready;

@@ -6,7 +6,7 @@ import { CustomerOrderPlaced, EventCatalogue, type CdnowOrderMessage, type Strea
 import { DataKeyRing, generateMasterKey, migrateDataKeys, parseMasterKeys, PersonalDataProtection } from '@clientela/personal-data';
 import { PostgresEventStore } from '@clientela/event-store';
 import { startServiceProcess, stopServiceProcess } from '@clientela/launcher';
-import { cdnowOrderMessages, freePort } from '@clientela/testing';
+import { cdnowOrderMessages, freePort, refusedPort } from '@clientela/testing';
 // The gateway's route table: every service it routes must have a URL, and this bench runs only contacts.
 import { ROUTES } from '../../../../apps/gateway/src/routing/routes';
 import { REPO_ROOT } from '../paths';
@@ -95,7 +95,7 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
     name: 'gateway',
     root: REPO_ROOT,
     // A 1,000-message batch can outlast the default 30 s wait for headers on a loaded machine.
-    env: { DATABASE_URL: database.url, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls(contactsPort, await freePort()), ADMIN_API_KEY: ADMIN_KEY, UPSTREAM_TIMEOUT_MS: '300000' },
+    env: { DATABASE_URL: database.url, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls(contactsPort, await refusedPort()), ADMIN_API_KEY: ADMIN_KEY, UPSTREAM_TIMEOUT_MS: '300000' },
     output: process.stderr,
   });
   context.onCleanup(() => stopServiceProcess(gateway));
