@@ -174,10 +174,10 @@ describe('npm run bench -- projections --quick', () => {
 
   afterAll(() => rmSync(resultsDir, { recursive: true, force: true }));
 
-  it('prints one JSON line per figure: the rebuild and the lag', () => {
+  it('prints one JSON line per figure: the first build, the rebuild and the lag', () => {
     const parsed = printed.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as BenchLine);
     expect(parsed).toEqual(lines);
-    expect(parsed.map((l) => l.bench)).toEqual(['projections.rebuild', 'projections.lag']);
+    expect(parsed.map((l) => l.bench)).toEqual(['projections.rebuild', 'projections.rebuild.shadow', 'projections.lag']);
     for (const l of parsed) {
       for (const value of Object.values(l)) expect(['string', 'number', 'boolean']).toContain(typeof value);
       expect(l.quick).toBe(true);
@@ -197,6 +197,15 @@ describe('npm run bench -- projections --quick', () => {
     expect(num(rebuild, 'rows')).toBeGreaterThan(0);
     expect(num(rebuild, 'batch_size')).toBeGreaterThan(0);
     expect(rebuild.sums_checked).toBe(true);
+  });
+
+  it('projections.rebuild.shadow: a rebuild of the live copy at a positive rate, beside the same limit, adding up', () => {
+    const shadow = line('projections.rebuild.shadow');
+    expect(num(shadow, 'ours_per_s')).toBeGreaterThan(0);
+    expect(num(shadow, 'limit_per_s')).toBe(num(line('projections.rebuild'), 'limit_per_s'));
+    expectRatio(shadow, num(shadow, 'ours_per_s'), num(shadow, 'limit_per_s'));
+    expect(num(shadow, 'rows')).toBe(num(line('projections.rebuild'), 'rows'));
+    expect(shadow.sums_checked).toBe(true);
   });
 
   it('projections.lag: positive lags at about the target rate, ratio = ours p50 / limit p50', () => {

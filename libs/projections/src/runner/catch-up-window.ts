@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import type { Position, RecordedEvent } from '@clientela/contracts';
 import { isConnectionError } from '@clientela/postgres';
 import type { RowChange, RowProjection } from '../projection';
@@ -51,6 +52,11 @@ export class CatchUpWindow {
     return true;
   }
 
+  /** Writes the merged rows in `client`'s transaction, into the copy its search_path names. */
+  write(client: PoolClient): Promise<void> {
+    return writeMergedRows(client, this.projection, this.merger.rounds());
+  }
+
   /** Writes the window and moves the checkpoint from `from` to `to`, in one transaction. */
   async apply(state: RunnerState): Promise<void> {
     // A page fetched before a rebuild swapped in a newer copy is already in that copy.
@@ -63,7 +69,7 @@ export class CatchUpWindow {
     try {
       await state.transaction(async (client, commit) => {
         await advanceCheckpoint(state, client, commit, this.from, this.to, this.events, state.schema);
-        await writeMergedRows(client, this.projection, this.merger.rounds());
+        await this.write(client);
       });
     } catch (error) {
       if (error instanceof LostLeadershipError || isConnectionError(error)) throw error;

@@ -1,12 +1,20 @@
 import type { PoolClient } from 'pg';
 import { START, type Position } from '@clientela/contracts';
-import { sleep } from '@clientela/postgres';
-import { createTablesSql } from '../projection';
+import { isConnectionError, sleep } from '@clientela/postgres';
+import { createTablesSql, isRowProjection } from '../projection';
+import { CatchUpWindow } from './catch-up-window';
 import { waitForSnapshotsAfter } from '../open-snapshots';
 import { finishCopy } from './copy-writes';
 import { writeParkingPoison } from './parking';
 import { advanceCheckpoint } from './registry-row';
-import { LostLeadershipError, type CommitAnnouncement, type ProjectionStatusName, type RunnerState } from './runner-state';
+import {
+  DEFAULT_CATCH_UP_WINDOW_MS,
+  DEFAULT_CATCH_UP_WINDOW_ROWS,
+  LostLeadershipError,
+  type CommitAnnouncement,
+  type ProjectionStatusName,
+  type RunnerState,
+} from './runner-state';
 
 /** Share of a rebuild done, from its first event to the head it started with; 1 when there is nothing to read. */
 export const rebuildProgress = (first: Position, head: Position, position: Position): number =>
@@ -43,27 +51,96 @@ export const runRebuild = async (state: RunnerState, previous: ProjectionStatusN
   let events = 0;
   /** Events written to the new copy (not parked). */
   let written = 0;
+  const recordProgress = (client: PoolClient, to: Position, count: number) =>
+    client.query(
+      `update ${state.registry}.state set rebuild_position = $2, rebuild_events = rebuild_events + $3, updated_at = now() where name = $1`,
+      [state.name, to.toString(), count],
+    );
   // Catch up in the shadow copy while the live copy keeps serving (and, same version, keeps
-  // following), reading the next page while this one is written.
+  // following), reading the next page while this one is written. As a first build does, a row
+  // projection merges consecutive pages into a window written in one transaction (see CatchUpWindow),
+  // in the background while the next window is merged.
+  const windowRows = state.options.catchUpWindowRows ?? DEFAULT_CATCH_UP_WINDOW_ROWS;
+  const windowMs = state.options.catchUpWindowMs ?? DEFAULT_CATCH_UP_WINDOW_MS;
+  const rowProjection = windowRows > 0 && isRowProjection(projection) ? projection : undefined;
+  let window: CatchUpWindow | undefined;
+  /** The window being written: resolves to it when PostgreSQL refused it. */
+  let writing: Promise<CatchUpWindow | undefined> | undefined;
+  /** Pages up to here are written one by one: a window over them failed, and its poison event is searched for. */
+  let unwindowedUntil: Position = START;
   let next = state.readPage(position);
-  for (;;) {
-    if (!state.running || !state.active) throw new LostLeadershipError('stopped during rebuild');
-    const page = await next;
-    if (!page.isEnd) {
-      next = state.readPage(page.nextPosition);
-      next.catch(() => undefined); // seen when awaited
+  const readFrom = (from: Position) => {
+    next = state.readPage(from);
+    next.catch(() => undefined); // seen when awaited
+  };
+  const writeWindow = async (full: CatchUpWindow): Promise<CatchUpWindow | undefined> => {
+    try {
+      await state.transaction(async (client) => {
+        await client.query(`set local search_path to ${shadow}`);
+        await full.write(client);
+        await recordProgress(client, full.to, full.events);
+      });
+    } catch (error) {
+      if (isConnectionError(error)) throw error;
+      state.logger.warn('a rebuild window failed; writing its pages one by one', { projection: state.name, error: String(error) });
+      return full;
     }
-    await state.transaction(async (client) => {
-      written += await writeParkingPoison(state, client, shadow, page.events, written === 0);
-      await client.query(
-        `update ${state.registry}.state set rebuild_position = $2, rebuild_events = rebuild_events + $3, updated_at = now() where name = $1`,
-        [state.name, page.nextPosition.toString(), page.events.length],
-      );
-    });
-    events += page.events.length;
-    position = page.nextPosition;
-    state.options.metrics?.rebuildProgress.set({ projection: state.name }, progressOf(position));
-    if (page.isEnd) break;
+    written += full.events;
+    events += full.events;
+    state.options.metrics?.rebuildProgress.set({ projection: state.name }, progressOf(full.to));
+    return undefined;
+  };
+  /** Waits for the window being written. False when it failed: reading starts again from its start, with what was merged since dropped. */
+  const settle = async (): Promise<boolean> => {
+    const failed = await writing;
+    writing = undefined;
+    if (!failed) return true;
+    window = undefined;
+    unwindowedUntil = failed.to;
+    position = failed.from;
+    readFrom(position);
+    return false;
+  };
+  /** Starts writing the window merged so far, once the one before it is written. */
+  const flush = async (): Promise<boolean> => {
+    const full = window;
+    window = undefined;
+    if (!(await settle())) return false;
+    if (full && !full.isEmpty) (writing = writeWindow(full)).catch(() => undefined); // seen in settle
+    return true;
+  };
+  try {
+    for (;;) {
+      if (!state.running || !state.active) throw new LostLeadershipError('stopped during rebuild');
+      const page = await next;
+      if (!page.isEnd) readFrom(page.nextPosition);
+      if (rowProjection && page.nextPosition > unwindowedUntil) {
+        window ??= new CatchUpWindow(rowProjection, position);
+        if (window.add(page.events, page.nextPosition)) {
+          position = page.nextPosition;
+          if (page.isEnd || window.rows >= windowRows || Date.now() - window.openedAt >= windowMs) {
+            if (!(await flush())) continue;
+          }
+          if (page.isEnd) {
+            if (!(await settle())) continue;
+            break;
+          }
+          continue;
+        }
+      }
+      // One page in its own transaction: the projection threw on one of its events, or a window over it failed.
+      if (!(await flush()) || !(await settle())) continue;
+      await state.transaction(async (client) => {
+        written += await writeParkingPoison(state, client, shadow, page.events, written === 0);
+        await recordProgress(client, page.nextPosition, page.events.length);
+      });
+      events += page.events.length;
+      position = page.nextPosition;
+      state.options.metrics?.rebuildProgress.set({ projection: state.name }, progressOf(position));
+      if (page.isEnd) break;
+    }
+  } finally {
+    await writing?.catch(() => undefined);
   }
 
   await finishCopy(state, shadow);

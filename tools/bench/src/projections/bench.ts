@@ -216,6 +216,30 @@ export const runProjectionsBench = async (ctx: BenchContext): Promise<void> => {
     ...tail,
   });
 
+  // 1b. A rebuild of the live read model (a new copy beside it, then the swap), once: what
+  // `clientela projections rebuild` costs on this store, against the same read.
+  const shadow = await measure(() => runner.rebuild(), 'projections.rebuild.shadow');
+  const shadowRows = await checkReadModel(readModel, projection, expected);
+  const shadowPerS = perSecond(sizes.events, shadow.ms);
+  ctx.log(`shadow rebuild: ${sizes.events} events in ${(shadow.ms / 1000).toFixed(2)} s, ${shadowPerS}/s; ${shadowRows} customers add up`);
+  ctx.emit({
+    bench: 'projections.rebuild.shadow',
+    ours_per_s: shadowPerS,
+    limit_per_s: limitPerS,
+    ratio: ratio(shadowPerS, limitPerS),
+    events: sizes.events,
+    batch_size: sizes.batchSize,
+    rows: shadowRows,
+    sums_checked: true,
+    ...common,
+    ours_s: round(shadow.ms / 1000, 3),
+    ours_node_cpu_us_per_event: round((shadow.cpuS * 1e6) / sizes.events, 2),
+    ours_machine_cpu_us_per_event: round((shadow.machineCpuS * 1e6) / sizes.events, 2),
+    ours_rss_peak_mb: shadow.rssPeakMb,
+    limit: `${LIMITS.rebuild} (the median of the rounds above)`,
+    ...tail,
+  });
+
   // 2. Lag at a steady rate: ours (the live runner, woken by the store's NOTIFY) first, then the
   // floor (the same appends with no runner, only the LISTEN).
   const random = seededRandom(7);
