@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ import { measure, median, perSecond, ratio, round, runConcurrently, spread } fro
 import { REPO_ROOT } from '../paths';
 import { NotificationListener } from '../projections/listener';
 import { registerBench, type BenchContext } from '../registry';
+import { profileEnv, profileWindow } from '../service-profiles';
 import { customerStory } from './analytics/customer-story';
 
 const BATCH = 2_000;
@@ -217,7 +218,7 @@ const cpuMsOf = (pid: number): number => {
 /**
  * autocannon against one URL: requests per second (mean), latency p50 and p99, and the CPU per request
  * of the processes serving it; any non-2xx answer or error fails the bench. With BENCH_CPU_PROFILE_DIR
- * and a label, those processes are CPU-profiled meanwhile (see analytics/cpu-profile-preload.js).
+ * and a label, those processes are CPU-profiled meanwhile (see service-profiles.ts).
  */
 const load = async (
   url: string,
@@ -228,14 +229,7 @@ const load = async (
 ): Promise<Load> => {
   // Loaded here, not with the file: the runner loads every bench file, and the others need no autocannon.
   const { default: autocannon } = await import('autocannon');
-  const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
-  const profiling = profileDir !== undefined && profileLabel !== undefined;
-  const signal = () => Object.values(servers).forEach((pid) => process.kill(pid, 'SIGUSR2'));
-  if (profiling) {
-    mkdirSync(profileDir, { recursive: true });
-    writeFileSync(join(profileDir, 'label'), profileLabel);
-    signal();
-  }
+  const stopProfiles = profileWindow(Object.values(servers), profileLabel);
   const before = Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOf(pid)]));
   const backendsBefore = new Map((backends ? await backends() : []).map((pid) => [pid, cpuMsOf(pid)]));
   const ownBefore = process.cpuUsage();
@@ -244,10 +238,7 @@ const load = async (
   const after = Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOf(pid)]));
   // A backend that connected meanwhile counts from zero (its start-up included); one that left is not counted.
   const postgresMs = backends ? (await backends()).reduce((sum, pid) => sum + cpuMsOf(pid) - (backendsBefore.get(pid) ?? 0), 0) : undefined;
-  if (profiling) {
-    signal();
-    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the profiles are written before the label changes
-  }
+  await stopProfiles();
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
   const requests = result.requests.total;
   const perRequest = (ms: number) => (requests > 0 ? round(ms / requests, 4) : 0);
@@ -286,8 +277,6 @@ const runCustomerViewLoad = async (ctx: BenchContext, database: { url: string; n
   const seconds = ctx.options.quick ? 3 : 10;
   const rounds = ctx.options.rounds ?? (ctx.options.quick ? 1 : 3);
   const connections = ctx.options.concurrency ?? 10;
-  const profileEnv = (name: string): Record<string, string> =>
-    process.env.BENCH_CPU_PROFILE_DIR ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'analytics', 'cpu-profile-preload.js')}`.trim(), BENCH_CPU_PROFILE_NAME: name } : {};
   const [analyticsPort, gatewayPort, barePort, closedPort] = [await freePort(), await freePort(), await freePort(), await refusedPort()];
   const analytics = startServiceProcess({ name: 'analytics', root: REPO_ROOT, env: { DATABASE_URL: databaseUrl, PORT: String(analyticsPort), LOG_LEVEL: 'warn', ...profileEnv('analytics') }, output: process.stderr });
   ctx.onCleanup(() => stopServiceProcess(analytics));

@@ -12,6 +12,7 @@ import { ROUTES } from '../../../../apps/gateway/src/routing/routes';
 import { REPO_ROOT } from '../paths';
 import { measure, perSecond, ratio, runConcurrently } from '../measure';
 import { registerBench, type BenchContext } from '../registry';
+import { profileEnv, profileWindow } from '../service-profiles';
 
 const BATCH = 1_000;
 const ADMIN_KEY = 'bench-ingest-admin-key-0123456789abcdef';
@@ -88,14 +89,14 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
   const gatewayPort = await freePort();
   // Personal data sealed, as npm start runs the services.
   const masterKey = randomBytes(32).toString('base64');
-  const contacts = startServiceProcess({ name: 'contacts', root: REPO_ROOT, env: { DATABASE_URL: database.url, PORT: String(contactsPort), LOG_LEVEL: 'warn', CLIENTELA_MASTER_KEY: masterKey }, output: process.stderr });
+  const contacts = startServiceProcess({ name: 'contacts', root: REPO_ROOT, env: { DATABASE_URL: database.url, PORT: String(contactsPort), LOG_LEVEL: 'warn', CLIENTELA_MASTER_KEY: masterKey, ...profileEnv('contacts') }, output: process.stderr });
   context.onCleanup(() => stopServiceProcess(contacts));
   await contacts.ready;
   const gateway = startServiceProcess({
     name: 'gateway',
     root: REPO_ROOT,
     // A 1,000-message batch can outlast the default 30 s wait for headers on a loaded machine.
-    env: { DATABASE_URL: database.url, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls(contactsPort, await refusedPort()), ADMIN_API_KEY: ADMIN_KEY, UPSTREAM_TIMEOUT_MS: '300000' },
+    env: { DATABASE_URL: database.url, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls(contactsPort, await refusedPort()), ADMIN_API_KEY: ADMIN_KEY, UPSTREAM_TIMEOUT_MS: '300000', ...profileEnv('gateway') },
     output: process.stderr,
   });
   context.onCleanup(() => stopServiceProcess(gateway));
@@ -110,6 +111,8 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
   let accepted = 0;
   let started = 0;
   let posted = 0;
+  const pids = [contacts.child.pid, gateway.child.pid].filter((pid): pid is number => pid !== undefined);
+  const stopProfiles = profileWindow(pids, 'ingest');
   const ours = await measure(async () => {
     started = performance.now();
     await runConcurrently(concurrency, batches, async (batch) => {
@@ -125,6 +128,7 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
     posted = performance.now();
     while ((await countContacts(client)) < customers) await new Promise((resolve) => setTimeout(resolve, 20));
   });
+  await stopProfiles();
   if (accepted !== messages.length) throw new Error(`ingest bench: ${accepted} of ${messages.length} accepted`);
 
   // The limit: the same number of events through the store's batch append, as the services use it;

@@ -1,4 +1,4 @@
-// Loaded with `--require` (NODE_OPTIONS) into the processes the analytics bench starts when
+// Loaded with `--require` (NODE_OPTIONS, service-profiles.ts) into the processes a bench starts when
 // BENCH_CPU_PROFILE_DIR is set: `--cpu-prof` is refused in NODE_OPTIONS, and would profile the
 // start-up and every phase at once. SIGUSR2 starts the V8 profiler (1 ms samples); the next SIGUSR2
 // writes `<dir>/<BENCH_CPU_PROFILE_NAME>.<label>.cpuprofile`, the label read from `<dir>/label`
