@@ -30,7 +30,7 @@ describe('PostgreSQL event store errors', () => {
     const store = await open({ schema: 'broken_store' });
     // the ones the adapter calls (the older signatures stay beside them)
     await store.pool.query('drop function broken_store.append_events(text, text, bigint, jsonb, boolean)');
-    await store.pool.query('drop function broken_store.append_to_streams(text[], text[], bigint[], jsonb)');
+    await store.pool.query('drop function broken_store.append_to_streams(text[], text[], bigint[], jsonb, boolean)');
     const append = await failure(() => store.append(newStream(uniqueCategory()), [counted(1)]));
     expect(append).toMatchObject({ operation: 'append', storeCode: '42883', status: 500, code: 'event_store_failed' });
     expect(append.message).toContain('append');

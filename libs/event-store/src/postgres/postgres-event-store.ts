@@ -53,7 +53,7 @@ import { eventContentLimits, findUnstorableJson, type EventContentLimits } from 
 import { assertEventFilter } from '../port/event-filter';
 import { decodeStoredEvents, type PersonalDataCodec } from '../port/personal-data';
 import { Notifier } from './notifier';
-import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, STREAM_TOMBSTONED, WRONG_REVISION } from './errors';
+import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, LOOK_UP_IDS, STREAM_TOMBSTONED, WRONG_REVISION } from './errors';
 import { packPosition, unpackPosition } from './positions';
 import { EVENT_STORE_MIGRATIONS } from './schema';
 import { PostgresSubscription } from './postgres-subscription';
@@ -206,10 +206,11 @@ export class PostgresEventStore implements EventStore {
       prepared.map((a) => categoryOf(a.streamId)),
       prepared.map((a) => (typeof a.expectedRevision === 'number' ? a.expectedRevision : EXPECTED_CODES[a.expectedRevision])),
       eventsJson(sealed),
+      false,
     ];
     const query = {
       name: `${this.schema}.append_to_streams`,
-      text: `select * from ${this.schema}.append_to_streams($1::text[], $2::text[], $3::bigint[], $4::jsonb)`,
+      text: `select * from ${this.schema}.append_to_streams($1::text[], $2::text[], $3::bigint[], $4::jsonb, $5)`,
       values: params,
     };
     for (let attempt = 1; ; attempt++) {
@@ -233,9 +234,15 @@ export class PostgresEventStore implements EventStore {
         return { streams, position: streams.reduce((max, s) => (s.position > max ? s.position : max), START) };
       } catch (error) {
         const pg = asPgError(error);
-        // Two calls raced with the same event id into different streams: the loser looks again,
-        // and now sees the winner's events (a retry, or a conflict).
-        if (pg?.code === '23505' && pg.constraint === 'events_event_id_unique' && attempt === 1) continue;
+        // The first call writes without looking ids up (migration 7). An id stored before, or a
+        // stream not where an append expects it: call again looking them up, which answers a retry
+        // as a duplicate and refuses the rest with their reasons. Two calls raced with the same
+        // event id into different streams: the loser looks again and now sees the winner's events.
+        const lookUp = pg?.code === LOOK_UP_IDS || (pg?.code === '23505' && pg.constraint === 'events_event_id_unique');
+        if (lookUp && attempt < 3) {
+          params[4] = true;
+          continue;
+        }
         throw this.appendToStreamsError(prepared, error);
       }
     }

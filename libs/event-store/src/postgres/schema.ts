@@ -891,4 +891,143 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 7,
+    // Issue 8: an ingest batch (about 1,000 messages, 2,000 new streams) spent the largest share of
+    // its append classifying ids, one index lookup per event, although nearly every append is new.
+    name: 'append_to_streams looks ids up only when it must',
+    sql: (s) => `
+      -- As append_events does since migration 5: without p_look_up_ids, the StreamAppends are written
+      -- without looking their ids up first. An id stored before fails the insert on
+      -- events_event_id_unique; a StreamAppend whose stream is not where it expects (which a retry
+      -- of an earlier append also looks like) raises CE009; on either the adapter calls again with
+      -- p_look_up_ids, which is migration 6's function: it answers retries as duplicates and refuses
+      -- the rest as before. Both of the earlier functions stay for processes running the code before.
+      create function ${s}.append_to_streams(
+        p_streams text[], p_categories text[], p_expected bigint[], p_events jsonb, p_look_up_ids boolean
+      ) returns table (append_index int, duplicate boolean, last_revision bigint, last_transaction_id xid8, last_seq bigint)
+      language plpgsql volatile
+      -- as migration 3's: planned per call, never compiled by JIT
+      set plan_cache_mode = force_custom_plan
+      set jit = off
+      as $fn$
+      declare
+        v_n int := cardinality(p_streams);
+        v_append int[];
+        v_ids uuid[];
+        v_types text[];
+        v_data jsonb[];
+        v_metadata jsonb[];
+        v_counts bigint[];
+        v_created text[];
+        v_existing text[];
+        v_state_ids text[];
+        v_state_revisions bigint[];
+        v_state_deleted boolean[];
+        v_state_tombstoned boolean[];
+        v_refused boolean;
+        v_before bigint[];
+        v_last_seq bigint[];
+      begin
+        if p_look_up_ids then
+          return query select * from ${s}.append_to_streams(p_streams, p_categories, p_expected, p_events);
+          return;
+        end if;
+
+        select array_agg((e.event->>'a')::int order by e.ord), array_agg((e.event->>'id')::uuid order by e.ord),
+               array_agg(e.event->>'type' order by e.ord), array_agg(e.event->'data' order by e.ord),
+               array_agg(e.event->'metadata' order by e.ord)
+          into v_append, v_ids, v_types, v_data, v_metadata
+          from jsonb_array_elements(p_events) with ordinality as e(event, ord);
+
+        select array_agg(coalesce(c.n, 0) order by g.a) into v_counts
+          from generate_series(1, v_n) as g(a)
+          left join (select x.a, count(*) as n from unnest(v_append) as x(a) group by x.a) c on c.a = g.a;
+
+        -- Streams created, then the others locked, each in stream id order, as migration 3 does.
+        with created as (
+          insert into ${s}.streams (stream_id, category, revision)
+          select t.stream_id, min(t.category), sum(v_counts[t.a]) - 1
+            from unnest(p_streams, p_categories) with ordinality as t(stream_id, category, a)
+           group by t.stream_id
+           order by t.stream_id
+          on conflict do nothing
+          returning stream_id)
+        select coalesce(array_agg(c.stream_id), '{}') into v_created from created c;
+
+        with wanted as (
+          select q.stream_id from (select distinct t.stream_id from unnest(p_streams) as t(stream_id)
+                                   except select unnest(v_created)) q
+           order by q.stream_id
+        ), locked as (
+          select l.stream_id, l.revision, l.deleted, l.tombstoned
+            from wanted w
+            cross join lateral (select st.stream_id, st.revision, st.deleted, st.tombstoned from ${s}.streams st
+                                 where st.stream_id = w.stream_id for update) l
+        ), state as (
+          select l.stream_id, l.revision, l.deleted, l.tombstoned, true as existed from locked l
+          union all
+          select c.stream_id, -1, false, false, false from unnest(v_created) as c(stream_id)
+        )
+        select array_agg(x.stream_id), array_agg(x.revision), array_agg(x.deleted), array_agg(x.tombstoned),
+               coalesce(array_agg(x.stream_id) filter (where x.existed), '{}')
+          into v_state_ids, v_state_revisions, v_state_deleted, v_state_tombstoned, v_existing
+          from state x;
+
+        -- Each StreamAppend starts where the stream's earlier ones in this call leave it (migration 3).
+        with placed as (
+          select t.a, t.expected, st.tombstoned,
+                 st.revision + coalesce(sum(v_counts[t.a]) over (partition by t.stream_id order by t.a
+                                                                 rows between unbounded preceding and 1 preceding), 0) as before,
+                 st.deleted and row_number() over (partition by t.stream_id order by t.a) = 1 as deleted
+            from unnest(p_streams, p_expected) with ordinality as t(stream_id, expected, a)
+            join unnest(v_state_ids, v_state_revisions, v_state_deleted, v_state_tombstoned)
+                 as st(stream_id, revision, deleted, tombstoned) on st.stream_id = t.stream_id
+        )
+        select coalesce(bool_or(p.tombstoned
+                                or (p.expected = -1 and p.before >= 0 and not p.deleted)
+                                or (p.expected = -3 and (p.before < 0 or p.deleted))
+                                or (p.expected >= 0 and p.before <> p.expected)), false),
+               array_agg(p.before order by p.a)
+          into v_refused, v_before
+          from placed p;
+        if v_refused then
+          raise exception using errcode = 'CE009', message = 'look ids up: a stream is not where an append expects it';
+        end if;
+
+        with ev as (
+          select e.a, e.id, e.type, e.data, e.metadata, e.ord,
+                 row_number() over (partition by e.a order by e.ord) as k
+            from unnest(v_append, v_ids, v_types, v_data, v_metadata) with ordinality as e(a, id, type, data, metadata, ord)
+        ), inserted as (
+          insert into ${s}.events (event_id, stream_id, revision, category, type, data, metadata, append_last_revision)
+          select ev.id, sa.stream_id, v_before[ev.a] + ev.k, sa.category, ev.type, ev.data, ev.metadata,
+                 v_before[ev.a] + v_counts[ev.a]
+            from ev
+            join unnest(p_streams, p_categories) with ordinality as sa(stream_id, category, a) on sa.a = ev.a
+           order by ev.ord
+          returning stream_id, seq, append_last_revision
+        ), appended as (
+          select i.stream_id, i.append_last_revision, max(i.seq) as seq
+            from inserted i group by i.stream_id, i.append_last_revision
+        ), moved as (
+          update ${s}.streams st
+             set revision = m.revision, deleted = false, updated_at = now()
+            from (select x.stream_id, max(x.append_last_revision) as revision from appended x group by x.stream_id) m
+           where st.stream_id = m.stream_id and st.stream_id = any(v_existing)
+        )
+        select array_agg(coalesce(l.seq, 0) order by t.a)
+          into v_last_seq
+          from unnest(p_streams) with ordinality as t(stream_id, a)
+          left join appended l on l.stream_id = t.stream_id and l.append_last_revision = v_before[t.a] + v_counts[t.a];
+
+        -- No NOTIFY here (see append_events): the adapter notifies after.
+        return query
+          select g.a - 1, false, v_before[g.a] + v_counts[g.a], pg_current_xact_id(), v_last_seq[g.a]
+            from generate_series(1, v_n) as g(a)
+           order by g.a;
+      end
+      $fn$;
+    `,
+  },
 ];
