@@ -10,6 +10,7 @@ import { envelopeDecoder, EventHeaders, Relay, startKafkaConsumer } from '@clien
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
 import { Latencies, measure, perSecond, median, ratio, round, runConcurrently, type Measured } from '../measure';
 import { inTurns, roundFields } from '../rounds';
+import { settleDisk } from '../disk';
 import type { BenchContext } from '../registry';
 import { registerBench } from '../registry';
 
@@ -386,7 +387,10 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     cpu: 'this process (appends, relay, consumer; the limit: producer and consumer) in µs per event; PostgreSQL and the broker not counted',
   });
 
-  // Steady load, for the latency from append to committed read model, and where it goes.
+  // Steady load, for the latency from append to committed read model, and where it goes; from a disk
+  // that has written back what the throughput rounds left (a few hundred MB, otherwise flushed by the
+  // kernel in the middle of the first latency rounds, stalling every commit behind it).
+  const settled = await settleDisk();
   const p50: number[] = [];
   const p99: number[] = [];
   const achieved: number[] = [];
@@ -434,8 +438,10 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     events: counted,
     synchronous_commit: synchronousCommit,
     loadavg_1m_before: round(loadBefore, 2),
+    unwritten_mb_before_sync: settled.unwrittenMb,
+    sync_s: settled.syncS,
     measured:
-      'from just before append to just after the consumer transaction that wrote the read model committed; <stage>_p50/p99_ms: from just before append to the append returning, the relay reading its page, the produce acknowledged, the consumer decoding it, the commit (each the median of the rounds); event_loop_delay_*: how long the event loop of this process was held up (perf_hooks, 5 ms resolution) during each round',
+      'from just before append to just after the consumer transaction that wrote the read model committed; <stage>_p50/p99_ms: from just before append to the append returning, the relay reading its page, the produce acknowledged, the consumer decoding it, the commit (each the median of the rounds), after `sync` wrote back what the throughput rounds left (unwritten_mb_before_sync, sync_s); event_loop_delay_*: how long the event loop of this process was held up (perf_hooks, 5 ms resolution) during each round',
   });
 };
 
