@@ -1,5 +1,76 @@
 import type { Migration } from '@clientela/postgres';
 
+/**
+ * The statements of append_to_streams (migrations 3 and 7) that create the streams a call names and
+ * do not exist, then lock the others, each in stream id order; into v_created, v_state_* and
+ * v_existing. Shared text: migration 3's is what it applied.
+ */
+const createAndLockStreams = (s: string): string => `        with created as (
+          insert into ${s}.streams (stream_id, category, revision)
+          select t.stream_id, min(t.category), sum(v_counts[t.a]) - 1
+            from unnest(p_streams, p_categories) with ordinality as t(stream_id, category, a)
+           group by t.stream_id
+           order by t.stream_id
+          on conflict do nothing
+          returning stream_id)
+        select coalesce(array_agg(c.stream_id), '{}') into v_created from created c;
+
+        with wanted as (
+          select q.stream_id from (select distinct t.stream_id from unnest(p_streams) as t(stream_id)
+                                   except select unnest(v_created)) q
+           order by q.stream_id
+        ), locked as (
+          select l.stream_id, l.revision, l.deleted, l.tombstoned
+            from wanted w
+            cross join lateral (select st.stream_id, st.revision, st.deleted, st.tombstoned from ${s}.streams st
+                                 where st.stream_id = w.stream_id for update) l
+        ), state as (
+          select l.stream_id, l.revision, l.deleted, l.tombstoned, true as existed from locked l
+          union all
+          select c.stream_id, -1, false, false, false from unnest(v_created) as c(stream_id)
+        )
+        select array_agg(x.stream_id), array_agg(x.revision), array_agg(x.deleted), array_agg(x.tombstoned),
+               coalesce(array_agg(x.stream_id) filter (where x.existed), '{}')
+          into v_state_ids, v_state_revisions, v_state_deleted, v_state_tombstoned, v_existing
+          from state x;
+`;
+
+/**
+ * The statement of append_to_streams (migrations 3 and 7) that inserts the events of the StreamAppends
+ * not answered as duplicates (`v_dup`) in call order, moves the revisions of the streams that existed
+ * and finds each StreamAppend's last seq (v_last_seq). `events`: the five arrays, StreamAppend index,
+ * id, type, data and metadata. Shared text: migration 3's is what it applied.
+ */
+const insertEventsInCallOrder = (s: string, events: string): string => `        with ev as (
+          select e.a, e.id, e.type, e.data, e.metadata, e.ord,
+                 row_number() over (partition by e.a order by e.ord) as k
+            from unnest(${events}) with ordinality as e(a, id, type, data, metadata, ord)
+           where not v_dup[e.a]
+        ), inserted as (
+          insert into ${s}.events (event_id, stream_id, revision, category, type, data, metadata, append_last_revision)
+          select ev.id, sa.stream_id, v_before[ev.a] + ev.k, sa.category, ev.type, ev.data, ev.metadata,
+                 v_before[ev.a] + v_counts[ev.a]
+            from ev
+            join unnest(p_streams, p_categories) with ordinality as sa(stream_id, category, a) on sa.a = ev.a
+           order by ev.ord
+          returning stream_id, seq, append_last_revision
+        ), appended as (
+          select i.stream_id, i.append_last_revision, max(i.seq) as seq
+            from inserted i group by i.stream_id, i.append_last_revision
+        ), moved as (
+          -- runs whether or not it is read, as every data-modifying WITH does
+          update ${s}.streams st
+             set revision = m.revision, deleted = false, updated_at = now()
+            from (select x.stream_id, max(x.append_last_revision) as revision from appended x group by x.stream_id) m
+           where st.stream_id = m.stream_id and st.stream_id = any(v_existing)
+        )
+        select array_agg(coalesce(l.seq, 0) order by t.a)
+          into v_last_seq
+          from unnest(p_streams) with ordinality as t(stream_id, a)
+          left join appended l
+            on not v_dup[t.a] and l.stream_id = t.stream_id and l.append_last_revision = v_before[t.a] + v_counts[t.a];
+`;
+
 /** Migrations of the event store's own schema. Append new ones; never edit an applied one. */
 
 export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
@@ -411,35 +482,7 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
         -- A created stream gets every event the call has for it at once (none of its StreamAppends
         -- can be a duplicate: it had no events), or the call fails and takes the row with it; so
         -- only the streams that existed are updated below.
-        with created as (
-          insert into ${s}.streams (stream_id, category, revision)
-          select t.stream_id, min(t.category), sum(v_counts[t.a]) - 1
-            from unnest(p_streams, p_categories) with ordinality as t(stream_id, category, a)
-           group by t.stream_id
-           order by t.stream_id
-          on conflict do nothing
-          returning stream_id)
-        select coalesce(array_agg(c.stream_id), '{}') into v_created from created c;
-
-        with wanted as (
-          select q.stream_id from (select distinct t.stream_id from unnest(p_streams) as t(stream_id)
-                                   except select unnest(v_created)) q
-           order by q.stream_id
-        ), locked as (
-          select l.stream_id, l.revision, l.deleted, l.tombstoned
-            from wanted w
-            cross join lateral (select st.stream_id, st.revision, st.deleted, st.tombstoned from ${s}.streams st
-                                 where st.stream_id = w.stream_id for update) l
-        ), state as (
-          select l.stream_id, l.revision, l.deleted, l.tombstoned, true as existed from locked l
-          union all
-          select c.stream_id, -1, false, false, false from unnest(v_created) as c(stream_id)
-        )
-        select array_agg(x.stream_id), array_agg(x.revision), array_agg(x.deleted), array_agg(x.tombstoned),
-               coalesce(array_agg(x.stream_id) filter (where x.existed), '{}')
-          into v_state_ids, v_state_revisions, v_state_deleted, v_state_tombstoned, v_existing
-          from state x;
-
+${createAndLockStreams(s)}
         -- Each StreamAppend on its own, as append_events does for one: new (no id stored), a
         -- duplicate (every id stored, same stream, type, data and metadata, same order, all from one
         -- earlier append: answered with that append's last event), or an idempotency conflict.
@@ -533,35 +576,7 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
         end if;
 
         -- Insert in call order (so seq, and positions, follow it), then move each stream's revision.
-        with ev as (
-          select e.a, e.id, e.type, e.data, e.metadata, e.ord,
-                 row_number() over (partition by e.a order by e.ord) as k
-            from unnest(p_append, p_ids, p_types, p_data, p_metadata) with ordinality as e(a, id, type, data, metadata, ord)
-           where not v_dup[e.a]
-        ), inserted as (
-          insert into ${s}.events (event_id, stream_id, revision, category, type, data, metadata, append_last_revision)
-          select ev.id, sa.stream_id, v_before[ev.a] + ev.k, sa.category, ev.type, ev.data, ev.metadata,
-                 v_before[ev.a] + v_counts[ev.a]
-            from ev
-            join unnest(p_streams, p_categories) with ordinality as sa(stream_id, category, a) on sa.a = ev.a
-           order by ev.ord
-          returning stream_id, seq, append_last_revision
-        ), appended as (
-          select i.stream_id, i.append_last_revision, max(i.seq) as seq
-            from inserted i group by i.stream_id, i.append_last_revision
-        ), moved as (
-          -- runs whether or not it is read, as every data-modifying WITH does
-          update ${s}.streams st
-             set revision = m.revision, deleted = false, updated_at = now()
-            from (select x.stream_id, max(x.append_last_revision) as revision from appended x group by x.stream_id) m
-           where st.stream_id = m.stream_id and st.stream_id = any(v_existing)
-        )
-        select array_agg(coalesce(l.seq, 0) order by t.a)
-          into v_last_seq
-          from unnest(p_streams) with ordinality as t(stream_id, a)
-          left join appended l
-            on not v_dup[t.a] and l.stream_id = t.stream_id and l.append_last_revision = v_before[t.a] + v_counts[t.a];
-
+${insertEventsInCallOrder(s, 'p_append, p_ids, p_types, p_data, p_metadata')}
         -- No NOTIFY here (see append_events): the adapter notifies after.
         return query
           select g.a - 1, v_dup[g.a],
@@ -926,6 +941,8 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
         v_state_deleted boolean[];
         v_state_tombstoned boolean[];
         v_refused boolean;
+        -- no StreamAppend is a duplicate here (the look-up would have found it): the shared insert's filter
+        v_dup boolean[];
         v_before bigint[];
         v_last_seq bigint[];
       begin
@@ -945,35 +962,7 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
           left join (select x.a, count(*) as n from unnest(v_append) as x(a) group by x.a) c on c.a = g.a;
 
         -- Streams created, then the others locked, each in stream id order, as migration 3 does.
-        with created as (
-          insert into ${s}.streams (stream_id, category, revision)
-          select t.stream_id, min(t.category), sum(v_counts[t.a]) - 1
-            from unnest(p_streams, p_categories) with ordinality as t(stream_id, category, a)
-           group by t.stream_id
-           order by t.stream_id
-          on conflict do nothing
-          returning stream_id)
-        select coalesce(array_agg(c.stream_id), '{}') into v_created from created c;
-
-        with wanted as (
-          select q.stream_id from (select distinct t.stream_id from unnest(p_streams) as t(stream_id)
-                                   except select unnest(v_created)) q
-           order by q.stream_id
-        ), locked as (
-          select l.stream_id, l.revision, l.deleted, l.tombstoned
-            from wanted w
-            cross join lateral (select st.stream_id, st.revision, st.deleted, st.tombstoned from ${s}.streams st
-                                 where st.stream_id = w.stream_id for update) l
-        ), state as (
-          select l.stream_id, l.revision, l.deleted, l.tombstoned, true as existed from locked l
-          union all
-          select c.stream_id, -1, false, false, false from unnest(v_created) as c(stream_id)
-        )
-        select array_agg(x.stream_id), array_agg(x.revision), array_agg(x.deleted), array_agg(x.tombstoned),
-               coalesce(array_agg(x.stream_id) filter (where x.existed), '{}')
-          into v_state_ids, v_state_revisions, v_state_deleted, v_state_tombstoned, v_existing
-          from state x;
-
+${createAndLockStreams(s)}
         -- Each StreamAppend starts where the stream's earlier ones in this call leave it (migration 3).
         with placed as (
           select t.a, t.expected, st.tombstoned,
@@ -994,33 +983,9 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
         if v_refused then
           raise exception using errcode = 'CE009', message = 'look ids up: a stream is not where an append expects it';
         end if;
+        v_dup := array_fill(false, array[v_n]);
 
-        with ev as (
-          select e.a, e.id, e.type, e.data, e.metadata, e.ord,
-                 row_number() over (partition by e.a order by e.ord) as k
-            from unnest(v_append, v_ids, v_types, v_data, v_metadata) with ordinality as e(a, id, type, data, metadata, ord)
-        ), inserted as (
-          insert into ${s}.events (event_id, stream_id, revision, category, type, data, metadata, append_last_revision)
-          select ev.id, sa.stream_id, v_before[ev.a] + ev.k, sa.category, ev.type, ev.data, ev.metadata,
-                 v_before[ev.a] + v_counts[ev.a]
-            from ev
-            join unnest(p_streams, p_categories) with ordinality as sa(stream_id, category, a) on sa.a = ev.a
-           order by ev.ord
-          returning stream_id, seq, append_last_revision
-        ), appended as (
-          select i.stream_id, i.append_last_revision, max(i.seq) as seq
-            from inserted i group by i.stream_id, i.append_last_revision
-        ), moved as (
-          update ${s}.streams st
-             set revision = m.revision, deleted = false, updated_at = now()
-            from (select x.stream_id, max(x.append_last_revision) as revision from appended x group by x.stream_id) m
-           where st.stream_id = m.stream_id and st.stream_id = any(v_existing)
-        )
-        select array_agg(coalesce(l.seq, 0) order by t.a)
-          into v_last_seq
-          from unnest(p_streams) with ordinality as t(stream_id, a)
-          left join appended l on l.stream_id = t.stream_id and l.append_last_revision = v_before[t.a] + v_counts[t.a];
-
+${insertEventsInCallOrder(s, 'v_append, v_ids, v_types, v_data, v_metadata')}
         -- No NOTIFY here (see append_events): the adapter notifies after.
         return query
           select g.a - 1, false, v_before[g.a] + v_counts[g.a], pg_current_xact_id(), v_last_seq[g.a]
