@@ -19,3 +19,4 @@ export * from './money/decimal';
 export * from './analytics/customer-segment-events';
 export * from './analytics/customer-loyalty-events';
 export { toFieldViolations, payloadViolations, type PayloadValidationOptions } from './validation/payload-validation';
+export * from './name-based-id';

@@ -1,5 +1,4 @@
-import { v5 as uuidV5 } from 'uuid';
-import type { ChurnBand, CustomerChurnBandChangedPayload, CustomerLoyaltyTierChangedPayload, LoyaltyTier, StreamId } from '@clientela/contracts';
+import { nameBasedUuid, type ChurnBand, type CustomerChurnBandChangedPayload, type CustomerLoyaltyTierChangedPayload, type LoyaltyTier, type StreamId } from '@clientela/contracts';
 
 /** A customer's loyalty on the day beside what was last published for it. */
 export interface LoyaltyState {
@@ -38,14 +37,14 @@ export const planLoyaltyChanges = (states: Iterable<LoyaltyState>, asOf: string,
     const events: LoyaltyEvent[] = [];
     if (s.tier !== s.publishedTier) {
       events.push({
-        id: uuidV5(`${s.customerId}|${currency}|${asOf}|tier`, LOYALTY_NAMESPACE),
+        id: nameBasedUuid(`${s.customerId}|${currency}|${asOf}|tier`, LOYALTY_NAMESPACE),
         type: 'CustomerLoyaltyTierChanged',
         data: { customerId: s.customerId, ...(s.publishedTier ? { from: s.publishedTier } : {}), to: s.tier, asOf, currency, rollingValue: s.rollingValue, tenureDays: s.tenureDays },
       });
     }
     if (s.churnBand !== undefined && s.churnRisk !== undefined && s.churnBand !== s.publishedBand) {
       events.push({
-        id: uuidV5(`${s.customerId}|${currency}|${asOf}|band`, LOYALTY_NAMESPACE),
+        id: nameBasedUuid(`${s.customerId}|${currency}|${asOf}|band`, LOYALTY_NAMESPACE),
         type: 'CustomerChurnBandChanged',
         data: { customerId: s.customerId, ...(s.publishedBand ? { from: s.publishedBand } : {}), to: s.churnBand, asOf, currency, churnRisk: s.churnRisk },
       });

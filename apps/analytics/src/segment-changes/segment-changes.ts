@@ -1,5 +1,4 @@
-import { v5 as uuidV5 } from 'uuid';
-import type { CustomerSegmentChangedPayload, RfmSegment, StreamId } from '@clientela/contracts';
+import { nameBasedUuid, type CustomerSegmentChangedPayload, type RfmSegment, type StreamId } from '@clientela/contracts';
 
 /** A customer's RFM on the day, beside what was last published for it. */
 export interface SegmentState {
@@ -44,7 +43,7 @@ export const planSegmentChanges = (states: Iterable<SegmentState>, asOf: string,
     changes.push({
       streamId: segmentStream(s.customerId),
       expectedRevision: s.revision ?? 'no_stream',
-      event: { id: uuidV5(`${s.customerId}|${currency}|${asOf}`, CHANGE_NAMESPACE), type: 'CustomerSegmentChanged', data },
+      event: { id: nameBasedUuid(`${s.customerId}|${currency}|${asOf}`, CHANGE_NAMESPACE), type: 'CustomerSegmentChanged', data },
     });
   }
   return changes;

@@ -1,7 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { v5 as uuidV5 } from 'uuid';
-import { streamId, UnavailableError, type Position } from '@clientela/contracts';
+import { nameBasedUuid, streamId, UnavailableError, type Position } from '@clientela/contracts';
 import { IdempotencyConflictError, WrongExpectedRevisionError, type EventStore } from '@clientela/event-store';
 import { EVENT_STORE, SERVICE_INFRASTRUCTURE, type ServiceInfrastructure, type WriteRequest } from '@clientela/service-kit';
 import { erasureDecider } from './erasure.decider';
@@ -28,7 +27,7 @@ export interface ErasureOutcome {
 
 const ERASED_EVENT_NAMESPACE = '3f0c5b8e-9d1a-4c7e-8b2f-6a4d9e1c0b57';
 /** One ContactErased per contact, ever: its id follows from the contact's. */
-const erasedEventId = (contactId: string): string => uuidV5(`contact-erased|${contactId}`, ERASED_EVENT_NAMESPACE);
+const erasedEventId = (contactId: string): string => nameBasedUuid(`contact-erased|${contactId}`, ERASED_EVENT_NAMESPACE);
 const MAX_ATTEMPTS = 3;
 
 /**

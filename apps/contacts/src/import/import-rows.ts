@@ -1,8 +1,7 @@
 import { isISO31661Alpha2 } from 'class-validator';
-import { ACCOUNT_SIZES, LANGUAGE_TAG, LIFECYCLE_STAGES, TOKEN, ValidationError, type AccountSize, type FieldViolation, type LifecycleStage } from '@clientela/contracts';
+import { ACCOUNT_SIZES, LANGUAGE_TAG, LIFECYCLE_STAGES, nameBasedUuid, TOKEN, ValidationError, type AccountSize, type FieldViolation, type LifecycleStage } from '@clientela/contracts';
 import { normaliseDomain } from '../accounts/accounts.decider';
 import { DOMAIN_INPUT } from '../accounts/accounts.dto';
-import { uuidV5 } from '../ingest/identifiers';
 import { customValueProblem, type CustomFieldDefinition } from '../custom-fields/custom-fields.decider';
 import { normaliseEmail, normaliseExternalId, normalisePhone, type IdentityRules } from '../ingest/identifiers';
 import type { ImportedContact } from '../ingest/resolution';
@@ -196,7 +195,7 @@ export const checkAccountRow = (record: Readonly<Record<string, string | undefin
   return {
     ok: true,
     account: {
-      accountId: uuidV5(domain ? `domain|${domain}` : `name|${name.toLowerCase()}`, ACCOUNT_KEYS),
+      accountId: nameBasedUuid(domain ? `domain|${domain}` : `name|${name.toLowerCase()}`, ACCOUNT_KEYS),
       key,
       profile: { name, ...(domain ? { domain } : {}), ...(value.industry ? { industry: value.industry.text } : {}), ...(value.size ? { size: value.size.text as AccountSize } : {}), ...(address ? { address } : {}) },
     },

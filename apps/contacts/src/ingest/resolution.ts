@@ -1,6 +1,7 @@
 import {
   DECIMAL_AMOUNT,
   ingestKey,
+  nameBasedUuid,
   TOKEN,
   type FieldViolation,
   type IngestCustomer,
@@ -10,7 +11,7 @@ import {
   type StreamId,
 } from '@clientela/contracts';
 import type { StreamAppend as StoreStreamAppend } from '@clientela/event-store';
-import { contactSourceKey, keyedIdentifiersOf, uuidV5, type Identifier, type IdentityRules } from './identifiers';
+import { contactSourceKey, keyedIdentifiersOf, type Identifier, type IdentityRules } from './identifiers';
 import type { DuplicateReason } from './ingest.events';
 
 
@@ -72,7 +73,7 @@ export interface IngestPlan {
 }
 
 const NS = '0b8c3f6e-51d4-4a8e-b6f7-2c9d0e1a5f34';
-const idOf = (name: string): string => uuidV5(name, NS);
+const idOf = (name: string): string => nameBasedUuid(name, NS);
 
 /** The deterministic ids that make a message sent twice one event. */
 export const messageEventId = (message: { source: string; id: string }, part = 'event'): string => idOf(`${part}|${ingestKey(message)}`);

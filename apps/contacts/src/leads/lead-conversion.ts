@@ -1,4 +1,4 @@
-import { v5 as uuidV5 } from 'uuid';
+import { nameBasedUuid } from '@clientela/contracts';
 
 /** Namespace of the contact and account ids a conversion derives from its lead (a fixed, random UUID). */
 const CONVERSION_NAMESPACE = '9c4e2b7a-51d3-4f08-a6e1-3b8d0f2c7e95';
@@ -8,8 +8,8 @@ const CONVERSION_NAMESPACE = '9c4e2b7a-51d3-4f08-a6e1-3b8d0f2c7e95';
  * names the same ones, whoever retries it and however often.
  */
 export const conversionIdsOf = (leadId: string): { contactId: string; accountId: string } => ({
-  contactId: uuidV5(`contact|${leadId.toLowerCase()}`, CONVERSION_NAMESPACE),
-  accountId: uuidV5(`account|${leadId.toLowerCase()}`, CONVERSION_NAMESPACE),
+  contactId: nameBasedUuid(`contact|${leadId.toLowerCase()}`, CONVERSION_NAMESPACE),
+  accountId: nameBasedUuid(`account|${leadId.toLowerCase()}`, CONVERSION_NAMESPACE),
 });
 
 /** The idempotency keys of the registrations a conversion makes: a retry appends nothing to either stream. */

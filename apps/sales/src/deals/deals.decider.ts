@@ -1,5 +1,4 @@
-import { v5 as uuidV5 } from 'uuid';
-import { ConflictError, DomainRuleError, NotFoundError, type Decider, type DealEvent, type DealLine, type PipelineStage, assertAmount, fromUnits, toUnits, type Units } from '@clientela/contracts';
+import { ConflictError, nameBasedUuid, DomainRuleError, NotFoundError, type Decider, type DealEvent, type DealLine, type PipelineStage, assertAmount, fromUnits, toUnits, type Units } from '@clientela/contracts';
 import { stageOf } from '../pipelines/pipelines.decider';
 
 /** A line as a client gives it: the total is computed, the currency must be the deal's. */
@@ -72,7 +71,7 @@ export type DealCommand =
 
 const ORDER_NAMESPACE = '3c9a4d0e-5b6f-4e21-9a7d-1f2e3d4c5b6a';
 /** The order a win makes: one per win, the same id however often the win is retried. */
-export const orderIdOfWin = (dealId: string, win: number): string => uuidV5(`deal-order|${dealId}|${win}`, ORDER_NAMESPACE);
+export const orderIdOfWin = (dealId: string, win: number): string => nameBasedUuid(`deal-order|${dealId}|${win}`, ORDER_NAMESPACE);
 
 export const isDealClosed = (state: DealState): state is ExistingDeal & { status: 'won' | 'lost' } => state.status === 'won' || state.status === 'lost';
 

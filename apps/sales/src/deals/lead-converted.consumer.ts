@@ -1,8 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { v5 as uuidV5 } from 'uuid';
-import type { LeadConvertedPayload, RecordedEvent } from '@clientela/contracts';
+import { nameBasedUuid, type LeadConvertedPayload, type RecordedEvent } from '@clientela/contracts';
 import type { WriteRequest, WriteResult } from '@clientela/service-kit';
 import { DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_NAME, DEFAULT_PIPELINE_STAGES } from '../pipelines/default-pipeline';
 import { ExecutePipelineCommand } from '../pipelines/pipeline-command';
@@ -10,7 +9,7 @@ import { ExecuteDealCommand } from './deal-command';
 
 const LEAD_DEAL_NAMESPACE = '6b2f0d7e-1c3a-4e59-9b8d-2a4c6e8f0b1d';
 /** One lead, one deal: the deal's id follows from the lead's. */
-export const dealIdOfLead = (leadId: string): string => uuidV5(`lead-deal|${leadId}`, LEAD_DEAL_NAMESPACE);
+export const dealIdOfLead = (leadId: string): string => nameBasedUuid(`lead-deal|${leadId}`, LEAD_DEAL_NAMESPACE);
 /** Until someone prices it, a converted lead's deal is worth 0 in the currency its acquisition was paid in. */
 export const DEFAULT_DEAL_CURRENCY = 'EUR';
 

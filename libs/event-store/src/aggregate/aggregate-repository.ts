@@ -1,5 +1,5 @@
-import { v5 as uuidV5 } from 'uuid';
 import {
+  nameBasedUuid,
   START,
   type Decider,
   type DomainEvent,
@@ -15,7 +15,7 @@ import { IdempotencyConflictError, InvalidArgumentError, StreamNotFoundError, Wr
 const IDEMPOTENCY_NAMESPACE = '3b0c3a53-7f0e-4f43-9a4f-6d1c1f7e2b90';
 
 export const eventIdFromKey = (idempotencyKey: string, index: number): string =>
-  uuidV5(`${idempotencyKey}#${index}`, IDEMPOTENCY_NAMESPACE);
+  nameBasedUuid(`${idempotencyKey}#${index}`, IDEMPOTENCY_NAMESPACE);
 
 export interface LoadedAggregate<State> {
   state: State;

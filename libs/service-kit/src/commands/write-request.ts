@@ -1,6 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { v5 as uuidV5 } from 'uuid';
-import { formatPosition, ValidationError, type Position } from '@clientela/contracts';
+import { formatPosition, nameBasedUuid, ValidationError, type Position } from '@clientela/contracts';
 import { commandMetadataOf, type CommandMetadata } from '../http/request-context';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -72,7 +71,7 @@ const CREATE_NAMESPACE = 'a4f0f0b2-2d0e-4f5e-8d0c-7b1de3c0a9e4';
  * so a retried create lands on the same stream and gets the first answer; new otherwise.
  */
 export const idForCreate = (write: WriteRequest, kind: string, newId: () => string): string =>
-  write.idempotencyKey === undefined ? newId() : uuidV5(`${kind}|${write.metadata.actor ?? ''}|${write.idempotencyKey}`, CREATE_NAMESPACE);
+  write.idempotencyKey === undefined ? newId() : nameBasedUuid(`${kind}|${write.metadata.actor ?? ''}|${write.idempotencyKey}`, CREATE_NAMESPACE);
 
 /** What a write answers: the new revision as ETag, the position for X-Min-Position. */
 export interface WriteResult {

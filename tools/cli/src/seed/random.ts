@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { v5 as uuidV5 } from 'uuid';
+import { nameBasedUuid } from '@clientela/contracts';
 
 /**
  * A seeded generator (sfc32, seeded from SHA-256 of the name): the same name gives the same numbers on
@@ -71,4 +71,4 @@ export class Random {
 const SEED_NAMESPACE = '8d3f2a61-5b7c-4e0f-9a1d-2c6b8e4f7a03';
 
 /** An id that depends only on the seed and what it names: the same in every run. */
-export const seededId = (seed: string, name: string): string => uuidV5(`${seed}|${name}`, SEED_NAMESPACE);
+export const seededId = (seed: string, name: string): string => nameBasedUuid(`${seed}|${name}`, SEED_NAMESPACE);
