@@ -23,6 +23,7 @@ interface CliOptions {
   concurrency?: number;
   rounds?: number;
   grow?: number;
+  statements?: number | true;
   peer: boolean;
   databaseUrl: string;
   results: string | false;
@@ -46,6 +47,7 @@ const main = async (): Promise<void> => {
     .option('--rounds <n>', 'eventstore: measured rounds of each phase, contenders interleaved (default 3, quick 1)', positiveInt)
     .option('--grow <n>', 'eventstore: events put into each store before measuring, e.g. 5000000 (no peer then)', positiveInt)
     .option('--no-peer', 'skip the peer implementations')
+    .option('--statements [n]', "after each bench, its databases' top n statements by time in the server (default 15; needs pg_stat_statements)", positiveInt)
     .option('--database-url <url>', 'server to make the bench databases on (DATABASE_URL, else local)', defaultServerUrl())
     .option('--results <dir>', 'directory the result lines are appended to', DEFAULT_RESULTS_DIR)
     .option('--no-results', 'append the lines to no file')
@@ -78,6 +80,7 @@ const main = async (): Promise<void> => {
       concurrency: options.concurrency,
       rounds: options.rounds,
       grow: options.grow,
+      statements: options.statements === true ? 15 : options.statements,
       peer: options.peer,
     },
   });

@@ -28,6 +28,8 @@ export interface BenchOptions {
   rounds?: number;
   /** The eventstore bench: events put into each store before anything is measured (not measured). */
   grow?: number;
+  /** After each bench, print its databases' top this many statements (needs pg_stat_statements on the server). */
+  statements?: number;
 }
 
 export interface BenchContext {

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { createBenchDatabase } from './database';
 import { DEFAULT_RESULTS_DIR } from './paths';
+import { databaseOid, formatStatements, readStatements } from './statements';
 import { registeredBenches, type BenchContext, type BenchDefinition, type BenchLine, type BenchOptions } from './registry';
 
 const BENCH_FILE = /^[a-z][a-z0-9-]*\.bench\.ts$/;
@@ -89,6 +90,8 @@ export const runBenches = async (run: RunOptions): Promise<BenchLine[]> => {
   const lines: BenchLine[] = [];
   for (const bench of benches) {
     const own: (() => Promise<void>)[] = [];
+    /** The bench's databases, for --statements. */
+    const oids: number[] = [];
     const resultsFile = resultsDir ? path.join(resultsDir, `${localDate()}-${bench.name}.jsonl`) : undefined;
     if (resultsDir) mkdirSync(resultsDir, { recursive: true });
     const context: BenchContext = {
@@ -108,6 +111,7 @@ export const runBenches = async (run: RunOptions): Promise<BenchLine[]> => {
         const drop = (): Promise<void> => database.drop();
         drops.add(drop);
         context.onCleanup(drop);
+        if (run.options.statements) oids.push(await databaseOid(database.url));
         return database;
       },
       onCleanup(cleanup) {
@@ -127,6 +131,10 @@ export const runBenches = async (run: RunOptions): Promise<BenchLine[]> => {
       }
     }
     log(`[${bench.name}] done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (run.options.statements && oids.length > 0) {
+      const result = await readStatements(run.options.serverUrl, oids, run.options.statements);
+      log(result.available ? `[${bench.name}] statements by time in the server:\n${formatStatements(result.statements)}` : `[${bench.name}] no statements: ${result.reason}`);
+    }
   }
   return lines;
 };
