@@ -17,8 +17,9 @@ export const withDatabase = (serverUrl: string, database: string): string => {
   return url.toString();
 };
 
-const withAdmin = async <T>(serverUrl: string, work: (client: Client) => Promise<T>): Promise<T> => {
-  const client = new Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
+/** One connection to `url` for `work`, closed after it. */
+export const withClient = async <T>(url: string, work: (client: Client) => Promise<T>): Promise<T> => {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     return await work(client);
@@ -30,7 +31,7 @@ const withAdmin = async <T>(serverUrl: string, work: (client: Client) => Promise
 /** `create database clientela_bench_<random>` on the server of `serverUrl`. */
 export const createBenchDatabase = async (serverUrl: string, prefix = 'clientela_bench'): Promise<BenchDatabase> => {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-  await withAdmin(serverUrl, (client) => client.query(`create database "${name}"`));
+  await withClient(serverUrl, (client) => client.query(`create database "${name}"`));
   let dropped = false;
   return {
     name,
@@ -38,7 +39,7 @@ export const createBenchDatabase = async (serverUrl: string, prefix = 'clientela
     async drop() {
       if (dropped) return;
       dropped = true;
-      await withAdmin(serverUrl, (client) => client.query(`drop database if exists "${name}" with (force)`));
+      await withClient(serverUrl, (client) => client.query(`drop database if exists "${name}" with (force)`));
     },
   };
 };

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { withClient } from './database';
 
 /** One statement of a bench's databases as pg_stat_statements counted it (all its calls summed). */
 export interface StatementFigures {
@@ -12,16 +12,6 @@ export interface StatementFigures {
 }
 
 export type StatementsResult = { available: true; statements: StatementFigures[] } | { available: false; reason: string };
-
-const withClient = async <T>(url: string, work: (client: Client) => Promise<T>): Promise<T> => {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-};
 
 /** The oid of the database `url` names: pg_stat_statements keeps it after the database is dropped. */
 export const databaseOid = (url: string): Promise<number> =>
