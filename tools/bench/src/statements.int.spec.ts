@@ -1,6 +1,5 @@
-import { Client } from 'pg';
 import { testServerUrl } from '@clientela/testing';
-import { createBenchDatabase } from './database';
+import { createBenchDatabase, withClient } from './database';
 import { databaseOid, readStatements } from './statements';
 
 // `npm run bench -- <name> --statements`: what ran in a bench's databases, read after they are dropped.
@@ -11,10 +10,7 @@ describe('readStatements', () => {
     let oid: number;
     try {
       oid = await databaseOid(database.url);
-      const client = new Client({ connectionString: database.url });
-      await client.connect();
-      await client.query('select 42 as statements_spec_answer');
-      await client.end();
+      await withClient(database.url, (client) => client.query('select 42 as statements_spec_answer'));
     } finally {
       await database.drop();
     }
