@@ -1,6 +1,7 @@
 import { TransformationType } from 'class-transformer';
 import type { MetadataStorage as TransformerStorage } from 'class-transformer/types/MetadataStorage';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
+import { fastAcceptFor } from './fast-accept';
 import { onValidationRulesChanged } from './validation-metadata-cache';
 
 // class-transformer keeps its decorators' metadata here and exports no accessor (as service-kit's openapi.ts reads it).
@@ -141,7 +142,9 @@ const compileProperty = (cls: Class, property: string, metadatas: ValidationMeta
           if (constraint.async) throw new Unsupported();
           const instance = constraint.instance as { validate: (value: unknown, args: object) => unknown };
           const args = { targetName: cls.name, property, object: undefined, value: undefined, constraints: metadata.constraints ?? [] };
-          rules.push({ name: constraint.name, each: Boolean(metadata.each), validate: instance.validate.bind(instance), args });
+          const validate = instance.validate.bind(instance);
+          const fast = fastAcceptFor(constraint.name, args.constraints, (value) => validate(value, { ...args, object: {}, value }));
+          rules.push({ name: constraint.name, each: Boolean(metadata.each), validate: fast ? (value, ruleArgs) => fast(value) || validate(value, ruleArgs) : validate, args });
         }
         break;
       case ValidationTypes.NESTED_VALIDATION:
