@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsISO4217CurrencyCode,
+  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -36,7 +37,7 @@ export class DealLineDto {
 
 class DealFieldsDto {
   @OptionalNotNull() @Matches(DECIMAL_AMOUNT, decimal) amount?: string;
-  @IsOptional() @Matches(ISO_DATE, isoDate) expectedCloseDate?: string | null;
+  @IsOptional() @Matches(ISO_DATE, isoDate) @IsISO8601({ strict: true }, isoDate) expectedCloseDate?: string | null;
   @IsOptional() @IsUUID() ownerId?: string | null;
   @IsOptional() @IsUUID() accountId?: string | null;
   @OptionalNotNull() @IsArray() @ArrayMaxSize(MAX_DEAL_LINES) @ValidateNested({ each: true }) @Type(() => DealLineDto) @ListOnly() lines?: DealLineDto[];
@@ -89,7 +90,7 @@ export class ListDealsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'the contact' }) @IsOptional() @IsUUID() customer?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() account?: string;
   @ApiPropertyOptional() @IsOptional() @IsISO4217CurrencyCode() currency?: string;
-  @ApiPropertyOptional({ description: 'expected to close on or after this day' }) @IsOptional() @Matches(ISO_DATE, isoDate) closeFrom?: string;
-  @ApiPropertyOptional({ description: 'expected to close on or before this day' }) @IsOptional() @Matches(ISO_DATE, isoDate) closeTo?: string;
+  @ApiPropertyOptional({ description: 'expected to close on or after this day' }) @IsOptional() @Matches(ISO_DATE, isoDate) @IsISO8601({ strict: true }, isoDate) closeFrom?: string;
+  @ApiPropertyOptional({ description: 'expected to close on or before this day' }) @IsOptional() @Matches(ISO_DATE, isoDate) @IsISO8601({ strict: true }, isoDate) closeTo?: string;
   @ApiPropertyOptional({ enum: sortsOf(DEAL_SORTS), default: '-openedAt' }) @IsOptional() @IsIn(sortsOf(DEAL_SORTS)) sort?: string;
 }

@@ -21,7 +21,7 @@ import { DECIMAL_AMOUNT, LEAD_SOURCE } from '../contacts/lead-events';
 import { PersonalData } from '../personal-data';
 import { STAGE_ID } from './pipeline-events';
 
-/** `YYYY-MM-DD`: a day, not an instant. */
+/** `YYYY-MM-DD`: a day, not an instant. The pattern alone lets 2027-02-30 through: it goes with IsISO8601 strict, which checks the day exists. */
 export const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 export const MAX_DEAL_LINES = 100;
 export const DEAL_OUTCOMES = ['won', 'lost'] as const;
@@ -56,7 +56,7 @@ export class DealOpenedPayload extends DealEventBase {
   /** Exact decimal: the lines' total when there are lines. */
   @Matches(DECIMAL_AMOUNT) amount!: string;
   @IsISO4217CurrencyCode() currency!: string;
-  @IsOptional() @Matches(ISO_DATE) expectedCloseDate?: string;
+  @IsOptional() @Matches(ISO_DATE) @IsISO8601({ strict: true }) expectedCloseDate?: string;
   @IsOptional() @IsUUID() ownerId?: string;
   @IsOptional() @IsUUID() accountId?: string;
   @IsArray() @ArrayMaxSize(MAX_DEAL_LINES) @ValidateNested({ each: true }) @Type(() => DealLine) lines!: DealLine[];
@@ -71,7 +71,7 @@ export class DealChangedPayload extends DealEventBase {
   @IsOptional() @IsString() @Length(1, 200) name?: string;
   @IsOptional() @Matches(DECIMAL_AMOUNT) amount?: string;
   @IsOptional() @IsISO4217CurrencyCode() currency?: string;
-  @IsOptional() @Matches(ISO_DATE) expectedCloseDate?: string | null;
+  @IsOptional() @Matches(ISO_DATE) @IsISO8601({ strict: true }) expectedCloseDate?: string | null;
   @IsOptional() @IsUUID() ownerId?: string | null;
   @IsOptional() @IsUUID() accountId?: string | null;
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_DEAL_LINES) @ValidateNested({ each: true }) @Type(() => DealLine) lines?: DealLine[];
