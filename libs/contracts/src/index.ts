@@ -20,3 +20,4 @@ export * from './analytics/customer-segment-events';
 export * from './analytics/customer-loyalty-events';
 export { toFieldViolations, payloadViolations, type PayloadValidationOptions } from './validation/payload-validation';
 export * from './name-based-id';
+export * from './validation/storable-text';

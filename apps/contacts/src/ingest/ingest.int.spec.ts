@@ -51,6 +51,15 @@ describe('ingest over HTTP', () => {
     expect((await ingest(good)).results[0]).toMatchObject({ status: 'duplicate', contactId: answer.results[0].contactId });
   });
 
+  it('rejects a message holding text PostgreSQL cannot store on its own, and the rest of its batch goes through', async () => {
+    const good = message({ email: 'hedy@lamarr.org' });
+    const answer = await ingest(message({ externalId: 'c-\u00001' }), good, message({ email: 'x@lamarr.org' }, { data: { messageId: 'm-\ud800' } }));
+    expect(answer).toMatchObject({ accepted: 1, rejected: 2 });
+    expect(answer.results[0]).toMatchObject({ status: 'rejected', code: 'invalid_ingest_message', violations: [{ path: 'customer.externalId', constraints: { storableText: 'contains U+0000' } }] });
+    expect(answer.results[1]).toMatchObject({ status: 'accepted' });
+    expect(answer.results[2]).toMatchObject({ status: 'rejected', violations: [{ path: 'data.messageId', constraints: { storableText: 'contains a lone UTF-16 surrogate' } }] });
+  });
+
   it('refuses what is not an array, and more than 1,000 items, as problem+json', async () => {
     const notArray = await post({ id: 'x' }).expect(400);
     expect(notArray.headers['content-type']).toMatch(/application\/problem\+json/);

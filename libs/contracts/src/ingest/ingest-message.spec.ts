@@ -45,6 +45,18 @@ describe('ingest contract', () => {
     expect(violationsOf({ ...order, data: { ...order.data, extra: 1 } })).toEqual(['data.extra']);
   });
 
+  it('refuses text PostgreSQL cannot store and deep nesting anywhere in a message, naming the place', () => {
+    expect(violationsOf({ ...order, customer: { externalId: 'c-2\u00000' } })).toEqual(['customer.externalId']);
+    expect(violationsOf({ ...order, data: { ...order.data, lines: [{ sku: 'A-\ud8001', quantity: 1, unitPrice: 1 }] } })).toEqual(['data.lines.0.sku']);
+    expect(violationsOf({ ...order, id: 'o-\udc00' })).toEqual(['id']);
+    expect(violationsOf({ ...order, ['ke\u0000y']: 1 })).toEqual(['ke\ufffdy']);
+    let deep: unknown = 1;
+    for (let i = 0; i < 5_000; i++) deep = [deep];
+    expect(violationsOf({ ...order, data: { ...order.data, notes: deep } })[0]).toMatch(/^data\.notes(\.0)+$/);
+    // A paired surrogate (an emoji) is text like any other.
+    expect(violationsOf({ ...order, customer: { externalId: 'c-😀' } })).toEqual([]);
+  });
+
   it('refuses a consent of an unknown channel or without its decision', () => {
     expect(violationsOf({ ...order, type: 'ConsentChanged', data: { channel: 'pigeon', purpose: 'marketing' } })).toEqual(['data.channel', 'data.granted']);
   });

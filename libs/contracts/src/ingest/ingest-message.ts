@@ -4,6 +4,7 @@ import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, MaxLength, Val
 import { ValidationError, type FieldViolation } from '../errors';
 import { PersonalData } from '../personal-data';
 import { payloadViolations } from '../validation/payload-validation';
+import { findUnstorableJson } from '../validation/storable-text';
 import { IngestEventTypes, IngestPayloads, type IngestEventType, type IngestPayloadOf } from './ingest-payloads';
 
 /** Who the event is about, as the sending system knows them; the contacts service resolves it to a contact. */
@@ -39,6 +40,9 @@ const refuse = (violations: FieldViolation[]): never => {
   throw new InvalidIngestMessageError(`invalid ingest message: ${summary}`, violations);
 };
 
+/** Deepest nesting of objects and arrays in a message: within the event store's own limit (64) for the event it becomes. */
+const MAX_MESSAGE_DEPTH = 32;
+
 /** The dedupe key of an ingest message: the same (source, id) twice is one event. */
 export const ingestKey = (message: { source: string; id: string }): string => `${message.source}:${message.id}`;
 
@@ -50,6 +54,10 @@ export const parseIngestMessage = (json: unknown): IngestMessage => {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return refuse([{ path: '', constraints: { isObject: 'an ingest message must be a JSON object' } }]);
   }
+  // Text PostgreSQL cannot store (U+0000, a lone surrogate) anywhere in the message, or nesting the
+  // checks below would recurse through: this message is refused, not the batch it came in.
+  const unstorable = findUnstorableJson(json, '$', MAX_MESSAGE_DEPTH);
+  if (unstorable) refuse([{ path: unstorable.path.replace(/^\$\.?/, ''), constraints: { [unstorable.rule]: unstorable.message } }]);
   // The envelope's fields as the message has them (plainToInstance would copy them unchanged).
   const envelope = json as Partial<Record<keyof IngestEnvelope, unknown>>;
   const violations = payloadViolations(IngestEnvelope, json);

@@ -75,7 +75,7 @@ describe('storableEventJson: the text of what it accepts, the violation of what 
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['a key with U+0000 whose value JSON leaves out', { ['k\u0000']: undefined }, 'data.k\u0000'],
+    ['a key with U+0000 whose value JSON leaves out', { ['k\u0000']: undefined }, 'data.k\ufffd'],
     ['a lone surrogate deep in an array', { a: [{ b: ['\udc00'] }] }, 'data.a.0.b.0'],
     ['a cycle', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })(), 'data.self'],
   ])('refuses %s, naming the place', (_name, data, path) => {

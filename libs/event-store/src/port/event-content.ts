@@ -1,4 +1,7 @@
-import { ValidationError, type NewEvent } from '@clientela/contracts';
+import { findUnstorableJson, unstorableStringReason, ValidationError, type ContentViolation, type NewEvent } from '@clientela/contracts';
+
+// The rule of what text PostgreSQL can store lives in contracts, where ingest and the HTTP layer check it too.
+export { findUnstorableJson, unstorableStringReason, type ContentViolation };
 
 /**
  * Limits on the shape of what an event carries, checked before the catalogue sees it (class-
@@ -22,14 +25,6 @@ export interface EventContentLimits {
 export const DEFAULT_MAX_EVENT_BYTES = 900 * 1024;
 export const DEFAULT_EVENT_CONTENT_LIMITS: EventContentLimits = { maxDepth: 64, maxMetadataBytes: 16 * 1024, maxEventBytes: DEFAULT_MAX_EVENT_BYTES };
 
-/** What JSON or the store cannot hold, found in one place of one event. */
-export interface ContentViolation {
-  /** Dotted path from `data` or `metadata`, e.g. `metadata.correlationId`. */
-  path: string;
-  rule: string;
-  message: string;
-}
-
 /** An event's data or metadata cannot be stored as it is (see EventContentLimits and assertStorableJson). */
 export class InvalidEventContentError extends ValidationError {
   override readonly code = 'invalid_event_content';
@@ -45,75 +40,6 @@ export class InvalidEventContentError extends ValidationError {
     return { ...super.details(), eventIndex: this.eventIndex };
   }
 }
-
-// U+0000 (PostgreSQL's text and jsonb refuse it) or a UTF-16 surrogate without its pair (no
-// UTF-8 encoding exists for it).
-// eslint-disable-next-line no-control-regex -- U+0000 is what it looks for
-const UNSTORABLE_CHARACTER = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** Why a string cannot be stored, or undefined. */
-export const unstorableStringReason = (text: string): string | undefined => {
-  const match = UNSTORABLE_CHARACTER.exec(text);
-  if (!match) return undefined;
-  return match[0] === '\u0000' ? 'contains U+0000' : 'contains a lone UTF-16 surrogate';
-};
-
-type Frame = { value: unknown; path: string; depth: number; key: string } | { leave: object };
-
-/**
- * The first place in `root` that JSON or PostgreSQL cannot hold: a string or key with U+0000 or
- * a lone surrogate, a BigInt, symbol or function, a number that is not finite, a cycle, or
- * nesting deeper than `maxDepth`. Walks without recursion, as JSON.stringify sees the value
- * (toJSON applied), in document order.
- */
-export const findUnstorableJson = (root: unknown, rootPath: string, maxDepth: number): ContentViolation | undefined => {
-  const stack: Frame[] = [{ value: root, path: rootPath, depth: 0, key: '' }];
-  const onPath = new Set<object>();
-  while (stack.length > 0) {
-    const frame = stack.pop() as Frame;
-    if ('leave' in frame) {
-      onPath.delete(frame.leave);
-      continue;
-    }
-    const { path, depth } = frame;
-    let value = frame.value;
-    if (typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-      value = (value as { toJSON: (key: string) => unknown }).toJSON(frame.key);
-    }
-    switch (typeof value) {
-      case 'string': {
-        const reason = unstorableStringReason(value);
-        if (reason) return { path, rule: 'storableText', message: reason };
-        continue;
-      }
-      case 'number':
-        if (!Number.isFinite(value)) return { path, rule: 'isJson', message: `is ${value}, which JSON cannot hold` };
-        continue;
-      case 'bigint':
-      case 'symbol':
-      case 'function':
-        return { path, rule: 'isJson', message: `is a ${typeof value}, which JSON cannot hold` };
-      case 'object':
-        break;
-      default: // boolean; undefined, which JSON leaves out
-        continue;
-    }
-    if (value === null) continue;
-    if (onPath.has(value)) return { path, rule: 'notCircular', message: 'refers back to an object that contains it' };
-    if (depth >= maxDepth) return { path, rule: 'maxDepth', message: `nests deeper than ${maxDepth} levels` };
-    onPath.add(value);
-    stack.push({ leave: value });
-    const keys = Array.isArray(value) ? value.map((_, i) => String(i)) : Object.keys(value);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const key = keys[i];
-      const childPath = `${path}.${key}`;
-      const reason = unstorableStringReason(key);
-      if (reason) return { path: childPath, rule: 'storableText', message: `has a key that ${reason}` };
-      stack.push({ value: (value as Record<string, unknown>)[key], path: childPath, depth: depth + 1, key });
-    }
-  }
-  return undefined;
-};
 
 // JSON.stringify writes U+0000 and lone surrogates as \u escapes, so JSON text without such an escape
 // holds neither (a literal backslash-u in a string is a false alarm, which only costs the full walk).
