@@ -33,6 +33,10 @@ describe('import rows', () => {
     });
   });
 
+  it('reports a cell with a NUL byte as an error of its row (PostgreSQL cannot store it), naming its column', () => {
+    expect(check({ Mail: 'ada@mail.org', Id: 'c1', Name: 'A\u0000da' })).toEqual({ ok: false, errors: [{ row: 7, field: 'Name', message: 'givenName contains U+0000' }] });
+  });
+
   it('needs an identifier in the row', () => {
     expect(check({ Mail: '', Id: ' ', Name: 'Ada' })).toEqual({ ok: false, errors: [{ row: 7, field: 'row', message: 'a row needs an email, a phone or an external id' }] });
   });

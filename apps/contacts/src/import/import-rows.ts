@@ -1,5 +1,5 @@
 import { isISO31661Alpha2 } from 'class-validator';
-import { ACCOUNT_SIZES, LANGUAGE_TAG, LIFECYCLE_STAGES, nameBasedUuid, TOKEN, ValidationError, type AccountSize, type FieldViolation, type LifecycleStage } from '@clientela/contracts';
+import { ACCOUNT_SIZES, LANGUAGE_TAG, LIFECYCLE_STAGES, nameBasedUuid, TOKEN, unstorableStringReason, ValidationError, type AccountSize, type FieldViolation, type LifecycleStage } from '@clientela/contracts';
 import { normaliseDomain } from '../accounts/accounts.decider';
 import { DOMAIN_INPUT } from '../accounts/accounts.dto';
 import { customValueProblem, type CustomFieldDefinition } from '../custom-fields/custom-fields.decider';
@@ -144,7 +144,11 @@ const cellsOf = (record: Readonly<Record<string, string | undefined>>, row: numb
   const value: Cells = {};
   for (const [column, field] of Object.entries(mapping.columns)) {
     const text = (record[column] ?? '').trim();
-    if (text !== '') value[field] = { column, text };
+    if (text === '') continue;
+    // A NUL byte from a legacy export: this row's error, not a failed import (PostgreSQL cannot store it).
+    const unstorable = unstorableStringReason(text);
+    if (unstorable) fail(column, `${field} ${unstorable}`);
+    else value[field] = { column, text };
   }
   return { errors, fail, value };
 };
