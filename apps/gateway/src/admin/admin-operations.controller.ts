@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards, UsePipes } from '@nestjs/common';
+import { serviceValidationPipe } from '@clientela/service-kit';
 import { ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { parsePosition } from '@clientela/contracts';
 import {
@@ -23,7 +24,8 @@ import { DeadLetterQuery, RedriveRequest, ReplayRequest } from './admin-operatio
 @ApiForbiddenResponse({ description: 'The key is not an admin key.' })
 @Controller('api/v1/admin')
 @UseGuards(AdminKeyGuard)
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+// The services' pipe: one shape of refusal (violations by path), bodies that must be objects, no unstorable text in query and path.
+@UsePipes(serviceValidationPipe())
 export class AdminOperationsController {
   constructor(private readonly admin: LazyAdminConnections) {}
 

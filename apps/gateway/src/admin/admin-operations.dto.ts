@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsNumber, IsOptional, IsPositive, IsString, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsISO8601, IsNumber, IsOptional, IsPositive, IsString, Matches, MaxLength } from 'class-validator';
 
 const POSITION = /^\d{1,40}$/;
 const NAME = /^[A-Za-z0-9._-]{1,200}$/;
@@ -17,12 +17,12 @@ export class ReplayRequest {
   toPosition?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Recorded at or after.' })
-  @IsDateString()
+  @IsISO8601({ strict: true })
   @IsOptional()
   since?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Recorded before.' })
-  @IsDateString()
+  @IsISO8601({ strict: true })
   @IsOptional()
   until?: string;
 

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards, UsePipes } from '@nestjs/common';
+import { serviceValidationPipe } from '@clientela/service-kit';
 import { ApiCreatedResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AdminKeyGuard } from './admin-key.guard';
 import { ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreatedApiKey } from './api-key.dto';
@@ -8,7 +9,8 @@ import { ApiKeysService } from './api-keys.service';
 @ApiForbiddenResponse({ description: 'The key is not an admin key.' })
 @Controller('api/v1/admin/api-keys')
 @UseGuards(AdminKeyGuard)
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+// The services' pipe: one shape of refusal (violations by path), bodies that must be objects, no unstorable text in query and path.
+@UsePipes(serviceValidationPipe())
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 

@@ -1,5 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import { ValidationError, toFieldViolations } from '@clientela/contracts';
+import { findUnstorableJson, ValidationError, toFieldViolations } from '@clientela/contracts';
 
 /**
  * Every body, query and param DTO is checked with class-validator: unknown fields are refused,
@@ -13,9 +13,23 @@ class ServiceValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new ValidationError('the body must be a JSON object', [{ path: '', constraints: { isObject: 'the body must be a JSON object' } }]);
     }
+    if (metadata.type === 'query' || metadata.type === 'param') refuseUnstorable(value, metadata.data);
     return super.transform(value, metadata);
   }
 }
+
+/**
+ * A query or path value with U+0000 or a lone surrogate is a 400 naming it: PostgreSQL refuses such
+ * text in any statement, so a filter holding it was a 500. Bodies need no such check here: what a
+ * command stores is checked by the event store, per event, with the field named.
+ */
+const refuseUnstorable = (value: unknown, name: string | undefined): void => {
+  const found = findUnstorableJson(value, '$', 32);
+  if (!found) return;
+  const within = found.path.slice(2);
+  const path = name === undefined ? within : within === '' ? name : `${name}.${within}`;
+  throw new ValidationError(`invalid ${path}`, [{ path, constraints: { [found.rule]: found.message } }]);
+};
 
 export const serviceValidationPipe = (): ValidationPipe =>
   new ServiceValidationPipe({
