@@ -1,9 +1,14 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ProblemDetailsFilter, type StructuredLogger } from '@clientela/platform';
+import type { FastifyHttpOptions } from 'fastify';
+import type { Server } from 'node:http';
+import { ProblemDetailsFilter, replyFrameworkError, type StructuredLogger } from '@clientela/platform';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module';
 import { setupGatewayOpenApi } from './openapi/setup-gateway-openapi';
 import { GATEWAY_LOGGER } from './tokens';
+
+/** HTTP/1.1 (so the reply is a node:http one); what the router refuses before a route is problem+json too. */
+const HTTP_OPTIONS: FastifyHttpOptions<Server> = { frameworkErrors: replyFrameworkError };
 
 /**
  * Builds the gateway app, initialised but not listening: what main.ts does by hand until the
@@ -11,7 +16,7 @@ import { GATEWAY_LOGGER } from './tokens';
  * setupGatewayOpenApi(app)). Tests boot it the same way.
  */
 export const createGatewayApp = async (options: GatewayModuleOptions, nestLogger: false | ('error' | 'warn' | 'log')[] = ['error', 'warn']) => {
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(options), new FastifyAdapter(), { logger: nestLogger });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(options), new FastifyAdapter(HTTP_OPTIONS), { logger: nestLogger });
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost), app.get<StructuredLogger>(GATEWAY_LOGGER)));
   setupGatewayOpenApi(app);
   await app.init();

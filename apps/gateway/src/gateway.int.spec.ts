@@ -177,6 +177,8 @@ describe('gateway', () => {
         ['/api/v1/admin/api-keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `${'['.repeat(5_000)}${']'.repeat(5_000)}` }],
         ['/api/v1/admin/dead-letters?consumer=a%00b', {}],
         ['/api/v1/admin/projections/a%00b', {}],
+        // Not valid percent-encoding: refused by Fastify's router, before any route.
+        ['/api/v1/admin/projections/%ff', {}],
       ] as const) {
         const refused = await call(path, init);
         expect(refused.statusCode).toBe(400);

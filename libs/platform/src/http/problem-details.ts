@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import type { ServerResponse } from 'node:http';
 import { isClientelaError, UnavailableError } from '@clientela/contracts';
 import { createLogger, errorMessage, type LogSink } from '../logging/logger';
 import { urlForLog } from '../logging/url-for-log';
@@ -72,6 +73,27 @@ export const toProblem = (error: unknown, instance?: string): { problem: Problem
     problem: { type: `${TYPE_BASE}internal`, title: titleOf(500), status: 500, detail: 'an unexpected error occurred', ...(instance ? { instance } : {}) },
     headers,
   };
+};
+
+/** What Fastify's `frameworkErrors` hands over: an error of its router, raised before any route runs. */
+interface FrameworkError {
+  message: string;
+  code?: string;
+  statusCode?: number;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: what its router refuses before a route runs (a path that is
+ * not valid percent-encoding, `/contacts/%ff`; a parameter over the length limit) is problem+json
+ * like every other refusal, instead of Fastify's own JSON. Written to the raw response: no route,
+ * hook or serialiser exists for such a request.
+ */
+export const replyFrameworkError = (error: FrameworkError, _request: unknown, reply: { raw: ServerResponse }): void => {
+  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 400;
+  const problem: ProblemDetails = { type: `${TYPE_BASE}http-${status}`, title: titleOf(status), status, detail: error.message, ...(error.code ? { code: error.code } : {}) };
+  const body = JSON.stringify(problem);
+  reply.raw.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+  reply.raw.end(body);
 };
 
 const titleOf = (status: number): string => {
