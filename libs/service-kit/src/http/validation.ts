@@ -14,14 +14,19 @@ class ServiceValidationPipe extends ValidationPipe {
       throw new ValidationError('the body must be a JSON object', [{ path: '', constraints: { isObject: 'the body must be a JSON object' } }]);
     }
     if (metadata.type === 'query' || metadata.type === 'param') refuseUnstorable(value, metadata.data);
+    // A DTO's body too: before class-transformer recurses through it (a value nested thousands deep
+    // overflowed the stack) and before checks that choke on a lone surrogate (isEmail threw). Bodies
+    // without a DTO (ingest's array) are checked item by item by their handler instead.
+    else if (metadata.type === 'body' && metadata.metatype && !UNCHECKED_BODY_TYPES.has(metadata.metatype)) refuseUnstorable(value, undefined);
     return super.transform(value, metadata);
   }
 }
 
+const UNCHECKED_BODY_TYPES: ReadonlySet<unknown> = new Set([Object, Array, String, Buffer]);
+
 /**
- * A query or path value with U+0000 or a lone surrogate is a 400 naming it: PostgreSQL refuses such
- * text in any statement, so a filter holding it was a 500. Bodies need no such check here: what a
- * command stores is checked by the event store, per event, with the field named.
+ * U+0000 or a lone surrogate in a query, path or body value is a 400 naming it: PostgreSQL refuses
+ * such text in any statement (a filter holding it was a 500); nesting deeper than 32 is refused too.
  */
 const refuseUnstorable = (value: unknown, name: string | undefined): void => {
   const found = findUnstorableJson(value, '$', 32);

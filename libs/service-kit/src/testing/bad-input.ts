@@ -28,8 +28,8 @@ export const sendJson = (service: TestService, route: Pick<WriteRoute, 'method' 
 
 /**
  * The rules every write route keeps, as tests: malformed JSON and non-object bodies, unknown fields,
- * wrong types and huge strings in every field are 400 problem+json naming the fields; a body over the
- * limit is 413; and none of it changes what is stored. A slice adds its own cases beside these.
+ * wrong types, text PostgreSQL cannot store, deep nesting and huge strings in every field are 400
+ * problem+json naming the fields; a body over the limit is 413; and none of it changes what is stored. A slice adds its own cases beside these.
  */
 export const itRefusesBadInput = (service: () => TestService, routes: () => readonly WriteRoute[]): void => {
   const unchanged = async (work: () => Promise<void>) => {
@@ -52,6 +52,21 @@ export const itRefusesBadInput = (service: () => TestService, routes: () => read
         const typed = await sendJson(service(), route, Object.fromEntries(Object.keys(route.valid).map((k) => [k, { nested: [1] }])));
         expectProblem(typed, 400);
         expect(violationPaths(typed)).toEqual(Object.keys(route.valid).sort());
+      }
+    }));
+
+  it('refuses U+0000, lone surrogates and deep nesting in every field with 400 naming it (they were 500s)', () =>
+    unchanged(async () => {
+      // As text: JSON.stringify of it would overflow this process's stack.
+      const deep = `${'['.repeat(5_000)}"x"${']'.repeat(5_000)}`;
+      for (const route of routes()) {
+        for (const field of Object.keys(route.valid)) {
+          for (const bad of ['"a\\u0000b"', '"a\\ud800b"', deep]) {
+            const refused = await sendJson(service(), route, JSON.stringify({ ...route.valid, [field]: '<bad>' }).replace('"<bad>"', () => bad));
+            expectProblem(refused, 400);
+            expect(violationPaths(refused)[0]?.split('.')[0]).toBe(field);
+          }
+        }
       }
     }));
 
