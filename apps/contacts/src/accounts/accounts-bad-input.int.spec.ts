@@ -36,6 +36,7 @@ describe('accounts refuse bad input', () => {
     const nested = await send(routes()[0], { name: 'A', domain: 'not a domain', size: '7', ownerId: 'me', address: { country: 'Germany', lat: 200 } });
     expectProblem(nested, 400);
     expect(violationPaths(nested)).toEqual(['address.country', 'address.lat', 'domain', 'ownerId', 'size']);
+    expect(violationPaths(await send(routes()[0], { name: 'A', address: [] }))).toEqual(['address']);
     const nameless = await send(routes()[0], { domain: 'a.example' });
     expectProblem(nameless, 400);
     expect(violationPaths(nameless)).toEqual(['name']);

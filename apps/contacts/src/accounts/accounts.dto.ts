@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { ACCOUNT_SIZES, PostalAddress, type AccountSize } from '@clientela/contracts';
 import { PageQuery } from '@clientela/service-kit';
 
@@ -14,7 +14,7 @@ class AccountFieldsDto {
   @IsOptional() @IsString() @MaxLength(300) @Matches(DOMAIN_INPUT, domainMessage) domain?: string | null;
   @IsOptional() @IsString() @Length(1, 100) industry?: string | null;
   @IsOptional() @IsIn(ACCOUNT_SIZES) size?: AccountSize | null;
-  @IsOptional() @ValidateNested() @Type(() => PostalAddress) address?: PostalAddress | null;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PostalAddress) address?: PostalAddress | null;
   @IsOptional() @IsUUID() ownerId?: string | null;
 }
 

@@ -37,6 +37,8 @@ describe('contacts refuse bad input', () => {
     const nested = await sendJson(service, { method: 'post', path: '/api/v1/contacts' }, { givenName: 'A', address: { country: 'Germany', lat: 200 }, emails: ['x@y.example', 5], phones: ['0049 30'] });
     expectProblem(nested, 400);
     expect(violationPaths(nested)).toEqual(['address.country', 'address.lat', 'emails', 'phones']);
+    // An array is not an address, even an empty one (ValidateNested alone let [] through).
+    for (const address of [[], [{ country: 'DE' }]]) expect(violationPaths(await sendJson(service, { method: 'post', path: '/api/v1/contacts' }, { givenName: 'A', address }))).toEqual(['address']);
     expect(await storedEvents(service)).toEqual(before);
   });
 

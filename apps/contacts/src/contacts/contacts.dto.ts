@@ -52,7 +52,7 @@ class ContactFieldsDto {
   @IsOptional() @IsString() @Length(1, 100) familyName?: string | null;
   @IsOptional() @Matches(LANGUAGE_TAG, { message: 'language must be a BCP 47 tag such as en or pt-BR' }) language?: string | null;
   @IsOptional() @IsIn(PREFERRED_CHANNELS) preferredChannel?: PreferredChannel | null;
-  @IsOptional() @ValidateNested() @Type(() => PostalAddress) address?: PostalAddress | null;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PostalAddress) address?: PostalAddress | null;
   @IsOptional() @IsUUID() ownerId?: string | null;
   @IsOptional() @IsUUID() accountId?: string | null;
   /** The first is the primary one. */

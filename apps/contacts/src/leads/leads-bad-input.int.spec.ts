@@ -39,6 +39,8 @@ describe('leads refuse bad input', () => {
     const nested = await send(routes()[0], { source: 'web inar', campaignId: 'abc', email: 'not-an-email', acquisitionCost: { amount: 12.5, currency: 'EURO' } });
     expectProblem(nested, 400);
     expect(paths(nested)).toEqual(['acquisitionCost.amount', 'acquisitionCost.currency', 'campaignId', 'email', 'source']);
+    // An array is not an amount: [] passed ValidateNested alone and the decider threw (a 500).
+    for (const acquisitionCost of [[], [{ amount: '1.00', currency: 'EUR' }]]) expect(paths(await send(routes()[0], { source: 'web', acquisitionCost }))).toEqual(['acquisitionCost']);
     const score = await send(routes()[2], { status: 'qualified', score: 101 });
     expectProblem(score, 400);
     expect(paths(score)).toEqual(['score']);

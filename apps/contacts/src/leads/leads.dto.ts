@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { E164, LEAD_STATUSES, Money, QUALIFICATION_STATUSES, type LeadStatus, type QualificationStatus } from '@clientela/contracts';
 import { PageQuery } from '@clientela/service-kit';
 
@@ -20,7 +20,7 @@ class LeadPersonDto {
 export class CaptureLeadDto extends LeadPersonDto {
   @IsString() @Matches(SOURCE_INPUT, sourceMessage) source!: string;
   @IsOptional() @IsUUID() campaignId?: string;
-  @IsOptional() @ValidateNested() @Type(() => Money) acquisitionCost?: Money;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => Money) acquisitionCost?: Money;
 }
 
 export class UpdateLeadDto extends LeadPersonDto {}

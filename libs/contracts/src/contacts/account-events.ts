@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { defineEvent, type RecordedEventOf } from '../catalogue';
 import { PersonalData } from '../personal-data';
 import { PostalAddress } from './contact-events';
@@ -21,7 +21,7 @@ export class AccountRegisteredPayload extends AccountEventBase {
   @IsOptional() @Matches(ACCOUNT_DOMAIN) domain?: string;
   @IsOptional() @IsString() @Length(1, 100) industry?: string;
   @IsOptional() @IsIn(ACCOUNT_SIZES) size?: AccountSize;
-  @IsOptional() @ValidateNested() @Type(() => PostalAddress) address?: PostalAddress;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PostalAddress) address?: PostalAddress;
   @IsOptional() @IsUUID() ownerId?: string;
   @IsISO8601() registeredAt!: string;
 }
@@ -32,7 +32,7 @@ export class AccountProfileChangedPayload extends AccountEventBase {
   @IsOptional() @Matches(ACCOUNT_DOMAIN) domain?: string | null;
   @IsOptional() @IsString() @Length(1, 100) industry?: string | null;
   @IsOptional() @IsIn(ACCOUNT_SIZES) size?: AccountSize | null;
-  @IsOptional() @ValidateNested() @Type(() => PostalAddress) address?: PostalAddress | null;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PostalAddress) address?: PostalAddress | null;
   @IsOptional() @IsUUID() ownerId?: string | null;
   @IsISO8601() changedAt!: string;
 }

@@ -9,6 +9,7 @@ import {
   IsISO8601,
   IsLatitude,
   IsLongitude,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -61,7 +62,7 @@ export class ContactRegisteredPayload extends ContactEventBase {
   @IsOptional() @IsString() @MaxLength(100) @PersonalData() familyName?: string;
   @IsOptional() @Matches(LANGUAGE_TAG) language?: string;
   @IsOptional() @IsIn(PREFERRED_CHANNELS) preferredChannel?: PreferredChannel;
-  @IsOptional() @ValidateNested() @Type(() => PostalAddress) @PersonalData() address?: PostalAddress;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PostalAddress) @PersonalData() address?: PostalAddress;
   @IsOptional() @IsUUID() ownerId?: string;
   @IsOptional() @IsUUID() accountId?: string;
   @IsIn(LIFECYCLE_STAGES) lifecycleStage!: LifecycleStage;
@@ -74,7 +75,7 @@ export class ContactProfileChangedPayload extends ContactEventBase {
   @IsOptional() @IsString() @MaxLength(100) @PersonalData() familyName?: string | null;
   @IsOptional() @Matches(LANGUAGE_TAG) language?: string | null;
   @IsOptional() @IsIn(PREFERRED_CHANNELS) preferredChannel?: PreferredChannel | null;
-  @IsOptional() @ValidateNested() @Type(() => PostalAddress) @PersonalData() address?: PostalAddress | null;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PostalAddress) @PersonalData() address?: PostalAddress | null;
   @IsOptional() @IsUUID() ownerId?: string | null;
   @IsOptional() @IsUUID() accountId?: string | null;
   @IsISO8601() changedAt!: string;
@@ -147,7 +148,7 @@ export class ContactMergedPayload extends ContactEventBase {
   /** The merged contact first, then every contact already merged into it: all of them now count as the survivor. */
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10000) @IsUUID(undefined, { each: true }) members!: string[];
   // Personal as a whole: sealing reads an event's top-level fields, and these are the duplicate's emails, phones and ids.
-  @ValidateNested() @Type(() => MergedIdentities) @PersonalData() identities!: MergedIdentities;
+  @IsObject() @ValidateNested() @Type(() => MergedIdentities) @PersonalData() identities!: MergedIdentities;
   @IsISO8601() mergedAt!: string;
 }
 

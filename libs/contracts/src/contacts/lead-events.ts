@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO4217CurrencyCode, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsISO4217CurrencyCode, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { defineEvent, type RecordedEventOf } from '../catalogue';
 import { PersonalData } from '../personal-data';
 import { E164 } from './contact-events';
@@ -30,7 +30,7 @@ export class LeadCapturedPayload extends LeadEventBase {
   @Matches(LEAD_SOURCE) source!: string;
   @IsOptional() @IsUUID() campaignId?: string;
   /** What it cost to acquire this lead: cost per lead is its sum over the count. */
-  @IsOptional() @ValidateNested() @Type(() => Money) acquisitionCost?: Money;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => Money) acquisitionCost?: Money;
   @IsOptional() @IsString() @MaxLength(100) @PersonalData() givenName?: string;
   @IsOptional() @IsString() @MaxLength(100) @PersonalData() familyName?: string;
   /** Normalised: trimmed, lower case. */
@@ -76,7 +76,7 @@ export class LeadConvertedPayload extends LeadEventBase {
   @IsOptional() @IsUUID() ownerId?: string;
   @Matches(LEAD_SOURCE) source!: string;
   @IsOptional() @IsUUID() campaignId?: string;
-  @IsOptional() @ValidateNested() @Type(() => Money) acquisitionCost?: Money;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => Money) acquisitionCost?: Money;
   @IsOptional() @IsInt() @Min(0) @Max(100) score?: number;
   @IsISO8601() convertedAt!: string;
 }

@@ -56,8 +56,9 @@ export const parseIngestMessage = (json: unknown): IngestMessage => {
   }
   // Text PostgreSQL cannot store (U+0000, a lone surrogate) anywhere in the message, or nesting the
   // checks below would recurse through: this message is refused, not the batch it came in.
+  // (What JSON cannot hold, a NaN say, never comes from parsed JSON: the contract's checks name it.)
   const unstorable = findUnstorableJson(json, '$', MAX_MESSAGE_DEPTH);
-  if (unstorable) refuse([{ path: unstorable.path.replace(/^\$\.?/, ''), constraints: { [unstorable.rule]: unstorable.message } }]);
+  if (unstorable && unstorable.rule !== 'isJson') refuse([{ path: unstorable.path.replace(/^\$\.?/, ''), constraints: { [unstorable.rule]: unstorable.message } }]);
   // The envelope's fields as the message has them (plainToInstance would copy them unchanged).
   const envelope = json as Partial<Record<keyof IngestEnvelope, unknown>>;
   const violations = payloadViolations(IngestEnvelope, json);

@@ -4,7 +4,7 @@ import type { MetadataStorage as TransformerStorage } from 'class-transformer/ty
 import { getMetadataStorage, validateSync, ValidationTypes } from 'class-validator';
 import fc from 'fast-check';
 import * as contracts from '../index';
-import { IngestEnvelope, IngestPayloads, parseIngestMessage, type EventDefinition } from '../index';
+import { findUnstorableJson, IngestEnvelope, IngestPayloads, parseIngestMessage, type EventDefinition } from '../index';
 import { compiledCheckOf } from './compiled-validation';
 import { payloadViolations, toFieldViolations } from './payload-validation';
 
@@ -296,7 +296,10 @@ describe('parseIngestMessage', () => {
           return;
         }
         seen[expected.length === 0 ? 'valid' : 'invalid']++;
-        expect(after(message)).toEqual(expected);
+        // Since then, text PostgreSQL cannot store (U+0000, a lone surrogate) refuses the message by itself, named.
+        const unstorable = findUnstorableJson(message, '$', 32);
+        if (unstorable?.rule === 'storableText') expect(after(message)).toEqual([{ path: unstorable.path.slice(2), constraints: { storableText: unstorable.message } }]);
+        else expect(after(message)).toEqual(expected);
       }),
       { numRuns: 1_000 },
     );
