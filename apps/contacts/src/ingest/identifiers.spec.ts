@@ -16,6 +16,14 @@ describe('identifiers', () => {
     expect(normaliseEmail('ada at mail', rules)).toEqual({ kind: 'email', reason: 'invalid' });
   });
 
+  it('treats an email or external id longer than the contact events hold as invalid (254 and 200 characters)', () => {
+    const local = 'a'.repeat(64);
+    expect(normaliseEmail(`${local}@${'d'.repeat(185)}.org`, rules)).toBe(`${local}@${'d'.repeat(185)}.org`);
+    expect(normaliseEmail(`${local}@${'d'.repeat(186)}.org`, rules)).toEqual({ kind: 'email', reason: 'invalid' });
+    expect(normaliseExternalId('x'.repeat(200), rules)).toBe('x'.repeat(200));
+    expect(normaliseExternalId(` ${'x'.repeat(201)} `, rules)).toEqual({ kind: 'external', reason: 'invalid' });
+  });
+
   it('normalises phones to E.164, with the default country for national numbers', () => {
     expect(normalisePhone('030 901820', rules)).toBe('+4930901820');
     expect(normalisePhone('+1 (415) 555-2671', rules)).toBe('+14155552671');

@@ -30,13 +30,17 @@ const JUNK_WORDS = new Set(['', 'null', 'undefined', 'none', 'nil', 'unknown', '
 const JUNK_EMAIL_DOMAINS = new Set(['example.com', 'example.org', 'example.net', 'test.com', 'email.com', 'domain.com', 'invalid', 'localhost']);
 const JUNK_EMAIL_LOCALS = new Set(['test', 'noreply', 'no-reply', 'donotreply', 'do-not-reply', 'none', 'null', 'unknown', 'info', 'nobody', 'mail', 'email', 'abc', 'xxx']);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** What the contact's events hold at most (ContactEmailAdded, ContactIdentityAdded). */
+const MAX_EMAIL_LENGTH = 254;
+const MAX_EXTERNAL_ID_LENGTH = 200;
 
 const isJunkWord = (value: string): boolean => JUNK_WORDS.has(value.toLowerCase()) || /^0+$/.test(value);
 
 export const normaliseEmail = (raw: string, rules: IdentityRules): string | Ignored => {
   const email = raw.trim().toLowerCase();
   if (isJunkWord(email)) return { kind: 'email', reason: 'junk' };
-  if (!EMAIL.test(email)) return { kind: 'email', reason: 'invalid' };
+  // Longer than an address can be (RFC 5321): the contact's event would refuse it, failing the whole batch or import.
+  if (email.length > MAX_EMAIL_LENGTH || !EMAIL.test(email)) return { kind: 'email', reason: 'invalid' };
   const at = email.lastIndexOf('@');
   const local = email.slice(0, at).split('+', 1)[0];
   const domain = email.slice(at + 1);
@@ -61,6 +65,7 @@ export const normalisePhone = (raw: string, rules: IdentityRules): string | Igno
 
 export const normaliseExternalId = (raw: string, rules: IdentityRules): string | Ignored => {
   const id = raw.trim();
+  if (id.length > MAX_EXTERNAL_ID_LENGTH) return { kind: 'external', reason: 'invalid' };
   if (isJunkWord(id) || rules.blocklist.includes(id)) return { kind: 'external', reason: 'junk' };
   return id;
 };
