@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { freePort, freePortRange } from '@clientela/testing';
 import { SERVICES } from '../src/launcher-config';
 
@@ -98,6 +99,16 @@ describe('npm start', () => {
     const read = await fetch(`${api}/contacts/${id}`, { headers: { ...headers, 'x-min-position': created.headers.get('x-position') as string } });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ id, givenName: 'Erin', emails: ['erin@example.com'] });
+    // The database URL it prints is the one the CLI (README) is told to use.
+    const databaseUrl = /database {3}(postgres:\/\/\S+)/.exec(first.output())?.[1];
+    expect(databaseUrl).toContain(`:${env.CLIENTELA_PG_PORT}/clientela`);
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      expect((await client.query("select count(*)::int as n from event_store.events where type = 'ContactRegistered'")).rows[0].n).toBeGreaterThanOrEqual(1);
+    } finally {
+      await client.end();
+    }
 
     process.kill(-(first.child.pid as number), 'SIGINT');
     expect(await first.exited).toBe(0);

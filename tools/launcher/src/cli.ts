@@ -63,6 +63,8 @@ const main = async (): Promise<void> => {
     say(`  API docs   http://127.0.0.1:${config.gatewayPort}/api/docs`);
     say(`  health     http://127.0.0.1:${config.gatewayPort}/health/ready`);
     say(`  admin key  ${adminKey.key} (X-Api-Key; ${adminKey.from})`);
+    // The embedded server's own URL (local credentials), for the `clientela` CLI; a DATABASE_URL of yours is not echoed.
+    if (postgres) say(`  database   ${postgres.url} (DATABASE_URL for npx clientela)`);
     for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(10)} ${url} (direct, for debugging)`);
     say('Ctrl-C stops everything');
   } catch (error) {
