@@ -119,7 +119,8 @@ describe('ingest consumer', () => {
     await waitFor(async () => (await letters.list(badTopic)).length === 2, async () => `dead letters ${JSON.stringify(await letters.list(badTopic))}, warnings ${warnings.length}`, 15_000);
     await waitFor(async () => (await handled()).length === 2, async () => `handled ${JSON.stringify(await handled())}`, 15_000);
     expect(await handled()).toEqual(['good-1', 'good-2']);
-    for (const letter of await letters.list(badTopic)) expect(letter.reason).toMatch(/invalid byte sequence|0x00/);
+    // The contract refuses them when decoding (PostgreSQL would refuse the statement): no tries, the field named.
+    expect((await letters.list(badTopic)).map((letter) => letter.reason).sort()).toEqual(['invalid ingest message: id: contains U+0000', 'invalid ingest message: source: contains U+0000']);
     await consumer.stop();
     // Three tries each and a few more as the batch falls back one by one: not thousands.
     expect(warnings.length).toBeLessThan(30);
