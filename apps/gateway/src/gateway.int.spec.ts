@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { createTestDatabase, refusedPort, type TestDatabase } from '@clientela/testing';
 import { createLogger } from '@clientela/platform';
+import { DEFAULT_BODY_LIMIT } from '@clientela/service-kit';
 import type { GatewayConfig } from './config/gateway-config';
 import { createGatewayApp } from './create-gateway-app';
 import { ROUTES } from './routing/routes';
@@ -280,6 +281,15 @@ describe('gateway', () => {
       expect(response.statusCode).toBe(404);
       expect(response.headers['content-type']).toContain('application/problem+json');
       expect(await json(response)).toMatchObject({ status: 404, detail: 'no service serves /api/v1/deals' });
+    });
+
+    it('refuses a JSON body over the services\' limit with their 413, not the 503 of the connection the service closes', async () => {
+      const seenBefore = upstream.seen.length;
+      const tooLarge = await call('/api/v1/contacts', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ blob: 'x'.repeat(DEFAULT_BODY_LIMIT) }) });
+      expect(tooLarge.statusCode).toBe(413);
+      expect(tooLarge.headers['content-type']).toContain('application/problem+json');
+      expect(await json(tooLarge)).toMatchObject({ status: 413, detail: 'Request body is too large' });
+      expect(upstream.seen.length).toBe(seenBefore);
     });
 
     it('answers 503 problem+json with Retry-After when a service refuses the connection or does not answer', async () => {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpException } from '@nestjs/common';
 import { NotFoundError, UnavailableError } from '@clientela/contracts';
 import { PROBLEM_CONTENT_TYPE, toProblem, type StructuredLogger } from '@clientela/platform';
+import { DEFAULT_BODY_LIMIT } from '@clientela/service-kit';
 import { actorOf, contextOf } from '../request-context';
 import { clientResponseHeaders, hasBody, upstreamRequestHeaders } from './forwarded-headers';
 import { areaOf, API_PREFIX, serviceFor } from './routes';
@@ -49,6 +50,18 @@ const reasonOf = (error: unknown): string => {
  */
 const relay = (source: Readable): Readable => Readable.from(source.iterator({ destroyOnReturn: false }), { objectMode: false });
 
+/**
+ * A JSON body longer than the services take (DEFAULT_BODY_LIMIT, Fastify's bodyLimit there): refused
+ * here with their 413. Forwarded, the service answers 413 and closes while the body still comes,
+ * which undici reports as EPIPE: a 503 that invites the client to send it again.
+ */
+const isOversizedJson = (headers: Record<string, string | string[] | undefined>): boolean => {
+  const type = headers['content-type'];
+  const length = headers['content-length'];
+  return typeof type === 'string' && JSON_TYPE.test(type) && typeof length === 'string' && Number(length) > DEFAULT_BODY_LIMIT;
+};
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
 /** Answers up to this size (by their Content-Length) are read whole and sent as one buffer. */
 export const BUFFERED_ANSWER_MAX_BYTES = 64 * 1024;
 
@@ -69,6 +82,11 @@ export const forward = async (request: FastifyRequest, reply: FastifyReply, deps
   const pool = service === null ? undefined : deps.pools.pool(service);
   if (service === null || pool === undefined) {
     return sendProblem(request, reply, new NotFoundError(`no service serves ${API_PREFIX}${areaOf(request.url) ?? ''}`));
+  }
+  if (isOversizedJson(request.headers)) {
+    // The rest of the body is not read: close after answering.
+    reply.header('connection', 'close');
+    return sendProblem(request, reply, new HttpException('Request body is too large', 413));
   }
   const context = contextOf(request);
   // An emitter, not an AbortController: undici takes either, and the emitter costs less per request.
