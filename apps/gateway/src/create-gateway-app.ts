@@ -2,13 +2,13 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyHttpOptions } from 'fastify';
 import type { Server } from 'node:http';
-import { ProblemDetailsFilter, replyFrameworkError, type StructuredLogger } from '@clientela/platform';
+import { ProblemDetailsFilter, replyClientError, replyFrameworkError, type StructuredLogger } from '@clientela/platform';
 import { GatewayModule, type GatewayModuleOptions } from './gateway.module';
 import { setupGatewayOpenApi } from './openapi/setup-gateway-openapi';
 import { GATEWAY_LOGGER } from './tokens';
 
-/** HTTP/1.1 (so the reply is a node:http one); what the router refuses before a route is problem+json too. */
-const HTTP_OPTIONS: FastifyHttpOptions<Server> = { frameworkErrors: replyFrameworkError };
+/** HTTP/1.1 (so the reply is a node:http one); what the router or Node's HTTP parser refuses before a route is problem+json too. */
+const HTTP_OPTIONS: FastifyHttpOptions<Server> = { frameworkErrors: replyFrameworkError, clientErrorHandler: replyClientError };
 
 /**
  * Builds the gateway app, initialised but not listening: what main.ts does by hand until the

@@ -96,6 +96,33 @@ export const replyFrameworkError = (error: FrameworkError, _request: unknown, re
   reply.raw.end(body);
 };
 
+/** What Node's HTTP parser raises before Fastify has a request (see `replyClientError`). */
+interface ClientError {
+  code?: string;
+}
+
+/** The part of a socket a raw answer needs. */
+interface RawSocket {
+  destroyed: boolean;
+  writable: boolean;
+  write(data: string): unknown;
+  destroy(error?: Error): unknown;
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request (headers
+ * over 16 KiB: 431; a request that is not HTTP: 400; too slow: 408) is problem+json too, written to
+ * the socket as Fastify's default handler does, then the socket is closed.
+ */
+export const replyClientError = (error: ClientError & Error, socket: RawSocket): void => {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'the request headers are larger than the server takes'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'the request took too long to arrive'] : [400, 'the request is not valid HTTP'];
+  const body = JSON.stringify({ type: `${TYPE_BASE}http-${status}`, title: titleOf(status), status, detail } satisfies ProblemDetails);
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${titleOf(status)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nConnection: close\r\n\r\n${body}`);
+  socket.destroy(error);
+};
+
 const titleOf = (status: number): string => {
   const name = (HttpStatus as unknown as Record<number, string | undefined>)[status];
   return name ? name.toLowerCase().split('_').map((w, i) => (i === 0 ? w[0].toUpperCase() + w.slice(1) : w)).join(' ') : 'Error';

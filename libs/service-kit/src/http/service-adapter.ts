@@ -2,7 +2,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { IncomingMessage } from 'node:http';
 import { LogController, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import { CORRELATION_ID_HEADER, replyFrameworkError, REQUEST_ID_HEADER, requestIdsOf, urlForLog } from '@clientela/platform';
+import { CORRELATION_ID_HEADER, replyClientError, replyFrameworkError, REQUEST_ID_HEADER, requestIdsOf, urlForLog } from '@clientela/platform';
 
 type Headers = Record<string, string | string[] | undefined>;
 type ChildBindings = Parameters<FastifyBaseLogger['child']>[0];
@@ -35,6 +35,8 @@ export const createServiceAdapter = (options: { service: string; logger: PinoLog
     onConstructorPoisoning: 'error',
     // What the router refuses before a route (a path that is not valid percent-encoding) is problem+json too.
     frameworkErrors: replyFrameworkError,
+    // And what Node's HTTP parser refuses before that (headers over 16 KiB).
+    clientErrorHandler: replyClientError,
   });
   const fastify = adapter.getInstance();
   fastify.decorateRequest('clientelaService', '');
