@@ -142,6 +142,13 @@ describe('CSV import of contacts', () => {
     expect(missing.body.violations).toEqual([{ path: 'mapping.columns.Mail', constraints: { header: 'no column Mail in the CSV header' } }]);
     await api().post(`/api/v1/imports?kind=contacts&mapping=${encodeURIComponent('{"columns":{"E-mail":"email"}}')}`).send({ rows: [] }).expect(400);
     await api().post('/api/v1/imports?kind=contacts').set('content-type', 'text/csv').send('E-mail\n').expect(400);
+    // Saved as Latin-1 ("Müller" with the byte FC): refused, not imported as "M\ufffdller".
+    const latin1 = await api()
+      .post(`/api/v1/imports?kind=contacts&mapping=${encodeURIComponent('{"columns":{"E-mail":"email","Name":"familyName"}}')}`)
+      .set('content-type', 'text/csv')
+      .send(Buffer.from('E-mail,Name\nm@latin.org,M\xfcller\n', 'latin1'))
+      .expect(400);
+    expect(latin1.body).toMatchObject({ code: 'unreadable_csv', violations: [{ path: 'body', constraints: { utf8: expect.stringContaining('not UTF-8') } }] });
     const noName = await api().post(`/api/v1/imports?kind=accounts&mapping=${encodeURIComponent('{"columns":{"Web":"domain"}}')}`).set('content-type', 'text/csv').send('Web\n').expect(400);
     expect(noName.body.violations).toEqual([{ path: 'mapping.columns', constraints: { name: 'map the name: every account has one' } }]);
     const jobs = (await api().get('/api/v1/imports').query({ kind: 'contacts' }).expect(200)).body.items;

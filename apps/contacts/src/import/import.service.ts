@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { CsvError, parse } from 'csv-parse';
 import type { Pool } from 'pg';
@@ -41,6 +41,38 @@ export interface ImportSummary {
 export class UnreadableCsvError extends ValidationError {
   override readonly code: string = 'unreadable_csv';
 }
+
+/**
+ * The body's bytes as they come, refused at the first chunk that is not UTF-8: a file saved as
+ * Latin-1 or Windows-1252 would otherwise import "M\ufffdller" for "Müller", row after row, without a word.
+ */
+const utf8Only = (): Transform => {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let offset = 0;
+  const notUtf8 = () => {
+    const reason = `the CSV is not UTF-8 (at or after byte ${offset}): save it as UTF-8 and send it again`;
+    return new UnreadableCsvError(reason, [{ path: 'body', constraints: { utf8: reason } }]);
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      try {
+        decoder.decode(chunk, { stream: true });
+      } catch {
+        return done(notUtf8());
+      }
+      offset += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      try {
+        decoder.decode();
+      } catch {
+        return done(notUtf8());
+      }
+      done();
+    },
+  });
+};
 
 /** What became of one good row. */
 type RowOutcome = { row: number; outcome: 'created' | 'matched' } | { row: number; outcome: 'failed'; message: string };
@@ -171,7 +203,10 @@ export class ImportService {
       batchRows = 0;
     };
 
-    const parser = csv.pipe(parse({ bom: true, columns: (header: string[]) => checkHeader(header, mapping), skip_empty_lines: true, relax_column_count: true, trim: false }));
+    const utf8 = utf8Only();
+    const parser = csv.pipe(utf8).pipe(parse({ bom: true, columns: (header: string[]) => checkHeader(header, mapping), skip_empty_lines: true, relax_column_count: true, trim: false }));
+    // .pipe() does not pass errors on: the parser ends with the check's, and the request is left alone (answered, not reset).
+    utf8.once('error', (error) => parser.destroy(error));
     try {
       for await (const record of parser as AsyncIterable<Record<string, string | undefined>>) {
         const row = counts.rowsRead + batchRows + 2;
