@@ -4,7 +4,7 @@ import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, MaxLength, Val
 import { ValidationError, type FieldViolation } from '../errors';
 import { PersonalData } from '../personal-data';
 import { payloadViolations } from '../validation/payload-validation';
-import { findUnstorableJson } from '../validation/storable-text';
+import { unstorableFieldViolation } from '../validation/storable-text';
 import { IngestEventTypes, IngestPayloads, type IngestEventType, type IngestPayloadOf } from './ingest-payloads';
 
 /** Who the event is about, as the sending system knows them; the contacts service resolves it to a contact. */
@@ -56,9 +56,8 @@ export const parseIngestMessage = (json: unknown): IngestMessage => {
   }
   // Text PostgreSQL cannot store (U+0000, a lone surrogate) anywhere in the message, or nesting the
   // checks below would recurse through: this message is refused, not the batch it came in.
-  // (What JSON cannot hold, a NaN say, never comes from parsed JSON: the contract's checks name it.)
-  const unstorable = findUnstorableJson(json, '$', MAX_MESSAGE_DEPTH);
-  if (unstorable && unstorable.rule !== 'isJson') refuse([{ path: unstorable.path.replace(/^\$\.?/, ''), constraints: { [unstorable.rule]: unstorable.message } }]);
+  const unstorable = unstorableFieldViolation(json, MAX_MESSAGE_DEPTH);
+  if (unstorable) refuse([unstorable]);
   // The envelope's fields as the message has them (plainToInstance would copy them unchanged).
   const envelope = json as Partial<Record<keyof IngestEnvelope, unknown>>;
   const violations = payloadViolations(IngestEnvelope, json);

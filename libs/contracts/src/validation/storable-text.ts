@@ -1,11 +1,12 @@
 /**
  * What PostgreSQL can store as text and jsonb: no U+0000, no UTF-16 surrogate without its pair (no
  * UTF-8 encoding exists for it). The one rule the event store, ingest, the CSV import and every
- * HTTP query and path value are held to, so that such a value is refused where it comes in, with
- * its place named, instead of failing a statement later (a 500, or a whole batch refused).
+ * HTTP query, path and body value are held to, so that such a value is refused where it comes in,
+ * with its place named, instead of failing a statement later (a 500, or a whole batch refused).
  */
+import type { FieldViolation } from '../errors';
 
-/** What JSON or the store cannot hold, found in one place of one event. */
+/** What JSON or the store cannot hold, found in one place of a value (an event's data or metadata, a request). */
 export interface ContentViolation {
   /** Dotted path from `data` or `metadata`, e.g. `metadata.correlationId`. */
   path: string;
@@ -85,3 +86,13 @@ export const findUnstorableJson = (root: unknown, rootPath: string, maxDepth: nu
   return undefined;
 };
 
+/**
+ * findUnstorableJson for a value parsed from JSON or a query string, as a field violation whose
+ * path is relative to the value (`customer.email`; '' for the value itself). What JSON itself cannot
+ * hold (NaN, a BigInt) never comes from parsing, and the caller's own checks name it: not reported.
+ */
+export const unstorableFieldViolation = (value: unknown, maxDepth: number): FieldViolation | undefined => {
+  const found = findUnstorableJson(value, '$', maxDepth);
+  if (!found || found.rule === 'isJson') return undefined;
+  return { path: found.path.slice(2), constraints: { [found.rule]: found.message } };
+};

@@ -1,5 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import { findUnstorableJson, ValidationError, toFieldViolations } from '@clientela/contracts';
+import { unstorableFieldViolation, ValidationError, toFieldViolations } from '@clientela/contracts';
 
 /**
  * Every body, query and param DTO is checked with class-validator: unknown fields are refused,
@@ -29,11 +29,10 @@ const UNCHECKED_BODY_TYPES: ReadonlySet<unknown> = new Set([Object, Array, Strin
  * such text in any statement (a filter holding it was a 500); nesting deeper than 32 is refused too.
  */
 const refuseUnstorable = (value: unknown, name: string | undefined): void => {
-  const found = findUnstorableJson(value, '$', 32);
+  const found = unstorableFieldViolation(value, 32);
   if (!found) return;
-  const within = found.path.slice(2);
-  const path = name === undefined ? within : within === '' ? name : `${name}.${within}`;
-  throw new ValidationError(`invalid ${path}`, [{ path, constraints: { [found.rule]: found.message } }]);
+  const path = name === undefined ? found.path : found.path === '' ? name : `${name}.${found.path}`;
+  throw new ValidationError(`invalid ${path}`, [{ ...found, path }]);
 };
 
 export const serviceValidationPipe = (): ValidationPipe =>
