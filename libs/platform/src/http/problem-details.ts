@@ -75,6 +75,9 @@ export const toProblem = (error: unknown, instance?: string): { problem: Problem
   };
 };
 
+/** The problem of an HTTP status with no error code of ours: what Fastify or Node refused. */
+const httpProblem = (status: number, detail: string): ProblemDetails => ({ type: `${TYPE_BASE}http-${status}`, title: titleOf(status), status, detail });
+
 /** What Fastify's `frameworkErrors` hands over: an error of its router, raised before any route runs. */
 interface FrameworkError {
   message: string;
@@ -90,8 +93,7 @@ interface FrameworkError {
  */
 export const replyFrameworkError = (error: FrameworkError, _request: unknown, reply: { raw: ServerResponse }): void => {
   const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 400;
-  const problem: ProblemDetails = { type: `${TYPE_BASE}http-${status}`, title: titleOf(status), status, detail: error.message, ...(error.code ? { code: error.code } : {}) };
-  const body = JSON.stringify(problem);
+  const body = JSON.stringify({ ...httpProblem(status, error.message), ...(error.code ? { code: error.code } : {}) });
   reply.raw.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
   reply.raw.end(body);
 };
@@ -118,7 +120,7 @@ export const replyClientError = (error: ClientError & Error, socket: RawSocket):
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, detail] =
     error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'the request headers are larger than the server takes'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'the request took too long to arrive'] : [400, 'the request is not valid HTTP'];
-  const body = JSON.stringify({ type: `${TYPE_BASE}http-${status}`, title: titleOf(status), status, detail } satisfies ProblemDetails);
+  const body = JSON.stringify(httpProblem(status, detail));
   if (socket.writable) socket.write(`HTTP/1.1 ${status} ${titleOf(status)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nConnection: close\r\n\r\n${body}`);
   socket.destroy(error);
 };
