@@ -63,6 +63,8 @@ describe('ingest contract', () => {
 
   it('refuses an unknown type, a customer without an identifier, and what is not an object', () => {
     expect(violationsOf({ ...order, type: 'OrderTeleported' })).toEqual(['type']);
+    // A type that is no string, even one whose toString cannot be called, is a violation, not a TypeError.
+    expect(violationsOf({ ...order, type: { toString: [] } })).toEqual(['type']);
     expect(violationsOf({ ...order, customer: {} })).toEqual(['customer']);
     expect(violationsOf([order])).toEqual(['']);
     expect(() => parseIngestMessage({ ...order, customer: {} })).toThrow(/customer needs at least one of externalId, email, phone/);

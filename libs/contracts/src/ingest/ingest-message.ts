@@ -68,7 +68,8 @@ export const parseIngestMessage = (json: unknown): IngestMessage => {
     }
   }
   const type = envelope.type;
-  const payloadClass: (new () => object) | undefined = Object.hasOwn(IngestPayloads, type as PropertyKey) ? IngestPayloads[type as IngestEventType] : undefined;
+  // Only a string names a type: Object.hasOwn turns a key into a string, and `{"toString": []}` threw there (a 500 for the batch).
+  const payloadClass: (new () => object) | undefined = typeof type === 'string' && Object.hasOwn(IngestPayloads, type) ? IngestPayloads[type as IngestEventType] : undefined;
   const data = envelope.data;
   if (payloadClass && typeof data === 'object' && data !== null && !Array.isArray(data)) {
     violations.push(...payloadViolations(payloadClass, data, { prefix: 'data' }));
