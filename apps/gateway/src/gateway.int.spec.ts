@@ -292,6 +292,17 @@ describe('gateway', () => {
       expect(upstream.seen.length).toBe(seenBefore);
     });
 
+    it('refuses a chunked JSON body once it grows past the services\' limit with 413, and relays one within it whole', async () => {
+      const json413 = await call('/api/v1/contacts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: generatedBody(DEFAULT_BODY_LIMIT + 1) });
+      expect(json413.statusCode).toBe(413);
+      expect(json413.headers['content-type']).toContain('application/problem+json');
+      expect(json413.headers.connection).toBe('close');
+      expect(await json(json413)).toMatchObject({ status: 413, detail: 'Request body is too large' });
+      const within = await call('/api/v1/contacts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: generatedBody(DEFAULT_BODY_LIMIT) });
+      expect(within.statusCode).toBe(200);
+      expect((await json<Echo>(within)).bodyLength).toBe(DEFAULT_BODY_LIMIT);
+    });
+
     it('answers 503 problem+json with Retry-After when a service refuses the connection or does not answer', async () => {
       const refused = await call('/api/v1/gone/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(refused.statusCode).toBe(503);

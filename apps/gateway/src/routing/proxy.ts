@@ -50,17 +50,48 @@ const reasonOf = (error: unknown): string => {
  */
 const relay = (source: Readable): Readable => Readable.from(source.iterator({ destroyOnReturn: false }), { objectMode: false });
 
+/** Thrown into undici by a relayed JSON body that grows past the services' limit. */
+class BodyTooLargeError extends Error {}
+
+/**
+ * A JSON body sent without Content-Length (chunked), relayed only up to the services' limit: the
+ * byte that would cross it is not forwarded, the upstream call fails with BodyTooLargeError, and
+ * the client gets the 413 a service would give, not the 503 of the connection the service closes.
+ */
+const limitedRelay = (source: Readable, limit: number): Readable =>
+  Readable.from(
+    (async function* () {
+      let received = 0;
+      for await (const chunk of source.iterator({ destroyOnReturn: false })) {
+        received += (chunk as Buffer).length;
+        if (received > limit) throw new BodyTooLargeError('Request body is too large');
+        yield chunk as Buffer;
+      }
+    })(),
+    { objectMode: false },
+  );
+
 /**
  * A JSON body longer than the services take (DEFAULT_BODY_LIMIT, Fastify's bodyLimit there): refused
  * here with their 413. Forwarded, the service answers 413 and closes while the body still comes,
  * which undici reports as EPIPE: a 503 that invites the client to send it again.
  */
-const isOversizedJson = (headers: Record<string, string | string[] | undefined>): boolean => {
+const isJson = (headers: Record<string, string | string[] | undefined>): boolean => {
   const type = headers['content-type'];
+  return typeof type === 'string' && JSON_TYPE.test(type);
+};
+const isOversizedJson = (headers: Record<string, string | string[] | undefined>): boolean => {
   const length = headers['content-length'];
-  return typeof type === 'string' && JSON_TYPE.test(type) && typeof length === 'string' && Number(length) > DEFAULT_BODY_LIMIT;
+  return isJson(headers) && typeof length === 'string' && Number(length) > DEFAULT_BODY_LIMIT;
 };
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+/** What undici sends upstream: nothing, the client's body, or a chunked JSON body held to the services' limit. */
+const bodyOf = (request: FastifyRequest): Readable | null => {
+  if (!hasBody(request.headers)) return null;
+  const chunkedJson = request.headers['content-length'] === undefined && isJson(request.headers);
+  return chunkedJson ? limitedRelay(request.raw, DEFAULT_BODY_LIMIT) : relay(request.raw);
+};
 
 /** Answers up to this size (by their Content-Length) are read whole and sent as one buffer. */
 export const BUFFERED_ANSWER_MAX_BYTES = 64 * 1024;
@@ -110,7 +141,7 @@ export const forward = async (request: FastifyRequest, reply: FastifyReply, deps
         host: request.headers.host,
         protocol: request.protocol,
       }),
-      body: hasBody(request.headers) ? relay(request.raw) : null,
+      body: bodyOf(request),
       signal: abort,
     });
     const empty = request.method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304;
@@ -124,6 +155,10 @@ export const forward = async (request: FastifyRequest, reply: FastifyReply, deps
     }
     return reply.send(whole ?? upstream.body);
   } catch (error) {
+    if (error instanceof BodyTooLargeError || (error as { cause?: unknown })?.cause instanceof BodyTooLargeError) {
+      reply.header('connection', 'close'); // the rest of the upload is not read
+      return sendProblem(request, reply, new HttpException('Request body is too large', 413));
+    }
     if (clientGone) {
       // The client went away (mid-upload or before the answer): nobody to answer, nothing to log as down.
       return reply;
