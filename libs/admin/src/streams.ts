@@ -1,4 +1,4 @@
-import { formatPosition, parsePosition, START, toEnvelopeJson, ValidationError, type EventEnvelopeJson, type Position } from '@clientela/contracts';
+import { formatPosition, START, toEnvelopeJson, ValidationError, type EventEnvelopeJson, type Position } from '@clientela/contracts';
 import type { EventFilter } from '@clientela/event-store';
 import type { AdminConnections } from './connections';
 
@@ -129,7 +129,3 @@ export async function* eventPages(
     from = page.nextPosition;
   }
 }
-
-/** `--from-position` and friends as positions; a typed refusal naming the option for what is not one. */
-export const positionArgument = (name: string, value: string | undefined): Position | undefined =>
-  value === undefined ? undefined : parsePosition(value, name);

@@ -100,8 +100,19 @@ describe('clientela streams and events', () => {
     expect(unset.stderr).toContain('DATABASE_URL is not set');
     const wrong = await runCli(['events'], { DATABASE_URL: database.url, BUS: 'kafka' });
     expect(wrong.stderr).toContain('KAFKA_BROKERS is required when BUS=kafka');
-    expect((await runCli(['events', '--from-position', 'abc'], env)).stderr).toContain('--from-position must be a non-negative integer');
-    expect((await runCli(['events', '--since', 'yesterday'], env)).stderr).toContain('--since must be a date');
+    // A command line that cannot run as written exits 2 (usage), before anything is opened.
+    for (const [argv, said] of [
+      [['events', '--from-position', 'abc'], '--from-position must be a non-negative integer'],
+      [['events', '--since', 'yesterday'], '--since must be a date'],
+      [['streams', 'read', 'contact-1', '--from', 'abc'], '--from must be a whole number, 0 or more'],
+      [['streams', 'read', 'contact-1', '--format', 'xml'], "argument 'xml' is invalid. Allowed choices are jsonl, table"],
+      [['projections', 'rebuild', 'contacts', '--poll-ms', '0'], '--poll-ms must be a positive whole number'],
+      [['dead-letters', 'redrive'], 'name the dead letters to re-drive, or say --all'],
+      [['streams', 'stats', '--url', 'http://127.0.0.1:1'], '--url needs --api-key'],
+    ] as const) {
+      const usage = await runCli([...argv], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' });
+      expect({ argv, code: usage.code, said: usage.stderr.includes(said) }).toEqual({ argv, code: 2, said: true });
+    }
     const gateway = await runCli(['streams', 'stats', '--url', 'http://127.0.0.1:1', '--api-key', 'k'], env);
     expect(gateway.code).toBe(1);
     expect(gateway.stderr).toMatch(/could not reach the gateway at http:\/\/127\.0\.0\.1:1 \(--url\)/);

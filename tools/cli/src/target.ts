@@ -1,4 +1,4 @@
-import { ValidationError } from '@clientela/contracts';
+import { UsageError } from './usage-error';
 import {
   listDeadLetters,
   openAdminConnections,
@@ -46,11 +46,11 @@ export const remoteOf = (options: GlobalOptions, env: NodeJS.ProcessEnv): { url:
   const url = options.url ?? (env.CLIENTELA_URL || undefined);
   if (!url) return undefined;
   const apiKey = options.apiKey ?? (env.CLIENTELA_API_KEY || undefined);
-  if (!apiKey) throw new ValidationError('--url needs --api-key (or CLIENTELA_API_KEY): an admin API key of the gateway');
+  if (!apiKey) throw new UsageError('--url needs --api-key (or CLIENTELA_API_KEY): an admin API key of the gateway');
   try {
     new URL(url);
   } catch {
-    throw new ValidationError(`--url must be the gateway's URL, like http://127.0.0.1:3000 (got ${JSON.stringify(url)})`);
+    throw new UsageError(`--url must be the gateway's URL, like http://127.0.0.1:3000 (got ${JSON.stringify(url)})`);
   }
   return { url: url.replace(/\/+$/, ''), apiKey };
 };

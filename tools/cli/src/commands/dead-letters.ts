@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ValidationError } from '@clientela/contracts';
 import type { CliContext } from '../cli-context';
+import { UsageError } from '../usage-error';
 import { printJson, table, write } from '../output';
 
 export const deadLettersCommands = (program: Command, cli: CliContext): void => {
@@ -50,7 +50,7 @@ export const deadLettersCommands = (program: Command, cli: CliContext): void => 
     .option('--consumer <name>', 'only this consumer\'s letters')
     .addHelpText('after', '\nExamples:\n  $ clientela dead-letters redrive 12 13\n  $ clientela dead-letters redrive --all --consumer contacts.ingest')
     .action(async (ids: string[], options: { all?: boolean; topic?: string; consumer?: string }) => {
-      if (ids.length === 0 && !options.all) throw new ValidationError('name the dead letters to re-drive, or say --all (with --topic or --consumer to narrow it)');
+      if (ids.length === 0 && !options.all) throw new UsageError('name the dead letters to re-drive, or say --all (with --topic or --consumer to narrow it)');
       const count = await (await cli.target()).redriveDeadLetters({ ...(ids.length ? { ids } : {}), topic: options.topic, consumer: options.consumer });
       await write(cli.out, `re-drove ${count} dead letter${count === 1 ? '' : 's'}\n`);
     });

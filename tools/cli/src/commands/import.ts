@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ValidationError } from '@clientela/contracts';
 import { UnreachableError } from '@clientela/admin';
 import type { CliContext } from '../cli-context';
+import { UsageError } from '../usage-error';
 import { countLines } from '../ingest/ingest-file';
 import { formatNumber, printJson, progressBar, write } from '../output';
 import { GatewayProblemError, remoteOf } from '../target';
@@ -29,7 +30,7 @@ export const importCommand = (program: Command, cli: CliContext): void => {
     .description('imports contacts or accounts from a CSV file at the gateway (POST /api/v1/imports), with a dry run')
     .argument('<file>', 'the CSV file, with a header row')
     .requiredOption('--mapping <file>', 'JSON file: {"columns": {"<CSV column>": "<field>"}, "source": "<system>"}')
-    .option('--kind <kind>', 'contacts or accounts', 'contacts')
+    .addOption(new Option('--kind <kind>', 'contacts or accounts').choices(['contacts', 'accounts']).default('contacts'))
     .option('--dry-run', 'check every row and report the bad ones; create nothing')
     .option('--json', 'the summary (and the first errors) as JSON')
     .addHelpText(
@@ -43,10 +44,9 @@ Examples:
   $ clientela import customers.csv --mapping mapping.json --dry-run --url http://127.0.0.1:3000 --api-key $KEY
   $ clientela import companies.csv --kind accounts --mapping accounts.json`,
     )
-    .action(async (file: string, options: { mapping: string; kind: string; dryRun?: boolean; json?: boolean }) => {
-      if (options.kind !== 'contacts' && options.kind !== 'accounts') throw new ValidationError(`--kind must be contacts or accounts (got ${JSON.stringify(options.kind)})`);
+    .action(async (file: string, options: { mapping: string; kind: 'contacts' | 'accounts'; dryRun?: boolean; json?: boolean }) => {
       const remote = remoteOf(cli.globals(), cli.env);
-      if (!remote) throw new ValidationError('import needs the gateway: --url and --api-key (or CLIENTELA_URL and CLIENTELA_API_KEY)');
+      if (!remote) throw new UsageError('import needs the gateway: --url and --api-key (or CLIENTELA_URL and CLIENTELA_API_KEY)');
       await access(file).catch(() => {
         throw new ValidationError(`cannot read ${file}`);
       });

@@ -1,9 +1,10 @@
 import { access } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { INGEST_TOPIC, ValidationError, parseIngestMessage, type IngestMessage } from '@clientela/contracts';
 import { requireKafka, UnreachableError } from '@clientela/admin';
 import { positiveInt, positiveNumber, type CliContext } from '../cli-context';
+import { UsageError } from '../usage-error';
 import { countLines, readIngestFile } from '../ingest/ingest-file';
 import { formatNumber, printJson, progressBar, write } from '../output';
 import { GatewayProblemError, remoteOf } from '../target';
@@ -40,8 +41,8 @@ export const ingestCommand = (program: Command, cli: CliContext): void => {
     .command('ingest')
     .description('sends the ingest messages of a file (NDJSON of the ingest contract, or CDNOW transactions converted on the fly)')
     .argument('<file>', 'the file')
-    .option('--via <door>', 'http: POST /api/v1/events at the gateway (--url, --api-key); kafka: the clientela.ingest.v1 topic', 'http')
-    .option('--format <format>', 'ndjson (one ingest message per line) or cdnow (datasets/cdnow)', 'ndjson')
+    .addOption(new Option('--via <door>', 'http: POST /api/v1/events at the gateway (--url, --api-key); kafka: the clientela.ingest.v1 topic').choices(['http', 'kafka']).default('http'))
+    .addOption(new Option('--format <format>', 'ndjson (one ingest message per line) or cdnow (datasets/cdnow)').choices(['ndjson', 'cdnow']).default('ndjson'))
     .option('--rate <n>', 'messages per second at most', positiveNumber('--rate'))
     .option('--batch <n>', 'messages per request or produce batch (at most 1,000)', positiveInt('--batch'), 1_000)
     .option('--topic <topic>', 'kafka: the topic (default clientela.ingest.v1 with KAFKA_TOPIC_PREFIX)')
@@ -57,10 +58,8 @@ Examples:
   $ clientela ingest datasets/cdnow/cdnow_sample.txt --format cdnow --url http://127.0.0.1:3000 --api-key $KEY
   $ clientela ingest events.ndjson --via kafka --rate 2000`,
     )
-    .action(async (file: string, options: { via: string; format: string; rate?: number; batch: number; topic?: string; json?: boolean }) => {
-      if (options.via !== 'http' && options.via !== 'kafka') throw new ValidationError(`--via must be http or kafka (got ${JSON.stringify(options.via)})`);
-      if (options.format !== 'ndjson' && options.format !== 'cdnow') throw new ValidationError(`--format must be ndjson or cdnow (got ${JSON.stringify(options.format)})`);
-      if (options.batch > 1_000) throw new ValidationError('--batch may be at most 1,000 (what POST /api/v1/events takes)');
+    .action(async (file: string, options: { via: 'http' | 'kafka'; format: 'ndjson' | 'cdnow'; rate?: number; batch: number; topic?: string; json?: boolean }) => {
+      if (options.batch > 1_000) throw new UsageError('--batch may be at most 1,000 (what POST /api/v1/events takes)');
       await access(file).catch(() => {
         throw new ValidationError(`cannot read ${file}`);
       });
@@ -133,7 +132,7 @@ type Sender = ((messages: IngestMessage[]) => Promise<IngestAnswer | undefined>)
 /** POST /api/v1/events at the gateway: each message answered accepted, duplicate or rejected. */
 const httpSender = async (cli: CliContext): Promise<Sender> => {
   const remote = remoteOf(cli.globals(), cli.env);
-  if (!remote) throw new ValidationError('--via http needs the gateway: --url and --api-key (or CLIENTELA_URL and CLIENTELA_API_KEY)');
+  if (!remote) throw new UsageError('--via http needs the gateway: --url and --api-key (or CLIENTELA_URL and CLIENTELA_API_KEY)');
   const send = async (messages: IngestMessage[]): Promise<IngestAnswer> => {
     let response: Response;
     try {

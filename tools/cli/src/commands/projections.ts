@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ProjectionStatusJson } from '@clientela/admin';
 import { ConflictError } from '@clientela/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CliContext } from '../cli-context';
+import { positiveInt, type CliContext } from '../cli-context';
 import { formatNumber, printJson, progressBar, table, write } from '../output';
 
 const statusTable = (statuses: ProjectionStatusJson[]): string =>
@@ -84,7 +84,7 @@ export const projectionsCommands = (program: Command, cli: CliContext): void => 
     .description('builds a new copy from the first event beside the live one (which keeps serving), then swaps it in')
     .argument('<name>', 'the projection')
     .option('--no-wait', 'ask for the rebuild and return at once')
-    .option('--poll-ms <ms>', 'how often to ask for progress', (v) => Number(v), 250)
+    .option('--poll-ms <ms>', 'how often to ask for progress', positiveInt('--poll-ms'), 250)
     .addHelpText('after', '\nExamples:\n  $ clientela projections rebuild contacts\n  $ clientela projections rebuild contacts --url https://crm.example.com --api-key $KEY')
     .action(rebuildAction('rebuild'));
 
@@ -93,7 +93,7 @@ export const projectionsCommands = (program: Command, cli: CliContext): void => 
     .description('clears the last error and the parked (dead-lettered) events, then rebuilds: every event is applied again')
     .argument('<name>', 'the projection')
     .option('--no-wait', 'ask for the rebuild and return at once')
-    .option('--poll-ms <ms>', 'how often to ask for progress', (v) => Number(v), 250)
+    .option('--poll-ms <ms>', 'how often to ask for progress', positiveInt('--poll-ms'), 250)
     .addHelpText('after', '\nExample:\n  $ clientela projections reset contacts')
     .action(rebuildAction('reset'));
 };

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import type { SingleBar } from 'cli-progress';
-import { positionArgument, type ReplayResult } from '@clientela/admin';
-import { collect, dateOption, positiveNumber, type CliContext } from '../cli-context';
+import type { ReplayResult } from '@clientela/admin';
+import type { Position } from '@clientela/contracts';
+import { collect, dateOption, positionOption, positiveNumber, type CliContext } from '../cli-context';
 import { formatNumber, printJson, progressBar, table, write } from '../output';
 
 interface ReplayCliOptions {
-  fromPosition?: string;
-  toPosition?: string;
-  since?: string;
-  until?: string;
+  fromPosition?: Position;
+  toPosition?: Position;
+  since?: Date;
+  until?: Date;
   category?: string[];
   type?: string[];
   toTopic?: string;
@@ -32,10 +33,10 @@ export const replayCommand = (program: Command, cli: CliContext): void => {
   program
     .command('replay')
     .description('publishes a range of the store to Kafka again, as the relay publishes it (same key, headers, value); resumable')
-    .option('--from-position <p>', 'events after this position (exclusive)')
-    .option('--to-position <q>', 'up to and including this position (default: the head when the replay first ran)')
-    .option('--since <date>', 'recorded at or after')
-    .option('--until <date>', 'recorded before')
+    .option('--from-position <p>', 'events after this position (exclusive)', positionOption('--from-position'))
+    .option('--to-position <q>', 'up to and including this position (default: the head when the replay first ran)', positionOption('--to-position'))
+    .option('--since <date>', 'recorded at or after', dateOption('--since'))
+    .option('--until <date>', 'recorded before', dateOption('--until'))
     .option('-c, --category <category>', 'only streams of this category (repeat, or a,b)', collect)
     .option('-t, --type <type>', 'only this event type (repeat, or a,b)', collect)
     .option('--to-topic <topic>', 'send every event to this topic instead of its context\'s topic')
@@ -67,10 +68,10 @@ Examples:
       const started = Date.now();
       try {
         const result = await target.replay({
-          fromPosition: positionArgument('--from-position', options.fromPosition),
-          toPosition: positionArgument('--to-position', options.toPosition),
-          since: dateOption('--since', options.since),
-          until: dateOption('--until', options.until),
+          fromPosition: options.fromPosition,
+          toPosition: options.toPosition,
+          since: options.since,
+          until: options.until,
           categories: options.category,
           types: options.type,
           toTopic: options.toTopic,

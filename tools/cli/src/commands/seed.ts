@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ValidationError } from '@clientela/contracts';
 import { positiveInt, type CliContext } from '../cli-context';
+import { UsageError } from '../usage-error';
 import { formatNumber, printJson, progressBar, table, write } from '../output';
 import { planDemoData } from '../seed/demo-data';
 import { runSeed, SEED_KINDS, seedWrites, type SeedKind } from '../seed/seed-run';
@@ -54,12 +54,12 @@ Examples:
   $ clientela seed --customers 5000 --seed demo-2 --until 2026-06-30 --concurrency 8`,
     )
     .action(async (options: { customers: number; seed: string; until?: string; concurrency: number; json?: boolean }) => {
-      if (!SEED.test(options.seed)) throw new ValidationError(`--seed must be 1 to 40 letters, digits, dots, dashes or underscores (got ${JSON.stringify(options.seed)})`);
-      if (options.customers > MAX_CUSTOMERS) throw new ValidationError(`--customers may be at most ${formatNumber(MAX_CUSTOMERS)}`);
+      if (!SEED.test(options.seed)) throw new UsageError(`--seed must be 1 to 40 letters, digits, dots, dashes or underscores (got ${JSON.stringify(options.seed)})`);
+      if (options.customers > MAX_CUSTOMERS) throw new UsageError(`--customers may be at most ${formatNumber(MAX_CUSTOMERS)}`);
       const until = options.until ?? new Date().toISOString().slice(0, 10);
-      if (!DAY.test(until) || Number.isNaN(Date.parse(`${until}T00:00:00Z`))) throw new ValidationError(`--until must be a day, YYYY-MM-DD (got ${JSON.stringify(until)})`);
+      if (!DAY.test(until) || Number.isNaN(Date.parse(`${until}T00:00:00Z`))) throw new UsageError(`--until must be a day, YYYY-MM-DD (got ${JSON.stringify(until)})`);
       const remote = remoteOf(cli.globals(), cli.env);
-      if (!remote) throw new ValidationError('seed writes through the public API: --url and --api-key (or CLIENTELA_URL and CLIENTELA_API_KEY)');
+      if (!remote) throw new UsageError('seed writes through the public API: --url and --api-key (or CLIENTELA_URL and CLIENTELA_API_KEY)');
 
       const data = planDemoData({ seed: options.seed, customers: options.customers, until });
       const total = seedWrites(data);

@@ -1,6 +1,7 @@
-import type { Command } from 'commander';
-import { eventPages, listStreams, positionArgument, readStreamEvents, type CategoryCount, type StreamSummary } from '@clientela/admin';
-import { collect, dateOption, positiveInt, type CliContext } from '../cli-context';
+import { Option, type Command } from 'commander';
+import { eventPages, listStreams, readStreamEvents, type CategoryCount, type StreamSummary } from '@clientela/admin';
+import type { Position } from '@clientela/contracts';
+import { collect, dateOption, nonNegativeInt, positionOption, positiveInt, type CliContext } from '../cli-context';
 import { formatBytes, formatNumber, printJson, table, write } from '../output';
 
 export const streamsCommands = (program: Command, cli: CliContext): void => {
@@ -30,8 +31,8 @@ export const streamsCommands = (program: Command, cli: CliContext): void => {
     .command('read')
     .description('the events of one stream, oldest first (as stored: not upcast)')
     .argument('<streamId>', 'e.g. contact-0b6e4c1e-…')
-    .option('--format <format>', 'jsonl (one event per line) or table', 'jsonl')
-    .option('--from <revision>', 'first revision', (v) => Number(v), 0)
+    .addOption(new Option('--format <format>', 'jsonl (one event per line) or table').choices(['jsonl', 'table']).default('jsonl'))
+    .option('--from <revision>', 'first revision', nonNegativeInt('--from'), 0)
     .option('--limit <n>', 'events at most', positiveInt('--limit'), 1_000)
     .addHelpText('after', '\nExamples:\n  $ clientela streams read contact-0b6e4c1e-5d43-4f3e-9a51-1f1f0e6f0a11\n  $ clientela streams read contact-0b6e… --format table')
     .action(async (streamId: string, options: { format: string; from: number; limit: number }) => {
@@ -64,21 +65,21 @@ export const streamsCommands = (program: Command, cli: CliContext): void => {
     .description('events of the whole store by range, as JSON lines, streamed (constant memory)')
     .option('-t, --type <type>', 'only this event type (repeat, or a,b)', collect)
     .option('-c, --category <category>', 'only this stream category (repeat, or a,b)', collect)
-    .option('--from-position <p>', 'events after this position (exclusive)')
-    .option('--to-position <q>', 'up to and including this position')
-    .option('--since <date>', 'recorded at or after (ISO date or time)')
-    .option('--until <date>', 'recorded before (ISO date or time)')
+    .option('--from-position <p>', 'events after this position (exclusive)', positionOption('--from-position'))
+    .option('--to-position <q>', 'up to and including this position', positionOption('--to-position'))
+    .option('--since <date>', 'recorded at or after (ISO date or time)', dateOption('--since'))
+    .option('--until <date>', 'recorded before (ISO date or time)', dateOption('--until'))
     .option('--page-size <n>', 'events read per round trip', positiveInt('--page-size'), 1_000)
     .addHelpText(
       'after',
       '\nExamples:\n  $ clientela events --category contact --since 2026-01-01 > contacts.jsonl\n  $ clientela events --type OrderPlaced --from-position 1844674407370955161600 | jq .data.amount',
     )
-    .action(async (options: { type?: string[]; category?: string[]; fromPosition?: string; toPosition?: string; since?: string; until?: string; pageSize: number }) => {
+    .action(async (options: { type?: string[]; category?: string[]; fromPosition?: Position; toPosition?: Position; since?: Date; until?: Date; pageSize: number }) => {
       const range = {
-        fromPosition: positionArgument('--from-position', options.fromPosition),
-        toPosition: positionArgument('--to-position', options.toPosition),
-        since: dateOption('--since', options.since),
-        until: dateOption('--until', options.until),
+        fromPosition: options.fromPosition,
+        toPosition: options.toPosition,
+        since: options.since,
+        until: options.until,
         categories: options.category,
         types: options.type,
       };
