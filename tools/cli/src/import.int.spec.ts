@@ -42,6 +42,24 @@ describe('clientela import (against the contacts service)', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ rowsRead: 3, created: 0, matched: 2, failed: 1, errors: [{ row: 3, field: 'Mail', message: 'email is not valid' }] });
   });
 
+  it('sends a file in the encoding it was saved in (--encoding), and refuses one it does not know as a usage error', async () => {
+    const csv = join(tmpdir(), `import-${randomUUID()}-cp1252.csv`);
+    writeFileSync(csv, Buffer.from('Company,Web\r\nCaf\xe9 M\xfcller,cafe.test\r\n', 'latin1'));
+    const mapping = file('mapping.json', JSON.stringify({ columns: { Company: 'name', Web: 'domain' } }));
+    const args = ['import', csv, '--kind', 'accounts', '--mapping', mapping, '--url', url, '--api-key', 'k'];
+    const asUtf8 = await runCli(args, {});
+    expect(asUtf8.code).toBe(1);
+    expect(asUtf8.stderr).toContain('the CSV is not UTF-8');
+    const imported = await runCli([...args, '--encoding', 'windows-1252', '--json'], {});
+    const answer = JSON.parse(imported.stdout);
+    expect(answer).toMatchObject({ rowsRead: 1, created: 1, failed: 0 });
+    const accounts = await fetch(`${url}/api/v1/accounts?domain=cafe.test`, { headers: { 'x-min-position': answer.position } });
+    expect(((await accounts.json()) as { items: Array<{ name: string }> }).items.map((a) => a.name)).toEqual(['Café Müller']);
+    const unknown = await runCli([...args, '--encoding', 'klingon'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--encoding must be a text encoding');
+  });
+
   it('refuses a file that cannot be read as CSV with the reason, creating nothing', async () => {
     const csv = file('broken.csv', 'Mail,Name\nada@lovelace.org,"Ada\n');
     const mapping = file('mapping.json', JSON.stringify({ columns: { Mail: 'email' } }));

@@ -148,7 +148,8 @@ describe('CSV import of contacts', () => {
       .set('content-type', 'text/csv')
       .send(Buffer.from('E-mail,Name\nm@latin.org,M\xfcller\n', 'latin1'))
       .expect(400);
-    expect(latin1.body).toMatchObject({ code: 'unreadable_csv', violations: [{ path: 'body', constraints: { utf8: expect.stringContaining('not UTF-8') } }] });
+    expect(latin1.body).toMatchObject({ code: 'unreadable_csv', violations: [{ path: 'body', constraints: { encoding: expect.stringContaining('not UTF-8') } }] });
+    expect(latin1.body.detail).toContain('charset=windows-1252');
     const noName = await api().post(`/api/v1/imports?kind=accounts&mapping=${encodeURIComponent('{"columns":{"Web":"domain"}}')}`).set('content-type', 'text/csv').send('Web\n').expect(400);
     expect(noName.body.violations).toEqual([{ path: 'mapping.columns', constraints: { name: 'map the name: every account has one' } }]);
     const jobs = (await api().get('/api/v1/imports').query({ kind: 'contacts' }).expect(200)).body.items;
@@ -197,5 +198,25 @@ describe('CSV import of contacts', () => {
     const again = await accounts(false);
     expect(again.body).toMatchObject({ created: 0, matched: 4, failed: 3 });
     expect(await registeredAccounts()).toBe(3);
+  });
+
+  it('reads a CSV in the charset its Content-Type names (Windows-1252, UTF-16), and refuses one it cannot decode with 415', async () => {
+    const mapping = encodeURIComponent(JSON.stringify({ columns: { Company: 'name', Web: 'domain' } }));
+    const send = (contentType: string, body: Buffer) => api().post(`/api/v1/imports?kind=accounts&mapping=${mapping}`).set('content-type', contentType).send(body);
+    // As Excel saves on Windows: "ü" is the byte FC, "€" the byte 80 (not Latin-1's control character).
+    const cp1252 = await send('text/csv; charset=windows-1252', Buffer.from([...Buffer.from('Company,Web\r\nM'), 0xfc, ...Buffer.from('ller '), 0x80, ...Buffer.from(' GmbH,mueller.test\r\n')])).expect(201);
+    expect(cp1252.body).toMatchObject({ rowsRead: 1, created: 1, failed: 0 });
+    const utf16 = await send('text/csv; charset="UTF-16LE"', Buffer.from('\ufeffCompany,Web\nÆrø Shipping 船,aero.test\n', 'utf16le')).expect(201);
+    expect(utf16.body).toMatchObject({ rowsRead: 1, created: 1, failed: 0 });
+    const names = async (domain: string, position: string) => (await api().get('/api/v1/accounts').query({ domain }).set('x-min-position', position).expect(200)).body.items.map((a: { name: string }) => a.name);
+    expect(await names('mueller.test', cp1252.headers['x-position'])).toEqual(['Müller € GmbH']);
+    expect(await names('aero.test', utf16.headers['x-position'])).toEqual(['Ærø Shipping 船']);
+
+    const unknown = await send('text/csv; charset=x-klingon', Buffer.from('Company,Web\nK,k.test\n')).expect(415);
+    expect(unknown.headers['content-type']).toContain('application/problem+json');
+    expect(unknown.body).toMatchObject({ status: 415, detail: expect.stringContaining("charset is not one this service can read") });
+    // Not valid in the charset it names: refused with where, nothing created.
+    const broken = await send('text/csv; charset=utf-16le', Buffer.from([0x43, 0x00, 0x2c, 0x00, 0x00, 0xdc, 0x0a, 0x00])).expect(400);
+    expect(broken.body).toMatchObject({ code: 'unreadable_csv', violations: [{ path: 'body', constraints: { encoding: expect.stringContaining('not utf-16le') } }] });
   });
 });

@@ -18,6 +18,8 @@ export interface ImportRequest {
   kind: ImportKind;
   dryRun: boolean;
   mapping: string | undefined;
+  /** The body's text encoding (a WHATWG label's name: `utf-8`, `windows-1252`, `utf-16le` …). */
+  encoding: string;
   write: WriteRequest;
 }
 
@@ -43,33 +45,54 @@ export class UnreadableCsvError extends ValidationError {
 }
 
 /**
- * The body's bytes as they come, refused at the first chunk that is not UTF-8: a file saved as
- * Latin-1 or Windows-1252 would otherwise import "M\ufffdller" for "Müller", row after row, without a word.
+ * The text encoding a CSV body names in its Content-Type (`text/csv; charset=windows-1252`), as the
+ * WHATWG Encoding Standard labels it (`latin1` is windows-1252 there, as browsers read it); UTF-8
+ * when it names none. Undefined for a charset this runtime cannot decode.
  */
-const utf8Only = (): Transform => {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+export const csvEncodingOf = (contentType: string | undefined): string | undefined => {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1];
+  if (charset === undefined) return 'utf-8';
+  try {
+    return new TextDecoder(charset).encoding;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The body as UTF-8 for the parser, decoded from `encoding` and refused at the first chunk that is
+ * not valid in it: a Windows-1252 file read as UTF-8 would otherwise import "M\ufffdller" for
+ * "Müller", row after row, without a word. UTF-8 bodies pass through as they are, only checked.
+ */
+const decodedAs = (encoding: string): Transform => {
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  const utf8 = encoding === 'utf-8';
   let offset = 0;
-  const notUtf8 = () => {
-    const reason = `the CSV is not UTF-8 (at or after byte ${offset}): save it as UTF-8 and send it again`;
-    return new UnreadableCsvError(reason, [{ path: 'body', constraints: { utf8: reason } }]);
+  const invalid = () => {
+    const reason = utf8
+      ? `the CSV is not UTF-8 (at or after byte ${offset}): save it as UTF-8, or name its encoding in Content-Type (text/csv; charset=windows-1252), and send it again`
+      : `the CSV is not ${encoding} (at or after byte ${offset}): name the encoding it was saved in, or save it as UTF-8`;
+    return new UnreadableCsvError(reason, [{ path: 'body', constraints: { encoding: reason } }]);
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      let text: string;
       try {
-        decoder.decode(chunk, { stream: true });
+        text = decoder.decode(chunk, { stream: true });
       } catch {
-        return done(notUtf8());
+        return done(invalid());
       }
       offset += chunk.length;
-      done(null, chunk);
+      done(null, utf8 ? chunk : Buffer.from(text, 'utf8'));
     },
     flush(done) {
+      let text: string;
       try {
-        decoder.decode();
+        text = decoder.decode();
       } catch {
-        return done(notUtf8());
+        return done(invalid());
       }
-      done();
+      done(null, utf8 || text === '' ? undefined : Buffer.from(text, 'utf8'));
     },
   });
 };
@@ -203,10 +226,10 @@ export class ImportService {
       batchRows = 0;
     };
 
-    const utf8 = utf8Only();
-    const parser = csv.pipe(utf8).pipe(parse({ bom: true, columns: (header: string[]) => checkHeader(header, mapping), skip_empty_lines: true, relax_column_count: true, trim: false }));
+    const decoded = decodedAs(request.encoding);
+    const parser = csv.pipe(decoded).pipe(parse({ bom: true, columns: (header: string[]) => checkHeader(header, mapping), skip_empty_lines: true, relax_column_count: true, trim: false }));
     // .pipe() does not pass errors on: the parser ends with the check's, and the request is left alone (answered, not reset).
-    utf8.once('error', (error) => parser.destroy(error));
+    decoded.once('error', (error) => parser.destroy(error));
     try {
       for await (const record of parser as AsyncIterable<Record<string, string | undefined>>) {
         const row = counts.rowsRead + batchRows + 2;

@@ -24,6 +24,15 @@ interface ImportAnswer {
 
 const MAX_SHOWN_ERRORS = 20;
 
+/** An option's parser: a text encoding's label, as the contacts service reads it (WHATWG Encoding). */
+const charsetOption = (name: string) => (value: string): string => {
+  try {
+    return new TextDecoder(value).encoding;
+  } catch {
+    throw new UsageError(`${name} must be a text encoding such as utf-8, windows-1252 or utf-16le (got ${JSON.stringify(value)})`);
+  }
+};
+
 export const importCommand = (program: Command, cli: CliContext): void => {
   program
     .command('import')
@@ -31,6 +40,7 @@ export const importCommand = (program: Command, cli: CliContext): void => {
     .argument('<file>', 'the CSV file, with a header row')
     .requiredOption('--mapping <file>', 'JSON file: {"columns": {"<CSV column>": "<field>"}, "source": "<system>"}')
     .addOption(new Option('--kind <kind>', 'contacts or accounts').choices(['contacts', 'accounts']).default('contacts'))
+    .option('--encoding <charset>', 'the file\'s text encoding: utf-8, windows-1252 (Excel on Windows), utf-16le, iso-8859-15 … (a WHATWG label)', charsetOption('--encoding'), 'utf-8')
     .option('--dry-run', 'check every row and report the bad ones; create nothing')
     .option('--json', 'the summary (and the first errors) as JSON')
     .addHelpText(
@@ -44,7 +54,7 @@ Examples:
   $ clientela import customers.csv --mapping mapping.json --dry-run --url http://127.0.0.1:3000 --api-key $KEY
   $ clientela import companies.csv --kind accounts --mapping accounts.json`,
     )
-    .action(async (file: string, options: { mapping: string; kind: 'contacts' | 'accounts'; dryRun?: boolean; json?: boolean }) => {
+    .action(async (file: string, options: { mapping: string; kind: 'contacts' | 'accounts'; encoding: string; dryRun?: boolean; json?: boolean }) => {
       const remote = remoteOf(cli.globals(), cli.env);
       if (!remote) throw new UsageError('import needs the gateway: --url and --api-key (or CLIENTELA_URL and CLIENTELA_API_KEY)');
       await access(file).catch(() => {
@@ -84,7 +94,7 @@ Examples:
         const query = new URLSearchParams({ kind: options.kind, dryRun: String(Boolean(options.dryRun)), mapping });
         answer = (await call(`/api/v1/imports?${query.toString()}`, {
           method: 'POST',
-          headers: { 'content-type': 'text/csv' },
+          headers: { 'content-type': `text/csv; charset=${options.encoding}` },
           body: Readable.toWeb(createReadStream(file)) as ReadableStream,
           duplex: 'half',
         } as RequestInit)) as unknown as ImportAnswer;
