@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { Metadata } from '@grpc/grpc-js';
 import { EventStoreDBClient } from '@eventstore/db-client';
@@ -113,7 +112,16 @@ export class WireSubscription {
   /** Sends one message, waiting while the client's side is full (HTTP/2 flow control). */
   async send(message: ReadResp): Promise<void> {
     if (this.call.writableEnded) return;
-    if (!this.call.write(message)) await Promise.race([once(this.call, 'drain'), once(this.call, 'close')]);
+    if (this.call.write(message)) return;
+    // Both listeners go once either fires: a race of two `once` promises left the loser's behind,
+    // eleven of them on a long catch-up (Node's MaxListenersExceededWarning).
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.call.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.call.once('drain', done).once('close', done);
+    });
   }
 
   fail(error: Error): void {
