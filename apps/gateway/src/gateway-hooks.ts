@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { UnauthorizedException } from '@nestjs/common';
+import { HttpException, HttpStatus, UnauthorizedException } from '@nestjs/common';
 import { UnavailableError } from '@clientela/contracts';
 import { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, requestIdsOf, type StructuredLogger } from '@clientela/platform';
+import type { RateDecision, RateLimits } from './rate-limits/rate-limits';
 import { contextOf, setContextOf, type Principal } from './request-context';
 import { API_KEY_HEADER } from './routing/forwarded-headers';
 import { sendProblem } from './routing/proxy';
@@ -38,12 +39,17 @@ export const needsCredentials = (rawUrl: string, routePattern: string | undefine
 const deny = (request: FastifyRequest, reply: FastifyReply, detail: string) =>
   sendProblem(request, reply, new UnauthorizedException(detail), { 'www-authenticate': WWW_AUTHENTICATE });
 
+const tooMany = (request: FastifyRequest, reply: FastifyReply, detail: string, decision: RateDecision) =>
+  sendProblem(request, reply, new HttpException(detail, HttpStatus.TOO_MANY_REQUESTS), { ...decision.headers, 'retry-after': String(Math.max(1, decision.retryAfterSeconds)) });
+
 /**
  * Root-level Fastify hooks, so they run for Nest's routes, the proxy routes and 404s alike:
- * every request gets its ids (echoed on the response), then /api/v1 requests need a valid key.
+ * every request gets its ids (echoed on the response), then /api/v1 requests need a valid key,
+ * within the key's rate and from an address that has not been refused too often (`limits`).
  * Registered before the proxy plugin, which inherits them.
  */
-export const registerGatewayHooks = (fastify: FastifyInstance, deps: { keys: KeyVerifier; logger: StructuredLogger }): void => {
+export const registerGatewayHooks = (fastify: FastifyInstance, deps: { keys: KeyVerifier; logger: StructuredLogger; limits?: RateLimits }): void => {
+  const { limits } = deps;
   fastify.addHook('onRequest', async (request, reply) => {
     const ids = requestIdsOf(request.headers);
     setContextOf(request, { ids });
@@ -51,6 +57,10 @@ export const registerGatewayHooks = (fastify: FastifyInstance, deps: { keys: Key
     if (!needsCredentials(request.url, request.routeOptions.url)) return;
     const key = request.headers[API_KEY_HEADER];
     if (typeof key !== 'string' || key === '') return deny(request, reply, 'an X-Api-Key header is required');
+    const gate = limits?.mayAuthenticate(request.ip);
+    if (gate && !gate.allowed) {
+      return tooMany(request, reply, `too many refused API keys from ${request.ip}: try again in ${gate.retryAfterSeconds} s`, gate);
+    }
     let principal: Principal | null;
     try {
       principal = await deps.keys.verify(key);
@@ -58,7 +68,17 @@ export const registerGatewayHooks = (fastify: FastifyInstance, deps: { keys: Key
       deps.logger.warn('API keys cannot be checked', { error: String(error), requestId: ids.requestId });
       return sendProblem(request, reply, new UnavailableError('credentials cannot be checked right now', 5));
     }
-    if (!principal) return deny(request, reply, 'the API key is not valid');
+    if (!principal) {
+      limits?.failedAuthentication(request.ip);
+      return deny(request, reply, 'the API key is not valid');
+    }
     contextOf(request).principal = principal;
+    const decision = limits?.request(principal);
+    if (decision) {
+      reply.headers(decision.headers);
+      if (!decision.allowed) {
+        return tooMany(request, reply, `the API key ${principal.name} is over its rate limit (${decision.policy?.perSecond} requests a second, bursts of ${decision.policy?.burst}): try again in ${Math.max(1, decision.retryAfterSeconds)} s`, decision);
+      }
+    }
   });
 };

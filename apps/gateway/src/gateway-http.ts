@@ -9,7 +9,8 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { registerGatewayHooks } from './gateway-hooks';
 import { registerProxyRoutes } from './routing/proxy';
 import type { UpstreamPools } from './routing/upstream-pools';
-import { GATEWAY_LOGGER, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
+import type { RateLimits } from './rate-limits/rate-limits';
+import { GATEWAY_LOGGER, RATE_LIMITS, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
 
 /**
  * Puts the gateway's hooks and proxy routes on the Fastify instance under Nest
@@ -27,13 +28,14 @@ export class GatewayHttp implements OnModuleInit, BeforeApplicationShutdown, OnA
     @Inject(ROUTE_TABLE) private readonly routes: Readonly<Record<string, string>>,
     @Inject(GATEWAY_LOGGER) private readonly logger: StructuredLogger,
     @Inject(METRICS_REGISTRY) private readonly metrics: Registry,
+    @Inject(RATE_LIMITS) private readonly limits: RateLimits | null,
   ) {}
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'fastify') throw new Error('the gateway runs on @nestjs/platform-fastify (FastifyAdapter)');
     const fastify = adapter.getInstance<FastifyInstance>();
-    registerGatewayHooks(fastify, { keys: this.keys, logger: this.logger });
+    registerGatewayHooks(fastify, { keys: this.keys, logger: this.logger, ...(this.limits ? { limits: this.limits } : {}) });
     instrumentHttp(fastify, this.metrics);
     fastify.addHook('onResponse', async (request, reply) => {
       const fields = { method: request.method, url: urlForLog(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...contextOf(request)?.ids };

@@ -72,6 +72,81 @@ describe('gateway', () => {
     await database?.drop();
   });
 
+  describe('rate limits', () => {
+    it('lets a key burst, then answers 429 problem+json with Retry-After and RateLimit headers, and keeps keys apart', async () => {
+      const limited = await boot({ rateLimits: { perSecond: 1, burstSeconds: 4, authFailuresPerMinute: 0 } });
+      try {
+        const other = await json<{ key: string }>(await call('/api/v1/admin/api-keys', { method: 'POST', gatewayUrl: limited.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'other' }) }));
+        // The admin key's creation above spent one of its four; a token comes back each second, so
+        // on a slow machine a request or two more may pass before the first refusal.
+        const statuses: number[] = [];
+        let refused: Dispatcher.ResponseData | undefined;
+        while (!refused && statuses.length < 10) {
+          const response = await call('/api/v1/contacts', { gatewayUrl: limited.url });
+          statuses.push(response.statusCode);
+          if (response.statusCode === 429) refused = response;
+          else await response.body.dump();
+        }
+        expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+        expect(statuses[statuses.length - 1]).toBe(429);
+        expect(refused!.headers['content-type']).toContain('application/problem+json');
+        expect(refused!.headers['retry-after']).toBe('1');
+        expect(refused!.headers['ratelimit-limit']).toBe('4');
+        expect(refused!.headers['ratelimit-remaining']).toBe('0');
+        expect(await json(refused!)).toMatchObject({ status: 429, detail: 'the API key admin is over its rate limit (1 requests a second, bursts of 4): try again in 1 s' });
+        const fresh = await call('/api/v1/contacts', { gatewayUrl: limited.url, key: other.key });
+        expect(fresh.statusCode).toBe(200);
+        expect(fresh.headers['ratelimit-remaining']).toBe('3');
+        await fresh.body.dump();
+        await new Promise((resolve) => setTimeout(resolve, 1_100)); // a token is back after a second
+        const again = await call('/api/v1/contacts', { gatewayUrl: limited.url });
+        expect(again.statusCode).toBe(200);
+        await again.body.dump();
+      } finally {
+        await limited.app.close();
+      }
+    });
+
+    it('holds a key to the rate set at its creation, else to the default', async () => {
+      const limited = await boot({ rateLimits: { perSecond: 1, burstSeconds: 2, authFailuresPerMinute: 0 } });
+      try {
+        const created = await call('/api/v1/admin/api-keys', { method: 'POST', gatewayUrl: limited.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'shop', rateLimitPerSecond: 50 }) });
+        const shop = await json<{ key: string; rateLimitPerSecond: number }>(created);
+        expect(shop.rateLimitPerSecond).toBe(50);
+        expect(created.headers['ratelimit-limit']).toBe('2');
+        const response = await call('/api/v1/contacts', { gatewayUrl: limited.url, key: shop.key });
+        expect(response.statusCode).toBe(200);
+        expect([response.headers['ratelimit-limit'], response.headers['ratelimit-remaining']]).toEqual(['100', '99']);
+        await response.body.dump();
+        const listed = await json<{ items: Array<{ name: string; rateLimitPerSecond: number | null }> }>(await call('/api/v1/admin/api-keys', { gatewayUrl: limited.url }));
+        expect(listed.items.map((k) => [k.name, k.rateLimitPerSecond])).toEqual(expect.arrayContaining([['shop', 50], ['admin', null]]));
+      } finally {
+        await limited.app.close();
+      }
+    });
+
+    it('refuses an address that presented too many bad keys with 429, even with a good key, before looking the key up', async () => {
+      const limited = await boot({ rateLimits: { perSecond: 0, burstSeconds: 1, authFailuresPerMinute: 3 } });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          const response = await call('/api/v1/contacts', { gatewayUrl: limited.url, key: `ck_guess${i}_${'x'.repeat(40)}` });
+          statuses.push(response.statusCode);
+          await response.body.dump();
+        }
+        expect(statuses).toEqual([401, 401, 401, 429]);
+        const good = await call('/api/v1/contacts', { gatewayUrl: limited.url });
+        expect(good.statusCode).toBe(429);
+        expect(Number(good.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(await json(good)).toMatchObject({ status: 429, detail: expect.stringMatching(/^too many refused API keys from 127\.0\.0\.1: try again in \d+ s$/) });
+        // Outside /api/v1 nothing is asked, so nothing is refused.
+        expect((await call('/health/live', { gatewayUrl: limited.url, key: null })).statusCode).toBe(200);
+      } finally {
+        await limited.app.close();
+      }
+    });
+  });
+
   describe('credentials', () => {
     it('answers 401 problem+json without a key, with WWW-Authenticate, and forwards nothing', async () => {
       const before = upstream.seen.length;

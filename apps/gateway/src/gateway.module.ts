@@ -12,13 +12,15 @@ import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { API_KEYS_OPTIONS, ApiKeysService, type ApiKeysOptions } from './api-keys/api-keys.service';
 import { CreateApiKeys1764620000000 } from './api-keys/migrations/1764620000000-create-api-keys';
+import { ApiKeyRateLimits1764960000000 } from './api-keys/migrations/1764960000000-api-key-rate-limits';
 import type { GatewayConfig } from './config/gateway-config';
 import { GatewayHttp } from './gateway-http';
 import { serviceReadiness } from './health/service-readiness';
 import { OpenApiAggregator } from './openapi/openapi-aggregator';
 import { ROUTES } from './routing/routes';
 import { UpstreamPools } from './routing/upstream-pools';
-import { GATEWAY_LOGGER, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
+import { RateLimits } from './rate-limits/rate-limits';
+import { GATEWAY_LOGGER, RATE_LIMITS, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
 
 export interface GatewayModuleOptions {
   config: GatewayConfig;
@@ -42,7 +44,7 @@ export const gatewayDataSourceOptions = (databaseUrl: string): DataSourceOptions
   url: databaseUrl,
   schema: 'gateway',
   entities: [ApiKeyEntity],
-  migrations: [CreateApiKeys1764620000000],
+  migrations: [CreateApiKeys1764620000000, ApiKeyRateLimits1764960000000],
   migrationsTableName: 'migrations',
   synchronize: false,
   extra: { max: 5 },
@@ -100,6 +102,7 @@ export class GatewayModule {
         { provide: ROUTE_TABLE, useValue: options.routes ?? ROUTES },
         { provide: API_KEYS_OPTIONS, useValue: apiKeysOptions },
         { provide: PLATFORM_CONFIG, useValue: config.platform ?? null },
+        { provide: RATE_LIMITS, useValue: config.rateLimits ? new RateLimits(config.rateLimits) : null },
         LazyAdminConnections,
         ApiKeysService,
         GatewayHttp,

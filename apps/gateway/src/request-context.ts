@@ -6,6 +6,8 @@ export interface Principal {
   id: string;
   name: string;
   role: 'admin' | 'service';
+  /** Its own rate limit (requests a second), else null for the gateway's default. */
+  rateLimitPerSecond: number | null;
 }
 
 /** What the gateway learnt about one request before routing it. */

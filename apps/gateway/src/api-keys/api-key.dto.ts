@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { API_KEY_ROLES, type ApiKeyEntity, type ApiKeyRole } from './api-key.entity';
 
 export class CreateApiKeyRequest {
@@ -12,6 +12,17 @@ export class CreateApiKeyRequest {
   @IsIn(API_KEY_ROLES)
   @IsOptional()
   role?: ApiKeyRole;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Requests a second this key may make on average (bursts of the gateway\'s RATE_LIMIT_BURST_SECONDS times as many); default: the gateway\'s RATE_LIMIT_PER_SECOND. For a system that sends more than a person\'s app, such as the shop\'s ingest.',
+  })
+  @Max(100_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  rateLimitPerSecond?: number;
 }
 
 export class ApiKeyView {
@@ -33,6 +44,9 @@ export class ApiKeyView {
   @ApiProperty({ format: 'date-time', nullable: true, type: String })
   revokedAt!: string | null;
 
+  @ApiProperty({ nullable: true, type: Number, description: 'Its own rate limit, requests a second; null: the gateway\'s default.' })
+  rateLimitPerSecond!: number | null;
+
   static of(entity: ApiKeyEntity): ApiKeyView {
     return {
       id: entity.id,
@@ -41,6 +55,7 @@ export class ApiKeyView {
       prefix: entity.prefix,
       createdAt: entity.createdAt.toISOString(),
       revokedAt: entity.revokedAt ? entity.revokedAt.toISOString() : null,
+      rateLimitPerSecond: entity.rateLimitPerSecond,
     };
   }
 }

@@ -26,4 +26,8 @@ export class ApiKeyEntity {
 
   @Column('timestamptz', { name: 'revoked_at', nullable: true })
   revokedAt!: Date | null;
+
+  /** Requests a second this key may make on average; null: the gateway's default (RATE_LIMIT_PER_SECOND). */
+  @Column('integer', { name: 'rate_limit_per_second', nullable: true })
+  rateLimitPerSecond!: number | null;
 }

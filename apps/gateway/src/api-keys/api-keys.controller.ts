@@ -17,7 +17,7 @@ export class ApiKeysController {
   @Post()
   @ApiCreatedResponse({ type: CreatedApiKey, description: 'The key, with its secret shown this once.' })
   async create(@Body() body: CreateApiKeyRequest): Promise<CreatedApiKey> {
-    const { key, entity } = await this.keys.create(body.name, body.role ?? 'service');
+    const { key, entity } = await this.keys.create(body.name, body.role ?? 'service', body.rateLimitPerSecond ?? null);
     return { ...ApiKeyView.of(entity), key };
   }
 

@@ -47,17 +47,17 @@ export class ApiKeysService implements OnModuleInit {
     const result = await this.keys
       .createQueryBuilder()
       .insert()
-      .values({ id: randomUUID(), name: 'admin', role: 'admin', prefix: displayPrefixOf(key), keyHash: hashApiKey(key), createdAt: new Date(), revokedAt: null })
+      .values({ id: randomUUID(), name: 'admin', role: 'admin', prefix: displayPrefixOf(key), keyHash: hashApiKey(key), createdAt: new Date(), revokedAt: null, rateLimitPerSecond: null })
       .orIgnore()
       .returning('id')
       .execute();
     return (result.raw as unknown[]).length > 0;
   }
 
-  async create(name: string, role: ApiKeyRole): Promise<{ key: string; entity: ApiKeyEntity }> {
+  async create(name: string, role: ApiKeyRole, rateLimitPerSecond: number | null = null): Promise<{ key: string; entity: ApiKeyEntity }> {
     const { key, prefix } = generateApiKey();
     const entity = await this.keys.save(
-      this.keys.create({ id: randomUUID(), name, role, prefix, keyHash: hashApiKey(key), createdAt: new Date(), revokedAt: null }),
+      this.keys.create({ id: randomUUID(), name, role, prefix, keyHash: hashApiKey(key), createdAt: new Date(), revokedAt: null, rateLimitPerSecond }),
     );
     return { key, entity };
   }
@@ -91,7 +91,7 @@ export class ApiKeysService implements OnModuleInit {
     const keyHash = hashApiKey(key);
     const entity = await this.keys.findOneBy({ keyHash, revokedAt: IsNull() });
     if (!entity) return null;
-    const principal: Principal = { id: entity.id, name: entity.name, role: entity.role };
+    const principal: Principal = { id: entity.id, name: entity.name, role: entity.role, rateLimitPerSecond: entity.rateLimitPerSecond };
     this.cache.set(key, { principal, keyHash });
     return principal;
   }

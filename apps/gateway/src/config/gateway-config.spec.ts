@@ -22,6 +22,7 @@ describe('gateway config', () => {
       apiKeyCacheTtlMs: 5000,
       upstream: { connectTimeoutMs: 2000, timeoutMs: 30000 },
       logLevel: 'info',
+      rateLimits: { perSecond: 100, burstSeconds: 2, authFailuresPerMinute: 60 },
       platform: { eventStore: { kind: 'postgres', databaseUrl: base.DATABASE_URL }, bus: { kind: 'standalone' }, databaseUrl: base.DATABASE_URL, logLevel: 'info', port: 3000 },
     });
   });
@@ -40,6 +41,9 @@ describe('gateway config', () => {
       API_KEY_CACHE_TTL_MS: '0',
       UPSTREAM_CONNECT_TIMEOUT_MS: '500',
       UPSTREAM_TIMEOUT_MS: '1000',
+      RATE_LIMIT_PER_SECOND: '0',
+      RATE_LIMIT_BURST_SECONDS: '10',
+      AUTH_FAILURES_PER_MINUTE: '5',
       LOG_LEVEL: 'silent',
     });
     expect(config).toMatchObject({
@@ -48,13 +52,14 @@ describe('gateway config', () => {
       adminApiKey: 'x'.repeat(40),
       apiKeyCacheTtlMs: 0,
       upstream: { connectTimeoutMs: 500, timeoutMs: 1000 },
+      rateLimits: { perSecond: 0, burstSeconds: 10, authFailuresPerMinute: 5 },
       logLevel: 'silent',
     });
   });
 
   it('lists every problem at once', () => {
-    const problems = problemsOf({ PORT: 'abc', API_KEY_CACHE_TTL_MS: '999999', LOG_LEVEL: 'loud' });
-    expect(problems).toHaveLength(5);
+    const problems = problemsOf({ PORT: 'abc', API_KEY_CACHE_TTL_MS: '999999', LOG_LEVEL: 'loud', RATE_LIMIT_BURST_SECONDS: '0' });
+    expect(problems).toHaveLength(6);
     expect(problems.join('\n')).toMatch(/DATABASE_URL is required/);
     expect(problems.join('\n')).toMatch(/SERVICE_URLS is required/);
   });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { ConfigError, loadPlatformConfig, type PlatformConfig } from '@clientela/platform';
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../rate-limits/rate-limits';
 import { ROUTES, servicesOf } from '../routing/routes';
 
 const toInt = (fallback: number) => ({ value }: { value: unknown }) => (value === undefined || value === '' ? fallback : Number(value));
@@ -55,6 +56,27 @@ export class GatewayEnvironment {
   @Max(600_000)
   UPSTREAM_TIMEOUT_MS = 30_000;
 
+  /** Requests a second an API key may make on average (a key may have its own); 0: no limit. */
+  @Transform(toInt(DEFAULT_RATE_LIMITS.perSecond))
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_PER_SECOND = DEFAULT_RATE_LIMITS.perSecond;
+
+  /** How many seconds of its rate a key may spend at once. */
+  @Transform(toInt(DEFAULT_RATE_LIMITS.burstSeconds))
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
+  RATE_LIMIT_BURST_SECONDS = DEFAULT_RATE_LIMITS.burstSeconds;
+
+  /** Refused API keys one client address may present a minute; past it, 429 until the minute refills. 0: no limit. */
+  @Transform(toInt(DEFAULT_RATE_LIMITS.authFailuresPerMinute))
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUTH_FAILURES_PER_MINUTE = DEFAULT_RATE_LIMITS.authFailuresPerMinute;
+
   @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'info';
 }
@@ -68,6 +90,8 @@ export interface GatewayConfig {
   apiKeyCacheTtlMs: number;
   upstream: { connectTimeoutMs: number; timeoutMs: number };
   logLevel: GatewayEnvironment['LOG_LEVEL'];
+  /** Per key and per refused address (from the environment always); absent: no limits, as in tests that hammer the gateway. */
+  rateLimits?: RateLimitConfig;
   /** The services' own configuration (event store, bus, Kafka), for the admin operations. */
   platform?: PlatformConfig;
 }
@@ -80,6 +104,9 @@ const KEYS = [
   'API_KEY_CACHE_TTL_MS',
   'UPSTREAM_CONNECT_TIMEOUT_MS',
   'UPSTREAM_TIMEOUT_MS',
+  'RATE_LIMIT_PER_SECOND',
+  'RATE_LIMIT_BURST_SECONDS',
+  'AUTH_FAILURES_PER_MINUTE',
   'LOG_LEVEL',
 ] as const;
 
@@ -144,5 +171,6 @@ export const loadGatewayConfig = (
     apiKeyCacheTtlMs: parsed.API_KEY_CACHE_TTL_MS,
     upstream: { connectTimeoutMs: parsed.UPSTREAM_CONNECT_TIMEOUT_MS, timeoutMs: parsed.UPSTREAM_TIMEOUT_MS },
     logLevel: parsed.LOG_LEVEL,
+    rateLimits: { perSecond: parsed.RATE_LIMIT_PER_SECOND, burstSeconds: parsed.RATE_LIMIT_BURST_SECONDS, authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE },
   };
 };

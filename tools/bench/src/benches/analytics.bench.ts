@@ -21,6 +21,7 @@ import { measure, median, perSecond, ratio, round, runConcurrently, spread } fro
 import { REPO_ROOT } from '../paths';
 import { NotificationListener } from '../projections/listener';
 import { registerBench, type BenchContext } from '../registry';
+import { UNREFUSING_RATE_LIMIT } from '../gateway-env';
 import { profileEnv, profileWindow } from '../service-profiles';
 import { customerStory } from './analytics/customer-story';
 
@@ -286,7 +287,7 @@ const runCustomerViewLoad = async (ctx: BenchContext, database: { url: string; n
   const gateway = startServiceProcess({
     name: 'gateway',
     root: REPO_ROOT,
-    env: { DATABASE_URL: databaseUrl, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls, ADMIN_API_KEY: ADMIN_KEY, ...profileEnv('gateway') },
+    env: { DATABASE_URL: databaseUrl, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls, ADMIN_API_KEY: ADMIN_KEY, ...UNREFUSING_RATE_LIMIT, ...profileEnv('gateway') },
     output: process.stderr,
   });
   ctx.onCleanup(() => stopServiceProcess(gateway));

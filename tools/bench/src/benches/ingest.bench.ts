@@ -12,6 +12,7 @@ import { ROUTES } from '../../../../apps/gateway/src/routing/routes';
 import { REPO_ROOT } from '../paths';
 import { measure, perSecond, ratio, runConcurrently } from '../measure';
 import { registerBench, type BenchContext } from '../registry';
+import { UNREFUSING_RATE_LIMIT } from '../gateway-env';
 import { profileEnv, profileWindow } from '../service-profiles';
 
 const BATCH = 1_000;
@@ -96,7 +97,7 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
     name: 'gateway',
     root: REPO_ROOT,
     // A 1,000-message batch can outlast the default 30 s wait for headers on a loaded machine.
-    env: { DATABASE_URL: database.url, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls(contactsPort, await refusedPort()), ADMIN_API_KEY: ADMIN_KEY, UPSTREAM_TIMEOUT_MS: '300000', ...profileEnv('gateway') },
+    env: { DATABASE_URL: database.url, PORT: String(gatewayPort), LOG_LEVEL: 'warn', SERVICE_URLS: serviceUrls(contactsPort, await refusedPort()), ADMIN_API_KEY: ADMIN_KEY, UPSTREAM_TIMEOUT_MS: '300000', ...UNREFUSING_RATE_LIMIT, ...profileEnv('gateway') },
     output: process.stderr,
   });
   context.onCleanup(() => stopServiceProcess(gateway));
