@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contactsService } from '../../../apps/contacts/src/contacts-service';
 import { runCli } from './testing/run-cli';
+import { bootTestGateway } from '../../../apps/gateway/src/testing/boot-test-gateway';
 import { bootGatewayPlatform, type GatewayPlatform } from './testing/test-platform';
 
 const SAMPLE = join(__dirname, '..', '..', '..', 'datasets', 'cdnow', 'cdnow_sample.txt');
@@ -34,6 +35,21 @@ describe('clientela ingest --via http (through the gateway, into the contacts se
     const second = await cli('ingest', SAMPLE, '--format', 'cdnow', '--batch', '500', '--json');
     expect(JSON.parse(second.stdout)).toMatchObject({ via: 'http', messages: ORDERS, accepted: 0, duplicates: ORDERS, rejected: 0 });
     expect(await orders()).toEqual({ n: String(ORDERS), ids: String(ORDERS) });
+  });
+
+  it('waits out the gateway\'s rate limit (429, Retry-After) and sends again, losing nothing', async () => {
+    const limited = await bootTestGateway(platform, { rateLimits: { perSecond: 2, burstSeconds: 1, authFailuresPerMinute: 60 } });
+    try {
+      const file = join(tmpdir(), `ingest-${randomUUID()}.ndjson`);
+      const ids = Array.from({ length: 10 }, () => randomUUID());
+      writeFileSync(file, ids.map((id, i) => JSON.stringify({ id, type: 'OrderPlaced', occurredAt: '2026-01-01T00:00:00Z', source: 'shop', customer: { externalId: `limited-${i}` }, data: { orderId: id, lines: [{ sku: 'A', quantity: 1, unitPrice: 1 }], amount: 1, currency: 'EUR' } })).join('\n'));
+      // Five requests of two against a burst of two: three are refused at first and sent again.
+      const result = await runCli(['ingest', file, '--batch', '2', '--json', '--url', limited.url, '--api-key', limited.adminKey], {});
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ messages: 10, accepted: 10, duplicates: 0, rejected: 0 });
+    } finally {
+      await limited.close();
+    }
   });
 
   it('traces each refusal, the service\'s and its own, to its line, sends the rest, and exits 1', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from './usage-error';
 import {
   listDeadLetters,
@@ -87,24 +88,62 @@ export class GatewayProblemError extends Error {
   }
 }
 
-/** The admin API at a gateway (`/api/v1/admin/...`), with an admin key. */
-export const remoteTarget = (remote: { url: string; apiKey: string }): AdminTarget => {
-  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+/** What the gateway answered, its JSON body parsed. */
+export interface GatewayAnswer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+export interface GatewayRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  headers?: Record<string, string>;
+  /** A JSON value, or for a streamed body a function that opens it (again, when the request is sent again). */
+  json?: unknown;
+  stream?: () => ReadableStream;
+}
+
+/** How many times a request refused for the key's rate (429) is sent again, each after the gateway's Retry-After. */
+const RATE_LIMITED_TRIES = 20;
+
+/**
+ * One request to the gateway with the key: the answer's JSON, or a typed failure
+ * (UnreachableError, GatewayProblemError). A 429 is waited out as its Retry-After says and sent
+ * again: the gateway refuses before forwarding anything, so it is always safe to.
+ */
+export const callGateway = async (remote: { url: string; apiKey: string }, path: string, request: GatewayRequest = {}): Promise<GatewayAnswer> => {
+  for (let tries = 1; ; tries++) {
     let response: Response;
     try {
-      response = await fetch(`${remote.url}/api/v1/admin/${path}`, {
-        method,
-        headers: { 'x-api-key': remote.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      response = await fetch(`${remote.url}${path}`, {
+        method: request.method ?? 'GET',
+        headers: { 'x-api-key': remote.apiKey, ...(request.json === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+        ...(request.json !== undefined ? { body: JSON.stringify(request.json) } : request.stream ? { body: request.stream(), duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (error) {
       throw new UnreachableError('the gateway', `${remote.url} (--url)`, (error as { cause?: unknown }).cause ?? error);
     }
     const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (!response.ok) throw new GatewayProblemError(response.status, parsed);
-    return parsed as T;
-  };
+    let body: Record<string, unknown>;
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      body = { detail: `not JSON: ${text.slice(0, 200)}` };
+    }
+    if (response.status === 429 && tries < RATE_LIMITED_TRIES) {
+      const wait = Number(response.headers.get('retry-after'));
+      await sleep(Math.min(Number.isFinite(wait) && wait > 0 ? wait : 1, 60) * 1_000);
+      continue;
+    }
+    if (!response.ok) throw new GatewayProblemError(response.status, body);
+    return { status: response.status, headers: response.headers, body };
+  }
+};
+
+/** The admin API at a gateway (`/api/v1/admin/...`), with an admin key. */
+export const remoteTarget = (remote: { url: string; apiKey: string }): AdminTarget => {
+  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> =>
+    (await callGateway(remote, `/api/v1/admin/${path}`, { method, ...(body === undefined ? {} : { json: body }) })).body as T;
   const query = (selection: DeadLetterSelection) => {
     const params = new URLSearchParams(Object.entries(selection).filter((e): e is [string, string] => typeof e[1] === 'string'));
     return params.size ? `?${params}` : '';

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger, loadPlatformConfig } from '@clientela/platform';
 import type { TestPlatform } from '@clientela/service-kit/testing';
 import { createGatewayApp } from '../create-gateway-app';
+import type { RateLimitConfig } from '../rate-limits/rate-limits';
 import { ROUTES } from '../routing/routes';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdefghijklmnopqrs';
@@ -18,7 +19,7 @@ export interface TestGateway {
  * The gateway in this process in front of a test platform's services (booted with `listen: true`),
  * routing what they serve, with an admin key: what client apps and the CLI talk to.
  */
-export const bootTestGateway = async (platform: TestPlatform): Promise<TestGateway> => {
+export const bootTestGateway = async (platform: TestPlatform, options: { rateLimits?: RateLimitConfig } = {}): Promise<TestGateway> => {
   const urls = Object.fromEntries(
     Object.entries(platform.services).map(([name, service]) => {
       if (!service.url) throw new Error(`bootTestGateway: service ${name} was booted without listen: true`);
@@ -38,6 +39,8 @@ export const bootTestGateway = async (platform: TestPlatform): Promise<TestGatew
         upstream: { connectTimeoutMs: 5_000, timeoutMs: 300_000 },
         logLevel: 'silent',
         platform: loadPlatformConfig({ DATABASE_URL: platform.database.url }),
+        // None unless asked: tests send faster than any client app.
+        ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       },
       logger: createLogger({ name: 'gateway', level: 'silent' }),
       routes,

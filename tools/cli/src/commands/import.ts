@@ -3,12 +3,11 @@ import { access, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { ValidationError } from '@clientela/contracts';
-import { UnreachableError } from '@clientela/admin';
 import type { CliContext } from '../cli-context';
 import { UsageError } from '../usage-error';
 import { countLines } from '../ingest/ingest-file';
 import { formatNumber, printJson, progressBar, write } from '../output';
-import { GatewayProblemError, remoteOf } from '../target';
+import { callGateway, remoteOf, type GatewayRequest } from '../target';
 
 interface ImportAnswer {
   id: string;
@@ -63,18 +62,7 @@ Examples:
       const mapping = await readFile(options.mapping, 'utf8').catch(() => {
         throw new ValidationError(`cannot read the mapping ${options.mapping}`);
       });
-      const call = async (path: string, init: RequestInit = {}) => {
-        let response: Response;
-        try {
-          response = await fetch(`${remote.url}${path}`, { ...init, headers: { 'x-api-key': remote.apiKey, ...init.headers } });
-        } catch (error) {
-          throw new UnreachableError('the gateway', `${remote.url} (--url)`, (error as { cause?: unknown }).cause ?? error);
-        }
-        const text = await response.text();
-        const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-        if (!response.ok) throw new GatewayProblemError(response.status, body);
-        return body;
-      };
+      const call = async (path: string, request: GatewayRequest = {}) => (await callGateway(remote, path, request)).body;
 
       const rows = Math.max(0, (await countLines(file)) - 1);
       const bar = options.json ? undefined : progressBar(cli.err, `import |{bar}| {percentage} % | {value}/{total} rows | ETA {eta_formatted}`);
@@ -95,9 +83,8 @@ Examples:
         answer = (await call(`/api/v1/imports?${query.toString()}`, {
           method: 'POST',
           headers: { 'content-type': `text/csv; charset=${options.encoding}` },
-          body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-          duplex: 'half',
-        } as RequestInit)) as unknown as ImportAnswer;
+          stream: () => Readable.toWeb(createReadStream(file)) as ReadableStream,
+        })) as unknown as ImportAnswer;
         bar?.update(answer.rowsRead);
       } finally {
         clearInterval(poll);

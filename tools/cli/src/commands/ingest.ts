@@ -2,12 +2,12 @@ import { access } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
 import { INGEST_TOPIC, ValidationError, parseIngestMessage, type IngestMessage } from '@clientela/contracts';
-import { requireKafka, UnreachableError } from '@clientela/admin';
+import { requireKafka } from '@clientela/admin';
 import { positiveInt, positiveNumber, type CliContext } from '../cli-context';
 import { UsageError } from '../usage-error';
 import { countLines, readIngestFile } from '../ingest/ingest-file';
 import { formatNumber, printJson, progressBar, write } from '../output';
-import { GatewayProblemError, remoteOf } from '../target';
+import { callGateway, remoteOf } from '../target';
 
 interface IngestSummary {
   via: 'http' | 'kafka';
@@ -134,20 +134,7 @@ const httpSender = async (cli: CliContext): Promise<Sender> => {
   const remote = remoteOf(cli.globals(), cli.env);
   if (!remote) throw new UsageError('--via http needs the gateway: --url and --api-key (or CLIENTELA_URL and CLIENTELA_API_KEY)');
   const send = async (messages: IngestMessage[]): Promise<IngestAnswer> => {
-    let response: Response;
-    try {
-      response = await fetch(`${remote.url}/api/v1/events`, {
-        method: 'POST',
-        headers: { 'x-api-key': remote.apiKey, 'content-type': 'application/json' },
-        body: JSON.stringify(messages),
-      });
-    } catch (error) {
-      throw new UnreachableError('the gateway', `${remote.url} (--url)`, (error as { cause?: unknown }).cause ?? error);
-    }
-    const text = await response.text();
-    const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (!response.ok) throw new GatewayProblemError(response.status, body);
-    return body as unknown as IngestAnswer;
+    return (await callGateway(remote, '/api/v1/events', { method: 'POST', json: messages })).body as unknown as IngestAnswer;
   };
   return Object.assign(send, { close: async () => undefined });
 };

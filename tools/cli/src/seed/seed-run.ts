@@ -1,6 +1,5 @@
 import type { IngestMessage } from '@clientela/contracts';
-import { UnreachableError } from '@clientela/admin';
-import { GatewayProblemError } from '../target';
+import { callGateway, GatewayProblemError, type GatewayAnswer } from '../target';
 import type { ContactRef, DemoData } from './demo-data';
 
 /** What the seed made, per kind: new now, or there from an earlier run with the same seed. */
@@ -40,22 +39,16 @@ class GatewayWriter {
   constructor(private readonly target: SeedTarget) {}
 
   async send(method: 'POST' | 'PUT' | 'PATCH', path: string, body: unknown, idempotencyKey?: string): Promise<Answer> {
-    let response: Response;
+    let answer: GatewayAnswer;
     try {
-      response = await fetch(`${this.target.url}/api/v1/${path}`, {
-        method,
-        headers: { 'x-api-key': this.target.apiKey, 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
-        body: JSON.stringify(body),
-      });
+      answer = await callGateway(this.target, `/api/v1/${path}`, { method, json: body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
     } catch (error) {
-      throw new UnreachableError('the gateway', `${this.target.url} (--url)`, (error as { cause?: unknown }).cause ?? error);
+      if (!(error instanceof GatewayProblemError)) throw error;
+      throw new GatewayProblemError(error.status, { ...error.problem, detail: `${method} /api/v1/${path}: ${String(error.problem.detail ?? error.problem.title ?? 'no detail')}` });
     }
-    const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (!response.ok) throw new GatewayProblemError(response.status, { ...parsed, detail: `${method} /api/v1/${path}: ${String(parsed.detail ?? parsed.title ?? 'no detail')}` });
-    const position = response.headers.get('x-position');
+    const position = answer.headers.get('x-position');
     if (position && /^\d+$/.test(position) && BigInt(position) > this.position) this.position = BigInt(position);
-    return { status: response.status, replayed: response.headers.get('idempotency-replayed') === 'true', body: parsed };
+    return { status: answer.status, replayed: answer.headers.get('idempotency-replayed') === 'true', body: answer.body };
   }
 }
 
