@@ -153,7 +153,8 @@ export const replay = async (connections: AdminConnections, options: ReplayOptio
       await admin.disconnect();
     }
   }
-  const producer: Producer = kafka!.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const { durableProducer } = await import('@clientela/messaging');
+  const producer: Producer = durableProducer(kafka!, { allowAutoTopicCreation: false });
   await producer.connect();
   const started = Date.now();
   let finished = false;

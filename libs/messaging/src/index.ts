@@ -3,6 +3,7 @@ export { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from '@clien
 export * from './errors';
 export * from './headers';
 export * from './kafka-socket-factory';
+export * from './durable-producer';
 export * from './health';
 export * from './message';
 export * from './metrics';

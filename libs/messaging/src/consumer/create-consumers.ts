@@ -8,6 +8,7 @@ import { TableDeadLetters } from '../dead-letters/table-dead-letters';
 import type { LogSink } from '@clientela/platform';
 import { envelopeDecoder, type IncomingMessage, type MessageDecoder } from '../message';
 import type { MessagingMetrics } from '../metrics';
+import { durableProducer } from '../durable-producer';
 import { migrateMessaging } from '../schema';
 import { KafkaEventConsumer } from './kafka-consumer';
 import { MessageProcessor, type BatchHandler, type MessageHandler, type RetryPolicy } from './message-processor';
@@ -95,7 +96,7 @@ const processorOf = <T>(setup: CommonConsumerOptions<T>, deadLetters: DeadLetter
 export const startKafkaConsumer = async <T = RecordedEvent>(setup: KafkaConsumerSetup<T>): Promise<RunningKafkaConsumer<T>> => {
   await migrateMessaging(setup.pool, setup.schema);
   const abort = new AbortController();
-  const producer: Producer = setup.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer: Producer = durableProducer(setup.kafka);
   await producer.connect();
   const processor = processorOf(setup, new KafkaDeadLetterSink(producer), abort.signal);
   const consumer = new KafkaEventConsumer<T>({

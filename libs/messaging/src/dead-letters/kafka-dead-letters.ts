@@ -1,5 +1,6 @@
 import { deadLetterTopic } from '@clientela/contracts';
 import type { Kafka, Producer } from 'kafkajs';
+import { durableProducer } from '../durable-producer';
 import { DeadLetterHeaders, decodeHeaders } from '../headers';
 import type { MessageOrigin } from '../message';
 import type { DeadLetter, DeadLetterSink, StoredDeadLetter } from './dead-letter';
@@ -107,7 +108,7 @@ export class KafkaDeadLetters {
       (letter) => !selection.ids || selection.ids.includes(letter.id),
     );
     if (letters.length === 0) return 0;
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = durableProducer(this.kafka);
     await producer.connect();
     try {
       await producer.send({

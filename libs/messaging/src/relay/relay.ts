@@ -22,6 +22,7 @@ import { HealthTracker, type ComponentHealth } from '../health';
 import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
 import { assertSchemaName } from '@clientela/postgres';
+import { durableProducer } from '../durable-producer';
 import { migrateMessaging } from '../schema';
 
 export interface RelayOptions {
@@ -316,9 +317,7 @@ export class Relay {
 
   private async connectedProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
-    const producer = this.options.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
+    const producer = durableProducer(this.options.kafka, {
       allowAutoTopicCreation: false,
       // Bounded, so an outage surfaces here (health, logs) instead of hanging inside kafkajs.
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },

@@ -31,10 +31,16 @@ export interface ServiceInfrastructure {
   close(): Promise<void>;
 }
 
-const kafkaLogCreator = (logger: StructuredLogger) => () => (entry: LogEntry) => {
+/**
+ * kafkajs's log in the service's. Its `Connection` logs every error answer a broker gives at error
+ * level, the ones it then retries too (a topic just created: "This server does not host this
+ * topic-partition", at every Kafka-mode start): the request's caller retries or fails, and what
+ * fails is logged there. So those are warnings here, and an error in the log is one to act on.
+ */
+export const kafkaLogCreator = (logger: Pick<StructuredLogger, 'error' | 'warn'>) => () => (entry: LogEntry) => {
   const fields = { broker: entry.log.broker, error: entry.log.error, kafka: entry.namespace };
-  if (entry.level <= logLevel.ERROR) logger.error(entry.log.message, fields);
-  else if (entry.level === logLevel.WARN) logger.warn(entry.log.message, fields);
+  if (entry.level <= logLevel.ERROR && entry.namespace !== 'Connection') logger.error(entry.log.message, fields);
+  else if (entry.level <= logLevel.WARN) logger.warn(entry.log.message, fields);
 };
 
 export const openServiceInfrastructure = async (options: {

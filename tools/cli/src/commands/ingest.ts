@@ -144,7 +144,8 @@ const kafkaSender = async (cli: CliContext, topicOption: string | undefined): Pr
   const connections = await cli.local();
   const kafka = requireKafka(connections, 'ingest --via kafka');
   const topic = topicOption ?? `${connections.topicPrefix}${INGEST_TOPIC}`;
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const { durableProducer } = await import('@clientela/messaging');
+  const producer = durableProducer(kafka, { allowAutoTopicCreation: false });
   await producer.connect();
   const send = async (messages: IngestMessage[]): Promise<undefined> => {
     await producer.send({
