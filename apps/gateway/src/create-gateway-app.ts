@@ -16,7 +16,7 @@ const HTTP_OPTIONS: FastifyHttpOptions<Server> = { frameworkErrors: replyFramewo
  * setupGatewayOpenApi(app)). Tests boot it the same way.
  */
 export const createGatewayApp = async (options: GatewayModuleOptions, nestLogger: false | ('error' | 'warn' | 'log')[] = ['error', 'warn']) => {
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(options), new FastifyAdapter(HTTP_OPTIONS), { logger: nestLogger });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(options), new FastifyAdapter({ ...HTTP_OPTIONS, trustProxy: options.config.trustProxy ?? false }), { logger: nestLogger });
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost), app.get<StructuredLogger>(GATEWAY_LOGGER)));
   setupGatewayOpenApi(app);
   await app.init();

@@ -139,6 +139,24 @@ describe('gateway', () => {
         expect(good.statusCode).toBe(429);
         expect(Number(good.headers['retry-after'])).toBeGreaterThanOrEqual(1);
         expect(await json(good)).toMatchObject({ status: 429, detail: expect.stringMatching(/^too many refused API keys from 127\.0\.0\.1: try again in \d+ s$/) });
+        // Behind a proxy the gateway is told (TRUST_PROXY) whom to believe about the client's address.
+        const proxied = await boot({ rateLimits: { perSecond: 0, burstSeconds: 1, authFailuresPerMinute: 1 }, trustProxy: '127.0.0.1' });
+        try {
+          const from = (address: string, key?: string) => call('/api/v1/contacts', { gatewayUrl: proxied.url, headers: { 'x-forwarded-for': address }, ...(key ? { key } : {}) });
+          const statuses = [];
+          for (const [address, key] of [['203.0.113.7', 'ck_bad'], ['203.0.113.7', 'ck_bad']] as const) {
+            const response = await from(address, key);
+            statuses.push(response.statusCode);
+            await response.body.dump();
+          }
+          const other = await from('198.51.100.1');
+          statuses.push(other.statusCode);
+          expect(statuses).toEqual([401, 429, 200]);
+          // The chain the service gets names the client, then the proxy the gateway heard it from.
+          expect((await json<Echo>(other)).headers['x-forwarded-for']).toBe('198.51.100.1, 127.0.0.1');
+        } finally {
+          await proxied.app.close();
+        }
         // Outside /api/v1 nothing is asked, so nothing is refused.
         expect((await call('/health/live', { gatewayUrl: limited.url, key: null })).statusCode).toBe(200);
       } finally {

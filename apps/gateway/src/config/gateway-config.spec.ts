@@ -44,6 +44,7 @@ describe('gateway config', () => {
       RATE_LIMIT_PER_SECOND: '0',
       RATE_LIMIT_BURST_SECONDS: '10',
       AUTH_FAILURES_PER_MINUTE: '5',
+      TRUST_PROXY: '10.0.0.0/8, 192.168.1.1',
       LOG_LEVEL: 'silent',
     });
     expect(config).toMatchObject({
@@ -53,8 +54,11 @@ describe('gateway config', () => {
       apiKeyCacheTtlMs: 0,
       upstream: { connectTimeoutMs: 500, timeoutMs: 1000 },
       rateLimits: { perSecond: 0, burstSeconds: 10, authFailuresPerMinute: 5 },
+      trustProxy: '10.0.0.0/8,192.168.1.1',
       logLevel: 'silent',
     });
+    expect([loadGatewayConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy, loadGatewayConfig({ ...base, TRUST_PROXY: '2' }).trustProxy]).toEqual([true, 2]);
+    expect(problemsOf({ ...base, TRUST_PROXY: 'the balancer' })).toEqual([expect.stringMatching(/^TRUST_PROXY must be true, false, a number of proxies/)]);
   });
 
   it('lists every problem at once', () => {

@@ -77,6 +77,19 @@ export class GatewayEnvironment {
   @Max(1_000_000)
   AUTH_FAILURES_PER_MINUTE = DEFAULT_RATE_LIMITS.authFailuresPerMinute;
 
+  /**
+   * Whom to believe about the client's address (X-Forwarded-For), as Fastify's `trustProxy`: unset or
+   * `false` the connection's peer, `true` the left-most address, a number that many proxies, or the
+   * proxies' addresses (IPs or CIDRs, comma-separated). Behind a load balancer every client would
+   * otherwise be the balancer, and the refused-key limit would lock them all out together.
+   */
+  @IsOptional()
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(\s*,\s*[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/, {
+    message: 'TRUST_PROXY must be true, false, a number of proxies, or the proxies\' addresses (IPs or CIDRs, comma-separated)',
+  })
+  @IsString()
+  TRUST_PROXY?: string;
+
   @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'info';
 }
@@ -92,6 +105,8 @@ export interface GatewayConfig {
   logLevel: GatewayEnvironment['LOG_LEVEL'];
   /** Per key and per refused address (from the environment always); absent: no limits, as in tests that hammer the gateway. */
   rateLimits?: RateLimitConfig;
+  /** Fastify's `trustProxy` (TRUST_PROXY): who tells the client's address. */
+  trustProxy?: boolean | number | string;
   /** The services' own configuration (event store, bus, Kafka), for the admin operations. */
   platform?: PlatformConfig;
 }
@@ -107,8 +122,12 @@ const KEYS = [
   'RATE_LIMIT_PER_SECOND',
   'RATE_LIMIT_BURST_SECONDS',
   'AUTH_FAILURES_PER_MINUTE',
+  'TRUST_PROXY',
   'LOG_LEVEL',
 ] as const;
+
+const trustProxyOf = (value: string): boolean | number | string =>
+  value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value.split(',').map((v) => v.trim()).join(',');
 
 /** `contacts=http://127.0.0.1:3101,sales=http://…` → { contacts: 'http://127.0.0.1:3101', … }; problems listed. */
 export const parseServiceUrls = (value: string): { services: Record<string, string>; problems: string[] } => {
@@ -171,6 +190,7 @@ export const loadGatewayConfig = (
     apiKeyCacheTtlMs: parsed.API_KEY_CACHE_TTL_MS,
     upstream: { connectTimeoutMs: parsed.UPSTREAM_CONNECT_TIMEOUT_MS, timeoutMs: parsed.UPSTREAM_TIMEOUT_MS },
     logLevel: parsed.LOG_LEVEL,
+    ...(parsed.TRUST_PROXY ? { trustProxy: trustProxyOf(parsed.TRUST_PROXY) } : {}),
     rateLimits: { perSecond: parsed.RATE_LIMIT_PER_SECOND, burstSeconds: parsed.RATE_LIMIT_BURST_SECONDS, authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE },
   };
 };

@@ -137,7 +137,8 @@ export const forward = async (request: FastifyRequest, reply: FastifyReply, deps
         ids: context.ids,
         actor: context.principal ? actorOf(context.principal) : 'anonymous',
         ...(context.principal ? { actorName: context.principal.name, role: context.principal.role } : {}),
-        remoteAddress: request.ip,
+        // The peer, not request.ip: with TRUST_PROXY that is the client the chain already names.
+        remoteAddress: request.raw.socket?.remoteAddress ?? request.ip,
         host: request.headers.host,
         protocol: request.protocol,
       }),
