@@ -118,7 +118,7 @@ describe('gateway admin operations (/api/v1/admin/...)', () => {
     expect(cli.stdout).toMatch(new RegExp(`^${letter.id} +sales\\.orders .*handler_failed +OrderPlaced +5 +the order names no known customer$`, 'm'));
     expect(JSON.parse((await remote('dead-letters', 'show', letter.id)).stdout)).toMatchObject({ id: letter.id, value: { a: 1 } });
     expect((await call('/api/v1/admin/dead-letters/999999')).status).toBe(404);
-    expect((await remote('dead-letters', 'redrive')).code).toBe(1);
+    expect((await remote('dead-letters', 'redrive')).code).toBe(2); // a usage error: name the letters or say --all
     expect((await remote('dead-letters', 'redrive', letter.id)).stdout).toBe('re-drove 1 dead letter\n');
     const { rows } = await database.pool().query(`select redrive_requested_at is not null as asked from messaging.dead_letters where id = $1`, [letter.id]);
     expect(rows[0].asked).toBe(true);
