@@ -10,7 +10,8 @@ import { registerGatewayHooks } from './gateway-hooks';
 import { registerProxyRoutes } from './routing/proxy';
 import type { UpstreamPools } from './routing/upstream-pools';
 import type { RateLimits } from './rate-limits/rate-limits';
-import { GATEWAY_LOGGER, RATE_LIMITS, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
+import type { BearerTokens } from './bearer-tokens/bearer-tokens';
+import { BEARER_TOKENS, GATEWAY_LOGGER, RATE_LIMITS, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
 
 /**
  * Puts the gateway's hooks and proxy routes on the Fastify instance under Nest
@@ -29,13 +30,14 @@ export class GatewayHttp implements OnModuleInit, BeforeApplicationShutdown, OnA
     @Inject(GATEWAY_LOGGER) private readonly logger: StructuredLogger,
     @Inject(METRICS_REGISTRY) private readonly metrics: Registry,
     @Inject(RATE_LIMITS) private readonly limits: RateLimits | null,
+    @Inject(BEARER_TOKENS) private readonly tokens: BearerTokens | null,
   ) {}
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'fastify') throw new Error('the gateway runs on @nestjs/platform-fastify (FastifyAdapter)');
     const fastify = adapter.getInstance<FastifyInstance>();
-    registerGatewayHooks(fastify, { keys: this.keys, logger: this.logger, ...(this.limits ? { limits: this.limits } : {}) });
+    registerGatewayHooks(fastify, { keys: this.keys, logger: this.logger, ...(this.limits ? { limits: this.limits } : {}), ...(this.tokens ? { tokens: this.tokens } : {}) });
     instrumentHttp(fastify, this.metrics);
     fastify.addHook('onResponse', async (request, reply) => {
       const fields = { method: request.method, url: urlForLog(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...contextOf(request)?.ids };

@@ -3,6 +3,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Readable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type KeyLike } from 'jose';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { createTestDatabase, refusedPort, type TestDatabase } from '@clientela/testing';
 import { createLogger } from '@clientela/platform';
@@ -72,6 +75,106 @@ describe('gateway', () => {
     await database?.drop();
   });
 
+  describe('bearer tokens of people', () => {
+    const ISSUER = 'https://id.example.test/realms/crm';
+    let signingKey: KeyLike;
+    let jwks: { url: string; close: () => Promise<void> };
+    let withTokens: { app: NestFastifyApplication; url: string };
+    const sign = (claims: JWTPayload, options: { key?: KeyLike | Uint8Array; alg?: string; kid?: string; expiresIn?: string; audience?: string; issuer?: string } = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'k1' })
+        .setIssuer(options.issuer ?? ISSUER)
+        .setAudience(options.audience ?? 'clientela')
+        .setIssuedAt()
+        .setExpirationTime(options.expiresIn ?? '5m')
+        .sign(options.key ?? signingKey);
+    const bearer = (token: string, path = '/api/v1/contacts') => call(path, { gatewayUrl: withTokens.url, key: null, headers: { authorization: `Bearer ${token}` } });
+
+    beforeAll(async () => {
+      const pair = await generateKeyPair('RS256');
+      signingKey = pair.privateKey;
+      const body = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] });
+      const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(body));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      jwks = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+      withTokens = await boot({ bearerTokens: { jwksUrl: jwks.url, issuer: ISSUER, audience: 'clientela', rolesClaim: 'roles' }, rateLimits: { perSecond: 1_000, burstSeconds: 1, authFailuresPerMinute: 1_000 } });
+    });
+    afterAll(async () => {
+      await withTokens?.app.close();
+      await jwks?.close();
+    });
+
+    it('forwards a person with a valid token as user:<sub>, without the token', async () => {
+      const response = await bearer(await sign({ sub: 'u-42', preferred_username: 'ada', roles: ['sales'] }));
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['ratelimit-limit']).toBe('1000');
+      const echo = await json<Echo>(response);
+      expect(echo.headers).toMatchObject({ 'x-clientela-actor': 'user:u-42', 'x-clientela-actor-name': 'ada', 'x-clientela-role': 'service' });
+      expect(echo.headers.authorization).toBeUndefined();
+      // Only admins manage keys: a person is one when the roles claim says so.
+      const denied = await bearer(await sign({ sub: 'u-42', roles: ['sales'] }), '/api/v1/admin/api-keys');
+      expect(denied.statusCode).toBe(403);
+      await denied.body.dump();
+      const admin = await bearer(await sign({ sub: 'u-1', roles: 'admin sales' }), '/api/v1/admin/api-keys');
+      expect(admin.statusCode).toBe(200);
+      await admin.body.dump();
+    });
+
+    it('refuses every other token with 401 problem+json and RFC 6750\'s challenge, saying why', async () => {
+      const other = await generateKeyPair('RS256');
+      const cases: Array<[string, string]> = [
+        [await sign({ sub: 'u-42' }, { expiresIn: '-2m' }), 'the token has expired'],
+        [await sign({ sub: 'u-42' }, { audience: 'another-app' }), "the token's aud claim is not accepted (check_failed)"],
+        [await sign({ sub: 'u-42' }, { issuer: 'https://evil.example.test' }), "the token's iss claim is not accepted (check_failed)"],
+        [await sign({ sub: 'u-42' }, { key: other.privateKey }), "the token's signature does not verify"],
+        [await sign({ sub: 'u-42' }, { key: new TextEncoder().encode('a'.repeat(32)), alg: 'HS256' }), "the token's algorithm is not accepted"],
+        [await sign({ sub: 'u-42' }, { kid: 'k2', key: other.privateKey }), 'no key of the identity provider matches the token'],
+        [await sign({ preferred_username: 'nobody' }), "the token's sub claim must be 1 to 190 printable ASCII characters"],
+        ['not.a.jwt', 'the token is not a valid JWT'],
+      ];
+      for (const [token, reason] of cases) {
+        const response = await bearer(token);
+        expect({ reason, status: response.statusCode, detail: (await json(response)).detail }).toEqual({ reason, status: 401, detail: `the bearer token is not valid: ${reason}` });
+        expect(response.headers['www-authenticate']).toBe(`Bearer realm="clientela", error="invalid_token", error_description="${reason.replace(/"/g, "'")}"`);
+      }
+      const both = await call('/api/v1/contacts', { gatewayUrl: withTokens.url, headers: { authorization: `Bearer ${await sign({ sub: 'u-42' })}` } });
+      expect(both.statusCode).toBe(401);
+      expect(await json(both)).toMatchObject({ detail: 'send one credential, X-Api-Key or Authorization: Bearer, not both' });
+      const none = await call('/api/v1/contacts', { gatewayUrl: withTokens.url, key: null });
+      expect(none.headers['www-authenticate']).toBe('ApiKey realm="clientela", header="X-Api-Key", Bearer realm="clientela"');
+      expect(await json(none)).toMatchObject({ status: 401, detail: 'an X-Api-Key header or an Authorization: Bearer token is required' });
+    });
+
+    it('takes tokens signed with a shared secret when so configured; without any configuration, none', async () => {
+      const secret = 's'.repeat(40);
+      const shared = await boot({ bearerTokens: { secret, issuer: 'crm', audience: 'clientela', rolesClaim: 'roles' } });
+      try {
+        const token = await sign({ sub: 'svc-desk' }, { key: new TextEncoder().encode(secret), alg: 'HS256', issuer: 'crm' });
+        const response = await call('/api/v1/contacts', { gatewayUrl: shared.url, key: null, headers: { authorization: `Bearer ${token}` } });
+        expect(response.statusCode).toBe(200);
+        expect((await json<Echo>(response)).headers['x-clientela-actor']).toBe('user:svc-desk');
+        const rs256 = await call('/api/v1/contacts', { gatewayUrl: shared.url, key: null, headers: { authorization: `Bearer ${await sign({ sub: 'u' })}` } });
+        expect(await json(rs256)).toMatchObject({ status: 401, detail: "the bearer token is not valid: the token's algorithm is not accepted" });
+      } finally {
+        await shared.app.close();
+      }
+      const plain = await call('/api/v1/contacts', { key: null, headers: { authorization: `Bearer ${await sign({ sub: 'u' })}` } });
+      expect(await json(plain)).toMatchObject({ status: 401, detail: 'bearer tokens are not accepted here: the gateway has no JWT configuration (JWT_JWKS_URL or JWT_SECRET)' });
+    });
+
+    it('answers 503 with Retry-After when the identity provider\'s keys cannot be fetched', async () => {
+      const down = await boot({ bearerTokens: { jwksUrl: `http://127.0.0.1:${await refusedPort()}/jwks`, issuer: ISSUER, audience: 'clientela', rolesClaim: 'roles' } });
+      try {
+        const response = await call('/api/v1/contacts', { gatewayUrl: down.url, key: null, headers: { authorization: `Bearer ${await sign({ sub: 'u-42' })}` } });
+        expect(response.statusCode).toBe(503);
+        expect(response.headers['retry-after']).toBe('5');
+        expect(await json(response)).toMatchObject({ status: 503, detail: "the identity provider's keys cannot be fetched right now" });
+      } finally {
+        await down.app.close();
+      }
+    });
+  });
+
   describe('rate limits', () => {
     it('lets a key burst, then answers 429 problem+json with Retry-After and RateLimit headers, and keeps keys apart', async () => {
       const limited = await boot({ rateLimits: { perSecond: 1, burstSeconds: 4, authFailuresPerMinute: 0 } });
@@ -138,7 +241,7 @@ describe('gateway', () => {
         const good = await call('/api/v1/contacts', { gatewayUrl: limited.url });
         expect(good.statusCode).toBe(429);
         expect(Number(good.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-        expect(await json(good)).toMatchObject({ status: 429, detail: expect.stringMatching(/^too many refused API keys from 127\.0\.0\.1: try again in \d+ s$/) });
+        expect(await json(good)).toMatchObject({ status: 429, detail: expect.stringMatching(/^too many refused credentials from 127\.0\.0\.1: try again in \d+ s$/) });
         // Behind a proxy the gateway is told (TRUST_PROXY) whom to believe about the client's address.
         const proxied = await boot({ rateLimits: { perSecond: 0, burstSeconds: 1, authFailuresPerMinute: 1 }, trustProxy: '127.0.0.1' });
         try {

@@ -20,7 +20,8 @@ import { OpenApiAggregator } from './openapi/openapi-aggregator';
 import { ROUTES } from './routing/routes';
 import { UpstreamPools } from './routing/upstream-pools';
 import { RateLimits } from './rate-limits/rate-limits';
-import { GATEWAY_LOGGER, RATE_LIMITS, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
+import { BearerTokens } from './bearer-tokens/bearer-tokens';
+import { BEARER_TOKENS, GATEWAY_LOGGER, RATE_LIMITS, ROUTE_TABLE, UPSTREAM_POOLS } from './tokens';
 
 export interface GatewayModuleOptions {
   config: GatewayConfig;
@@ -103,6 +104,7 @@ export class GatewayModule {
         { provide: API_KEYS_OPTIONS, useValue: apiKeysOptions },
         { provide: PLATFORM_CONFIG, useValue: config.platform ?? null },
         { provide: RATE_LIMITS, useValue: config.rateLimits ? new RateLimits(config.rateLimits) : null },
+        { provide: BEARER_TOKENS, useValue: config.bearerTokens ? new BearerTokens(config.bearerTokens) : null },
         LazyAdminConnections,
         ApiKeysService,
         GatewayHttp,

@@ -1,8 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { requestIdsOf, type RequestIds } from '@clientela/platform';
 
-/** Who an accepted API key belongs to. */
+/** Who an accepted credential belongs to: an API key (a service), or a person's bearer token. */
 export interface Principal {
+  kind: 'api-key' | 'user';
+  /** The key's id, or the token's `sub`. */
   id: string;
   name: string;
   role: 'admin' | 'service';
@@ -34,4 +36,4 @@ export const contextOf = (request: FastifyRequest): RequestContext => {
 };
 
 /** Event metadata's `actor` for a principal. */
-export const actorOf = (principal: Principal): string => `api-key:${principal.id}`;
+export const actorOf = (principal: Principal): string => `${principal.kind}:${principal.id}`;

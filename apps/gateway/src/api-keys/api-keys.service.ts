@@ -91,7 +91,7 @@ export class ApiKeysService implements OnModuleInit {
     const keyHash = hashApiKey(key);
     const entity = await this.keys.findOneBy({ keyHash, revokedAt: IsNull() });
     if (!entity) return null;
-    const principal: Principal = { id: entity.id, name: entity.name, role: entity.role, rateLimitPerSecond: entity.rateLimitPerSecond };
+    const principal: Principal = { kind: 'api-key', id: entity.id, name: entity.name, role: entity.role, rateLimitPerSecond: entity.rateLimitPerSecond };
     this.cache.set(key, { principal, keyHash });
     return principal;
   }

@@ -61,6 +61,24 @@ describe('gateway config', () => {
     expect(problemsOf({ ...base, TRUST_PROXY: 'the balancer' })).toEqual([expect.stringMatching(/^TRUST_PROXY must be true, false, a number of proxies/)]);
   });
 
+  it('reads the bearer tokens\' configuration, and refuses an incomplete one', () => {
+    expect(loadGatewayConfig({ ...base, JWT_JWKS_URL: 'https://id.example.com/jwks', JWT_ISSUER: 'https://id.example.com', JWT_AUDIENCE: 'clientela' }).bearerTokens).toEqual({
+      jwksUrl: 'https://id.example.com/jwks',
+      issuer: 'https://id.example.com',
+      audience: 'clientela',
+      rolesClaim: 'roles',
+    });
+    expect(loadGatewayConfig({ ...base, JWT_SECRET: 's'.repeat(32), JWT_ISSUER: 'me', JWT_AUDIENCE: 'us', JWT_ROLES_CLAIM: 'realm_access.roles' }).bearerTokens).toEqual({ secret: 's'.repeat(32), issuer: 'me', audience: 'us', rolesClaim: 'realm_access.roles' });
+    expect(problemsOf({ ...base, JWT_SECRET: 'short', JWT_JWKS_URL: 'ftp://x' })).toEqual([
+      "JWT_JWKS_URL must be the identity provider's http(s) URL of its JSON Web Key Set (got \"ftp://x\")",
+      'JWT_SECRET must be at least 32 characters (a high-entropy secret)',
+      'JWT_JWKS_URL and JWT_SECRET are two ways to check bearer tokens: set one',
+      'JWT_ISSUER is required with JWT_JWKS_URL or JWT_SECRET: the iss every token must carry',
+      'JWT_AUDIENCE is required with JWT_JWKS_URL or JWT_SECRET: the aud every token must carry',
+    ]);
+    expect(problemsOf({ ...base, JWT_ISSUER: 'me' })).toEqual(['JWT_ISSUER and JWT_AUDIENCE need JWT_JWKS_URL or JWT_SECRET: where the keys come from']);
+  });
+
   it('lists every problem at once', () => {
     const problems = problemsOf({ PORT: 'abc', API_KEY_CACHE_TTL_MS: '999999', LOG_LEVEL: 'loud', RATE_LIMIT_BURST_SECONDS: '0' });
     expect(problems).toHaveLength(6);

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { ConfigError, loadPlatformConfig, type PlatformConfig } from '@clientela/platform';
+import type { BearerTokenConfig } from '../bearer-tokens/bearer-tokens';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../rate-limits/rate-limits';
 import { ROUTES, servicesOf } from '../routing/routes';
 
@@ -90,6 +91,33 @@ export class GatewayEnvironment {
   @IsString()
   TRUST_PROXY?: string;
 
+  /** People's bearer tokens (JWT), from an identity provider: its JSON Web Key Set. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'JWT_JWKS_URL must be the identity provider\'s http(s) URL of its JSON Web Key Set' })
+  @IsString()
+  JWT_JWKS_URL?: string;
+
+  /** Or tokens signed with a shared secret (HS256/384/512), without an identity provider. */
+  @IsOptional()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (a high-entropy secret)' })
+  @IsString()
+  JWT_SECRET?: string;
+
+  /** The `iss` a token must carry. */
+  @IsOptional()
+  @IsString()
+  JWT_ISSUER?: string;
+
+  /** The `aud` a token must carry (this platform, as the identity provider names it). */
+  @IsOptional()
+  @IsString()
+  JWT_AUDIENCE?: string;
+
+  /** The claim listing a person's roles; `admin` among them makes an admin. */
+  @Matches(/^[A-Za-z0-9_.:/-]{1,100}$/, { message: 'JWT_ROLES_CLAIM must be a claim name' })
+  @IsString()
+  JWT_ROLES_CLAIM = 'roles';
+
   @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'info';
 }
@@ -105,6 +133,8 @@ export interface GatewayConfig {
   logLevel: GatewayEnvironment['LOG_LEVEL'];
   /** Per key and per refused address (from the environment always); absent: no limits, as in tests that hammer the gateway. */
   rateLimits?: RateLimitConfig;
+  /** People's bearer tokens (JWT_*); absent: API keys only. */
+  bearerTokens?: BearerTokenConfig;
   /** Fastify's `trustProxy` (TRUST_PROXY): who tells the client's address. */
   trustProxy?: boolean | number | string;
   /** The services' own configuration (event store, bus, Kafka), for the admin operations. */
@@ -123,6 +153,11 @@ const KEYS = [
   'RATE_LIMIT_BURST_SECONDS',
   'AUTH_FAILURES_PER_MINUTE',
   'TRUST_PROXY',
+  'JWT_JWKS_URL',
+  'JWT_SECRET',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'JWT_ROLES_CLAIM',
   'LOG_LEVEL',
 ] as const;
 
@@ -161,7 +196,7 @@ export const loadGatewayConfig = (
   const parsed = plainToInstance(GatewayEnvironment, present);
   const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
-      error.value === undefined || error.property === 'ADMIN_API_KEY' ? message : `${message} (got ${JSON.stringify(error.value)})`,
+      error.value === undefined || error.property === 'ADMIN_API_KEY' || error.property === 'JWT_SECRET' ? message : `${message} (got ${JSON.stringify(error.value)})`,
     ),
   );
   let services: Record<string, string> = {};
@@ -172,6 +207,11 @@ export const loadGatewayConfig = (
     const missing = servicesOf(routes).filter((service) => !(service in services));
     if (missing.length > 0) problems.push(`SERVICE_URLS has no URL for ${missing.join(', ')} (named in the gateway's route table)`);
   }
+  const jwt = parsed.JWT_JWKS_URL !== undefined || parsed.JWT_SECRET !== undefined;
+  if (parsed.JWT_JWKS_URL !== undefined && parsed.JWT_SECRET !== undefined) problems.push('JWT_JWKS_URL and JWT_SECRET are two ways to check bearer tokens: set one');
+  if (jwt && parsed.JWT_ISSUER === undefined) problems.push('JWT_ISSUER is required with JWT_JWKS_URL or JWT_SECRET: the iss every token must carry');
+  if (jwt && parsed.JWT_AUDIENCE === undefined) problems.push('JWT_AUDIENCE is required with JWT_JWKS_URL or JWT_SECRET: the aud every token must carry');
+  if (!jwt && (parsed.JWT_ISSUER !== undefined || parsed.JWT_AUDIENCE !== undefined)) problems.push('JWT_ISSUER and JWT_AUDIENCE need JWT_JWKS_URL or JWT_SECRET: where the keys come from');
   let platform: PlatformConfig | undefined;
   try {
     platform = loadPlatformConfig(env);
@@ -191,6 +231,16 @@ export const loadGatewayConfig = (
     upstream: { connectTimeoutMs: parsed.UPSTREAM_CONNECT_TIMEOUT_MS, timeoutMs: parsed.UPSTREAM_TIMEOUT_MS },
     logLevel: parsed.LOG_LEVEL,
     ...(parsed.TRUST_PROXY ? { trustProxy: trustProxyOf(parsed.TRUST_PROXY) } : {}),
+    ...(jwt
+      ? {
+          bearerTokens: {
+            ...(parsed.JWT_JWKS_URL ? { jwksUrl: parsed.JWT_JWKS_URL } : { secret: parsed.JWT_SECRET as string }),
+            issuer: parsed.JWT_ISSUER as string,
+            audience: parsed.JWT_AUDIENCE as string,
+            rolesClaim: parsed.JWT_ROLES_CLAIM,
+          },
+        }
+      : {}),
     rateLimits: { perSecond: parsed.RATE_LIMIT_PER_SECOND, burstSeconds: parsed.RATE_LIMIT_BURST_SECONDS, authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE },
   };
 };

@@ -41,11 +41,11 @@ export class RateLimits {
   }
 
   /** Spends one of the key's requests. */
-  request(principal: { id: string; rateLimitPerSecond: number | null }): RateDecision {
+  request(principal: { kind: string; id: string; rateLimitPerSecond: number | null }): RateDecision {
     const perSecond = principal.rateLimitPerSecond ?? this.config.perSecond;
     if (perSecond <= 0) return NO_LIMIT;
     const policy = { perSecond, burst: Math.max(1, Math.round(perSecond * this.config.burstSeconds)) };
-    const take = this.keys.take(principal.id, policy);
+    const take = this.keys.take(`${principal.kind}:${principal.id}`, policy);
     return this.decision(take, policy);
   }
 

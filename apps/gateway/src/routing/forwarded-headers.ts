@@ -15,7 +15,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 export const API_KEY_HEADER = 'x-api-key';
-/** Who is calling, as event metadata's `actor` reads it: `api-key:<id>`. */
+/** Who is calling, as event metadata's `actor` reads it: `api-key:<id>` or `user:<sub>`. */
 export const ACTOR_HEADER = 'x-clientela-actor';
 /** The key's role (`admin`, `service`): the routes of a service that only some roles may call check it. */
 export const ROLE_HEADER = 'x-clientela-role';
@@ -49,8 +49,8 @@ export interface ForwardContext {
 }
 
 /**
- * The headers a service receives: the client's, minus hop-by-hop ones, the API key (the service
- * trusts the gateway, it needs no secret) and any `X-Clientela-*` a client tried to set; plus the
+ * The headers a service receives: the client's, minus hop-by-hop ones, the credential (an API key
+ * or a bearer token: the service trusts the gateway, it needs no secret) and any `X-Clientela-*` a client tried to set; plus the
  * ids, the actor and the X-Forwarded-* trio. `Host` is the service's own (undici sets it);
  * `Expect` is answered by the gateway's server, never forwarded.
  */
@@ -59,7 +59,7 @@ export const upstreamRequestHeaders = (incoming: IncomingHttpHeaders, context: F
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || dropped.has(name)) continue;
-    if (name === 'host' || name === 'expect' || name === API_KEY_HEADER || name.startsWith(PLATFORM_HEADER_PREFIX)) continue;
+    if (name === 'host' || name === 'expect' || name === API_KEY_HEADER || name === 'authorization' || name.startsWith(PLATFORM_HEADER_PREFIX)) continue;
     if (name === REQUEST_ID_HEADER || name === CORRELATION_ID_HEADER || name.startsWith('x-forwarded-')) continue;
     headers[name] = value;
   }

@@ -1,7 +1,7 @@
 import type { EventMetadata } from '@clientela/contracts';
 import { CORRELATION_ID_HEADER, isSaneId, requestIdsOf } from '@clientela/platform';
 
-/** Set by the gateway from the credential it verified (`api-key:<id>`); a service behind it trusts it. */
+/** Set by the gateway from the credential it verified (`api-key:<id>`, or `user:<sub>` for a person's token); a service behind it trusts it. */
 export const ACTOR_HEADER = 'x-clientela-actor';
 
 interface RequestLike {
