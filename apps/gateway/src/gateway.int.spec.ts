@@ -211,18 +211,29 @@ describe('gateway', () => {
     });
 
     it('holds a key to the rate set at its creation, else to the default', async () => {
-      const limited = await boot({ rateLimits: { perSecond: 1, burstSeconds: 2, authFailuresPerMinute: 0 } });
+      const limited = await boot({ rateLimits: { perSecond: 1, burstSeconds: 10, authFailuresPerMinute: 0 } });
       try {
         const created = await call('/api/v1/admin/api-keys', { method: 'POST', gatewayUrl: limited.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'shop', rateLimitPerSecond: 50 }) });
         const shop = await json<{ key: string; rateLimitPerSecond: number }>(created);
         expect(shop.rateLimitPerSecond).toBe(50);
-        expect(created.headers['ratelimit-limit']).toBe('2');
+        expect(created.headers['ratelimit-limit']).toBe('10');
         const response = await call('/api/v1/contacts', { gatewayUrl: limited.url, key: shop.key });
         expect(response.statusCode).toBe(200);
-        expect([response.headers['ratelimit-limit'], response.headers['ratelimit-remaining']]).toEqual(['100', '99']);
+        expect([response.headers['ratelimit-limit'], response.headers['ratelimit-remaining']]).toEqual(['500', '499']);
         await response.body.dump();
-        const listed = await json<{ items: Array<{ name: string; rateLimitPerSecond: number | null }> }>(await call('/api/v1/admin/api-keys', { gatewayUrl: limited.url }));
+        const listed = await json<{ items: Array<{ id: string; name: string; rateLimitPerSecond: number | null }> }>(await call('/api/v1/admin/api-keys', { gatewayUrl: limited.url }));
         expect(listed.items.map((k) => [k.name, k.rateLimitPerSecond])).toEqual(expect.arrayContaining([['shop', 50], ['admin', null]]));
+        // Changed, it holds at once (this gateway's cache forgets the key).
+        const shopId = listed.items.find((k) => k.name === 'shop')!.id;
+        const patch = (id: string, body: string) => call(`/api/v1/admin/api-keys/${id}`, { method: 'PATCH', gatewayUrl: limited.url, headers: { 'content-type': 'application/json' }, body });
+        const changed = await patch(shopId, '{"rateLimitPerSecond":7}');
+        expect(await json(changed)).toMatchObject({ name: 'shop', rateLimitPerSecond: 7 });
+        const after = await call('/api/v1/contacts', { gatewayUrl: limited.url, key: shop.key });
+        expect(after.headers['ratelimit-limit']).toBe('70');
+        await after.body.dump();
+        const refusals = [await patch(shopId, '{}'), await patch('00000000-0000-4000-8000-000000000000', '{"rateLimitPerSecond":null}')];
+        expect([refusals[0].statusCode, refusals[1].statusCode]).toEqual([400, 404]);
+        await Promise.all(refusals.map((r) => r.body.dump()));
       } finally {
         await limited.app.close();
       }

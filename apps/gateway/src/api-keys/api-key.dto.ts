@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { API_KEY_ROLES, type ApiKeyEntity, type ApiKeyRole } from './api-key.entity';
 
 export class CreateApiKeyRequest {
@@ -23,6 +23,16 @@ export class CreateApiKeyRequest {
   @IsInt()
   @IsOptional()
   rateLimitPerSecond?: number;
+}
+
+export class ChangeApiKeyRequest {
+  @ApiProperty({ minimum: 1, maximum: 100_000, nullable: true, type: Number, description: 'The key\'s own rate limit, requests a second; null: back to the gateway\'s default.' })
+  @Max(100_000)
+  @Min(1)
+  @IsInt()
+  @IsDefined({ message: 'rateLimitPerSecond is required: a number of requests a second, or null for the default' })
+  @ValidateIf((_object, value) => value !== null)
+  rateLimitPerSecond!: number | null;
 }
 
 export class ApiKeyView {

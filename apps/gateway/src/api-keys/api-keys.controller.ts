@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, UseGuards, UsePipes } from '@nestjs/common';
 import { serviceValidationPipe } from '@clientela/service-kit';
 import { ApiCreatedResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AdminKeyGuard } from './admin-key.guard';
-import { ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreatedApiKey } from './api-key.dto';
+import { ApiKeyList, ApiKeyView, ChangeApiKeyRequest, CreateApiKeyRequest, CreatedApiKey } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
 
 @ApiTags('admin: API keys')
@@ -25,6 +25,13 @@ export class ApiKeysController {
   @ApiOkResponse({ type: ApiKeyList, description: 'Every key, revoked ones included, never a secret.' })
   async list(): Promise<ApiKeyList> {
     return { items: (await this.keys.list()).map((entity) => ApiKeyView.of(entity)) };
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: ApiKeyView, description: 'The key with its new rate limit, in force at once on this gateway (other instances within API_KEY_CACHE_TTL_MS).' })
+  @ApiNotFoundResponse({ description: 'No key has this id.' })
+  async change(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: ChangeApiKeyRequest): Promise<ApiKeyView> {
+    return ApiKeyView.of(await this.keys.changeRateLimit(id, body.rateLimitPerSecond));
   }
 
   @Delete(':id')

@@ -66,6 +66,15 @@ export class ApiKeysService implements OnModuleInit {
     return this.keys.find({ order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** A key's own rate limit, or null for the default; this gateway's cache forgets the key, so it holds at once. */
+  async changeRateLimit(id: string, rateLimitPerSecond: number | null): Promise<ApiKeyEntity> {
+    const entity = await this.keys.findOneBy({ id });
+    if (!entity) throw new NotFoundError(`no API key ${id}`);
+    await this.keys.update({ id }, { rateLimitPerSecond });
+    this.cache.deleteWhere((cached) => cached.keyHash === entity.keyHash);
+    return { ...entity, rateLimitPerSecond };
+  }
+
   /** Revoking twice is fine; an unknown id is not. */
   async revoke(id: string): Promise<void> {
     const entity = await this.keys.findOneBy({ id });
