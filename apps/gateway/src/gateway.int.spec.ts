@@ -658,13 +658,13 @@ describe('gateway', () => {
   });
 
   describe('OpenAPI', () => {
-    it('serves one document merged from the services and the gateway, X-Api-Key applied globally', async () => {
+    it('serves one document merged from the services and the gateway, X-Api-Key or a bearer token applied globally', async () => {
       const response = await call('/api/docs-json', { key: null });
       expect(response.statusCode).toBe(200);
       const document = await json<{ paths: Record<string, unknown>; components: { schemas: object }; security: unknown; info: { description: string } }>(response);
       expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/contacts', '/api/v1/admin/api-keys', '/api/v1/admin/api-keys/{id}', '/health/ready']));
       expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['RegisterContact', 'CreateApiKeyRequest', 'CreatedApiKey']));
-      expect(document.security).toEqual([{ ApiKey: [] }]);
+      expect(document.security).toEqual([{ ApiKey: [] }, { Bearer: [] }]);
       expect(document.info.description).toContain('Included: gateway, contacts.');
       expect(document.info.description).toContain('Left out: the gone service did not serve its document (ECONNREFUSED).');
     });

@@ -57,8 +57,11 @@ describe('OpenAPI merge', () => {
   });
 
   it('applies the X-Api-Key scheme globally, drops the services\' own, leaves health public', () => {
-    expect(merged.security).toEqual([{ ApiKey: [] }]);
-    expect(merged.components!.securitySchemes).toEqual({ ApiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } });
+    expect(merged.security).toEqual([{ ApiKey: [] }, { Bearer: [] }]);
+    expect(merged.components!.securitySchemes).toEqual({
+      ApiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }),
+      Bearer: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+    });
     expect(merged.paths['/api/v1/contacts'].post!.security).toBeUndefined();
     expect(merged.paths['/health/ready'].get!.security).toEqual([]);
   });

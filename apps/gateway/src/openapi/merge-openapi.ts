@@ -7,6 +7,13 @@ type Json = Record<string, unknown>;
 export type ServiceDocument = { service: string; document: OpenAPIObject } | { service: string; error: string };
 
 export const API_KEY_SCHEME = 'ApiKey';
+export const BEARER_SCHEME = 'Bearer';
+
+/** The two credentials the gateway takes, either one: API keys for services, JWTs for people. */
+export const SECURITY_SCHEMES = {
+  [API_KEY_SCHEME]: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'An API key of the gateway (services, integrations).' },
+  [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A person\'s token from the identity provider, when the gateway has JWT_JWKS_URL or JWT_SECRET.' },
+} as const;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 const stableJson = (value: unknown): string =>
@@ -109,7 +116,7 @@ export const mergeOpenApi = (
   }
 
   const notes = [
-    `One document for every service behind the gateway. Every /api/v1 route needs an X-Api-Key header.`,
+    `One document for every service behind the gateway. Every /api/v1 route needs an X-Api-Key header (services) or an Authorization: Bearer token (people), within the credential's rate limit (429 with Retry-After past it).`,
     `Included: ${sources.map(({ service }) => service).join(', ')}.`,
     ...missing.map(({ service, error }) => `Left out: the ${service} service did not serve its document (${error}).`),
     ...(conflicts.length > 0 ? [`Paths defined twice, the first kept: ${conflicts.join(', ')}.`] : []),
@@ -121,8 +128,8 @@ export const mergeOpenApi = (
     paths: paths as OpenAPIObject['paths'],
     components: {
       ...components,
-      securitySchemes: { [API_KEY_SCHEME]: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } },
+      securitySchemes: SECURITY_SCHEMES,
     } as OpenAPIObject['components'],
-    security: [{ [API_KEY_SCHEME]: [] }],
+    security: [{ [API_KEY_SCHEME]: [] }, { [BEARER_SCHEME]: [] }],
   };
 };

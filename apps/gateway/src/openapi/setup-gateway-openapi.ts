@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { API_KEY_SCHEME } from './merge-openapi';
+import { API_KEY_SCHEME, BEARER_SCHEME, SECURITY_SCHEMES } from './merge-openapi';
 import { OpenApiAggregator } from './openapi-aggregator';
 
 /**
@@ -15,7 +15,8 @@ export const setupGatewayOpenApi = (app: INestApplication, version = '1'): void 
     new DocumentBuilder()
       .setTitle('Clientela API')
       .setVersion(version)
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, API_KEY_SCHEME)
+      .addApiKey(SECURITY_SCHEMES[API_KEY_SCHEME], API_KEY_SCHEME)
+      .addBearerAuth(SECURITY_SCHEMES[BEARER_SCHEME], BEARER_SCHEME)
       .build(),
   );
   const aggregator = app.get(OpenApiAggregator);
