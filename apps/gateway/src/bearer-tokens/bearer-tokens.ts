@@ -10,7 +10,7 @@ export interface BearerTokenConfig {
   secret?: string;
   issuer: string;
   audience: string;
-  /** The claim that lists the person's roles (an array, or a space-separated string); `admin` among them makes an admin. */
+  /** The claim that lists the person's roles (an array, or a space-separated string; a dotted path reaches into an object); `admin` among them makes an admin. */
   rolesClaim: string;
 }
 
@@ -71,8 +71,10 @@ export class BearerTokens {
     return { kind: 'user', id: payload.sub, name: name ?? payload.sub, role: this.rolesOf(payload).includes('admin') ? 'admin' : 'service', rateLimitPerSecond: null };
   }
 
+  /** The claim by its name (Auth0's `https://…/roles`), else as a path (Keycloak's `realm_access.roles`). */
   private rolesOf(payload: JWTPayload): string[] {
-    const roles = payload[this.config.rolesClaim];
+    const claim = this.config.rolesClaim;
+    const roles = claim in payload ? payload[claim] : claim.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), payload);
     if (Array.isArray(roles)) return roles.filter((role): role is string => typeof role === 'string');
     return typeof roles === 'string' ? roles.split(' ') : [];
   }
