@@ -23,5 +23,7 @@ describe('BearerTokens', () => {
     expect(await tokens.verify(await sign({ sub: 'u-1', preferred_username: 'ada', email: 'ada@example.com' }))).toEqual({ kind: 'user', id: 'u-1', name: 'ada', role: 'service', rateLimitPerSecond: null });
     expect((await tokens.verify(await sign({ sub: 'u-1', preferred_username: 'Müller', email: 'm@example.com' }))).name).toBe('m@example.com');
     await expect(tokens.verify(await sign({ sub: 'with space' }))).rejects.toBeInstanceOf(InvalidBearerTokenError);
+    const forever = await new SignJWT({ sub: 'u-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('crm').setAudience('clientela').sign(new TextEncoder().encode(SECRET));
+    await expect(tokens.verify(forever)).rejects.toThrow("the token's exp claim is not accepted (missing)");
   });
 });

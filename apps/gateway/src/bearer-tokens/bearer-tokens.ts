@@ -21,6 +21,8 @@ export class InvalidBearerTokenError extends Error {
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const SYMMETRIC = ['HS256', 'HS384', 'HS512'];
+/** A token without an expiry would be good for ever. */
+const REQUIRED = ['exp'];
 /** What the actor header and event metadata can carry (printable ASCII). */
 const PRINTABLE = /^[\x21-\x7e]{1,190}$/;
 
@@ -46,10 +48,10 @@ export class BearerTokens {
   constructor(private readonly config: BearerTokenConfig) {
     if (config.jwksUrl) {
       this.key = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
-      this.options = { issuer: config.issuer, audience: config.audience, clockTolerance: 30, algorithms: ASYMMETRIC };
+      this.options = { issuer: config.issuer, audience: config.audience, clockTolerance: 30, algorithms: ASYMMETRIC, requiredClaims: REQUIRED };
     } else if (config.secret) {
       this.key = new TextEncoder().encode(config.secret);
-      this.options = { issuer: config.issuer, audience: config.audience, clockTolerance: 30, algorithms: SYMMETRIC };
+      this.options = { issuer: config.issuer, audience: config.audience, clockTolerance: 30, algorithms: SYMMETRIC, requiredClaims: REQUIRED };
     } else {
       throw new Error('BearerTokens needs a JWKS URL or a secret');
     }
