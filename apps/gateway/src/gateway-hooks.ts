@@ -84,7 +84,7 @@ export const registerGatewayHooks = (fastify: FastifyInstance, deps: { keys: Key
       principal = hasKey ? await deps.keys.verify(key) : tokens && token !== undefined ? await tokens.verify(token) : null;
     } catch (error) {
       if (error instanceof InvalidBearerTokenError) {
-        limits?.failedAuthentication(request.ip);
+        if (error.forged) limits?.failedAuthentication(request.ip);
         return deny(request, reply, `the bearer token is not valid: ${error.message}`, bearerChallenge(error.message));
       }
       deps.logger.warn('credentials cannot be checked', { error: String(error), requestId: ids.requestId });

@@ -25,5 +25,10 @@ describe('BearerTokens', () => {
     await expect(tokens.verify(await sign({ sub: 'with space' }))).rejects.toBeInstanceOf(InvalidBearerTokenError);
     const forever = await new SignJWT({ sub: 'u-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('crm').setAudience('clientela').sign(new TextEncoder().encode(SECRET));
     await expect(tokens.verify(forever)).rejects.toThrow("the token's exp claim is not accepted (missing)");
+    // What counts against the client's address as a guess: a token we did not sign, not one that expired.
+    const forgedness = async (token: string) => tokens.verify(token).then(() => 'accepted', (error: InvalidBearerTokenError) => error.forged);
+    const expired = await new SignJWT({ sub: 'u-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('crm').setAudience('clientela').setExpirationTime('-5m').sign(new TextEncoder().encode(SECRET));
+    const foreign = await new SignJWT({ sub: 'u-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('crm').setAudience('clientela').setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(40)));
+    expect([await forgedness(expired), await forgedness(foreign), await forgedness('garbage')]).toEqual([false, true, true]);
   });
 });

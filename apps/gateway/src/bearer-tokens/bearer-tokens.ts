@@ -14,9 +14,20 @@ export interface BearerTokenConfig {
   rolesClaim: string;
 }
 
-/** A token the gateway does not accept, and why (the `error_description` of RFC 6750's challenge). */
+/**
+ * A token the gateway does not accept, and why (the `error_description` of RFC 6750's challenge).
+ * `forged` when it was not signed by a key we trust (or is no JWT at all): those count against the
+ * client's address as a refused API key does; a genuine token that expired or names another
+ * audience is an app to fix, not a guess, and must not lock out an office behind one address.
+ */
 export class InvalidBearerTokenError extends Error {
   override readonly name = 'InvalidBearerTokenError';
+  constructor(
+    message: string,
+    readonly forged = false,
+  ) {
+    super(message);
+  }
 }
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -66,7 +77,8 @@ export class BearerTokens {
       if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
         throw new UnavailableError('the identity provider\'s keys cannot be fetched right now', 5);
       }
-      throw new InvalidBearerTokenError(reasonOf(error));
+      const genuine = error instanceof errors.JWTExpired || error instanceof errors.JWTClaimValidationFailed;
+      throw new InvalidBearerTokenError(reasonOf(error), !genuine);
     }
     if (typeof payload.sub !== 'string' || !PRINTABLE.test(payload.sub)) throw new InvalidBearerTokenError('the token\'s sub claim must be 1 to 190 printable ASCII characters');
     const name = [payload.preferred_username, payload.email, payload.sub].find((value): value is string => typeof value === 'string' && PRINTABLE.test(value));
