@@ -54,8 +54,9 @@ const tooMany = (request: FastifyRequest, reply: FastifyReply, detail: string, d
 
 /**
  * Root-level Fastify hooks, so they run for Nest's routes, the proxy routes and 404s alike:
- * every request gets its ids (echoed on the response), then /api/v1 requests need a valid key,
- * within the key's rate and from an address that has not been refused too often (`limits`).
+ * every request gets its ids (echoed on the response), then /api/v1 requests need a valid credential
+ * (an API key, or a person's bearer token when JWT_* is configured),
+ * within its rate and from an address that has not been refused too often (`limits`).
  * Registered before the proxy plugin, which inherits them.
  */
 export const registerGatewayHooks = (fastify: FastifyInstance, deps: { keys: KeyVerifier; logger: StructuredLogger; limits?: RateLimits; tokens?: BearerTokens }): void => {
