@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { CliContext } from './cli-context';
+import { apiKeysCommands } from './commands/api-keys';
 import { deadLettersCommands } from './commands/dead-letters';
 import { importCommand } from './commands/import';
 import { ingestCommand } from './commands/ingest';
@@ -43,5 +44,6 @@ Examples:
   ingestCommand(program, cli);
   seedCommand(program, cli);
   importCommand(program, cli);
+  apiKeysCommands(program, cli);
   return { program, cli };
 };
