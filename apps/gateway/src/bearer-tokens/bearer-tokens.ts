@@ -57,21 +57,19 @@ export class BearerTokens {
   private readonly options: JWTVerifyOptions;
 
   constructor(private readonly config: BearerTokenConfig) {
-    if (config.jwksUrl) {
-      this.key = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
-      this.options = { issuer: config.issuer, audience: config.audience, clockTolerance: 30, algorithms: ASYMMETRIC, requiredClaims: REQUIRED };
-    } else if (config.secret) {
-      this.key = new TextEncoder().encode(config.secret);
-      this.options = { issuer: config.issuer, audience: config.audience, clockTolerance: 30, algorithms: SYMMETRIC, requiredClaims: REQUIRED };
-    } else {
-      throw new Error('BearerTokens needs a JWKS URL or a secret');
-    }
+    if (config.jwksUrl) this.key = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+    else if (config.secret) this.key = new TextEncoder().encode(config.secret);
+    else throw new Error('BearerTokens needs a JWKS URL or a secret');
+    // Keys of one kind only, so that neither can stand in for the other (HS256 signed with the public key).
+    const algorithms = config.jwksUrl ? ASYMMETRIC : SYMMETRIC;
+    this.options = { issuer: config.issuer, audience: config.audience, clockTolerance: 30, algorithms, requiredClaims: REQUIRED };
   }
 
   /** The person a valid token names; InvalidBearerTokenError for any other token; UnavailableError when the keys cannot be fetched. */
   async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
+      // Two calls only for jwtVerify's overloads (a key set or a key), not two behaviours.
       ({ payload } = typeof this.key === 'function' ? await jwtVerify(token, this.key, this.options) : await jwtVerify(token, this.key, this.options));
     } catch (error) {
       if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {

@@ -21,6 +21,9 @@ interface Bucket {
   policy: BucketPolicy;
 }
 
+/** What a bucket holds at `now`: what it had, plus its rate since, up to its burst. */
+const tokensAt = ({ tokens, at, policy }: Bucket, now: number): number => Math.min(policy.burst, tokens + ((now - at) / 1_000) * policy.perSecond);
+
 /**
  * Token buckets by key, in memory: a key may spend `burst` at once and gets `perSecond` back each
  * second, so a client that keeps to its rate is never refused and one that bursts is smoothed,
@@ -50,7 +53,7 @@ export class TokenBuckets {
     this.buckets.delete(key); // re-inserted: the map's order is the order of last use
     this.buckets.set(key, bucket);
     if (++this.takesSinceSweep >= 1_000 || this.buckets.size > this.maxKeys) this.sweep(now);
-    return this.answer(bucket, policy, allowed, cost);
+    return this.answer(bucket, allowed, cost);
   }
 
   /** Whether `key` has `cost` tokens now, spending none. */
@@ -58,34 +61,34 @@ export class TokenBuckets {
     const bucket = this.buckets.get(key);
     if (!bucket) return { allowed: true, remaining: Math.floor(policy.burst), retryAfterSeconds: 0, resetSeconds: 0 };
     const now = this.now();
-    const tokens = Math.min(policy.burst, bucket.tokens + ((now - bucket.at) / 1_000) * policy.perSecond);
-    return this.answer({ tokens, at: now, policy }, policy, tokens >= cost, cost);
+    const tokens = tokensAt({ ...bucket, policy }, now);
+    return this.answer({ tokens, at: now, policy }, tokens >= cost, cost);
   }
 
   private refilled(key: string, policy: BucketPolicy, now: number): Bucket {
     const bucket = this.buckets.get(key);
     if (!bucket) return { tokens: policy.burst, at: now, policy };
     bucket.policy = policy;
-    bucket.tokens = Math.min(policy.burst, bucket.tokens + ((now - bucket.at) / 1_000) * policy.perSecond);
+    bucket.tokens = tokensAt(bucket, now);
     bucket.at = now;
     return bucket;
   }
 
-  private answer(bucket: Bucket, policy: BucketPolicy, allowed: boolean, cost: number): Take {
-    const missing = Math.max(0, cost - bucket.tokens);
+  private answer({ tokens, policy }: Bucket, allowed: boolean, cost: number): Take {
+    const missing = Math.max(0, cost - tokens);
     return {
       allowed,
-      remaining: Math.max(0, Math.floor(bucket.tokens)),
+      remaining: Math.max(0, Math.floor(tokens)),
       retryAfterSeconds: allowed ? 0 : missing / policy.perSecond,
-      resetSeconds: (policy.burst - bucket.tokens) / policy.perSecond,
+      resetSeconds: (policy.burst - tokens) / policy.perSecond,
     };
   }
 
   /** Drops full buckets, then the least recently used beyond `maxKeys`. */
   private sweep(now: number): void {
     this.takesSinceSweep = 0;
-    for (const [key, { tokens, at, policy }] of this.buckets) {
-      if (tokens + ((now - at) / 1_000) * policy.perSecond >= policy.burst) this.buckets.delete(key);
+    for (const [key, bucket] of this.buckets) {
+      if (tokensAt(bucket, now) >= bucket.policy.burst) this.buckets.delete(key);
     }
     for (const key of this.buckets.keys()) {
       if (this.buckets.size <= this.maxKeys) break;
