@@ -9,6 +9,7 @@ void runUntilStopped('gateway', logger, async () => {
   const config = loadGatewayConfig();
   await ensureDatabase(config.databaseUrl);
   const app = await createGatewayApp({ config, logger: createLogger({ name: 'gateway', level: config.logLevel }) });
-  await app.listen({ port: config.port, host: '0.0.0.0' });
+  // Every address unless HOST narrows it: the gateway is the platform's one door.
+  await app.listen({ port: config.port, host: config.platform?.host ?? '0.0.0.0' });
   return { url: `http://127.0.0.1:${config.port}`, close: () => app.close(), details: { services: config.services } };
 });

@@ -16,6 +16,7 @@ describe('loadPlatformConfig', () => {
         KAFKA_TOPIC_PREFIX: 'eu1.',
         LOG_LEVEL: 'warn',
         PORT: '8080',
+        HOST: '0.0.0.0',
       }),
     ).toEqual({
       eventStore: { kind: 'eventstoredb', url: 'esdb://localhost:2113?tls=false' },
@@ -23,6 +24,7 @@ describe('loadPlatformConfig', () => {
       databaseUrl: 'postgres://app@db:5432/clientela',
       logLevel: 'warn',
       port: 8080,
+      host: '0.0.0.0',
     });
   });
 
@@ -44,7 +46,7 @@ describe('loadPlatformConfig', () => {
 
   it('lists every missing or wrong value at once', () => {
     try {
-      loadPlatformConfig({ EVENT_STORE: 'eventstoredb', BUS: 'rabbit', DATABASE_URL: 'mysql://x', PORT: '70000' });
+      loadPlatformConfig({ EVENT_STORE: 'eventstoredb', BUS: 'rabbit', DATABASE_URL: 'mysql://x', PORT: '70000', HOST: 'everywhere' });
       throw new Error('expected a ConfigError');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -53,6 +55,7 @@ describe('loadPlatformConfig', () => {
       expect(problems).toMatch(/BUS/);
       expect(problems).toMatch(/DATABASE_URL/);
       expect(problems).toMatch(/PORT/);
+      expect(problems).toMatch(/HOST must be an IP address/);
     }
   });
 

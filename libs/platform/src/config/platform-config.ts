@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsIP, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { ClientelaError } from '@clientela/contracts';
 
 /** The environment every service reads at start (see README, "Configuration"). */
@@ -58,6 +58,15 @@ export class PlatformEnvironment {
   @Min(1)
   @Max(65535)
   PORT = 3000;
+
+  /**
+   * The address to listen on. A service listens on loopback by default (under `npm start` only the
+   * gateway is reached from outside), the gateway on every address; in a container a service needs
+   * `0.0.0.0`, for the gateway to reach it over the network.
+   */
+  @IsOptional()
+  @IsIP(undefined, { message: 'HOST must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1' })
+  HOST?: string;
 }
 
 export interface PlatformConfig {
@@ -66,6 +75,8 @@ export interface PlatformConfig {
   databaseUrl?: string;
   logLevel: string;
   port: number;
+  /** The address to listen on (HOST); absent: the process's own default (a service loopback, the gateway every address). */
+  host?: string;
   /** Present when CLIENTELA_MASTER_KEY is set: personal fields are then stored sealed (libs/personal-data). */
   personalData?: { masterKey: string; previousMasterKeys: string };
 }
@@ -91,6 +102,7 @@ const KEYS = [
   'DATABASE_URL',
   'LOG_LEVEL',
   'PORT',
+  'HOST',
   'CLIENTELA_MASTER_KEY',
   'CLIENTELA_MASTER_KEY_PREVIOUS',
 ] as const;
@@ -121,6 +133,7 @@ export const loadPlatformConfig = (env: Record<string, string | undefined> = pro
     ...(parsed.DATABASE_URL ? { databaseUrl: parsed.DATABASE_URL } : {}),
     logLevel: parsed.LOG_LEVEL ?? 'info',
     port: parsed.PORT,
+    ...(parsed.HOST ? { host: parsed.HOST } : {}),
     ...(parsed.CLIENTELA_MASTER_KEY
       ? { personalData: { masterKey: parsed.CLIENTELA_MASTER_KEY, previousMasterKeys: parsed.CLIENTELA_MASTER_KEY_PREVIOUS ?? '' } }
       : {}),

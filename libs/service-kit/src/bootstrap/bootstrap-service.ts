@@ -15,8 +15,9 @@ export const bootstrapService = (definition: ServiceDefinition, env: Record<stri
     const infra = await openServiceInfrastructure({ service: definition.name, config, catalogue: definition.catalogue, logger });
     try {
       const service = await createServiceApp(definition, infra, { pino });
-      await service.app.listen({ port: config.port, host: '127.0.0.1' });
-      return { url: `http://127.0.0.1:${config.port}`, close: service.close, details: { bus: config.bus.kind, eventStore: config.eventStore.kind } };
+      const host = config.host ?? '127.0.0.1';
+      await service.app.listen({ port: config.port, host });
+      return { url: `http://${host}:${config.port}`, close: service.close, details: { bus: config.bus.kind, eventStore: config.eventStore.kind } };
     } catch (error) {
       await infra.close();
       throw error;
