@@ -141,7 +141,7 @@ export interface GatewayConfig {
   platform?: PlatformConfig;
 }
 
-const KEYS = [
+export const GATEWAY_ENV_KEYS = [
   'PORT',
   'DATABASE_URL',
   'SERVICE_URLS',
@@ -192,7 +192,7 @@ export const loadGatewayConfig = (
   env: Record<string, string | undefined> = process.env,
   routes: Readonly<Record<string, string>> = ROUTES,
 ): GatewayConfig => {
-  const present = Object.fromEntries(KEYS.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const present = Object.fromEntries(GATEWAY_ENV_KEYS.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
   const parsed = plainToInstance(GatewayEnvironment, present);
   const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>

@@ -93,7 +93,7 @@ export class ConfigError extends ClientelaError {
   }
 }
 
-const KEYS = [
+export const PLATFORM_ENV_KEYS = [
   'EVENT_STORE',
   'EVENTSTORE_URL',
   'BUS',
@@ -112,7 +112,7 @@ const KEYS = [
  * Empty strings count as unset.
  */
 export const loadPlatformConfig = (env: Record<string, string | undefined> = process.env): PlatformConfig => {
-  const present = Object.fromEntries(KEYS.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const present = Object.fromEntries(PLATFORM_ENV_KEYS.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
   const parsed = plainToInstance(PlatformEnvironment, present);
   const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
