@@ -46,7 +46,7 @@ const withSecrets = (env: Record<string, unknown>): Record<string, string> =>
 
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { build?: { dockerfile?: string }; image?: string; environment?: Record<string, unknown>; healthcheck?: unknown }>;
+    services: Record<string, { build?: { dockerfile?: string }; image?: string; environment?: Record<string, unknown>; healthcheck?: unknown; ports?: string[] }>;
   };
 
   it.each(PROCESSES)('runs %s from the image with an environment it starts with', (name) => {
@@ -54,6 +54,10 @@ describe('docker-compose.yml', () => {
     expect(service?.build?.dockerfile).toBe('deploy/Dockerfile');
     expect(service.healthcheck).toBeDefined();
     expectStartable(name, withSecrets(service.environment ?? {}));
+  });
+
+  it('publishes the gateway alone: a service trusts the role and actor headers the gateway sets', () => {
+    expect(PROCESSES.filter((name) => compose.services[name].ports !== undefined)).toEqual(['gateway']);
   });
 
   it('asks the operator for the secrets rather than holding any', () => {
@@ -66,7 +70,11 @@ describe('docker-compose.yml', () => {
 
 describe('deploy/kubernetes', () => {
   const dir = join(root, 'deploy', 'kubernetes');
-  type Doc = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: DeploymentSpec & ServiceSpec };
+  type Doc = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: DeploymentSpec & ServiceSpec & PolicySpec };
+  type PolicySpec = {
+    podSelector: { matchExpressions?: Array<{ key: string; operator: string; values: string[] }> };
+    ingress: Array<{ from: Array<{ podSelector?: { matchLabels?: Record<string, string> } }> }>;
+  };
   type Env = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
   type Container = {
     image: string;
@@ -86,6 +94,34 @@ describe('deploy/kubernetes', () => {
 
   it('applies every manifest in the folder', () => {
     expect([...kustomization.resources].sort()).toEqual([...new Set(docs.map(({ file }) => file))].sort());
+  });
+
+  it('lets only the gateway reach the services: they trust the role and actor headers it sets', () => {
+    const policies = docs.filter(({ doc }) => doc.kind === 'NetworkPolicy').map(({ doc }) => doc.spec as PolicySpec);
+    const covering = (name: string) =>
+      policies.filter((policy) =>
+        (policy.podSelector.matchExpressions ?? []).some((e) => e.key === 'app.kubernetes.io/name' && e.operator === 'In' && e.values.includes(name)),
+      );
+    for (const service of SERVICES) {
+      const [policy, ...more] = covering(service);
+      expect(more).toEqual([]);
+      expect(policy?.ingress.flatMap((rule) => rule.from)).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } }]);
+    }
+    expect(covering('gateway')).toEqual([]);
+  });
+
+  it('lets only the gateway reach the services: they trust the role and actor headers it sets', () => {
+    const policies = docs.filter(({ doc }) => doc.kind === 'NetworkPolicy').map(({ doc }) => doc.spec as PolicySpec);
+    const covering = (name: string) =>
+      policies.filter((policy) =>
+        (policy.podSelector.matchExpressions ?? []).some((e) => e.key === 'app.kubernetes.io/name' && e.operator === 'In' && e.values.includes(name)),
+      );
+    for (const service of SERVICES) {
+      const [policy, ...more] = covering(service);
+      expect(more).toEqual([]);
+      expect(policy?.ingress.flatMap((rule) => rule.from)).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } }]);
+    }
+    expect(covering('gateway')).toEqual([]);
   });
 
   it.each(PROCESSES)('runs %s from the image with an environment it starts with, probed and reachable', (name) => {
