@@ -2,10 +2,11 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationS
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { urlForLog, type StructuredLogger } from '@clientela/platform';
+import { urlForLog, type PlatformConfig, type StructuredLogger } from '@clientela/platform';
 import { instrumentHttp, METRICS_REGISTRY } from '@clientela/service-kit';
 import { contextOf } from './request-context';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { PLATFORM_CONFIG } from './admin/admin-connections';
 import { registerGatewayHooks } from './gateway-hooks';
 import { registerProxyRoutes } from './routing/proxy';
 import type { UpstreamPools } from './routing/upstream-pools';
@@ -31,6 +32,7 @@ export class GatewayHttp implements OnModuleInit, BeforeApplicationShutdown, OnA
     @Inject(METRICS_REGISTRY) private readonly metrics: Registry,
     @Inject(RATE_LIMITS) private readonly limits: RateLimits | null,
     @Inject(BEARER_TOKENS) private readonly tokens: BearerTokens | null,
+    @Inject(PLATFORM_CONFIG) private readonly platform: PlatformConfig | null,
   ) {}
 
   onModuleInit(): void {
@@ -44,7 +46,8 @@ export class GatewayHttp implements OnModuleInit, BeforeApplicationShutdown, OnA
       if (reply.statusCode >= 500) this.logger.error('request failed', fields);
       else this.logger.info('request', fields);
     });
-    registerProxyRoutes(fastify, { pools: this.pools, routes: this.routes, logger: this.logger });
+    const gatewaySecret = this.platform?.gatewaySecret;
+    registerProxyRoutes(fastify, { pools: this.pools, routes: this.routes, logger: this.logger, ...(gatewaySecret ? { gatewaySecret } : {}) });
     // Closing the server only closes connections idle at that moment; one whose response ends
     // later would stay open for the keep-alive timeout and hold the shutdown that long.
     fastify.addHook('onResponse', async (request) => {

@@ -10,6 +10,7 @@ export * from './commands/aggregates';
 export * from './commands/write-request';
 export * from './http/request-context';
 export * from './http/roles';
+export * from './http/gateway-guard';
 export * from './http/service-adapter';
 export * from './http/validation';
 export * from './http/http-metrics';

@@ -99,6 +99,12 @@ describe('npm start', () => {
     const read = await fetch(`${api}/contacts/${id}`, { headers: { ...headers, 'x-min-position': created.headers.get('x-position') as string } });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ id, givenName: 'Erin', emails: ['erin@example.com'] });
+    // The contacts service itself answers its API to the gateway alone, whatever role a caller claims; its health to anyone.
+    const contactsService = `http://127.0.0.1:${Number(env.CLIENTELA_SERVICE_PORT_BASE) + 1 + SERVICES.indexOf('contacts')}`;
+    const direct = await fetch(`${contactsService}/api/v1/contacts/${id}`, { headers: { 'x-clientela-role': 'admin', 'x-clientela-actor': 'api-key:forged' } });
+    expect(direct.status).toBe(401);
+    expect(direct.headers.get('content-type')).toContain('application/problem+json');
+    expect((await fetch(`${contactsService}/health/live`)).status).toBe(200);
     // The database URL it prints is the one the CLI (README) is told to use.
     const databaseUrl = /database {3}(postgres:\/\/\S+)/.exec(first.output())?.[1];
     expect(databaseUrl).toContain(`:${env.CLIENTELA_PG_PORT}/clientela`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError } from '@clientela/platform';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
@@ -40,7 +41,9 @@ const main = async (): Promise<void> => {
     }
     const masterKey = config.platform.personalData ? undefined : masterKeyOf(config.dataDir);
     if (masterKey) say(`personal data is sealed under a master key ${masterKey.from}`);
-    const common = { DATABASE_URL: databaseUrl, ...(masterKey ? { CLIENTELA_MASTER_KEY: masterKey.key } : {}) };
+    // The services answer their /api/ routes to the gateway alone (they trust the role it forwards): a secret for this run unless one is set.
+    const gatewaySecret = config.platform.gatewaySecret ?? randomBytes(24).toString('hex');
+    const common = { DATABASE_URL: databaseUrl, GATEWAY_SECRET: gatewaySecret, ...(masterKey ? { CLIENTELA_MASTER_KEY: masterKey.key } : {}) };
     const urls: Record<string, string> = {};
     for (const [index, name] of SERVICES.entries()) {
       const port = config.servicePortBase + index + 1;

@@ -20,6 +20,7 @@ const SECRETS: Record<string, string> = {
   CLIENTELA_MASTER_KEY: `${'A'.repeat(43)}=`,
   ADMIN_API_KEY: 'a'.repeat(48),
   DATABASE_URL: 'postgres://clientela@db:5432/clientela',
+  GATEWAY_SECRET: 's'.repeat(48),
 };
 
 /** A process's environment must load as that process loads it, and mean Kafka mode with personal data sealed. */
@@ -30,6 +31,8 @@ const expectStartable = (name: string, env: Record<string, string>): void => {
   expect(env.HOST).toBe('0.0.0.0');
   const platform = loadPlatformConfig(env);
   expect(platform.bus.kind).toBe('kafka');
+  // The services answer their API to the gateway alone: every process gets the shared secret.
+  expect(platform.gatewaySecret).toBe(SECRETS.GATEWAY_SECRET);
   // The services seal personal data; the gateway never opens it (its admin operations read events as stored).
   if (name !== 'gateway') {
     expect(masterKeyProblem(platform)).toBeUndefined();

@@ -63,6 +63,12 @@ describe('headers sent to a service', () => {
     expect(headers['x-clientela-role']).toBe('service');
   });
 
+  it('sends the gateway secret when there is one, never one a client sent', () => {
+    const claimed = { 'x-clientela-gateway-secret': 'guessed' };
+    expect(upstreamRequestHeaders(claimed, { ...context, gatewaySecret: 's'.repeat(32) })['x-clientela-gateway-secret']).toBe('s'.repeat(32));
+    expect(upstreamRequestHeaders(claimed, context)['x-clientela-gateway-secret']).toBeUndefined();
+  });
+
   it('appends the client address to an X-Forwarded-For chain', () => {
     expect(upstreamRequestHeaders({ 'x-forwarded-for': '1.2.3.4' }, context)['x-forwarded-for']).toBe('1.2.3.4, 10.0.0.9');
   });

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, type RequestIds } from '@clientela/platform';
+import { GATEWAY_SECRET_HEADER } from '@clientela/service-kit';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, never the message: not forwarded either way. */
 const HOP_BY_HOP = new Set([
@@ -46,6 +47,8 @@ export interface ForwardContext {
   /** What the client asked for: the gateway's host and protocol. */
   host?: string;
   protocol: 'http' | 'https';
+  /** GATEWAY_SECRET, for the services to know the request came through the gateway. */
+  gatewaySecret?: string;
 }
 
 /**
@@ -68,6 +71,7 @@ export const upstreamRequestHeaders = (incoming: IncomingHttpHeaders, context: F
   headers[ACTOR_HEADER] = context.actor;
   if (context.actorName) headers[ACTOR_NAME_HEADER] = context.actorName;
   if (context.role) headers[ROLE_HEADER] = context.role;
+  if (context.gatewaySecret) headers[GATEWAY_SECRET_HEADER] = context.gatewaySecret;
   const forwardedFor = [incoming['x-forwarded-for'], context.remoteAddress].flat().filter((value): value is string => !!value);
   if (forwardedFor.length > 0) headers['x-forwarded-for'] = forwardedFor.join(', ');
   headers['x-forwarded-proto'] = context.protocol;

@@ -16,6 +16,8 @@ export interface ProxyDependencies {
   logger: StructuredLogger;
   /** Seconds a client is told to wait when a service is down. */
   retryAfterSeconds?: number;
+  /** GATEWAY_SECRET: sent with every forwarded request, so that the services know it came through here. */
+  gatewaySecret?: string;
 }
 
 export const sendProblem = (request: FastifyRequest, reply: FastifyReply, error: unknown, extraHeaders: Record<string, string> = {}) => {
@@ -141,6 +143,7 @@ export const forward = async (request: FastifyRequest, reply: FastifyReply, deps
         remoteAddress: request.raw.socket?.remoteAddress ?? request.ip,
         host: request.headers.host,
         protocol: request.protocol,
+        ...(deps.gatewaySecret ? { gatewaySecret: deps.gatewaySecret } : {}),
       }),
       body: bodyOf(request),
       signal: abort,

@@ -32,6 +32,7 @@ describe('loadPlatformConfig', () => {
     const [a, b, c] = ['A', 'B', 'C'].map((ch) => `${ch.repeat(43)}=`);
     expect(loadPlatformConfig({ CLIENTELA_MASTER_KEY: a, CLIENTELA_MASTER_KEY_PREVIOUS: `${b},${c}` }).personalData).toEqual({ masterKey: a, previousMasterKeys: `${b},${c}` });
     expect(() => loadPlatformConfig({ CLIENTELA_MASTER_KEY: 'short' })).toThrow(/CLIENTELA_MASTER_KEY must be 32 bytes in base64/);
+    expect(() => loadPlatformConfig({ CLIENTELA_MASTER_KEY: 'short-but-secret' })).not.toThrow(/short-but-secret/);
     expect(() => loadPlatformConfig({ CLIENTELA_MASTER_KEY_PREVIOUS: a })).toThrow(/CLIENTELA_MASTER_KEY_PREVIOUS is set without CLIENTELA_MASTER_KEY/);
   });
 
@@ -57,6 +58,14 @@ describe('loadPlatformConfig', () => {
       expect(problems).toMatch(/PORT/);
       expect(problems).toMatch(/HOST must be an IP address/);
     }
+  });
+
+  it('reads the secret the gateway and the services share, and never echoes a wrong one', () => {
+    const secret = 's'.repeat(32);
+    expect(loadPlatformConfig({ GATEWAY_SECRET: secret }).gatewaySecret).toBe(secret);
+    expect(loadPlatformConfig({}).gatewaySecret).toBeUndefined();
+    expect(() => loadPlatformConfig({ GATEWAY_SECRET: 'too-short-secret' })).toThrow(/GATEWAY_SECRET must be at least 32 characters/);
+    expect(() => loadPlatformConfig({ GATEWAY_SECRET: 'too-short-secret' })).not.toThrow(/too-short-secret/);
   });
 
   it('needs brokers in Kafka mode, and treats empty values as unset', () => {

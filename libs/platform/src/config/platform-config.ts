@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsIP, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsIP, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import { ClientelaError } from '@clientela/contracts';
 
 /** The environment every service reads at start (see README, "Configuration"). */
@@ -68,6 +68,17 @@ export class PlatformEnvironment {
   @IsOptional()
   @IsIP(undefined, { message: 'HOST must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1' })
   HOST?: string;
+
+  /**
+   * Shared by the gateway and the services: the gateway sends it with every request it forwards,
+   * and a service with it set answers its `/api/` routes to no one else (they trust the role and
+   * actor headers the gateway sets). `npm start` generates one; set it wherever a service listens
+   * beyond loopback.
+   */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]+$/, { message: 'GATEWAY_SECRET must be printable ASCII without spaces' })
+  @MinLength(32, { message: 'GATEWAY_SECRET must be at least 32 characters (a high-entropy secret: openssl rand -hex 24)' })
+  GATEWAY_SECRET?: string;
 }
 
 export interface PlatformConfig {
@@ -78,6 +89,8 @@ export interface PlatformConfig {
   port: number;
   /** The address to listen on (HOST); absent: the process's own default (a service loopback, the gateway every address). */
   host?: string;
+  /** GATEWAY_SECRET: present, the gateway sends it and the services' `/api/` routes require it. */
+  gatewaySecret?: string;
   /** Present when CLIENTELA_MASTER_KEY is set: personal fields are then stored sealed (libs/personal-data). */
   personalData?: { masterKey: string; previousMasterKeys: string };
 }
@@ -104,9 +117,13 @@ export const PLATFORM_ENV_KEYS = [
   'LOG_LEVEL',
   'PORT',
   'HOST',
+  'GATEWAY_SECRET',
   'CLIENTELA_MASTER_KEY',
   'CLIENTELA_MASTER_KEY_PREVIOUS',
 ] as const;
+
+/** Never echoed in a configuration error: the start-up log would keep them. */
+const SECRET_KEYS = new Set(['CLIENTELA_MASTER_KEY', 'CLIENTELA_MASTER_KEY_PREVIOUS', 'GATEWAY_SECRET']);
 
 /**
  * Reads and checks the environment once, at start; code below never reads process.env.
@@ -117,7 +134,7 @@ export const loadPlatformConfig = (env: Record<string, string | undefined> = pro
   const parsed = plainToInstance(PlatformEnvironment, present);
   const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
-      error.value === undefined ? message : `${message} (got ${JSON.stringify(error.value)})`,
+      error.value === undefined || SECRET_KEYS.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`,
     ),
   );
   if (parsed.CLIENTELA_MASTER_KEY_PREVIOUS && !parsed.CLIENTELA_MASTER_KEY) problems.push('CLIENTELA_MASTER_KEY_PREVIOUS is set without CLIENTELA_MASTER_KEY');
@@ -135,6 +152,7 @@ export const loadPlatformConfig = (env: Record<string, string | undefined> = pro
     logLevel: parsed.LOG_LEVEL ?? 'info',
     port: parsed.PORT,
     ...(parsed.HOST ? { host: parsed.HOST } : {}),
+    ...(parsed.GATEWAY_SECRET ? { gatewaySecret: parsed.GATEWAY_SECRET } : {}),
     ...(parsed.CLIENTELA_MASTER_KEY
       ? { personalData: { masterKey: parsed.CLIENTELA_MASTER_KEY, previousMasterKeys: parsed.CLIENTELA_MASTER_KEY_PREVIOUS ?? '' } }
       : {}),

@@ -5,6 +5,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { NestMicroservice } from '@nestjs/microservices';
 import { MessagingExceptionFilter } from '@clientela/messaging';
 import { ProblemDetailsFilter, structuredLogger } from '@clientela/platform';
+import { GatewayGuard } from '../http/gateway-guard';
 import { instrumentHttp } from '../http/http-metrics';
 import { buildOpenApiDocument, serveOpenApi } from '../http/openapi';
 import { createServiceAdapter } from '../http/service-adapter';
@@ -41,6 +42,7 @@ export const createServiceApp = async (
   const adapter = createServiceAdapter({ service: definition.name, logger: options.pino, bodyLimit: options.bodyLimit });
   const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, { logger: nestLogger(options.pino), abortOnError: false });
   app.useGlobalPipes(serviceValidationPipe());
+  if (infra.config.gatewaySecret) app.useGlobalGuards(new GatewayGuard(infra.config.gatewaySecret));
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(HttpAdapterHost), structuredLogger(options.pino)));
   instrumentHttp(adapter.getInstance(), infra.metrics);
   serveOpenApi(app, buildOpenApiDocument(app, { title: definition.title, description: definition.description }));
