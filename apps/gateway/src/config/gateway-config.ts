@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-import { ConfigError, loadPlatformConfig, type PlatformConfig } from '@clientela/platform';
+import { ConfigError, loadPlatformConfig, SECRET_ENV_KEYS, type PlatformConfig } from '@clientela/platform';
 import type { BearerTokenConfig } from '../bearer-tokens/bearer-tokens';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../rate-limits/rate-limits';
 import { ROUTES, servicesOf } from '../routing/routes';
@@ -196,7 +196,7 @@ export const loadGatewayConfig = (
   const parsed = plainToInstance(GatewayEnvironment, present);
   const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
-      error.value === undefined || error.property === 'ADMIN_API_KEY' || error.property === 'JWT_SECRET' ? message : `${message} (got ${JSON.stringify(error.value)})`,
+      error.value === undefined || error.property === 'ADMIN_API_KEY' || error.property === 'JWT_SECRET' || SECRET_ENV_KEYS.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`,
     ),
   );
   let services: Record<string, string> = {};

@@ -55,6 +55,7 @@ describe('loadPlatformConfig', () => {
       expect(problems).toMatch(/EVENTSTORE_URL/);
       expect(problems).toMatch(/BUS/);
       expect(problems).toMatch(/DATABASE_URL/);
+      expect(problems).not.toMatch(/mysql:/); // a connection string may hold a password: never echoed
       expect(problems).toMatch(/PORT/);
       expect(problems).toMatch(/HOST must be an IP address/);
     }

@@ -122,8 +122,8 @@ export const PLATFORM_ENV_KEYS = [
   'CLIENTELA_MASTER_KEY_PREVIOUS',
 ] as const;
 
-/** Never echoed in a configuration error: the start-up log would keep them. */
-const SECRET_KEYS = new Set(['CLIENTELA_MASTER_KEY', 'CLIENTELA_MASTER_KEY_PREVIOUS', 'GATEWAY_SECRET']);
+/** Never echoed in a configuration error, since the start-up log would keep them: secrets, and connection strings, which may hold a password. */
+export const SECRET_ENV_KEYS: ReadonlySet<string> = new Set(['CLIENTELA_MASTER_KEY', 'CLIENTELA_MASTER_KEY_PREVIOUS', 'GATEWAY_SECRET', 'DATABASE_URL', 'EVENTSTORE_URL']);
 
 /**
  * Reads and checks the environment once, at start; code below never reads process.env.
@@ -134,7 +134,7 @@ export const loadPlatformConfig = (env: Record<string, string | undefined> = pro
   const parsed = plainToInstance(PlatformEnvironment, present);
   const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
-      error.value === undefined || SECRET_KEYS.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`,
+      error.value === undefined || SECRET_ENV_KEYS.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`,
     ),
   );
   if (parsed.CLIENTELA_MASTER_KEY_PREVIOUS && !parsed.CLIENTELA_MASTER_KEY) problems.push('CLIENTELA_MASTER_KEY_PREVIOUS is set without CLIENTELA_MASTER_KEY');
