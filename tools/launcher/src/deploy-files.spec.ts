@@ -113,20 +113,6 @@ describe('deploy/kubernetes', () => {
     expect(covering('gateway')).toEqual([]);
   });
 
-  it('lets only the gateway reach the services: they trust the role and actor headers it sets', () => {
-    const policies = docs.filter(({ doc }) => doc.kind === 'NetworkPolicy').map(({ doc }) => doc.spec as PolicySpec);
-    const covering = (name: string) =>
-      policies.filter((policy) =>
-        (policy.podSelector.matchExpressions ?? []).some((e) => e.key === 'app.kubernetes.io/name' && e.operator === 'In' && e.values.includes(name)),
-      );
-    for (const service of SERVICES) {
-      const [policy, ...more] = covering(service);
-      expect(more).toEqual([]);
-      expect(policy?.ingress.flatMap((rule) => rule.from)).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } }]);
-    }
-    expect(covering('gateway')).toEqual([]);
-  });
-
   it.each(PROCESSES)('runs %s from the image with an environment it starts with, probed and reachable', (name) => {
     const deployment = docs.find(({ doc }) => doc.kind === 'Deployment' && doc.metadata.name === name)?.doc;
     const service = docs.find(({ doc }) => doc.kind === 'Service' && doc.metadata.name === name)?.doc;
