@@ -63,7 +63,7 @@ export class PlatformEnvironment {
    * The address to listen on. A service listens on loopback by default (under `npm start` only the
    * gateway is reached from outside), the gateway on every address; in a container a service needs
    * `0.0.0.0`, for the gateway to reach it over the network; then only the gateway may (a service
-   * trusts the role and actor headers the gateway sets: deploy/kubernetes/network-policy.yaml).
+   * trusts the role and actor headers the gateway sets): GATEWAY_SECRET, and deploy/kubernetes/network-policy.yaml.
    */
   @IsOptional()
   @IsIP(undefined, { message: 'HOST must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1' })

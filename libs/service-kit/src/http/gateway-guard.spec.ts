@@ -13,6 +13,7 @@ describe('GatewayGuard', () => {
     expect(guard.canActivate(httpContext('/api/v1/contacts', { [GATEWAY_SECRET_HEADER]: SECRET }))).toBe(true);
     for (const headers of [{} as Record<string, string>, { [GATEWAY_SECRET_HEADER]: 'g'.repeat(47) }, { [GATEWAY_SECRET_HEADER]: `${SECRET}x` }, { 'x-clientela-role': 'admin' }]) {
       expect(() => guard.canActivate(httpContext('/api/v1/contacts/1/erasure', headers))).toThrow(UnauthorizedException);
+      expect(() => guard.canActivate(httpContext('//api/v1/contacts/1/erasure', headers))).toThrow(UnauthorizedException);
     }
   });
 
