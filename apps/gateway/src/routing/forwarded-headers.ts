@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, type RequestIds } from '@clientela/platform';
-import { GATEWAY_SECRET_HEADER } from '@clientela/service-kit';
+// The headers the services read are the kit's: one name for both ends.
+import { ACTOR_HEADER, GATEWAY_SECRET_HEADER, ROLE_HEADER } from '@clientela/service-kit';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, never the message: not forwarded either way. */
 const HOP_BY_HOP = new Set([
@@ -16,10 +17,6 @@ const HOP_BY_HOP = new Set([
 ]);
 
 export const API_KEY_HEADER = 'x-api-key';
-/** Who is calling, as event metadata's `actor` reads it: `api-key:<id>` or `user:<sub>`. */
-export const ACTOR_HEADER = 'x-clientela-actor';
-/** The key's role (`admin`, `service`): the routes of a service that only some roles may call check it. */
-export const ROLE_HEADER = 'x-clientela-role';
 /** The key's name, for logs and people. */
 export const ACTOR_NAME_HEADER = 'x-clientela-actor-name';
 /** Headers the platform sets for the services; a client never sets them itself. */
