@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-import { ConfigError, loadPlatformConfig, SECRET_ENV_KEYS, type PlatformConfig } from '@clientela/platform';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { ConfigError, configProblems, loadPlatformConfig, SECRET_ENV_KEYS, type PlatformConfig } from '@clientela/platform';
 import type { BearerTokenConfig } from '../bearer-tokens/bearer-tokens';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../rate-limits/rate-limits';
 import { ROUTES, servicesOf } from '../routing/routes';
@@ -161,6 +161,9 @@ export const GATEWAY_ENV_KEYS = [
   'LOG_LEVEL',
 ] as const;
 
+/** Never echoed in a configuration error: the platform's secrets and the gateway's own. */
+const GATEWAY_SECRETS: ReadonlySet<string> = new Set([...SECRET_ENV_KEYS, 'ADMIN_API_KEY', 'JWT_SECRET']);
+
 const trustProxyOf = (value: string): boolean | number | string =>
   value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value.split(',').map((v) => v.trim()).join(',');
 
@@ -194,11 +197,7 @@ export const loadGatewayConfig = (
 ): GatewayConfig => {
   const present = Object.fromEntries(GATEWAY_ENV_KEYS.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
   const parsed = plainToInstance(GatewayEnvironment, present);
-  const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) =>
-      error.value === undefined || error.property === 'ADMIN_API_KEY' || error.property === 'JWT_SECRET' || SECRET_ENV_KEYS.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`,
-    ),
-  );
+  const problems = configProblems(parsed, GATEWAY_SECRETS);
   let services: Record<string, string> = {};
   if (problems.length === 0) {
     const fromUrls = parseServiceUrls(parsed.SERVICE_URLS as string);

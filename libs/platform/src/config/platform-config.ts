@@ -125,6 +125,14 @@ export const PLATFORM_ENV_KEYS = [
 /** Never echoed in a configuration error, since the start-up log would keep them: secrets, and connection strings, which may hold a password. */
 export const SECRET_ENV_KEYS: ReadonlySet<string> = new Set(['CLIENTELA_MASTER_KEY', 'CLIENTELA_MASTER_KEY_PREVIOUS', 'GATEWAY_SECRET', 'DATABASE_URL', 'EVENTSTORE_URL']);
 
+/** The violations of a checked environment, one line each, with the value given unless it is a secret. */
+export const configProblems = (parsed: object, secrets: ReadonlySet<string> = SECRET_ENV_KEYS): string[] =>
+  validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      error.value === undefined || secrets.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`,
+    ),
+  );
+
 /**
  * Reads and checks the environment once, at start; code below never reads process.env.
  * Empty strings count as unset.
@@ -132,11 +140,7 @@ export const SECRET_ENV_KEYS: ReadonlySet<string> = new Set(['CLIENTELA_MASTER_K
 export const loadPlatformConfig = (env: Record<string, string | undefined> = process.env): PlatformConfig => {
   const present = Object.fromEntries(PLATFORM_ENV_KEYS.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
   const parsed = plainToInstance(PlatformEnvironment, present);
-  const problems = validateSync(parsed, { stopAtFirstError: true }).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) =>
-      error.value === undefined || SECRET_ENV_KEYS.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`,
-    ),
-  );
+  const problems = configProblems(parsed);
   if (parsed.CLIENTELA_MASTER_KEY_PREVIOUS && !parsed.CLIENTELA_MASTER_KEY) problems.push('CLIENTELA_MASTER_KEY_PREVIOUS is set without CLIENTELA_MASTER_KEY');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
