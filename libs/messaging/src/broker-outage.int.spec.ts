@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { findFreePorts, startKafka, type KafkaBroker } from '@clientela/kafka-runner';
-import { createTestTopics, kafkaTestLogEntries, testKafka, uniqueTopicName } from '@clientela/testing';
+import { createTestTopics, kafkaTestLogEntries, testKafka, testKafkaConfig, uniqueTopicName } from '@clientela/testing';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
 import { kafkaSocketFactory } from './kafka-socket-factory';
 import type { LogSink } from '@clientela/platform';
@@ -50,7 +50,8 @@ describe('a broker outage while the relay publishes', () => {
     const brokers = broker.brokers;
     const topic = uniqueTopicName('outage');
     await createTestTopics(brokers, [topic, `${topic}.dlq`], 3);
-    const kafkaClient = () => testKafka(brokers, { retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 } });
+    const kafkaConfig = () => testKafkaConfig(brokers, { retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 } });
+    const kafkaClient = () => testKafka(brokers, kafkaConfig());
     consumer = await startKafkaConsumer({
       kafka: kafkaClient(),
       name: `outage-${randomUUID()}`,
@@ -60,7 +61,7 @@ describe('a broker outage while the relay publishes', () => {
       consumerConfig: { sessionTimeout: 6_000, heartbeatInterval: 500 },
       handlers: { OrderPlaced: (event, { tx }) => applySampleOrder(tx, 'outage_orders', event) },
     });
-    relay = new Relay({ store, pool, kafka: kafkaClient(), name: 'outage', topicOf: () => topic, batchSize: 50 });
+    relay = new Relay({ store, pool, kafka: kafkaConfig(), name: 'outage', topicOf: () => topic, batchSize: 50 });
     await relay.start();
 
     const customers = Array.from({ length: CUSTOMERS }, () => randomUUID());
@@ -100,7 +101,8 @@ describe('a broker outage while the relay publishes', () => {
     const dataDir = join(dataRoot, 'restarts');
     let restarting = await startKafka({ port, controllerPort, dataDir });
     const recorded = recordSockets(kafkaSocketFactory());
-    const kafkaClient = () => testKafka(restarting.brokers, { retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 }, socketFactory: recorded.factory });
+    const retry = { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 };
+    const kafkaClient = () => testKafka(restarting.brokers, { retry, socketFactory: recorded.factory });
     const topic = uniqueTopicName('restarts');
     await createTestTopics(restarting.brokers, [topic, `${topic}.dlq`], 3);
     await createSampleReadModel(pool, 'restart_orders');
@@ -127,10 +129,12 @@ describe('a broker outage while the relay publishes', () => {
       handlers: { OrderPlaced: (event, { tx }) => applySampleOrder(tx, 'restart_orders', event) },
       logger: recordingLogger('consumer'),
     });
+    // The relay's client is in its producer thread, built with kafkaSocketFactory too: its sockets are
+    // not recorded here (the consumer's are), and a warning there is the thread's, not this process's.
     const restartRelay = new Relay({
       store,
       pool,
-      kafka: kafkaClient(),
+      kafka: testKafkaConfig(restarting.brokers, { retry }),
       name: 'restarts',
       topicOf: () => topic,
       batchSize: 50,

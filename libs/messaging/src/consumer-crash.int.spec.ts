@@ -35,7 +35,7 @@ describe('a consumer killed mid-batch', () => {
         ),
       );
     }
-    const relay = new Relay({ store, pool, kafka: world.kafka(), name: 'crash', topicOf: () => topic });
+    const relay = new Relay({ store, pool, kafka: world.kafkaConfig(), name: 'crash', topicOf: () => topic });
     await relay.start();
     await waitFor(async () => relay.checkpoint === (await store.headPosition()), () => 'relay did not publish everything');
     await relay.stop();

@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore } from '@clientela/event-store';
 import { startDisposablePostgres, type DisposablePostgres } from '@clientela/testing';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '@clientela/testing';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, testKafkaConfig, uniqueTopicName } from '@clientela/testing';
 import { startKafkaConsumer, type RunningKafkaConsumer } from './consumer/create-consumers';
 import type { LogSink } from '@clientela/platform';
 import { Relay } from './relay/relay';
@@ -63,7 +63,7 @@ describe('a PostgreSQL restart while the relay and consumers run', () => {
         },
       },
     });
-    relay = new Relay({ store, pool, kafka: testKafka(brokers), name: 'db-outage', topicOf: () => topic, batchSize: 100, logger });
+    relay = new Relay({ store, pool, kafka: testKafkaConfig(brokers), name: 'db-outage', topicOf: () => topic, batchSize: 100, logger });
     await relay.start();
 
     const customers = Array.from({ length: CUSTOMERS }, () => randomUUID());

@@ -10,6 +10,7 @@ export * from './metrics';
 export * from './schema';
 export * from './lease';
 export * from './relay/relay';
+export { ProduceFailedError, ProducerThreadError } from './relay/producer-thread';
 export * from './consumer/message-processor';
 export * from './consumer/kafka-consumer';
 export * from './consumer/store-consumer';

@@ -62,7 +62,7 @@ describe('relay and Kafka consumers', () => {
         }),
       );
     }
-    const relay = new Relay({ store, pool, kafka: world.kafka(), name: `order-${randomUUID()}`, topicOf: () => topic, batchSize: 500 });
+    const relay = new Relay({ store, pool, kafka: world.kafkaConfig(), name: `order-${randomUUID()}`, topicOf: () => topic, batchSize: 500 });
     await relay.start();
     world.onCleanup(() => relay.stop());
 

@@ -26,7 +26,7 @@ describe('relay lease: one relay of a name publishes, another takes over', () =>
         await store.append(streamId('order'), [{ type: 'OrderPlaced', data: { customerId: `c${i % 7}`, orderId: `o${i}`, seq: i, amount: 1 } }]);
       }
     };
-    const relays = [0, 1].map(() => new Relay({ store, pool, kafka: world.kafka(), name: 'lease', topicOf: () => topic, batchSize: 20, takeoverIntervalMs: 100 }));
+    const relays = [0, 1].map(() => new Relay({ store, pool, kafka: world.kafkaConfig(), name: 'lease', topicOf: () => topic, batchSize: 20, takeoverIntervalMs: 100 }));
     await Promise.all(relays.map((r) => r.start()));
     expect(relays.filter((r) => r.isLeading)).toHaveLength(1);
     const leader = relays.find((r) => r.isLeading) as Relay;

@@ -30,7 +30,7 @@ describe('relay and event size: what the broker takes', () => {
         Array.from({ length: 100 }, (_, i) => ({ type: 'OrderPlaced', data: { customerId: 'c-big', orderId: `${from + i}-${padding}`, seq: from + i, amount: 1 } })),
       );
     }
-    const relay = new Relay({ store, pool, kafka: world.kafka(), name: `size-${randomUUID()}`, topicOf: () => topic });
+    const relay = new Relay({ store, pool, kafka: world.kafkaConfig(), name: `size-${randomUUID()}`, topicOf: () => topic });
     await relay.start();
 
     const received: number[] = [];

@@ -55,7 +55,7 @@ describe('a Kafka-source runner and what retention deleted', () => {
     const category = `order${randomUUID().slice(0, 8)}`;
     const topic = await world.topic('projection-retention', 3);
     const relayName = `relay_${randomUUID().slice(0, 8)}`;
-    const relay = new Relay({ store, pool, kafka: world.kafka(), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
+    const relay = new Relay({ store, pool, kafka: world.kafkaConfig(), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
     await relay.start();
     world.onCleanup(() => relay.stop());
     return { category, topic, relayName, relay };

@@ -48,7 +48,7 @@ describe('rebuild from the store while the live copy follows Kafka', () => {
     const category = `order${randomUUID().slice(0, 8)}`;
     const topic = await world.topic('projection-rebuild', 3);
     const relayName = `relay_${randomUUID().slice(0, 8)}`;
-    const relay = new Relay({ store, pool, kafka: world.kafka(), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
+    const relay = new Relay({ store, pool, kafka: world.kafkaConfig(), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
     await relay.start();
     world.onCleanup(() => relay.stop());
 

@@ -25,7 +25,7 @@ describe('the same projection from Kafka', () => {
     const category = `order${randomUUID().slice(0, 8)}`;
     const topic = await world.topic('projection', partitions);
     const relayName = `relay_${randomUUID().slice(0, 8)}`;
-    const relay = new Relay({ store, pool, kafka: world.kafka(), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
+    const relay = new Relay({ store, pool, kafka: world.kafkaConfig(), name: relayName, categories: { [category]: 'sales' }, topicOf: () => topic, batchSize: 200 });
     await relay.start();
     world.onCleanup(() => relay.stop());
     const append = async (events: readonly GivenEvent[]): Promise<Position> => {

@@ -62,7 +62,7 @@ describe.each<Mode>(['standalone', 'kafka'])('ClientelaTransport in %s mode', (m
     if (mode === 'kafka') {
       topic = await world.topic('nest-sales', 3);
       options = { ...common, bus: 'kafka', kafka: world.kafka(), topics: [topic] };
-      relay = new Relay({ store, pool, kafka: world.kafka(), name, topicOf: () => topic });
+      relay = new Relay({ store, pool, kafka: world.kafkaConfig(), name, topicOf: () => topic });
       await relay.start();
       const letters = new KafkaDeadLetters(world.kafka());
       deadLetters = () => letters.list(topic, { consumer: name });

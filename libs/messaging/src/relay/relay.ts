@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { KafkaConfig, Message, TopicMessages } from 'kafkajs';
 import {
   contextOfStream,
   contextTopic,
@@ -22,14 +22,18 @@ import { HealthTracker, type ComponentHealth } from '../health';
 import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
 import { assertSchemaName } from '@clientela/postgres';
-import { durableProducer } from '../durable-producer';
+import { ProducerThread } from './producer-thread';
 import { migrateMessaging } from '../schema';
 
 export interface RelayOptions {
   store: EventStore;
   /** Where the checkpoint is kept. */
   pool: Pool;
-  kafka: Kafka;
+  /**
+   * The brokers and client settings the relay produces with, in a thread of its own (see
+   * ProducerThread): kafkaClient's configuration, whose `logCreator` gets the thread's log entries.
+   */
+  kafka: KafkaConfig;
   /** The checkpoint's name; one relay per name publishes at a time, the others stand by. Default `relay`. */
   name?: string;
   /** How often a standby relay tries to take over. Default 1000 ms. */
@@ -49,6 +53,8 @@ export interface RelayOptions {
   schema?: string;
   metrics?: MessagingMetrics;
   logger?: LogSink;
+  /** Called with a page's events once the broker acknowledged them all, before the checkpoint moves (tracing, the bench's stages). */
+  onPublished?: (events: readonly RecordedEvent[]) => void;
 }
 
 /** Another relay of the same name moved the checkpoint: this one no longer leads. */
@@ -124,7 +130,7 @@ export class Relay {
   private readonly abort = new AbortController();
   private readonly kafkaHealth: HealthTracker;
   private readonly postgresHealth: HealthTracker;
-  private producer: Producer | undefined;
+  private readonly producer: ProducerThread;
   private subscription: Subscription | undefined;
   private running: Promise<void> | undefined;
   private position: Position = START;
@@ -138,6 +144,7 @@ export class Relay {
     this.schema = assertSchemaName(options.schema ?? 'messaging');
     this.metrics = options.metrics ?? messagingMetrics();
     this.logger = options.logger ?? silentLogger;
+    this.producer = new ProducerThread(options.kafka);
     this.lease = new AdvisoryLease(options.pool, `clientela.relay.${this.name}`, () => {
       this.leading = false;
       void this.subscription?.close();
@@ -203,8 +210,7 @@ export class Relay {
     clearInterval(this.probe);
     await this.subscription?.close();
     await this.running;
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = undefined;
+    await this.producer.stop().catch(() => undefined);
     await this.releaseLease();
   }
 
@@ -283,10 +289,11 @@ export class Relay {
         if (topicMessages.length > 0) {
           // In order, each acknowledged before the next: the checkpoint below moves only after all of them.
           for (const batch of splitBySize(topicMessages, this.options.maxBatchBytes ?? 512 * 1024)) {
-            await this.untilDone(this.kafkaHealth, () => this.send(batch));
+            await this.untilDone(this.kafkaHealth, () => this.producer.send(batch));
             if (this.abort.signal.aborted) return;
           }
           for (const { topic, messages } of topicMessages) this.metrics.relayed.inc({ relay: this.name, topic }, messages.length);
+          this.options.onPublished?.(page.events);
         }
         if (this.abort.signal.aborted) return;
         saving = this.untilDone(this.postgresHealth, () => this.saveCheckpoint(page.position)).then(() => {
@@ -301,30 +308,6 @@ export class Relay {
       // save (a lost lease) ends the loop as a closed subscription does: lead() sees `leading` false.
       await saving?.catch(() => undefined);
     }
-  }
-
-  private async send(topicMessages: TopicMessages[]): Promise<void> {
-    const producer = await this.connectedProducer();
-    try {
-      await producer.sendBatch({ topicMessages, acks: -1 });
-    } catch (error) {
-      // A fresh producer after a failure: the idempotent producer's sequence numbers would be out of step.
-      this.producer = undefined;
-      await producer.disconnect().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  private async connectedProducer(): Promise<Producer> {
-    if (this.producer) return this.producer;
-    const producer = durableProducer(this.options.kafka, {
-      allowAutoTopicCreation: false,
-      // Bounded, so an outage surfaces here (health, logs) instead of hanging inside kafkajs.
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
-    });
-    await producer.connect();
-    this.producer = producer;
-    return producer;
   }
 
   /** Retries work until it succeeds, or the relay stops; says down once, up once. */

@@ -63,7 +63,7 @@ export class ServiceRuntime {
     const { infra, definition } = this;
     const logger = infra.logger;
     const published = [...new Set(Object.values(definition.publishes ?? {}))];
-    if (infra.kafka) {
+    if (infra.kafka && infra.kafkaConfig) {
       const followed = (definition.projections ?? []).map((p) => contextOf(p, published));
       const reactedTo = topicsOf(definition.reactsTo ?? [], infra);
       await ensureTopics(infra.kafka, [...new Set([...[...published, ...followed].map(infra.topicOf), ...reactedTo])]);
@@ -71,7 +71,7 @@ export class ServiceRuntime {
       for (const context of published) {
         const categories = Object.fromEntries(Object.entries(definition.publishes ?? {}).filter(([, c]) => c === context));
         this.relays.push(
-          new Relay({ name: context, store: infra.store, pool: infra.pool, kafka: infra.kafka, categories, topicOf: infra.topicOf, metrics, logger: logger.child({ relay: context }) }),
+          new Relay({ name: context, store: infra.store, pool: infra.pool, kafka: infra.kafkaConfig, categories, topicOf: infra.topicOf, metrics, logger: logger.child({ relay: context }) }),
         );
       }
       await Promise.all(this.relays.map((relay) => relay.start()));

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { logLevel, type Admin, type Kafka, type LogEntry } from 'kafkajs';
+import { logLevel, type Admin, type Kafka, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { contextTopic, deadLetterTopic, UnavailableError, type Context, type EventCatalogue } from '@clientela/contracts';
 import { createEventStoreDbEventStore, PostgresEventStore, type EventStore } from '@clientela/event-store';
@@ -21,6 +21,8 @@ export interface ServiceInfrastructure {
    */
   readonly personalData?: { protection: PersonalDataProtection; keys: DataKeyRing };
   readonly kafka?: Kafka;
+  /** The configuration `kafka` was built from (present with it): relays build their producer's client from it in a thread. */
+  readonly kafkaConfig?: KafkaConfig;
   /** The service's Prometheus registry: HTTP, commands, messaging and projections all register here. */
   readonly metrics: Registry;
   readonly logger: StructuredLogger;
@@ -81,10 +83,9 @@ export const openServiceInfrastructure = async (options: {
     throw error;
   }
   const prefix = config.bus.kind === 'kafka' ? config.bus.topicPrefix : '';
-  const kafka =
-    config.bus.kind === 'kafka'
-      ? kafkaClient({ clientId: `clientela-${service}`, brokers: config.bus.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) })
-      : undefined;
+  const kafkaConfig: KafkaConfig | undefined =
+    config.bus.kind === 'kafka' ? { clientId: `clientela-${service}`, brokers: config.bus.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) } : undefined;
+  const kafka = kafkaConfig ? kafkaClient(kafkaConfig) : undefined;
   const metrics = new Registry();
   metrics.setDefaultLabels({ service });
   collectDefaultMetrics({ register: metrics });
@@ -96,6 +97,7 @@ export const openServiceInfrastructure = async (options: {
     store,
     personalData,
     kafka,
+    kafkaConfig,
     metrics,
     logger,
     topicOf: (context) => `${prefix}${contextTopic(context)}`,

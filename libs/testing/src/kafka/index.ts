@@ -7,5 +7,6 @@ export {
   kafkaTestLogEntries,
   quietKafkaLogCreator,
   testKafka,
+  testKafkaConfig,
   uniqueTopicName,
 } from './test-topics';

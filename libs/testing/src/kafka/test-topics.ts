@@ -50,16 +50,21 @@ export const quietKafkaLogCreator: logCreator = () => (entry: LogEntry) => {
   }
 };
 
-/** A kafkajs client for tests: quiet logs, short connection timeout. */
-export function testKafka(brokers: string[], config: Partial<KafkaConfig> = {}): Kafka {
-  return new Kafka({
+/** A kafkajs configuration for tests: quiet logs, short connection timeout (what a relay takes). */
+export function testKafkaConfig(brokers: string[], config: Partial<KafkaConfig> = {}): KafkaConfig {
+  return {
     clientId: 'clientela-test',
     brokers,
     logLevel: logLevel.ERROR,
     logCreator: quietKafkaLogCreator,
     connectionTimeout: 3_000,
     ...config,
-  });
+  };
+}
+
+/** A kafkajs client for tests, configured as testKafkaConfig. */
+export function testKafka(brokers: string[], config: Partial<KafkaConfig> = {}): Kafka {
+  return new Kafka(testKafkaConfig(brokers, config));
 }
 
 async function withAdmin<T>(brokers: string[], use: (admin: Admin) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import type { Kafka, KafkaConfig } from 'kafkajs';
 import type { Pool, PoolConfig } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../postgres/test-database';
-import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, uniqueTopicName } from '../kafka/test-topics';
+import { createTestTopics, deleteTestTopics, kafkaBrokersForTest, testKafka, testKafkaConfig, uniqueTopicName } from '../kafka/test-topics';
 
 /** Anything the world opens on its pool and closes at the end (an event store). */
 export interface Closable {
@@ -28,6 +28,8 @@ export interface TestWorld<Store extends Closable | undefined> {
   readonly brokers: string[];
   /** A quiet kafkajs client on the run's broker. */
   kafka(config?: Partial<KafkaConfig>): Kafka;
+  /** The same client's configuration (what a relay takes: it builds its client in a thread of its own). */
+  kafkaConfig(config?: Partial<KafkaConfig>): KafkaConfig;
   /** A topic of its own and its `<topic>.dlq`, created with `partitions` and deleted after the spec. */
   topic(prefix: string, partitions?: number, configEntries?: Record<string, string>): Promise<string>;
   /** Runs after the spec, before the store closes and the database drops; the last added runs first. Errors are ignored. */
@@ -83,6 +85,7 @@ export const useTestWorld = <Store extends Closable | undefined = undefined>(opt
       return brokers;
     },
     kafka: (config = {}) => testKafka(world.brokers, config),
+    kafkaConfig: (config = {}) => testKafkaConfig(world.brokers, config),
     async topic(prefix, partitions = 1, configEntries = {}) {
       const topic = uniqueTopicName(prefix);
       topics.push(topic, `${topic}.dlq`);

@@ -1,0 +1,68 @@
+/**
+ * What runs in a relay's producer thread (see producer-thread.ts): a kafkajs client built from the
+ * relay's Kafka configuration and one durable producer. Each request is a produce batch, answered
+ * once the broker acknowledged it (acks from all in-sync replicas) or with the error; kafkajs's log
+ * entries go to the main thread, whose logger writes them.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { KafkaConfig, LogEntry, Producer } from 'kafkajs';
+import { durableProducer } from '../durable-producer';
+import { kafkaClient } from '../kafka-socket-factory';
+import type { ProducerThreadAnswer, ProducerThreadRequest } from './producer-thread-protocol';
+
+const port = parentPort;
+if (!port) throw new Error('producer-thread-entry runs in a worker thread');
+
+const config = workerData as KafkaConfig;
+const kafka = kafkaClient({
+  ...config,
+  logCreator: () => (entry: LogEntry) => port.postMessage({ kind: 'log', entry } satisfies ProducerThreadAnswer),
+});
+let producer: Producer | undefined;
+
+const connectedProducer = async (): Promise<Producer> => {
+  if (producer) return producer;
+  const created = durableProducer(kafka, {
+    allowAutoTopicCreation: false,
+    // Bounded, so an outage surfaces in the relay (health, logs) instead of hanging inside kafkajs.
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
+  });
+  try {
+    await created.connect();
+  } catch (error) {
+    await created.disconnect().catch(() => undefined);
+    throw error;
+  }
+  producer = created;
+  return created;
+};
+
+const errorOf = (error: unknown): { name: string; message: string } =>
+  error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+
+port.on('message', (request: ProducerThreadRequest) => {
+  if (request.kind === 'disconnect') {
+    const closing = producer;
+    producer = undefined;
+    void (closing?.disconnect() ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => port.postMessage({ kind: 'disconnected' } satisfies ProducerThreadAnswer));
+    return;
+  }
+  void (async () => {
+    const current = await connectedProducer();
+    try {
+      await current.sendBatch({ topicMessages: request.topicMessages, acks: -1 });
+    } catch (error) {
+      // A fresh producer after a failure: the idempotent producer's sequence numbers would be out of step.
+      if (producer === current) producer = undefined;
+      await current.disconnect().catch(() => undefined);
+      throw error;
+    }
+  })().then(
+    () => port.postMessage({ kind: 'sent', id: request.id } satisfies ProducerThreadAnswer),
+    (error: unknown) => port.postMessage({ kind: 'failed', id: request.id, error: errorOf(error) } satisfies ProducerThreadAnswer),
+  );
+});
+
+port.postMessage({ kind: 'ready' } satisfies ProducerThreadAnswer);

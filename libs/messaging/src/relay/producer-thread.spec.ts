@@ -1,0 +1,60 @@
+import { logLevel, type LogEntry } from 'kafkajs';
+import { ProduceFailedError, ProducerThread, ProducerThreadError } from './producer-thread';
+
+/** A thread speaking the producer thread's protocol without a broker: topic `die` ends it, `fail` fails the send. */
+const fakeThread = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', (request) => {
+  if (request.kind === 'disconnect') return parentPort.postMessage({ kind: 'disconnected' });
+  const topic = request.topicMessages[0].topic;
+  if (topic === 'die') process.exit(3);
+  if (topic === 'fail') return parentPort.postMessage({ kind: 'failed', id: request.id, error: { name: 'KafkaJSConnectionError', message: 'broker away' } });
+  parentPort.postMessage({ kind: 'log', entry: { namespace: 'Producer', level: 1, label: 'ERROR', log: { message: 'sent to ' + topic, timestamp: 'now' } } });
+  parentPort.postMessage({ kind: 'sent', id: request.id });
+});
+parentPort.postMessage({ kind: 'ready' });
+`;
+
+const batch = (topic: string) => [{ topic, messages: [{ key: 'k', value: 'v', headers: { id: '1' } }] }];
+
+describe('ProducerThread', () => {
+  it('answers each send in its order, and hands the thread log entries to the configured logCreator', async () => {
+    const entries: LogEntry[] = [];
+    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], logLevel: logLevel.ERROR, logCreator: () => (entry) => entries.push(entry) }, fakeThread);
+    try {
+      await Promise.all([thread.send(batch('a')), thread.send(batch('b'))]);
+      expect(entries.map((entry) => entry.log.message)).toEqual(['sent to a', 'sent to b']);
+    } finally {
+      await thread.stop();
+    }
+  });
+
+  it("gives kafkajs's error name and message as a typed error", async () => {
+    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'] }, fakeThread);
+    try {
+      const failure = await thread.send(batch('fail')).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ProduceFailedError);
+      expect(failure).toMatchObject({ kafkaErrorName: 'KafkaJSConnectionError', message: 'KafkaJSConnectionError: broker away' });
+    } finally {
+      await thread.stop();
+    }
+  });
+
+  it('fails what was in flight when the thread dies, and the next send starts another thread', async () => {
+    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'] }, fakeThread);
+    try {
+      const inFlight = thread.send(batch('die'));
+      await expect(inFlight).rejects.toThrow(ProducerThreadError);
+      await expect(inFlight).rejects.toThrow(/exited \(code 3\)/);
+      await expect(thread.send(batch('a'))).resolves.toBeUndefined();
+    } finally {
+      await thread.stop();
+    }
+  });
+
+  it('refuses a configuration with a function it cannot give the thread, with a typed error', async () => {
+    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], retry: { restartOnFailure: async () => true } }, fakeThread);
+    await expect(thread.send(batch('a'))).rejects.toThrow(ProducerThreadError);
+    await thread.stop();
+  });
+});
