@@ -18,10 +18,10 @@ const kafka = kafkaClient({
   ...config,
   logCreator: () => (entry: LogEntry) => port.postMessage({ kind: 'log', entry } satisfies ProducerThreadAnswer),
 });
-let producer: Producer | undefined;
+/** The producer, connected or connecting: a send that comes during the connect waits for the same one. */
+let producer: Promise<Producer> | undefined;
 
-const connectedProducer = async (): Promise<Producer> => {
-  if (producer) return producer;
+const connect = async (): Promise<Producer> => {
   const created = durableProducer(kafka, {
     allowAutoTopicCreation: false,
     // Bounded, so an outage surfaces in the relay (health, logs) instead of hanging inside kafkajs.
@@ -33,8 +33,13 @@ const connectedProducer = async (): Promise<Producer> => {
     await created.disconnect().catch(() => undefined);
     throw error;
   }
-  producer = created;
   return created;
+};
+
+/** Drops a producer that failed (to connect or to send) and disconnects it, if it is still the current one. */
+const drop = async (failed: Promise<Producer>): Promise<void> => {
+  if (producer === failed) producer = undefined;
+  await failed.then((p) => p.disconnect()).catch(() => undefined);
 };
 
 const errorOf = (error: unknown): { name: string; message: string } =>
@@ -44,19 +49,19 @@ port.on('message', (request: ProducerThreadRequest) => {
   if (request.kind === 'disconnect') {
     const closing = producer;
     producer = undefined;
-    void (closing?.disconnect() ?? Promise.resolve())
+    void (closing ? closing.then((p) => p.disconnect()) : Promise.resolve())
       .catch(() => undefined)
       .then(() => port.postMessage({ kind: 'disconnected' } satisfies ProducerThreadAnswer));
     return;
   }
+  const current = (producer ??= connect());
   void (async () => {
-    const current = await connectedProducer();
     try {
-      await current.sendBatch({ topicMessages: request.topicMessages, acks: -1 });
+      const connected = await current;
+      if (request.kind === 'send') await connected.sendBatch({ topicMessages: request.topicMessages, acks: -1 });
     } catch (error) {
       // A fresh producer after a failure: the idempotent producer's sequence numbers would be out of step.
-      if (producer === current) producer = undefined;
-      await current.disconnect().catch(() => undefined);
+      await drop(current);
       throw error;
     }
   })().then(

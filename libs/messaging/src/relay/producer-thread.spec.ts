@@ -4,12 +4,14 @@ import { ProduceFailedError, ProducerThread, ProducerThreadError } from './produ
 /** A thread speaking the producer thread's protocol without a broker: topic `die` ends it, `fail` fails the send. */
 const fakeThread = `
 const { parentPort } = require('node:worker_threads');
+let connected = false;
 parentPort.on('message', (request) => {
   if (request.kind === 'disconnect') return parentPort.postMessage({ kind: 'disconnected' });
+  if (request.kind === 'connect') return (connected = true), parentPort.postMessage({ kind: 'sent', id: request.id });
   const topic = request.topicMessages[0].topic;
   if (topic === 'die') process.exit(3);
   if (topic === 'fail') return parentPort.postMessage({ kind: 'failed', id: request.id, error: { name: 'KafkaJSConnectionError', message: 'broker away' } });
-  parentPort.postMessage({ kind: 'log', entry: { namespace: 'Producer', level: 1, label: 'ERROR', log: { message: 'sent to ' + topic, timestamp: 'now' } } });
+  parentPort.postMessage({ kind: 'log', entry: { namespace: 'Producer', level: 1, label: 'ERROR', log: { message: 'sent to ' + topic + (connected ? ' (connected before)' : ''), timestamp: 'now' } } });
   parentPort.postMessage({ kind: 'sent', id: request.id });
 });
 parentPort.postMessage({ kind: 'ready' });
@@ -24,6 +26,18 @@ describe('ProducerThread', () => {
     try {
       await Promise.all([thread.send(batch('a')), thread.send(batch('b'))]);
       expect(entries.map((entry) => entry.log.message)).toEqual(['sent to a', 'sent to b']);
+    } finally {
+      await thread.stop();
+    }
+  });
+
+  it('connects ahead of the first send, in the thread the sends then use', async () => {
+    const entries: LogEntry[] = [];
+    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], logCreator: () => (entry) => entries.push(entry) }, fakeThread);
+    try {
+      await thread.connect();
+      await thread.send(batch('a'));
+      expect(entries.map((entry) => entry.log.message)).toEqual(['sent to a (connected before)']);
     } finally {
       await thread.stop();
     }

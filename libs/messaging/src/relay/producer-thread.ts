@@ -61,13 +61,23 @@ export class ProducerThread {
     this.log = config.logCreator?.(config.logLevel ?? logLevel.INFO);
   }
 
+  /** Starts the thread and connects its producer, so that the first send does not wait for them. */
+  connect(): Promise<void> {
+    return this.request((id) => ({ kind: 'connect', id }));
+  }
+
+  /** Sends one produce batch; resolves once the broker acknowledged it. */
   send(topicMessages: TopicMessages[]): Promise<void> {
+    return this.request((id) => ({ kind: 'send', id, topicMessages }));
+  }
+
+  private request(make: (id: number) => ProducerThreadRequest): Promise<void> {
     return this.started().then(
       (worker) =>
         new Promise<void>((resolve, reject) => {
           const id = this.nextId++;
           this.pending.set(id, { resolve, reject });
-          worker.postMessage({ kind: 'send', id, topicMessages } satisfies ProducerThreadRequest);
+          worker.postMessage(make(id));
         }),
     );
   }

@@ -197,7 +197,11 @@ export class Relay {
   /** Resolves once this relay knows whether it leads (then it has loaded its checkpoint) or stands by. */
   async start(): Promise<void> {
     await this.untilDone(this.postgresHealth, () => migrateMessaging(this.options.pool, this.schema));
-    if (await this.tryLead()) this.position = await this.untilDone(this.postgresHealth, () => this.loadCheckpoint());
+    if (await this.tryLead()) {
+      this.position = await this.untilDone(this.postgresHealth, () => this.loadCheckpoint());
+      // Ready before the first page instead of on its way; a broker away now is met (and reported) by the first send.
+      this.producer.connect().catch(() => undefined);
+    }
     this.running = this.lead().catch((error: unknown) => {
       if (this.abort.signal.aborted) return;
       this.failure = error;

@@ -256,13 +256,19 @@ const appendOrders = async (store: PostgresEventStore, count: number, perAppend:
   return result;
 };
 
-/** One round of ours: `events` appended by 8 writers, timed until the read model holds them all. */
-const oursRound = async (pipeline: Pipeline, events: number, perAppend: number, label?: string): Promise<Measured<void>> => {
+/**
+ * One round of ours: `events` appended by 8 writers, timed until the read model holds them all; the
+ * result is how long the appends alone took (ms): the rest of the round is the way after the last append.
+ */
+const oursRound = async (pipeline: Pipeline, events: number, perAppend: number, label?: string): Promise<Measured<number>> => {
   const before = pipeline.handled();
   const appends = Array.from({ length: Math.ceil(events / perAppend) }, (_, i) => Math.min(perAppend, events - i * perAppend));
   return measure(async () => {
+    const start = now();
     await runConcurrently(8, appends, async (count) => void (await appendOrders(pipeline.store, count, perAppend)));
+    const appending = now() - start;
     await waitUntil(() => pipeline.handled() >= before + events, 300_000, () => `the read model (${pipeline.handled() - before} of ${events})`);
+    return appending;
   }, label);
 };
 
@@ -329,6 +335,8 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const limitCpu: number[] = [];
   const oursMachineCpu: number[] = [];
   const limitMachineCpu: number[] = [];
+  const oursAppendingS: number[] = [];
+  const oursDrainS: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const runRaw = async () => {
       ctx.log(`round ${r + 1}/${rounds}: raw kafkajs produce and consume, ${events} messages`);
@@ -345,6 +353,8 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
       oursCpu.push(cpu.node);
       oursMachineCpu.push(cpu.machine);
       ours.push(perSecond(events, measured.ms));
+      oursAppendingS.push(round(measured.result / 1000, 2));
+      oursDrainS.push(round((measured.ms - measured.result) / 1000, 2));
     };
     await inTurns(r, runRaw, runOurs);
   }
@@ -363,6 +373,9 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     // Every core's busy time (this process, PostgreSQL, the broker's JVM): near cores × duration, the pipeline is bound by the CPU.
     ours_machine_cpu_us_per_event: median(oursMachineCpu),
     limit_machine_cpu_us_per_event: median(limitMachineCpu),
+    // Where a round of ours went: appending all its events, then the relay and the consumer finishing after the last append.
+    ...roundFields('ours_appending_s', oursAppendingS),
+    ...roundFields('ours_drain_s', oursDrainS),
     cpus: cpus().length,
     rounds,
     events,
