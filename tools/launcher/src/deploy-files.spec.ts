@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { loadPlatformConfig, masterKeyProblem, PLATFORM_ENV_KEYS } from '@clientela/platform';
+import { gatewaySecretProblem, loadPlatformConfig, masterKeyProblem, PLATFORM_ENV_KEYS } from '@clientela/platform';
 import { GATEWAY_ENV_KEYS, loadGatewayConfig } from '../../../apps/gateway/src/config/gateway-config';
 import { SERVICES } from './launcher-config';
 
@@ -36,6 +36,7 @@ const expectStartable = (name: string, env: Record<string, string>): void => {
   // The services seal personal data; the gateway never opens it (its admin operations read events as stored).
   if (name !== 'gateway') {
     expect(masterKeyProblem(platform)).toBeUndefined();
+    expect(gatewaySecretProblem(platform)).toBeUndefined();
   } else {
     expect(env.CLIENTELA_MASTER_KEY).toBeUndefined();
     const gateway = loadGatewayConfig(env);

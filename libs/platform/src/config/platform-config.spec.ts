@@ -1,4 +1,4 @@
-import { ConfigError, loadPlatformConfig, masterKeyProblem } from './platform-config';
+import { ConfigError, gatewaySecretProblem, loadPlatformConfig, masterKeyProblem } from './platform-config';
 
 describe('loadPlatformConfig', () => {
   it('defaults to the standalone mode on PostgreSQL, port 3000', () => {
@@ -43,6 +43,18 @@ describe('loadPlatformConfig', () => {
     expect(masterKeyProblem(loadPlatformConfig(kafka))).toMatch(/^CLIENTELA_MASTER_KEY is required when BUS=kafka/);
     expect(masterKeyProblem(loadPlatformConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' }))).toMatch(/^CLIENTELA_MASTER_KEY is required when EVENT_STORE=eventstoredb/);
     expect(masterKeyProblem(loadPlatformConfig({ ...kafka, CLIENTELA_MASTER_KEY: key }))).toBeUndefined();
+  });
+
+  it("needs the gateway's secret for a service that listens beyond loopback, naming both variables", () => {
+    const secret = 's'.repeat(48);
+    expect(gatewaySecretProblem(loadPlatformConfig({}))).toBeUndefined();
+    expect(gatewaySecretProblem(loadPlatformConfig({ HOST: '127.0.0.1' }))).toBeUndefined();
+    expect(gatewaySecretProblem(loadPlatformConfig({ HOST: '127.0.0.2' }))).toBeUndefined();
+    expect(gatewaySecretProblem(loadPlatformConfig({ HOST: '::1' }))).toBeUndefined();
+    expect(gatewaySecretProblem(loadPlatformConfig({ HOST: '0.0.0.0' }))).toMatch(/^GATEWAY_SECRET is required when a service listens beyond loopback \(HOST=0\.0\.0\.0\)/);
+    expect(gatewaySecretProblem(loadPlatformConfig({ HOST: '10.1.2.3' }))).toMatch(/HOST=10\.1\.2\.3/);
+    expect(gatewaySecretProblem(loadPlatformConfig({ HOST: '::' }))).toMatch(/GATEWAY_SECRET is required/);
+    expect(gatewaySecretProblem(loadPlatformConfig({ HOST: '0.0.0.0', GATEWAY_SECRET: secret }))).toBeUndefined();
   });
 
   it('lists every missing or wrong value at once', () => {

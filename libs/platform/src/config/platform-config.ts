@@ -172,3 +172,16 @@ export const masterKeyProblem = (config: PlatformConfig): string | undefined =>
   config.personalData || (config.bus.kind === 'standalone' && config.eventStore.kind === 'postgres')
     ? undefined
     : `CLIENTELA_MASTER_KEY is required when ${config.bus.kind === 'kafka' ? 'BUS=kafka' : 'EVENT_STORE=eventstoredb'}: personal data there is kept in copies that cannot be erased unless it is sealed (32 bytes in base64: openssl rand -base64 32)`;
+
+/** 127.0.0.0/8 and ::1: addresses only this machine reaches. */
+const isLoopback = (host: string): boolean => host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * A service trusts the role and actor headers the gateway sets, so a service that listens beyond
+ * loopback (HOST) must be told the gateway's secret, or anything that reaches it could call it as an
+ * admin: it refuses to start without GATEWAY_SECRET then (on loopback, only this machine can call it).
+ */
+export const gatewaySecretProblem = (config: PlatformConfig): string | undefined =>
+  config.gatewaySecret || config.host === undefined || isLoopback(config.host)
+    ? undefined
+    : `GATEWAY_SECRET is required when a service listens beyond loopback (HOST=${config.host}): it trusts the role the gateway forwards, so without the secret anything that reaches it could call it as an admin (openssl rand -hex 24, the same for the gateway)`;

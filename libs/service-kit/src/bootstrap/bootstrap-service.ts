@@ -1,4 +1,4 @@
-import { createPino, loadPlatformConfig, runUntilStopped, structuredLogger } from '@clientela/platform';
+import { ConfigError, createPino, gatewaySecretProblem, loadPlatformConfig, runUntilStopped, structuredLogger } from '@clientela/platform';
 import { openServiceInfrastructure } from '../infrastructure/service-infrastructure';
 import { createServiceApp } from './create-service-app';
 import type { ServiceDefinition } from './service-definition';
@@ -12,6 +12,8 @@ export const bootstrapService = (definition: ServiceDefinition, env: Record<stri
   const logger = structuredLogger(pino);
   return runUntilStopped(definition.name, logger, async () => {
     const config = loadPlatformConfig(env);
+    const noSecret = gatewaySecretProblem(config);
+    if (noSecret) throw new ConfigError([noSecret]);
     const infra = await openServiceInfrastructure({ service: definition.name, config, catalogue: definition.catalogue, logger });
     try {
       const service = await createServiceApp(definition, infra, { pino });
