@@ -397,7 +397,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     batch: BATCH,
     synchronous_commit: synchronousCommit,
     loadavg_1m_before: round(loadBefore, 2),
-    ours: 'PostgresEventStore.append (8 writers) -> Relay (page = produce batch, acks=-1, idempotent) -> consumer group (one transaction per batch: one multi-row read-model insert + handled ids) -> committed',
+    ours: 'PostgresEventStore.append (8 writers) -> Relay (page = produce batch, acks=-1, idempotent, sent from its producer thread) -> consumer group (one transaction per batch: one multi-row read-model insert + handled ids) -> committed',
     limit: 'kafkajs alone: sendBatch of 500 (acks=-1, idempotent) and one consumer group counting, same broker, same message size',
     cpu: 'this process (appends, relay, consumer; the limit: producer and consumer) in µs per event; PostgreSQL and the broker not counted',
   });
