@@ -134,4 +134,22 @@ describe('npm start', () => {
       expect(more.filter(isAlive)).toEqual([]);
     }
   });
+
+  it('refuses wrong settings with every problem listed and exit 1, before it starts anything, without a stack trace', async () => {
+    const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'BUS', 'KAFKA_BROKERS', 'EVENT_STORE', 'CLIENTELA_MASTER_KEY'].includes(k)));
+    const child = spawn(process.execPath, ['tools/launcher/start.js'], {
+      cwd: ROOT,
+      env: { ...cleanEnv, CLIENTELA_DATA_DIR: dataDir, BUS: 'kafka', KAFKA_BROKERS: '127.0.0.1:1', CLIENTELA_PG_PORT: 'none' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+    expect(code).toBe(1);
+    expect(output).toContain('CLIENTELA_MASTER_KEY is required when BUS=kafka');
+    expect(output).toContain(`CLIENTELA_PG_PORT must be a port number (1-65535) (got "none")`);
+    expect(output).not.toMatch(/^\s+at /m);
+    expect(output).not.toContain('starting embedded PostgreSQL');
+  }, 60_000);
 });

@@ -18,7 +18,15 @@ const main = async (): Promise<void> => {
   // A closed terminal or pipe must not end the launcher before it has stopped what it started.
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
-  const config = loadLauncherConfig(process.env, process.cwd());
+  let config: ReturnType<typeof loadLauncherConfig>;
+  try {
+    config = loadLauncherConfig(process.env, process.cwd());
+  } catch (error) {
+    // Wrong or missing settings: every problem listed, nothing started, no stack trace.
+    if (!(error instanceof ConfigError)) throw error;
+    say(error.message);
+    process.exit(1);
+  }
   let postgres: RunningPostgres | undefined;
   const processes: ServiceProcess[] = [];
   let stopping: Promise<void> | undefined;

@@ -22,7 +22,7 @@ const port = (env: Record<string, string | undefined>, name: string, fallback: n
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) problems.push(`${name} must be a port number (got ${JSON.stringify(raw)})`);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) problems.push(`${name} must be a port number (1-65535) (got ${JSON.stringify(Number.isFinite(value) ? value : raw)})`);
   return value;
 };
 
@@ -46,6 +46,7 @@ export const loadLauncherConfig = (env: Record<string, string | undefined>, cwd:
   // npm start generates a master key in standalone mode only (cli.ts); elsewhere it must be given.
   const noKey = platform && masterKeyProblem(platform);
   if (noKey) problems.push(noKey);
-  if (problems.length > 0 || !platform) throw new ConfigError(problems);
+  // PORT is the platform's and the launcher's: said once.
+  if (problems.length > 0 || !platform) throw new ConfigError([...new Set(problems)]);
   return { platform, ...config };
 };

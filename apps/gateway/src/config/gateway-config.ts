@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { ConfigError, configProblems, loadPlatformConfig, SECRET_ENV_KEYS, type PlatformConfig } from '@clientela/platform';
+import { ConfigError, configProblems, loadPlatformConfig, PORT_PROBLEM, portValue, SECRET_ENV_KEYS, type PlatformConfig } from '@clientela/platform';
 import type { BearerTokenConfig } from '../bearer-tokens/bearer-tokens';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../rate-limits/rate-limits';
 import { ROUTES, servicesOf } from '../routing/routes';
@@ -10,10 +10,11 @@ const toInt = (fallback: number) => ({ value }: { value: unknown }) => (value ==
 
 /** The environment the gateway reads at start (see apps/gateway/README.md). */
 export class GatewayEnvironment {
-  @Transform(toInt(3000))
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  // As the platform's (which the gateway loads too), so a wrong PORT is said once.
+  @Transform(portValue(3000))
+  @IsInt({ message: PORT_PROBLEM })
+  @Min(1, { message: PORT_PROBLEM })
+  @Max(65535, { message: PORT_PROBLEM })
   PORT = 3000;
 
   /** Where the gateway keeps its own state (API keys, schema `gateway`). */
