@@ -13,10 +13,19 @@ import type { ProducerThreadAnswer, ProducerThreadRequest } from './producer-thr
 const port = parentPort;
 if (!port) throw new Error('producer-thread-entry runs in a worker thread');
 
+/**
+ * kafkajs warns about the bounded retries below each time it makes the producer. They are bounded on
+ * purpose (an outage must reach the relay's health and log), and the relay sends a failed page again on
+ * a fresh producer, consumers deduping: said here once, not in every service's log at every start.
+ */
+const BOUNDED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 const config = workerData as KafkaConfig;
 const kafka = kafkaClient({
   ...config,
-  logCreator: () => (entry: LogEntry) => port.postMessage({ kind: 'log', entry } satisfies ProducerThreadAnswer),
+  logCreator: () => (entry: LogEntry) => {
+    if (entry.log.message !== BOUNDED_RETRIES_WARNING) port.postMessage({ kind: 'log', entry } satisfies ProducerThreadAnswer);
+  },
 });
 /** The producer, connected or connecting: a send that comes during the connect waits for the same one. */
 let producer: Promise<Producer> | undefined;
