@@ -29,6 +29,8 @@ const kafka = kafkaClient({
 });
 /** The producer, connected or connecting: a send that comes during the connect waits for the same one. */
 let producer: Promise<Producer> | undefined;
+/** The producer once connected: what a stop disconnects (one still connecting ends with the thread). */
+let connected: Producer | undefined;
 
 const connect = async (): Promise<Producer> => {
   const created = durableProducer(kafka, {
@@ -42,13 +44,17 @@ const connect = async (): Promise<Producer> => {
     await created.disconnect().catch(() => undefined);
     throw error;
   }
+  connected = created;
   return created;
 };
 
 /** Drops a producer that failed (to connect or to send) and disconnects it, if it is still the current one. */
 const drop = async (failed: Promise<Producer>): Promise<void> => {
-  if (producer === failed) producer = undefined;
-  await failed.then((p) => p.disconnect()).catch(() => undefined);
+  if (producer !== failed) return;
+  producer = undefined;
+  const closing = connected;
+  connected = undefined;
+  await closing?.disconnect().catch(() => undefined);
 };
 
 const errorOf = (error: unknown): { name: string; message: string } =>
@@ -56,9 +62,12 @@ const errorOf = (error: unknown): { name: string; message: string } =>
 
 port.on('message', (request: ProducerThreadRequest) => {
   if (request.kind === 'disconnect') {
-    const closing = producer;
+    // Not waiting for a connect in progress: while the broker is away that takes kafkajs's retries,
+    // and the thread is ended after this answer anyway.
+    const closing = connected;
     producer = undefined;
-    void (closing ? closing.then((p) => p.disconnect()) : Promise.resolve())
+    connected = undefined;
+    void (closing?.disconnect() ?? Promise.resolve())
       .catch(() => undefined)
       .then(() => port.postMessage({ kind: 'disconnected' } satisfies ProducerThreadAnswer));
     return;
@@ -66,8 +75,8 @@ port.on('message', (request: ProducerThreadRequest) => {
   const current = (producer ??= connect());
   void (async () => {
     try {
-      const connected = await current;
-      if (request.kind === 'send') await connected.sendBatch({ topicMessages: request.topicMessages, acks: -1 });
+      const ready = await current;
+      if (request.kind === 'send') await ready.sendBatch({ topicMessages: request.topicMessages, acks: -1 });
     } catch (error) {
       // A fresh producer after a failure: the idempotent producer's sequence numbers would be out of step.
       await drop(current);

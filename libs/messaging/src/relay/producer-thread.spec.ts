@@ -71,4 +71,16 @@ describe('ProducerThread', () => {
     await expect(thread.send(batch('a'))).rejects.toThrow(ProducerThreadError);
     await thread.stop();
   });
+
+  it('with its real code and the broker away: a stop ends the thread and fails the connect in flight with a typed error', async () => {
+    // Port 1 refuses at once; kafkajs would retry the connect for seconds (five times, backing off up to 2 s).
+    const thread = new ProducerThread({ clientId: 'away', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, connectionTimeout: 500 });
+    const connecting = thread.connect().catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the thread is up and retrying
+    await thread.stop();
+    // Failed by the stop (the thread does not wait for kafkajs's retries to give up).
+    const failure = await connecting;
+    expect(failure).toBeInstanceOf(ProducerThreadError);
+    expect(failure).toMatchObject({ message: 'the relay stopped' });
+  }, 20_000);
 });
