@@ -75,6 +75,8 @@ export class ProducerThread {
     return this.started().then(
       (worker) =>
         new Promise<void>((resolve, reject) => {
+          // Ended since it started (its exit already failed what was in flight): this one would wait for ever.
+          if (this.worker !== worker) return reject(new ProducerThreadError("the relay's producer thread ended"));
           const id = this.nextId++;
           this.pending.set(id, { resolve, reject });
           worker.postMessage(make(id));
