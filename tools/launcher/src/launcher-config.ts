@@ -22,7 +22,7 @@ const port = (env: Record<string, string | undefined>, name: string, fallback: n
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) problems.push(`${name} must be a port number (1-65535) (got ${JSON.stringify(Number.isFinite(value) ? value : raw)})`);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) problems.push(`${name} must be a port number (1-65535) (got ${JSON.stringify(raw)})`);
   return value;
 };
 
@@ -39,14 +39,14 @@ export const loadLauncherConfig = (env: Record<string, string | undefined>, cwd:
   const config = {
     dataDir: resolve(cwd, env.CLIENTELA_DATA_DIR || '.data'),
     postgresPort: port(env, 'CLIENTELA_PG_PORT', 54329, problems),
-    gatewayPort: port(env, 'PORT', 3000, problems),
+    // The gateway's PORT, checked by the platform's configuration.
+    gatewayPort: platform?.port ?? 3000,
     servicePortBase: port(env, 'CLIENTELA_SERVICE_PORT_BASE', 3100, problems),
     ...(env.ADMIN_API_KEY ? { adminApiKey: { key: env.ADMIN_API_KEY, from: 'from ADMIN_API_KEY' } } : {}),
   };
   // npm start generates a master key in standalone mode only (cli.ts); elsewhere it must be given.
   const noKey = platform && masterKeyProblem(platform);
   if (noKey) problems.push(noKey);
-  // PORT is the platform's and the launcher's: said once.
-  if (problems.length > 0 || !platform) throw new ConfigError([...new Set(problems)]);
+  if (problems.length > 0 || !platform) throw new ConfigError(problems);
   return { platform, ...config };
 };

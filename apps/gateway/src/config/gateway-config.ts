@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { ConfigError, configProblems, loadPlatformConfig, PORT_PROBLEM, portValue, SECRET_ENV_KEYS, type PlatformConfig } from '@clientela/platform';
+import { ConfigError, configProblems, loadPlatformConfig, SECRET_ENV_KEYS, type PlatformConfig } from '@clientela/platform';
 import type { BearerTokenConfig } from '../bearer-tokens/bearer-tokens';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../rate-limits/rate-limits';
 import { ROUTES, servicesOf } from '../routing/routes';
@@ -10,13 +10,6 @@ const toInt = (fallback: number) => ({ value }: { value: unknown }) => (value ==
 
 /** The environment the gateway reads at start (see apps/gateway/README.md). */
 export class GatewayEnvironment {
-  // As the platform's (which the gateway loads too), so a wrong PORT is said once.
-  @Transform(portValue(3000))
-  @IsInt({ message: PORT_PROBLEM })
-  @Min(1, { message: PORT_PROBLEM })
-  @Max(65535, { message: PORT_PROBLEM })
-  PORT = 3000;
-
   /** Where the gateway keeps its own state (API keys, schema `gateway`). */
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// connection string' })
   @IsString()
@@ -142,8 +135,8 @@ export interface GatewayConfig {
   platform?: PlatformConfig;
 }
 
+/** The gateway's own variables; PORT, HOST and the rest it reads through the platform's configuration. */
 export const GATEWAY_ENV_KEYS = [
-  'PORT',
   'DATABASE_URL',
   'SERVICE_URLS',
   'ADMIN_API_KEY',
@@ -217,13 +210,13 @@ export const loadGatewayConfig = (
     platform = loadPlatformConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // PORT and LOG_LEVEL are read by both: say each problem once.
+    // LOG_LEVEL is read by both: say each problem once.
     problems.push(...error.problems.filter((problem) => !problems.includes(problem)));
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !platform) throw new ConfigError(problems);
   return {
     platform,
-    port: parsed.PORT,
+    port: platform.port,
     databaseUrl: parsed.DATABASE_URL as string,
     services,
     ...(parsed.ADMIN_API_KEY ? { adminApiKey: parsed.ADMIN_API_KEY } : {}),

@@ -3,16 +3,9 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsIP, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import { ClientelaError } from '@clientela/contracts';
 
+const PORT_PROBLEM = 'PORT must be a port number (1-65535)';
+
 /** The environment every service reads at start (see README, "Configuration"). */
-/** Said by the platform's check, the gateway's and the launcher's alike (each reads PORT), so a wrong PORT is one problem. */
-export const PORT_PROBLEM = 'PORT must be a port number (1-65535)';
-
-/** PORT from the environment: unset is `fallback`; a value that is no number stays as given, so the problem quotes it. */
-export const portValue =
-  (fallback: number) =>
-  ({ value }: { value: unknown }): unknown =>
-    value === undefined || value === '' ? fallback : Number.isFinite(Number(value)) ? Number(value) : value;
-
 export class PlatformEnvironment {
   /** Where events are stored: PostgreSQL (embedded default) or EventStoreDB (production). */
   @IsIn(['postgres', 'eventstoredb'])
@@ -62,7 +55,8 @@ export class PlatformEnvironment {
   @Matches(/^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$/, { message: 'CLIENTELA_MASTER_KEY_PREVIOUS must be base64 keys of 32 bytes, comma-separated' })
   CLIENTELA_MASTER_KEY_PREVIOUS?: string;
 
-  @Transform(portValue(3000))
+  // A value that is no number stays as given, so the problem quotes it.
+  @Transform(({ value }) => (value === undefined || value === '' ? 3000 : Number.isFinite(Number(value)) ? Number(value) : value))
   @IsInt({ message: PORT_PROBLEM })
   @Min(1, { message: PORT_PROBLEM })
   @Max(65535, { message: PORT_PROBLEM })
