@@ -9,6 +9,7 @@ import type { KafkaConfig, LogEntry, Producer } from 'kafkajs';
 import { durableProducer } from '../durable-producer';
 import { kafkaClient } from '../kafka-socket-factory';
 import type { ProducerThreadAnswer, ProducerThreadRequest } from './producer-thread-protocol';
+import { SendOrder } from './send-order';
 
 const port = parentPort;
 if (!port) throw new Error('producer-thread-entry runs in a worker thread');
@@ -60,32 +61,53 @@ const drop = async (failed: Promise<Producer>): Promise<void> => {
 const errorOf = (error: unknown): { name: string; message: string } =>
   error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 
-port.on('message', (request: ProducerThreadRequest) => {
-  if (request.kind === 'disconnect') {
-    // Not waiting for a connect in progress: while the broker is away that takes kafkajs's retries,
-    // and the thread is ended after this answer anyway.
-    const closing = connected;
-    producer = undefined;
-    connected = undefined;
-    void (closing?.disconnect() ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => port.postMessage({ kind: 'disconnected' } satisfies ProducerThreadAnswer));
-    return;
-  }
+/** Sends go one at a time, in the order posted; after a failure the ones behind it are refused. */
+const order = new SendOrder();
+let sending: Promise<void> = Promise.resolve();
+
+const send = async (request: Extract<ProducerThreadRequest, { kind: 'send' }>): Promise<void> => {
+  if (!order.admit(request.mode)) return port.postMessage({ kind: 'refused', id: request.id } satisfies ProducerThreadAnswer);
   const current = (producer ??= connect());
-  void (async () => {
-    try {
-      const ready = await current;
-      if (request.kind === 'send') await ready.sendBatch({ topicMessages: request.topicMessages, acks: -1 });
-    } catch (error) {
-      // A fresh producer after a failure: the idempotent producer's sequence numbers would be out of step.
-      await drop(current);
-      throw error;
+  try {
+    await (await current).sendBatch({ topicMessages: request.topicMessages, acks: -1 });
+  } catch (error) {
+    order.fail();
+    // A fresh producer after a failure: the idempotent producer's sequence numbers would be out of step.
+    await drop(current);
+    return port.postMessage({ kind: 'failed', id: request.id, error: errorOf(error) } satisfies ProducerThreadAnswer);
+  }
+  port.postMessage({ kind: 'sent', id: request.id } satisfies ProducerThreadAnswer);
+};
+
+port.on('message', (request: ProducerThreadRequest) => {
+  switch (request.kind) {
+    case 'disconnect': {
+      // Not waiting for a connect in progress: while the broker is away that takes kafkajs's retries,
+      // and the thread is ended after this answer anyway.
+      const closing = connected;
+      producer = undefined;
+      connected = undefined;
+      void (closing?.disconnect() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => port.postMessage({ kind: 'disconnected' } satisfies ProducerThreadAnswer));
+      return;
     }
-  })().then(
-    () => port.postMessage({ kind: 'sent', id: request.id } satisfies ProducerThreadAnswer),
-    (error: unknown) => port.postMessage({ kind: 'failed', id: request.id, error: errorOf(error) } satisfies ProducerThreadAnswer),
-  );
+    case 'connect': {
+      const current = (producer ??= connect());
+      current.then(
+        () => port.postMessage({ kind: 'sent', id: request.id } satisfies ProducerThreadAnswer),
+        async (error: unknown) => {
+          await drop(current);
+          port.postMessage({ kind: 'failed', id: request.id, error: errorOf(error) } satisfies ProducerThreadAnswer);
+        },
+      );
+      return;
+    }
+    case 'send':
+      // The next batch waits here, already in this thread, for the broker's answer to the one before.
+      sending = sending.then(() => send(request));
+      return;
+  }
 });
 
 port.postMessage({ kind: 'ready' } satisfies ProducerThreadAnswer);

@@ -1,5 +1,6 @@
 import { logLevel, type LogEntry } from 'kafkajs';
 import { ProduceFailedError, ProducerThread, ProducerThreadError } from './producer-thread';
+import { SendOutOfTurnError } from './send-order';
 
 /** A thread speaking the producer thread's protocol without a broker: topic `die` ends it, `fail` fails the send. */
 const fakeThread = `
@@ -54,13 +55,31 @@ describe('ProducerThread', () => {
     }
   });
 
-  it('fails what was in flight when the thread dies, and the next send starts another thread', async () => {
-    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'] }, fakeThread);
+  it('fails what was in flight when the thread dies; the next send is refused until a resume, which starts another thread', async () => {
+    const entries: LogEntry[] = [];
+    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], logCreator: () => (entry) => entries.push(entry) }, fakeThread);
     try {
       const inFlight = thread.send(batch('die'));
       await expect(inFlight).rejects.toThrow(ProducerThreadError);
       await expect(inFlight).rejects.toThrow(/exited \(code 3\)/);
-      await expect(thread.send(batch('a'))).resolves.toBeUndefined();
+      await expect(thread.send(batch('b'))).rejects.toThrow(SendOutOfTurnError);
+      await expect(thread.send(batch('a'), 'resume')).resolves.toBeUndefined();
+      await expect(thread.send(batch('b'))).resolves.toBeUndefined();
+      expect(entries.map((entry) => entry.log.message)).toEqual(['sent to a', 'sent to b']);
+    } finally {
+      await thread.stop();
+    }
+  });
+
+  it('after a failed send, refuses the sends given behind it, unsent, until a resume', async () => {
+    const entries: LogEntry[] = [];
+    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], logCreator: () => (entry) => entries.push(entry) }, fakeThread);
+    try {
+      await expect(thread.send(batch('fail'))).rejects.toThrow(ProduceFailedError);
+      await expect(thread.send(batch('b'))).rejects.toThrow(SendOutOfTurnError);
+      await thread.send(batch('a'), 'resume');
+      await thread.send(batch('b'));
+      expect(entries.map((entry) => entry.log.message)).toEqual(['sent to a', 'sent to b']);
     } finally {
       await thread.stop();
     }
@@ -71,6 +90,18 @@ describe('ProducerThread', () => {
     await expect(thread.send(batch('a'))).rejects.toThrow(ProducerThreadError);
     await thread.stop();
   });
+
+  it('with its real code and the broker away: a send given behind one that fails is refused, not sent', async () => {
+    const thread = new ProducerThread({ clientId: 'away', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, connectionTimeout: 500 });
+    try {
+      // Both given at once: the second waits in the thread while the first tries (kafkajs's retries, a few seconds).
+      const [first, second] = await Promise.all([thread.send(batch('t')), thread.send(batch('t'))].map((send) => send.catch((error: unknown) => error)));
+      expect(first).toBeInstanceOf(ProduceFailedError);
+      expect(second).toBeInstanceOf(SendOutOfTurnError);
+    } finally {
+      await thread.stop();
+    }
+  }, 30_000);
 
   it('with its real code and the broker away: a stop ends the thread and fails the connect in flight with a typed error', async () => {
     // Port 1 refuses at once; kafkajs would retry the connect for seconds (five times, backing off up to 2 s).

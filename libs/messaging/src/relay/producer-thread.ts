@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { KafkaConfig, TopicMessages, logCreator } from 'kafkajs';
 import { logLevel } from 'kafkajs';
 import type { ProducerThreadAnswer, ProducerThreadRequest } from './producer-thread-protocol';
+import { SendOrder, SendOutOfTurnError, type SendMode } from './send-order';
 
 /** The thread's entry: under TypeScript (tests, `npm start`) it first registers the compiler the main thread runs with. */
 const threadSource = (): string => {
@@ -30,6 +31,8 @@ export class ProduceFailedError extends Error {
 interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
+  /** A send (a connect that fails loses no batch). */
+  send: boolean;
 }
 
 /**
@@ -46,6 +49,8 @@ export class ProducerThread {
   private ready: Promise<Worker> | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** What the thread's own SendOrder cannot know: a failure it did not live to see, or one already answered. */
+  private readonly order = new SendOrder();
   private readonly log: ReturnType<logCreator> | undefined;
 
   /**
@@ -66,9 +71,15 @@ export class ProducerThread {
     return this.request((id) => ({ kind: 'connect', id }));
   }
 
-  /** Sends one produce batch; resolves once the broker acknowledged it. */
-  send(topicMessages: TopicMessages[]): Promise<void> {
-    return this.request((id) => ({ kind: 'send', id, topicMessages }));
+  /**
+   * Sends one produce batch; resolves once the broker acknowledged it. Batches go to the broker one at
+   * a time in the order given, so the next can be given while one is on its way. `next` (the default)
+   * is refused with SendOutOfTurnError, unsent, when a send before it failed (here or in the thread),
+   * until a `resume` send: see SendOrder.
+   */
+  send(topicMessages: TopicMessages[], mode: SendMode = 'next'): Promise<void> {
+    if (!this.order.admit(mode)) return Promise.reject(new SendOutOfTurnError());
+    return this.request((id) => ({ kind: 'send', id, mode, topicMessages }));
   }
 
   private request(make: (id: number) => ProducerThreadRequest): Promise<void> {
@@ -76,10 +87,14 @@ export class ProducerThread {
       (worker) =>
         new Promise<void>((resolve, reject) => {
           // Ended since it started (its exit already failed what was in flight): this one would wait for ever.
-          if (this.worker !== worker) return reject(new ProducerThreadError("the relay's producer thread ended"));
           const id = this.nextId++;
-          this.pending.set(id, { resolve, reject });
-          worker.postMessage(make(id));
+          const request = make(id);
+          if (this.worker !== worker) {
+            if (request.kind === 'send') this.order.fail();
+            return reject(new ProducerThreadError("the relay's producer thread ended"));
+          }
+          this.pending.set(id, { resolve, reject, send: request.kind === 'send' });
+          worker.postMessage(request);
         }),
     );
   }
@@ -115,6 +130,7 @@ export class ProducerThread {
       } catch (error) {
         // A function left in the configuration cannot be cloned into the thread.
         this.ready = undefined;
+        this.order.fail();
         reject(new ProducerThreadError(`the relay's producer thread cannot start: ${error instanceof Error ? error.message : String(error)}`));
         return;
       }
@@ -127,8 +143,14 @@ export class ProducerThread {
           case 'sent':
             this.settle(message.id)?.resolve();
             return;
-          case 'failed':
-            this.settle(message.id)?.reject(new ProduceFailedError(message.error.name, message.error.message));
+          case 'failed': {
+            const pending = this.settle(message.id);
+            if (pending?.send) this.order.fail();
+            pending?.reject(new ProduceFailedError(message.error.name, message.error.message));
+            return;
+          }
+          case 'refused':
+            this.settle(message.id)?.reject(new SendOutOfTurnError());
             return;
           case 'log':
             this.log?.(message.entry);
@@ -158,6 +180,9 @@ export class ProducerThread {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.ready = undefined;
+    // What was in flight or waiting for this thread to start was not sent, or not for certain: the next
+    // thread must not send what is given after it first.
+    this.order.fail();
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
     void worker.terminate();

@@ -13,7 +13,7 @@ import {
   type Position,
   type RecordedEvent,
 } from '@clientela/contracts';
-import type { EventStore, Subscription } from '@clientela/event-store';
+import type { EventStore, Subscription, SubscriptionPage } from '@clientela/event-store';
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from '@clientela/postgres';
 import { isConnectionError, MessagingUnavailableError } from '../errors';
 import { eventHeaders } from '../headers';
@@ -23,6 +23,7 @@ import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
 import { assertSchemaName } from '@clientela/postgres';
 import { ProducerThread } from './producer-thread';
+import { SendOutOfTurnError } from './send-order';
 import { migrateMessaging } from '../schema';
 
 export interface RelayOptions {
@@ -56,6 +57,9 @@ export interface RelayOptions {
   /** Called with a page's events once the broker acknowledged them all, before the checkpoint moves (tracing, the bench's stages). */
   onPublished?: (events: readonly RecordedEvent[]) => void;
 }
+
+/** Pages whose batches are with the producer thread beyond the one whose answers are awaited. */
+const PAGES_AHEAD = 2;
 
 /** Another relay of the same name moved the checkpoint: this one no longer leads. */
 class LostLeaseError extends Error {
@@ -138,6 +142,8 @@ export class Relay {
   private probe: NodeJS.Timeout | undefined;
   private readonly lease: AdvisoryLease;
   private leading = false;
+  /** A send failed: pages given behind it are being sent again, and no new page is given until they are. */
+  private resending = false;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'relay';
@@ -279,39 +285,61 @@ export class Relay {
       const context = contextOfStream(event.streamId, categories);
       return context ? topicOf(context) : undefined;
     };
-    // The checkpoint of a page is written while the next page is read and made into messages (or
-    // while the relay waits for new events): not on every event's way to Kafka. It must have
-    // succeeded before anything more is sent, since it also proves that this relay still leads.
-    let saving: Promise<void> | undefined;
+    const maxBatchBytes = this.options.maxBatchBytes ?? 512 * 1024;
+    // A page's batches are given to the producer thread as soon as they are built, up to PAGES_AHEAD
+    // pages before the one whose answers are awaited: the thread sends each as the broker answers the
+    // one before, without waiting for this thread (busy with appends and consumers) to take the answer
+    // and give the next. Pages complete in order (`published`): their answers, then their checkpoint.
+    let published: Promise<void> = Promise.resolve();
+    const ahead: Promise<void>[] = [];
     try {
       for await (const page of subscription.pages()) {
         if (this.abort.signal.aborted) return;
         if (!this.leading) throw new LostLeaseError(this.name);
-        const topicMessages = toTopicMessages(page.events, topicOfEvent);
-        await saving;
-        saving = undefined;
-        if (topicMessages.length > 0) {
-          // In order, each acknowledged before the next: the checkpoint below moves only after all of them.
-          for (const batch of splitBySize(topicMessages, this.options.maxBatchBytes ?? 512 * 1024)) {
-            await this.untilDone(this.kafkaHealth, () => this.producer.send(batch));
-            if (this.abort.signal.aborted) return;
-          }
-          for (const { topic, messages } of topicMessages) this.metrics.relayed.inc({ relay: this.name, topic }, messages.length);
-          this.options.onPublished?.(page.events);
+        const batches = splitBySize(toTopicMessages(page.events, topicOfEvent), maxBatchBytes);
+        // After a failed send, what was given behind it goes again first, in order; nothing new before that.
+        if (this.resending) {
+          await published;
+          this.resending = false;
         }
-        if (this.abort.signal.aborted) return;
-        saving = this.untilDone(this.postgresHealth, () => this.saveCheckpoint(page.position)).then(() => {
-          this.position = page.position;
-          const last = page.events[page.events.length - 1];
-          this.metrics.relayLagSeconds.set({ relay: this.name }, page.caughtUp || !last ? 0 : Math.max(0, (Date.now() - last.recordedAt.getTime()) / 1000));
-        });
-        saving.catch(() => undefined); // seen where it is awaited
+        const sends = batches.map((batch) => this.producer.send(batch));
+        for (const send of sends) send.catch(() => undefined); // seen in complete()
+        published = published.then(() => this.complete(page, batches, sends));
+        ahead.push(published);
+        if (ahead.length > PAGES_AHEAD) await ahead.shift();
       }
     } finally {
-      // A stop waits for the last page's checkpoint, so that the next relay resumes after it. A failed
-      // save (a lost lease) ends the loop as a closed subscription does: lead() sees `leading` false.
-      await saving?.catch(() => undefined);
+      // A stop waits for the pages given, so that the next relay resumes after them. A failed save (a
+      // lost lease) ends the loop as a closed subscription does: lead() sees `leading` false.
+      await published.catch(() => undefined);
     }
+  }
+
+  /**
+   * Waits for the broker's answers to a page's batches (sending again, in order, any that failed or
+   * were refused behind a failure), then moves the checkpoint past the page. A relay that lost its
+   * lease learns it here, a page or two late: those pages are published twice, in order, as after
+   * any takeover (consumers dedupe by id).
+   */
+  private async complete(page: SubscriptionPage, batches: readonly TopicMessages[][], sends: readonly Promise<void>[]): Promise<void> {
+    for (const [index, batch] of batches.entries()) {
+      try {
+        await sends[index];
+      } catch (error) {
+        if (this.abort.signal.aborted) throw new MessagingUnavailableError('relay stopping', error);
+        this.resending = true;
+        if (!(error instanceof SendOutOfTurnError)) this.kafkaHealth.down(errorMessage(error));
+        await this.untilDone(this.kafkaHealth, () => this.producer.send(batch, 'resume'));
+      }
+    }
+    if (batches.length > 0) {
+      for (const batch of batches) for (const { topic, messages } of batch) this.metrics.relayed.inc({ relay: this.name, topic }, messages.length);
+      this.options.onPublished?.(page.events);
+    }
+    await this.untilDone(this.postgresHealth, () => this.saveCheckpoint(page.position));
+    this.position = page.position;
+    const last = page.events[page.events.length - 1];
+    this.metrics.relayLagSeconds.set({ relay: this.name }, page.caughtUp || !last ? 0 : Math.max(0, (Date.now() - last.recordedAt.getTime()) / 1000));
   }
 
   /** Retries work until it succeeds, or the relay stops; says down once, up once. */
