@@ -11,6 +11,7 @@ import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-e
 import { Latencies, measure, perSecond, median, ratio, round, runConcurrently, type Measured } from '../measure';
 import { inTurns, roundFields } from '../rounds';
 import { settleDisk } from '../disk';
+import { withClient } from '../database';
 import type { BenchContext } from '../registry';
 import { registerBench } from '../registry';
 
@@ -404,7 +405,17 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
 
   // Steady load, for the latency from append to committed read model, and where it goes; from a disk
   // that has written back what the throughput rounds left (a few hundred MB, otherwise flushed by the
-  // kernel in the middle of the first latency rounds, stalling every commit behind it).
+  // kernel in the middle of the first latency rounds, stalling every commit behind it), and from a
+  // server whose checkpoint is done: the throughput rounds' WAL (the server's checkpoints here are
+  // requested by WAL volume) otherwise starts one that writes and syncs during the latency rounds.
+  const checkpointStarted = performance.now();
+  const checkpointed = await withClient(ctx.options.serverUrl, (client) => client.query('checkpoint')).then(
+    () => round((performance.now() - checkpointStarted) / 1000, 1),
+    (error: unknown) => {
+      ctx.log(`no CHECKPOINT before the latency rounds (${error instanceof Error ? error.message : String(error)})`);
+      return null;
+    },
+  );
   const settled = await settleDisk();
   const p50: number[] = [];
   const p99: number[] = [];
@@ -455,6 +466,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     loadavg_1m_before: round(loadBefore, 2),
     unwritten_mb_before_sync: settled.unwrittenMb,
     sync_s: settled.syncS,
+    checkpoint_s: checkpointed,
     measured:
       'from just before append to just after the consumer transaction that wrote the read model committed; <stage>_p50/p99_ms: from just before append to the append returning, the relay reading its page, the produce acknowledged, the consumer decoding it, the commit (each the median of the rounds), after `sync` wrote back what the throughput rounds left (unwritten_mb_before_sync, sync_s); event_loop_delay_*: how long the event loop of this process was held up (perf_hooks, 5 ms resolution) during each round',
   });
