@@ -321,7 +321,7 @@ export class Relay {
       // them. A failed save (a lost lease) ends the loop as a closed subscription does: lead() sees
       // `leading` false.
       await published.catch(() => undefined);
-      await this.saving;
+      while (this.saving) await this.saving;
     }
   }
 
@@ -345,7 +345,16 @@ export class Relay {
       this.options.onPublished?.(page.events);
     }
     this.unsaved = page;
-    this.saving ??= this.saveLatest().finally(() => (this.saving = undefined));
+    this.startSaving();
+  }
+
+  /** One checkpoint writer at a time; a page published as it finished gets another. */
+  private startSaving(): void {
+    if (this.saving) return;
+    this.saving = this.saveLatest().finally(() => {
+      this.saving = undefined;
+      if (this.unsaved) this.startSaving();
+    });
   }
 
   /**
