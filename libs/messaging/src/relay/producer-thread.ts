@@ -86,13 +86,11 @@ export class ProducerThread {
     return this.started().then(
       (worker) =>
         new Promise<void>((resolve, reject) => {
-          // Ended since it started (its exit already failed what was in flight): this one would wait for ever.
+          // Ended since it started (its exit already failed what was in flight, and the order): this
+          // one would wait for ever.
+          if (this.worker !== worker) return reject(new ProducerThreadError("the relay's producer thread ended"));
           const id = this.nextId++;
           const request = make(id);
-          if (this.worker !== worker) {
-            if (request.kind === 'send') this.order.fail();
-            return reject(new ProducerThreadError("the relay's producer thread ended"));
-          }
           this.pending.set(id, { resolve, reject, send: request.kind === 'send' });
           worker.postMessage(request);
         }),

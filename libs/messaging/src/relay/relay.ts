@@ -311,7 +311,7 @@ export class Relay {
         ahead.push(published);
         if (page.caughtUp) {
           // Live: the next page gathers what arrives while this one is at the broker (fewer, fuller
-          // requests at a steady rate, and the latency of sending one at a time, measured lower).
+          // requests at a steady rate, as before pages were sent ahead).
           await published;
           ahead.length = 0;
         } else if (ahead.length > PAGES_AHEAD) await ahead.shift();
