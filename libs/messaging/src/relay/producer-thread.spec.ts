@@ -1,4 +1,4 @@
-import { logLevel, type LogEntry } from 'kafkajs';
+import { logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { ProduceFailedError, ProducerThread, ProducerThreadError } from './producer-thread';
 import { SendOutOfTurnError } from './send-order';
 
@@ -20,70 +20,60 @@ parentPort.postMessage({ kind: 'ready' });
 
 const batch = (topic: string) => [{ topic, messages: [{ key: 'k', value: 'v', headers: { id: '1' } }] }];
 
-describe('ProducerThread', () => {
-  it('answers each send in its order, and hands the thread log entries to the configured logCreator', async () => {
-    const entries: LogEntry[] = [];
-    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], logLevel: logLevel.ERROR, logCreator: () => (entry) => entries.push(entry) }, fakeThread);
-    try {
-      await Promise.all([thread.send(batch('a')), thread.send(batch('b'))]);
-      expect(entries.map((entry) => entry.log.message)).toEqual(['sent to a', 'sent to b']);
-    } finally {
-      await thread.stop();
-    }
-  });
+/** Runs `work` with a fake thread whose log says each send it made (`said()`), and stops the thread after. */
+const withFakeThread = async (work: (thread: ProducerThread, said: () => string[]) => Promise<void>, config: KafkaConfig = { brokers: ['127.0.0.1:1'] }) => {
+  const entries: LogEntry[] = [];
+  const thread = new ProducerThread({ ...config, logCreator: () => (entry) => entries.push(entry) }, fakeThread);
+  try {
+    await work(thread, () => entries.map((entry) => entry.log.message));
+  } finally {
+    await thread.stop();
+  }
+};
 
-  it('connects ahead of the first send, in the thread the sends then use', async () => {
-    const entries: LogEntry[] = [];
-    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], logCreator: () => (entry) => entries.push(entry) }, fakeThread);
-    try {
+describe('ProducerThread', () => {
+  it('answers each send in its order, and hands the thread log entries to the configured logCreator', () =>
+    withFakeThread(
+      async (thread, said) => {
+        await Promise.all([thread.send(batch('a')), thread.send(batch('b'))]);
+        expect(said()).toEqual(['sent to a', 'sent to b']);
+      },
+      { brokers: ['127.0.0.1:1'], logLevel: logLevel.ERROR },
+    ));
+
+  it('connects ahead of the first send, in the thread the sends then use', () =>
+    withFakeThread(async (thread, said) => {
       await thread.connect();
       await thread.send(batch('a'));
-      expect(entries.map((entry) => entry.log.message)).toEqual(['sent to a (connected before)']);
-    } finally {
-      await thread.stop();
-    }
-  });
+      expect(said()).toEqual(['sent to a (connected before)']);
+    }));
 
-  it("gives kafkajs's error name and message as a typed error", async () => {
-    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'] }, fakeThread);
-    try {
+  it("gives kafkajs's error name and message as a typed error", () =>
+    withFakeThread(async (thread) => {
       const failure = await thread.send(batch('fail')).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(ProduceFailedError);
       expect(failure).toMatchObject({ kafkaErrorName: 'KafkaJSConnectionError', message: 'KafkaJSConnectionError: broker away' });
-    } finally {
-      await thread.stop();
-    }
-  });
+    }));
 
-  it('fails what was in flight when the thread dies; the next send is refused until a resume, which starts another thread', async () => {
-    const entries: LogEntry[] = [];
-    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], logCreator: () => (entry) => entries.push(entry) }, fakeThread);
-    try {
+  it('fails what was in flight when the thread dies; the next send is refused until a resume, which starts another thread', () =>
+    withFakeThread(async (thread, said) => {
       const inFlight = thread.send(batch('die'));
       await expect(inFlight).rejects.toThrow(ProducerThreadError);
       await expect(inFlight).rejects.toThrow(/exited \(code 3\)/);
       await expect(thread.send(batch('b'))).rejects.toThrow(SendOutOfTurnError);
       await expect(thread.send(batch('a'), 'resume')).resolves.toBeUndefined();
       await expect(thread.send(batch('b'))).resolves.toBeUndefined();
-      expect(entries.map((entry) => entry.log.message)).toEqual(['sent to a', 'sent to b']);
-    } finally {
-      await thread.stop();
-    }
-  });
+      expect(said()).toEqual(['sent to a', 'sent to b']);
+    }));
 
-  it('after a failed send, refuses the sends given behind it, unsent, until a resume', async () => {
-    const entries: LogEntry[] = [];
-    const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], logCreator: () => (entry) => entries.push(entry) }, fakeThread);
-    try {
+  it('after a failed send, refuses the sends given behind it, unsent, until a resume', () =>
+    withFakeThread(async (thread, said) => {
       await expect(thread.send(batch('fail'))).rejects.toThrow(ProduceFailedError);
       await expect(thread.send(batch('b'))).rejects.toThrow(SendOutOfTurnError);
       await thread.send(batch('a'), 'resume');
       await thread.send(batch('b'));
-      expect(entries.map((entry) => entry.log.message)).toEqual(['sent to a', 'sent to b']);
-    } finally {
-      await thread.stop();
-    }
-  });
+      expect(said()).toEqual(['sent to a', 'sent to b']);
+    }));
 
   it('refuses a configuration with a function it cannot give the thread, with a typed error', async () => {
     const thread = new ProducerThread({ brokers: ['127.0.0.1:1'], retry: { restartOnFailure: async () => true } }, fakeThread);
