@@ -43,10 +43,10 @@ class BenchProcessError extends Error {}
 
 /**
  * Runs each bench in a process of its own, one after another, with this command line: a bench
- * then starts on a fresh heap, not on the garbage and old space of the benches before it (the
- * kafka latency's p99 was twice as long after eventstore and projections in one process as
- * alone). Stops at the first that fails. The child is its own process group, so a terminal's
- * Ctrl-C reaches this process only, which passes it on and waits for the child's cleanups.
+ * then starts on a fresh heap, so its peak RSS and garbage collection are its own, not partly
+ * what the benches before it left. Stops at the first that fails. The child is its own process
+ * group, so a terminal's Ctrl-C reaches this process only, which passes it on and waits for the
+ * child's cleanups (its databases dropped).
  */
 const runEachInItsOwnProcess = async (names: readonly string[]): Promise<void> => {
   for (const name of names) {
