@@ -18,7 +18,7 @@ export class IngestTopicPurge {
     const { kafka, config } = this.infra;
     if (!kafka || config.bus.kind !== 'kafka') return;
     const topic = `${config.bus.topicPrefix}${INGEST_TOPIC}`;
-    const admin = kafka.admin();
+    const admin = kafka.client.admin();
     try {
       await admin.connect();
       const [committed] = await admin.fetchOffsets({ groupId: this.infra.groupIdOf('ingest'), topics: [topic] });

@@ -25,9 +25,9 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
     const { infra } = this;
     if (!infra.kafka || infra.config.bus.kind !== 'kafka') return;
     const topic = `${infra.config.bus.topicPrefix}${INGEST_TOPIC}`;
-    await ensureTopics(infra.kafka, [topic]);
+    await ensureTopics(infra.kafka.client, [topic]);
     this.running = await startIngestConsumer({
-      kafka: infra.kafka,
+      kafka: infra.kafka.client,
       name: infra.groupIdOf('ingest'),
       pool: infra.pool,
       topic,

@@ -46,7 +46,7 @@ export class ServiceRuntime {
     if (categories.length === 0) return;
     const common = { name: infra.groupIdOf('reactions'), pool: infra.pool, catalogue: definition.catalogue, personalData: infra.personalData?.protection, metrics: messagingMetrics(infra.metrics), logger: infra.logger.child({ consumer: 'reactions' }) };
     this.reactions = infra.kafka
-      ? new ClientelaTransport({ ...common, bus: 'kafka', kafka: infra.kafka, topics: topicsOf(categories, infra) })
+      ? new ClientelaTransport({ ...common, bus: 'kafka', kafka: infra.kafka.client, topics: topicsOf(categories, infra) })
       : new ClientelaTransport({ ...common, bus: 'standalone', store: infra.store, filter: { categories } });
   }
 
@@ -63,15 +63,15 @@ export class ServiceRuntime {
     const { infra, definition } = this;
     const logger = infra.logger;
     const published = [...new Set(Object.values(definition.publishes ?? {}))];
-    if (infra.kafka && infra.kafkaConfig) {
+    if (infra.kafka) {
       const followed = (definition.projections ?? []).map((p) => contextOf(p, published));
       const reactedTo = topicsOf(definition.reactsTo ?? [], infra);
-      await ensureTopics(infra.kafka, [...new Set([...[...published, ...followed].map(infra.topicOf), ...reactedTo])]);
+      await ensureTopics(infra.kafka.client, [...new Set([...[...published, ...followed].map(infra.topicOf), ...reactedTo])]);
       const metrics = messagingMetrics(infra.metrics);
       for (const context of published) {
         const categories = Object.fromEntries(Object.entries(definition.publishes ?? {}).filter(([, c]) => c === context));
         this.relays.push(
-          new Relay({ name: context, store: infra.store, pool: infra.pool, kafka: infra.kafkaConfig, categories, topicOf: infra.topicOf, metrics, logger: logger.child({ relay: context }) }),
+          new Relay({ name: context, store: infra.store, pool: infra.pool, kafka: infra.kafka.config, categories, topicOf: infra.topicOf, metrics, logger: logger.child({ relay: context }) }),
         );
       }
       await Promise.all(this.relays.map((relay) => relay.start()));
@@ -79,7 +79,7 @@ export class ServiceRuntime {
     const projectionMetrics = new ProjectionMetrics(infra.metrics);
     for (const projection of definition.projections ?? []) {
       const source: ProjectionSource = infra.kafka
-        ? { kind: 'kafka', kafka: infra.kafka, topics: [infra.topicOf(contextOf(projection, published))], relayName: contextOf(projection, published), groupId: infra.groupIdOf(projection.name), catalogue: definition.catalogue, personalData: infra.personalData?.protection }
+        ? { kind: 'kafka', kafka: infra.kafka.client, topics: [infra.topicOf(contextOf(projection, published))], relayName: contextOf(projection, published), groupId: infra.groupIdOf(projection.name), catalogue: definition.catalogue, personalData: infra.personalData?.protection }
         : { kind: 'store' };
       this.runners.push(
         new ProjectionRunner({

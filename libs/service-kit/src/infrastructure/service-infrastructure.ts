@@ -20,9 +20,8 @@ export interface ServiceInfrastructure {
    * events open them); absent when no CLIENTELA_MASTER_KEY is configured.
    */
   readonly personalData?: { protection: PersonalDataProtection; keys: DataKeyRing };
-  readonly kafka?: Kafka;
-  /** The configuration `kafka` was built from (present with it): relays build their producer's client from it in a thread. */
-  readonly kafkaConfig?: KafkaConfig;
+  /** In Kafka mode: the client, and the configuration it was built from (relays build their producer's client from it in a thread). */
+  readonly kafka?: { readonly client: Kafka; readonly config: KafkaConfig };
   /** The service's Prometheus registry: HTTP, commands, messaging and projections all register here. */
   readonly metrics: Registry;
   readonly logger: StructuredLogger;
@@ -85,7 +84,7 @@ export const openServiceInfrastructure = async (options: {
   const prefix = config.bus.kind === 'kafka' ? config.bus.topicPrefix : '';
   const kafkaConfig: KafkaConfig | undefined =
     config.bus.kind === 'kafka' ? { clientId: `clientela-${service}`, brokers: config.bus.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) } : undefined;
-  const kafka = kafkaConfig ? kafkaClient(kafkaConfig) : undefined;
+  const kafka = kafkaConfig ? { client: kafkaClient(kafkaConfig), config: kafkaConfig } : undefined;
   const metrics = new Registry();
   metrics.setDefaultLabels({ service });
   collectDefaultMetrics({ register: metrics });
@@ -97,7 +96,6 @@ export const openServiceInfrastructure = async (options: {
     store,
     personalData,
     kafka,
-    kafkaConfig,
     metrics,
     logger,
     topicOf: (context) => `${prefix}${contextTopic(context)}`,
