@@ -106,31 +106,28 @@ const main = async (): Promise<void> => {
   process.once('SIGTERM', stop);
   const started = Date.now();
   const only = process.env[OWN_PROCESS_BENCH];
-  if (only === undefined) {
-    const selected = (await selectBenches(names)).map((bench) => bench.name);
-    if (selected.length > 1) {
-      await runEachInItsOwnProcess(selected);
-      process.stderr.write(`bench: finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-      return;
-    }
+  const selected = only === undefined ? (await selectBenches(names)).map((bench) => bench.name) : [only];
+  if (selected.length > 1) {
+    await runEachInItsOwnProcess(selected);
+  } else {
+    await runBenches({
+      names: selected,
+      resultsDir: options.results,
+      options: {
+        quick: options.quick,
+        serverUrl: options.databaseUrl,
+        events: options.events,
+        batchEvents: options.batchEvents,
+        batchSize: options.batchSize,
+        pageSize: options.pageSize,
+        concurrency: options.concurrency,
+        rounds: options.rounds,
+        grow: options.grow,
+        statements: options.statements === true ? 15 : options.statements,
+        peer: options.peer,
+      },
+    });
   }
-  await runBenches({
-    names: only === undefined ? names : [only],
-    resultsDir: options.results,
-    options: {
-      quick: options.quick,
-      serverUrl: options.databaseUrl,
-      events: options.events,
-      batchEvents: options.batchEvents,
-      batchSize: options.batchSize,
-      pageSize: options.pageSize,
-      concurrency: options.concurrency,
-      rounds: options.rounds,
-      grow: options.grow,
-      statements: options.statements === true ? 15 : options.statements,
-      peer: options.peer,
-    },
-  });
   process.stderr.write(`bench: finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 };
 
