@@ -76,7 +76,7 @@ const main = async (): Promise<void> => {
     .option('--page-size <n>', 'eventstore: events per read page (default 1000)', positiveInt)
     .option('--concurrency <n>', 'concurrent writers (default 8)', positiveInt)
     .option('--rounds <n>', 'eventstore: measured rounds of each phase, contenders interleaved (default 3, quick 1)', positiveInt)
-    .option('--grow <n>', 'eventstore: events put into each store before measuring, e.g. 5000000 (no peer then)', positiveInt)
+    .option('--grow <n>', 'eventstore: events put into each store before measuring, e.g. 5000000', positiveInt)
     .option('--no-peer', 'skip the peer implementations')
     .option('--statements [n]', "after each bench, its databases' top n statements by time in the server (default 15; needs pg_stat_statements)", positiveInt)
     .option('--database-url <url>', 'server to make the bench databases on (DATABASE_URL, else local)', defaultServerUrl())

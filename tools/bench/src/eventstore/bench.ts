@@ -179,8 +179,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   };
   add(await LimitContender.create(database.url, sizes.concurrency));
   const unsealed = add(await OursContender.create(database.url, sizes.concurrency));
-  // A grown peer would need its tables filled by hand as ours are; not done, so no peer lines then.
-  if (ctx.options.peer && sizes.grow === 0) add(await EmmettContender.create(database.url, sizes.concurrency));
+  if (ctx.options.peer) add(await EmmettContender.create(database.url, sizes.concurrency));
   // Ours with personal data sealed: in the batch append and the read, beside ours without (issue 9).
   const sealed = await OursContender.create(database.url, sizes.concurrency, { sealed: true });
   ctx.onCleanup(() => sealed.close());

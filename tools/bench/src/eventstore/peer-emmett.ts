@@ -6,12 +6,14 @@ import {
   readMessagesBatch,
   type PostgresEventStore as EmmettEventStore,
 } from '@event-driven-io/emmett-postgresql';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Pool } from 'pg';
 import type { Latencies } from '../measure';
 import type { Contender } from './contender';
 import { captureTypeParsers, restoreTypeParsers, type TypeParsers } from './pg-type-parsers';
+import { EVENTS_PER_GROWN_STREAM, GROWN_DATA, GROWN_FROM, growBy } from './grow';
 import type { OrderEvent, StreamWork } from './orders';
 
 /** The installed version, read from its package.json (which its `exports` do not expose). */
@@ -42,6 +44,8 @@ export const PEER_READ_METHOD =
  */
 export class EmmettContender implements Contender {
   readonly name = 'peer';
+  /** Where this run's events start: after the events `grow` put in. */
+  private from = 0n;
 
   private constructor(
     private readonly pool: Pool,
@@ -100,8 +104,51 @@ export class EmmettContender implements Contender {
     );
   }
 
+  /**
+   * Straight into Emmett's tables, as ours and the limit are grown: whole streams of 10, each row as its
+   * append function writes it. The partition, stream type, schema version, kind and metadata come from
+   * one stream appended through Emmett first (its metadata with new ids a row), so the rows are the
+   * ones an append would have left whatever this version of Emmett puts in them.
+   */
+  async grow(events: number): Promise<void> {
+    const template = `grow-template-${randomUUID()}`;
+    const placedAt = '1997-03-01T12:00:00Z';
+    const event: OrderEvent = {
+      type: 'OrderPlaced',
+      data: { orderId: randomUUID(), customerId: randomUUID(), externalCustomerId: '1', placedAt, itemCount: 1, totalAmount: 12.49, currency: 'USD', channel: 'web' },
+      metadata: { correlationId: randomUUID(), actor: 'bench', source: 'cdnow', occurredAt: placedAt },
+    };
+    await this.store.appendToStream<OrderEvent>(template, [event], { expectedStreamVersion: PostgreSQLEventStoreDefaultStreamVersion });
+    const { rows } = await this.pool.query<{ partition: string; stream_type: string; message_schema_version: string; message_kind: string; message_metadata: unknown }>(
+      `select m.partition, s.stream_type, m.message_schema_version, m.message_kind, m.message_metadata
+         from emt_messages m join emt_streams s on s.stream_id = m.stream_id and s.partition = m.partition
+        where m.stream_id = $1`,
+      [template],
+    );
+    if (rows.length !== 1) throw new Error(`emmett: the template stream ${template} has ${rows.length} rows, not 1`);
+    const row = rows[0];
+    const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+    const last = EVENTS_PER_GROWN_STREAM;
+    await growBy(
+      this.pool,
+      events,
+      `with grown as (
+         insert into emt_messages (stream_id, stream_position, partition, message_data, message_metadata, message_schema_version, message_type, message_kind, message_id, transaction_id)
+         select s.stream_id, r.r + 1, ${literal(row.partition)}, ${GROWN_DATA},
+                ${literal(JSON.stringify(row.message_metadata))}::jsonb || jsonb_build_object('messageId', gen_random_uuid(), 'correlationId', gen_random_uuid()),
+                ${literal(row.message_schema_version)}, 'OrderPlaced', ${literal(row.message_kind)}, gen_random_uuid()::text, pg_current_xact_id()
+           from ${GROWN_FROM}
+         returning stream_id)
+       insert into emt_streams (stream_id, stream_position, partition, stream_type, stream_metadata, is_archived)
+       select distinct stream_id, ${last}, ${literal(row.partition)}, ${literal(row.stream_type)}, '{}'::jsonb, false from grown`,
+      ['emt_messages', 'emt_streams'],
+    );
+    const { rows: end } = await this.pool.query<{ last: string }>(`select max(global_position)::text as last from emt_messages`);
+    this.from = BigInt(end[0].last);
+  }
+
   async readAll(pageSize: number, maxEvents = Infinity): Promise<number> {
-    let after = 0n;
+    let after = this.from;
     let read = 0;
     for (;;) {
       const batch = await readMessagesBatch<OrderEvent>(this.executor, { after, batchSize: pageSize });
