@@ -7,8 +7,8 @@ import { runBenches } from './runner';
 import type { BenchLine } from './registry';
 
 // Runs the eventstore and projections benches in --quick mode against the test PostgreSQL and checks
-// the shape of what they print. The eventstore's stores are grown first (--grow), by a little. No timing is asserted: speed is what the bench reports, not what a
-// test decides.
+// the shape of what they print (the eventstore's stores grown first by a little: --grow). No timing
+// is asserted: speed is what the bench reports, not what a test decides.
 
 const FIGURES = ['eventstore.append.single', 'eventstore.append.batch', 'eventstore.append.multi', 'eventstore.read.all'];
 /** Figures with a peer line: Emmett has no atomic append to several streams. */
@@ -174,7 +174,7 @@ describe('npm run bench -- projections --quick', () => {
   beforeAll(async () => {
     lines = await runBenches({
       names: ['projections'],
-      options: { quick: true, serverUrl: testServerUrl(), peer: true, grow: GROWN },
+      options: { quick: true, serverUrl: testServerUrl(), peer: true },
       resultsDir,
       write: (text) => printed.push(text),
       log: (message) => logged.push(message),
