@@ -1,15 +1,5 @@
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 const canListen = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -19,16 +9,45 @@ const canListen = (port: number): Promise<boolean> =>
   });
 
 /**
+ * Where test servers' ports are picked: below the range the OS hands out for outgoing connections
+ * (and for `listen(0)`). A port from that range, let go and bound again seconds later by a service
+ * starting up, can meanwhile be the local port of any client's connection (pg, Kafka, HTTP), and the
+ * service fails with EADDRINUSE; below it, only an explicit bind takes a port.
+ */
+const pickRange = (): { low: number; high: number } => {
+  let ephemeralStart = 32_768;
+  try {
+    const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(start) && start > 12_000) ephemeralStart = Math.min(start, ephemeralStart);
+  } catch {
+    // Not Linux: stay below 32768, under every OS's default ephemeral range.
+  }
+  return { low: 10_000, high: ephemeralStart };
+};
+
+const randomPort = (count: number): number => {
+  const { low, high } = pickRange();
+  return low + Math.floor(Math.random() * (high - low - count));
+};
+
+/** Ports this process handed out: a test picks several before anything binds them, so none is given twice. */
+const handedOut = new Set<number>();
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now, outside the OS's ephemeral range. */
+export const freePort = (): Promise<number> => freePortRange(1);
+
+/**
  * The first of `count` consecutive free ports on 127.0.0.1, for what listens on base+1, base+2, …
- * (`npm start`'s services). Each is checked, not guessed next to one the OS picked.
+ * (`npm start`'s services). Each is checked, outside the OS's ephemeral range.
  */
 export const freePortRange = async (count: number): Promise<number> => {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = await freePort();
-    if (first + count > 65_535) continue;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const first = randomPort(count);
     let all = true;
-    for (let port = first + 1; port < first + count && all; port++) all = await canListen(port);
-    if (all) return first;
+    for (let port = first; port < first + count && all; port++) all = !handedOut.has(port) && (await canListen(port));
+    if (!all) continue;
+    for (let port = first; port < first + count; port++) handedOut.add(port);
+    return first;
   }
   throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
 };
@@ -50,8 +69,8 @@ const isRefused = (port: number): Promise<boolean> =>
 
 /**
  * A port on 127.0.0.1 where a connection is refused, and stays refused: one of the privileged
- * ports, checked. A port that `freePort` picked and let go can be taken by any other test's server
- * (the OS hands ephemeral ports out again), which then answers where a test expects a refusal.
+ * ports, checked. A port that `freePort` picked and let go can be taken by any other test's server,
+ * which then answers where a test expects a refusal.
  */
 export const refusedPort = async (): Promise<number> => {
   for (let port = 1; port < 1024; port++) if (await isRefused(port)) return port;
