@@ -14,7 +14,7 @@ const canListen = (port: number): Promise<boolean> =>
  * starting up, can meanwhile be the local port of any client's connection (pg, Kafka, HTTP), and the
  * service fails with EADDRINUSE; below it, only an explicit bind takes a port.
  */
-const pickRange = (): { low: number; high: number } => {
+const PICK_RANGE = ((): { low: number; high: number } => {
   let ephemeralStart = 32_768;
   try {
     const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
@@ -23,12 +23,9 @@ const pickRange = (): { low: number; high: number } => {
     // Not Linux: stay below 32768, under every OS's default ephemeral range.
   }
   return { low: 10_000, high: ephemeralStart };
-};
+})();
 
-const randomPort = (count: number): number => {
-  const { low, high } = pickRange();
-  return low + Math.floor(Math.random() * (high - low - count));
-};
+const randomPort = (count: number): number => PICK_RANGE.low + Math.floor(Math.random() * (PICK_RANGE.high - PICK_RANGE.low - count));
 
 /** Ports this process handed out: a test picks several before anything binds them, so none is given twice. */
 const handedOut = new Set<number>();
