@@ -8,4 +8,4 @@ export {
 } from './config';
 export { fetchKafkaJars, type FetchKafkaJarsOptions, type FetchKafkaJarsResult } from './fetch';
 export { serverProperties, startKafka, stopAllKafka, type KafkaBroker, type StartKafkaOptions } from './broker';
-export { findFreePorts, isPortFree } from './ports';
+export { findFreePorts, freePort, freePortRange, isPortFree } from './ports';
