@@ -319,7 +319,10 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const events = ctx.options.events ?? (quick ? 2_000 : 50_000);
   const perAppend = ctx.options.batchSize ?? 50;
   const rounds = ctx.options.rounds ?? (quick ? 1 : 3);
-  const steadySeconds = quick ? 2 : 10;
+  // 30 s a round: the broker stops for a young collection every 4-4.5 s (14-21 ms, holding the 15-20
+  // events produced meanwhile), so a round of 10 s held two or three of them, and which it was moved its
+  // p99 by a third (tools/bench/README.md, session 28); over 30 s they are seven or eight.
+  const steadySeconds = quick ? 2 : 30;
   const at = new Date().toISOString();
   const loadBefore = loadavg()[0];
   let brokers = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
