@@ -106,6 +106,37 @@ describe('batch handler', () => {
     expect(await countRows(pool, 'repeat_orders')).toBe(3);
   });
 
+  it('passes over, unparsed, a message whose type header names a type it does not take; one without the header is decoded', async () => {
+    await createSampleReadModel(pool, 'typed_orders');
+    const decoded: string[] = [];
+    const letters: string[] = [];
+    const decode = envelopeDecoder(sampleCatalogue());
+    const processor = new MessageProcessor<RecordedEvent>({
+      consumer: `typed-${randomUUID()}`,
+      pool,
+      decoder: (message) => {
+        decoded.push(message.origin.kind === 'kafka' ? message.origin.offset : '?');
+        return decode(message);
+      },
+      deadLetters: { write: async (letter) => void letters.push(letter.code) },
+      batchTypes: ['OrderPlaced'],
+      batchHandler: async (items, { tx }) => insertOrders(tx, 'typed_orders', items),
+    });
+    const origin = (offset: number) => ({ kind: 'kafka' as const, topic: 't', partition: 0, offset: String(offset) });
+    const order = asMessage(sampleOrderEvent(1));
+    const messages: IncomingMessage[] = [
+      { origin: origin(0), key: order.key, value: order.value, headers: order.headers },
+      // Not this consumer's type: not even its broken value is looked at.
+      { origin: origin(1), key: 'x', value: 'not json', headers: { ...order.headers, 'clientela-type': 'SomethingElse' } },
+      // No type header: decoded, and dead-lettered for what it is.
+      { origin: origin(2), key: 'y', value: 'not json', headers: {} },
+    ];
+    expect(await processor.process(messages)).toEqual(['handled', 'ignored', 'dead_lettered']);
+    expect(decoded).toEqual(['0', '2']);
+    expect(letters).toHaveLength(1);
+    expect(await countRows(pool, 'typed_orders')).toBe(1);
+  });
+
   it('has each event applied once when a restarted consumer is given everything again', async () => {
     const topic = await world.topic('batch', 2);
     await createSampleReadModel(pool, 'batch_orders');

@@ -5,6 +5,7 @@ import { originKey, type DeadLetterSink } from '../dead-letters/dead-letter';
 import { isConnectionError, MessagingUnavailableError, PoisonMessageError } from '../errors';
 import { HealthTracker, type ComponentHealth } from '../health';
 import { errorMessage, silentLogger, type LogSink } from '@clientela/platform';
+import { EventHeaders } from '../headers';
 import type { DecodedMessage, IncomingMessage, MessageDecoder } from '../message';
 import { messagingMetrics, type MessagingMetrics } from '../metrics';
 import { assertSchemaName, withTransaction } from '@clientela/postgres';
@@ -72,6 +73,7 @@ export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead_lettered';
 
 interface Item<T> {
   message: IncomingMessage;
+  /** Absent when decoding dead-lettered it, or its type header said it is not this consumer's. */
   decoded?: DecodedMessage<T>;
 }
 
@@ -88,6 +90,8 @@ export class MessageProcessor<T> {
   private readonly retry: RetryPolicy;
   private readonly metrics: MessagingMetrics;
   private readonly logger: LogSink;
+  /** Whether a type is this consumer's: a batch type, or a type with handlers. */
+  private readonly takes: (type: string) => boolean;
   readonly health: HealthTracker;
 
   constructor(private readonly options: MessageProcessorOptions<T>) {
@@ -100,6 +104,9 @@ export class MessageProcessor<T> {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.metrics = options.metrics ?? messagingMetrics();
     this.logger = options.logger ?? silentLogger;
+    const batchTypes = options.batchTypes && new Set(options.batchTypes);
+    const handlersFor = options.handlersFor;
+    this.takes = handlersFor ? (type) => handlersFor(type).length > 0 : (type) => !batchTypes || batchTypes.has(type);
     this.health = new HealthTracker(`consumer ${this.consumer}`, (health) => {
       this.metrics.up.set({ component: this.consumer, dependency: 'postgres' }, health.status === 'up' ? 1 : 0);
       if (health.status === 'down') this.logger.error('consumer cannot reach PostgreSQL; retrying', { consumer: this.consumer, error: health.error });
@@ -142,6 +149,14 @@ export class MessageProcessor<T> {
     const outcomes: Outcome[] = new Array<Outcome>(messages.length).fill('ignored');
     const items: Item<T>[] = [];
     for (const [index, message] of messages.entries()) {
+      // A relayed event names its type in a header: one this consumer does not take is passed over
+      // unparsed and unopened. Every consumer of a topic gets every event on it; each projection takes
+      // a few of their types, and opening one reads its person's key and decrypts it.
+      const type = message.headers[EventHeaders.type];
+      if (type !== undefined && !this.takes(type)) {
+        items.push({ message });
+        continue;
+      }
       try {
         items.push({ message, decoded: await this.options.decoder(message) });
       } catch (error) {
@@ -304,8 +319,7 @@ export class MessageProcessor<T> {
     attempt: number,
     rethrow: boolean,
   ): Promise<Array<Outcome | undefined> | { failedAt: number; error: unknown }> {
-    const types = this.options.batchTypes && new Set(this.options.batchTypes);
-    const takes = (type: string) => !types || types.has(type);
+    const takes = this.takes;
     const keys = items.flatMap((item) => (item.decoded && takes(item.decoded.type) ? [item.decoded.key] : []));
     if (keys.length === 0) return items.map((item) => (item.decoded ? 'ignored' : undefined));
     const unseen = await this.record(tx, keys);
