@@ -62,11 +62,13 @@ describe('npm run bench -- eventstore --quick', () => {
     expect(logged.filter((message) => /\bgrew (limit|ours|peer|sealed) by 1000 events/.test(message))).toHaveLength(4);
     const miscounts = logged.filter((message) => message.includes('were appended'));
     expect(miscounts.filter((message) => !message.includes('read.all peer:'))).toEqual([]);
-    // Emmett's read pages in transaction order and resumes after the last global position, so it can
-    // pass over events of concurrent appends (seen in CI): fewer than appended, never the grown ones.
+    // Emmett's read pages in transaction order and resumes after the last global position of a page,
+    // so where concurrent appends interleaved their positions it passes over some events and reads
+    // others twice (both seen in CI: 2,375 and 2,512 of 2,420, a few per cent). Reading the grown ones
+    // too would add all 1,000 of them.
     for (const message of miscounts) {
       const [, read, appended] = /read (\d+) events, but (\d+) were appended/.exec(message) ?? [];
-      expect(Number(read)).toBeLessThan(Number(appended));
+      expect(Math.abs(Number(read) - Number(appended))).toBeLessThan(GROWN / 2);
     }
   });
 
