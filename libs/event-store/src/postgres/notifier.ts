@@ -17,6 +17,8 @@ export class Notifier {
     private readonly config: ClientConfig,
     private readonly channel: string,
     private readonly onError: (error: unknown) => void,
+    /** Notifications with this payload are this process's own, whose readers were woken already. */
+    private readonly ownPayload?: string,
   ) {}
 
   current(): number {
@@ -64,7 +66,9 @@ export class Notifier {
 
   private async listen(): Promise<void> {
     const client = new Client(this.config);
-    client.on('notification', () => this.wakeAll());
+    client.on('notification', (message) => {
+      if (this.ownPayload === undefined || message.payload !== this.ownPayload) this.wakeAll();
+    });
     client.on('error', (error) => this.dropped(client, error));
     client.on('end', () => this.dropped(client, undefined));
     try {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import {
   assertStreamId,
@@ -129,6 +130,11 @@ export class PostgresEventStore implements EventStore {
   /** The NOTIFY after appends: none due, one due this turn, one in flight, one more due after it. */
   private notifyState: 'idle' | 'scheduled' | 'sending' | 'again' = 'idle';
   private notified: Promise<void> = Promise.resolve();
+  /**
+   * The payload of this store's NOTIFYs. Its own subscribers are woken at once after each append, so
+   * its listener passes over the echo: it would only make each of them read one more, empty page.
+   */
+  private readonly notifyPayload = randomUUID();
 
   private constructor(
     readonly pool: Pool,
@@ -143,6 +149,7 @@ export class PostgresEventStore implements EventStore {
       { connectionString: options.connectionString, ...pool.options },
       `${schema}_events`,
       (error) => this.reportTransient(error),
+      this.notifyPayload,
     );
   }
 
@@ -527,7 +534,7 @@ export class PostgresEventStore implements EventStore {
     // for that record's flush, holding a pool connection for nothing: a notification is never
     // durable anyway, and the events it announces were flushed with their own commit.
     this.notified = this.pool
-      .query("select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [`${this.schema}_events`, ''])
+      .query("select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [`${this.schema}_events`, this.notifyPayload])
       .then(
         () => undefined,
         (error: unknown) => this.reportTransient(error),

@@ -1,0 +1,58 @@
+import { Client } from 'pg';
+import { useTestWorld } from '@clientela/testing';
+import { counted, newStream, testCatalogue, uniqueCategory } from '../testing/test-events';
+import { Notifier } from './notifier';
+import { PostgresEventStore } from './postgres-event-store';
+
+/**
+ * Subscribers wake on NOTIFY: another process's appends reach them at once, not at the next poll;
+ * the store's own echo is passed over (its subscribers were woken when the append returned).
+ */
+describe('PostgreSQL store notifications', () => {
+  const world = useTestWorld({ name: 'event_store_notify' });
+
+  it("wakes another store's subscription at once, long before its next poll", async () => {
+    const writer = await PostgresEventStore.create({ pool: world.pool, catalogue: testCatalogue() });
+    world.onCleanup(() => writer.close());
+    // Only a notification can wake this one within the test: it polls once a minute.
+    const reader = await PostgresEventStore.create({ connectionString: world.database.url, catalogue: testCatalogue(), idlePollMs: 60_000 });
+    world.onCleanup(() => reader.close());
+    const category = uniqueCategory();
+    const subscription = reader.subscribeToAll({ fromPosition: await reader.headPosition(), filter: { categories: [category] } });
+    const pages = subscription.pages();
+    expect((await pages.next()).value).toMatchObject({ events: [], caughtUp: true });
+
+    const waited = pages.next(); // now waiting for a notification
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await writer.append(newStream(category), [counted(1)]);
+    const page = await waited;
+    expect(page.done).toBe(false);
+    expect(page.value?.events.map((event) => event.data)).toEqual([{ n: 1 }]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await subscription.close();
+  });
+
+  it('passes over notifications carrying its own payload and wakes on any other', async () => {
+    const channel = `notify_test_${Date.now()}`;
+    const notifier = new Notifier({ connectionString: world.database.url }, channel, (error) => {
+      throw error;
+    }, 'mine');
+    world.onCleanup(() => notifier.close());
+    // Listening: the first wait resolves once the LISTEN is in (the notifier wakes readers then).
+    const listening = notifier.current();
+    await notifier.wait(listening, 10_000);
+    const before = notifier.current();
+    expect(before).toBeGreaterThan(listening);
+
+    const sender = new Client({ connectionString: world.database.url });
+    await sender.connect();
+    world.onCleanup(() => sender.end());
+    await sender.query('select pg_notify($1, $2)', [channel, 'mine']);
+    await sender.query('select pg_notify($1, $2)', [channel, 'theirs']);
+    await notifier.wait(before, 10_000);
+    // Both arrive within a moment on a local connection; only the second counted.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(notifier.current()).toBe(before + 1);
+  });
+});
