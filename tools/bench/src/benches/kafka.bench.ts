@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { cpus, loadavg } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { logLevel, Kafka, type KafkaConfig } from 'kafkajs';
 import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore, type EventStore, type Subscription } from '@clientela/event-store';
@@ -430,13 +430,38 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   // held up during a round bounds what any stage's p99 can be.
   const loopP99: number[] = [];
   const loopMax: number[] = [];
+  const latencyCpu: number[] = [];
+  // Garbage collection's pauses in this process during each round: minor (scavenges) and major
+  // (mark-compact, incremental marking's finishing steps included), total and longest, in ms.
+  const gcFields = { minor_ms: [] as number[], minor_max_ms: [] as number[], major_ms: [] as number[], major_max_ms: [] as number[] };
   let counted = 0;
   for (let r = 0; r < rounds; r++) {
     ctx.log(`round ${r + 1}/${rounds}: steady 1,000 events/s for ${steadySeconds} s (+1 s warm-up)`);
     const loop = monitorEventLoopDelay({ resolution: 5 });
+    const gc = { minor: 0, minorMax: 0, major: 0, majorMax: 0 };
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const minor = (entry.detail as { kind?: number } | null)?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR;
+        if (minor) {
+          gc.minor += entry.duration;
+          gc.minorMax = Math.max(gc.minorMax, entry.duration);
+        } else {
+          gc.major += entry.duration;
+          gc.majorMax = Math.max(gc.majorMax, entry.duration);
+        }
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     loop.enable();
-    const { stages, achieved: rate } = await steadyRound(pipeline, steadySeconds);
+    const measured = await measure(() => steadyRound(pipeline, steadySeconds), r === 0 ? 'kafka.latency' : undefined);
+    const { stages, achieved: rate } = measured.result;
+    latencyCpu.push(round((measured.cpuS * 1e6) / (steadySeconds * 1000 + 1000), 1));
     loop.disable();
+    gcObserver.disconnect();
+    gcFields.minor_ms.push(round(gc.minor, 1));
+    gcFields.minor_max_ms.push(round(gc.minorMax, 1));
+    gcFields.major_ms.push(round(gc.major, 1));
+    gcFields.major_max_ms.push(round(gc.majorMax, 1));
     loopP99.push(round(loop.percentile(99) / 1e6, 2));
     loopMax.push(round(loop.max / 1e6, 2));
     p50.push(stages.committed.quantile(0.5));
@@ -462,6 +487,11 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     ...stageFields,
     ...roundFields('event_loop_delay_p99_ms', loopP99),
     ...roundFields('event_loop_delay_max_ms', loopMax),
+    ...roundFields('cpu_us_per_event', latencyCpu),
+    ...roundFields('gc_minor_ms', gcFields.minor_ms),
+    ...roundFields('gc_minor_max_ms', gcFields.minor_max_ms),
+    ...roundFields('gc_major_ms', gcFields.major_ms),
+    ...roundFields('gc_major_max_ms', gcFields.major_max_ms),
     rounds,
     seconds_per_round: steadySeconds,
     events: counted,
