@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { cpus, loadavg } from 'node:os';
-import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { logLevel, Kafka, type KafkaConfig } from 'kafkajs';
 import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore, type EventStore, type Subscription } from '@clientela/event-store';
@@ -423,7 +423,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const p50: number[] = [];
   const p99: number[] = [];
   const achieved: number[] = [];
-  const stageFields: Record<string, number> = {};
+  const stageFields: Record<string, number | string> = {};
   const stageP99: Record<Stage, number[]> = Object.fromEntries(STAGES.map((stage) => [stage, []])) as unknown as Record<Stage, number[]>;
   const stageP50: Record<Stage, number[]> = Object.fromEntries(STAGES.map((stage) => [stage, []])) as unknown as Record<Stage, number[]>;
   // The appends, relay and consumer share this process (as in a service): how long its event loop was
@@ -433,16 +433,18 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const latencyCpu: number[] = [];
   // Garbage collection's pauses in this process during each round: minor (scavenges) and major
   // (mark-compact, incremental marking's finishing steps included), total and longest, in ms.
-  const gcFields = { minor_ms: [] as number[], minor_max_ms: [] as number[], major_ms: [] as number[], major_max_ms: [] as number[] };
+  const gcFields = { minor_count: [] as number[], minor_ms: [] as number[], minor_max_ms: [] as number[], major_ms: [] as number[], major_max_ms: [] as number[] };
   let counted = 0;
   for (let r = 0; r < rounds; r++) {
     ctx.log(`round ${r + 1}/${rounds}: steady 1,000 events/s for ${steadySeconds} s (+1 s warm-up)`);
     const loop = monitorEventLoopDelay({ resolution: 5 });
-    const gc = { minor: 0, minorMax: 0, major: 0, majorMax: 0 };
+    const gc = { minorCount: 0, minor: 0, minorMax: 0, major: 0, majorMax: 0 };
     const gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
-        const minor = (entry.detail as { kind?: number } | null)?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR;
+        const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+        const minor = detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR;
         if (minor) {
+          gc.minorCount++;
           gc.minor += entry.duration;
           gc.minorMax = Math.max(gc.minorMax, entry.duration);
         } else {
@@ -458,6 +460,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     latencyCpu.push(round((measured.cpuS * 1e6) / (steadySeconds * 1000 + 1000), 1));
     loop.disable();
     gcObserver.disconnect();
+    gcFields.minor_count.push(gc.minorCount);
     gcFields.minor_ms.push(round(gc.minor, 1));
     gcFields.minor_max_ms.push(round(gc.minorMax, 1));
     gcFields.major_ms.push(round(gc.major, 1));
@@ -476,6 +479,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   for (const stage of STAGES) {
     stageFields[`${stage}_p50_ms`] = median(stageP50[stage]);
     stageFields[`${stage}_p99_ms`] = median(stageP99[stage]);
+    stageFields[`${stage}_p99_ms_rounds`] = stageP99[stage].join(',');
   }
   ctx.emit({
     bench: 'kafka.latency',
@@ -488,6 +492,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     ...roundFields('event_loop_delay_p99_ms', loopP99),
     ...roundFields('event_loop_delay_max_ms', loopMax),
     ...roundFields('cpu_us_per_event', latencyCpu),
+    ...roundFields('gc_minor_count', gcFields.minor_count),
     ...roundFields('gc_minor_ms', gcFields.minor_ms),
     ...roundFields('gc_minor_max_ms', gcFields.minor_max_ms),
     ...roundFields('gc_major_ms', gcFields.major_ms),
