@@ -1,6 +1,10 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Kafka, type ISocketFactory, type KafkaConfig } from 'kafkajs';
+import { quietIdleRequestQueues } from './kafkajs-request-queue';
+
+// Every process that uses Clientela's messaging gets kafkajs's idle-timer fix (see quietIdleRequestQueues).
+quietIdleRequestQueues();
 
 /** As kafkajs's own factory. */
 const KEEP_ALIVE_DELAY_MS = 60_000;
