@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 /** The kafkajs release this fix was written against (its last; the bug is open upstream). */
-export const KAFKAJS_VERSION_FIXED = '2.2.4';
+const KAFKAJS_VERSION_FIXED = '2.2.4';
 
 /** As kafkajs: how soon a queue with pending requests and no throttle to wait out looks again. */
 const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;

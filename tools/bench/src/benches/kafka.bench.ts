@@ -12,7 +12,7 @@ import { Latencies, measure, perSecond, median, ratio, round, runConcurrently, t
 import { inTurns, roundFields } from '../rounds';
 import { settleDisk } from '../disk';
 import { withClient } from '../database';
-import type { BenchContext } from '../registry';
+import type { BenchContext, LineValue } from '../registry';
 import { registerBench } from '../registry';
 
 const PARTITIONS = 3;
@@ -289,6 +289,31 @@ const cpuPerEvent = (measured: Measured<unknown>, events: number): { node: numbe
   machine: round((measured.machineCpuS * 1e6) / events, 1),
 });
 
+/** Garbage collection's pauses in this process while watched: scavenges and mark-compacts, count, total and longest ms. */
+const watchGcPauses = () => {
+  const pauses = { minorCount: 0, minor: 0, minorMax: 0, major: 0, majorMax: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+      if (detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+        pauses.minorCount++;
+        pauses.minor += entry.duration;
+        pauses.minorMax = Math.max(pauses.minorMax, entry.duration);
+      } else {
+        pauses.major += entry.duration;
+        pauses.majorMax = Math.max(pauses.majorMax, entry.duration);
+      }
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      observer.disconnect();
+      return pauses;
+    },
+  };
+};
+
 /**
  * One round of steady load: 10 events every 10 ms, one append each (open loop: a late tick is
  * caught up), for `seconds` after one second of warm-up that is appended but not counted.
@@ -311,7 +336,7 @@ const steadyRound = async (pipeline: Pipeline, seconds: number) => {
   const achieved = perSecond(offered, now() - start);
   const stages = pipeline.tracer.end();
   if (!stages) throw new Error('kafka bench: the stage tracer was not running');
-  return { achieved, stages };
+  return { achieved, stages, offered };
 };
 
 const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
@@ -423,7 +448,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const p50: number[] = [];
   const p99: number[] = [];
   const achieved: number[] = [];
-  const stageFields: Record<string, number | string> = {};
+  const stageFields: Record<string, LineValue> = {};
   const stageP99: Record<Stage, number[]> = Object.fromEntries(STAGES.map((stage) => [stage, []])) as unknown as Record<Stage, number[]>;
   const stageP50: Record<Stage, number[]> = Object.fromEntries(STAGES.map((stage) => [stage, []])) as unknown as Record<Stage, number[]>;
   // The appends, relay and consumer share this process (as in a service): how long its event loop was
@@ -431,35 +456,19 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const loopP99: number[] = [];
   const loopMax: number[] = [];
   const latencyCpu: number[] = [];
-  // Garbage collection's pauses in this process during each round: minor (scavenges) and major
-  // (mark-compact, incremental marking's finishing steps included), total and longest, in ms.
+  // Garbage collection's pauses in this process during each round (see watchGcPauses).
   const gcFields = { minor_count: [] as number[], minor_ms: [] as number[], minor_max_ms: [] as number[], major_ms: [] as number[], major_max_ms: [] as number[] };
   let counted = 0;
   for (let r = 0; r < rounds; r++) {
     ctx.log(`round ${r + 1}/${rounds}: steady 1,000 events/s for ${steadySeconds} s (+1 s warm-up)`);
     const loop = monitorEventLoopDelay({ resolution: 5 });
-    const gc = { minorCount: 0, minor: 0, minorMax: 0, major: 0, majorMax: 0 };
-    const gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
-        const minor = detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR;
-        if (minor) {
-          gc.minorCount++;
-          gc.minor += entry.duration;
-          gc.minorMax = Math.max(gc.minorMax, entry.duration);
-        } else {
-          gc.major += entry.duration;
-          gc.majorMax = Math.max(gc.majorMax, entry.duration);
-        }
-      }
-    });
-    gcObserver.observe({ entryTypes: ['gc'] });
+    const gcWatch = watchGcPauses();
     loop.enable();
     const measured = await measure(() => steadyRound(pipeline, steadySeconds), r === 0 ? 'kafka.latency' : undefined);
-    const { stages, achieved: rate } = measured.result;
-    latencyCpu.push(round((measured.cpuS * 1e6) / (steadySeconds * 1000 + 1000), 1));
+    const { stages, achieved: rate, offered } = measured.result;
+    latencyCpu.push(round((measured.cpuS * 1e6) / offered, 1));
     loop.disable();
-    gcObserver.disconnect();
+    const gc = gcWatch.stop();
     gcFields.minor_count.push(gc.minorCount);
     gcFields.minor_ms.push(round(gc.minor, 1));
     gcFields.minor_max_ms.push(round(gc.minorMax, 1));
@@ -478,8 +487,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   }
   for (const stage of STAGES) {
     stageFields[`${stage}_p50_ms`] = median(stageP50[stage]);
-    stageFields[`${stage}_p99_ms`] = median(stageP99[stage]);
-    stageFields[`${stage}_p99_ms_rounds`] = stageP99[stage].join(',');
+    Object.assign(stageFields, roundFields(`${stage}_p99_ms`, stageP99[stage]));
   }
   ctx.emit({
     bench: 'kafka.latency',
