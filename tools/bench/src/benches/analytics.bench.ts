@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'pg';
-import { parseCdnowLine, START, streamId, type CdnowPurchase, type Position } from '@clientela/contracts';
-import { PostgresEventStore, type StreamAppend } from '@clientela/event-store';
+import { START, type Position } from '@clientela/contracts';
+import { PostgresEventStore } from '@clientela/event-store';
 import { ProjectionRunner } from '@clientela/projections';
 import { startServiceProcess, stopServiceProcess } from '@clientela/launcher';
 import { freePort, refusedPort } from '@clientela/testing';
@@ -17,12 +15,14 @@ import { ROUTES } from '../../../../apps/gateway/src/routing/routes';
 import { summarizeCustomers, type PurchaseDay } from '../../../../apps/analytics/src/value-model/customer-summary';
 import { fitGammaGamma } from '../../../../apps/analytics/src/value-model/gamma-gamma';
 import { openMeasuredDatabase } from '../database';
+import { processCpuUs } from '../processes';
 import { measure, median, perSecond, ratio, round, runConcurrently, spread } from '../measure';
 import { REPO_ROOT } from '../paths';
 import { NotificationListener } from '../projections/listener';
 import { registerBench, type BenchContext } from '../registry';
 import { UNREFUSING_RATE_LIMIT } from '../gateway-env';
 import { profileEnv, profileWindow } from '../service-profiles';
+import { masterPurchases, orderAppends } from './analytics/cdnow-orders';
 import { customerStory } from './analytics/customer-story';
 
 const BATCH = 2_000;
@@ -31,37 +31,6 @@ const FIT_LIMIT_S = 5;
 const ADMIN_KEY = 'bench-analytics-admin-key-0123456789abcdef';
 /** Every projection the analytics service runs: the rebuild figure rebuilds them all at once. */
 const PROJECTIONS = analyticsService.projections ?? [];
-
-const masterPurchases = (): CdnowPurchase[] =>
-  readFileSync(join(__dirname, '..', '..', '..', '..', 'datasets', 'cdnow', 'cdnow_master.txt'), 'utf8')
-    .split('\n')
-    .flatMap((line) => parseCdnowLine(line) ?? []);
-
-/** cdnow_master, then its customers' histories cloned under new customer ids until `events` orders. */
-function* orderAppends(purchases: readonly CdnowPurchase[], events: number, batch: number): Generator<StreamAppend[]> {
-  let made = 0;
-  let clone = 0;
-  let appends: StreamAppend[] = [];
-  while (made < events) {
-    const customers = new Map<string, string>();
-    for (const p of purchases) {
-      if (made >= events) break;
-      let customerId = customers.get(p.customer);
-      if (!customerId) customers.set(p.customer, (customerId = randomUUID()));
-      const orderId = `${clone}-${p.customer}-${p.date}-${made}`;
-      const amount = p.dollars.toFixed(2);
-      const data = { customerId, source: 'cdnow', sourceEventId: orderId, occurredAt: `${p.date}T00:00:00Z`, orderId, lines: [{ sku: 'CD', quantity: Math.max(p.cds, 1), unitPrice: amount }], amount, currency: 'USD' };
-      appends.push({ streamId: streamId('order'), expectedRevision: 'no_stream', events: [{ type: 'CustomerOrderPlaced', data }] });
-      made += 1;
-      if (appends.length === batch) {
-        yield appends;
-        appends = [];
-      }
-    }
-    clone += 1;
-  }
-  if (appends.length > 0) yield appends;
-}
 
 const runAnalyticsBench = async (ctx: BenchContext): Promise<void> => {
   const events = ctx.options.events ?? (ctx.options.quick ? 20_000 : 1_000_000);
@@ -202,19 +171,8 @@ interface Load {
   cpuMsPerRequest: Record<string, number>;
 }
 
-/** Linux's clock ticks per second (`getconf CLK_TCK`): the unit of /proc/<pid>/stat's CPU times. */
-const CLOCK_TICKS_PER_S = 100;
-
 /** CPU milliseconds (user + system) a process has used, from /proc (the children are not ours to ask); NaN elsewhere. */
-const cpuMsOf = (pid: number): number => {
-  try {
-    // Fields after the command's closing parenthesis: state is the 3rd field, utime and stime the 14th and 15th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-  } catch {
-    return Number.NaN;
-  }
-};
+const cpuMsOf = (pid: number): number => (processCpuUs(pid) ?? Number.NaN) / 1000;
 
 /**
  * autocannon against one URL: requests per second (mean), latency p50 and p99, and the CPU per request

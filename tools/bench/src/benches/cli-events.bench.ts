@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { START } from '@clientela/contracts';
@@ -10,20 +9,11 @@ import { ordersCatalogue } from '../../../../libs/projections/src/testing/sample
 import { OrderTimeline } from '../projections/orders';
 import { perSecond, ratio, round, runConcurrently } from '../measure';
 import { REPO_ROOT } from '../paths';
+import { peakRssMiB } from '../processes';
 import { registerBench, type BenchContext } from '../registry';
 
 /** What `clientela events` may take at its peak, whatever the number of events (issue 12). */
 const RSS_LIMIT_MIB = 200;
-
-/** Peak resident memory of a process since it started (VmHWM), in MiB; undefined once it has ended. */
-const peakRssMiB = (pid: number): number | undefined => {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-    return round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024, 1);
-  } catch {
-    return undefined;
-  }
-};
 
 /** Runs the CLI's bin as `npx clientela events` would, counting the lines it prints and watching its peak RSS. */
 const runEvents = (databaseUrl: string, args: string[]): Promise<{ lines: number; ms: number; peakRssMiB: number }> =>

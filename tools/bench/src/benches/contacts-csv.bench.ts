@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
@@ -6,15 +5,17 @@ import { request } from 'undici';
 import { startServiceProcess, stopServiceProcess } from '@clientela/launcher';
 import { freePort } from '@clientela/testing';
 import { REPO_ROOT } from '../paths';
+import { peakRssMiB } from '../processes';
 import { perSecond, round } from '../measure';
 import { registerBench, type BenchContext } from '../registry';
 
 const HEAP_CAP_MIB = 160;
 
-/** Peak resident memory of a process since it started (VmHWM), in MiB. */
-const peakRssMiB = (pid: number): number => {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-  return round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024, 1);
+/** Peak resident memory of the service (VmHWM), in MiB: it must still run. */
+const servicePeakRssMiB = (pid: number): number => {
+  const peak = peakRssMiB(pid);
+  if (peak === undefined) throw new Error(`contacts-csv: process ${pid} has ended`);
+  return peak;
 };
 
 const waitForTables = async (client: Client): Promise<void> => {
@@ -87,11 +88,11 @@ const runContactsCsvBench = async (context: BenchContext): Promise<void> => {
   await seed(client, large, small);
   const pid = service.child.pid as number;
   await exportCsv(port, 'small'); // warm-up: code paths compiled, pools filled
-  const before = peakRssMiB(pid);
+  const before = servicePeakRssMiB(pid);
   const smallRun = await exportCsv(port, 'small');
-  const afterSmall = peakRssMiB(pid);
+  const afterSmall = servicePeakRssMiB(pid);
   const largeRun = await exportCsv(port, 'large');
-  const afterLarge = peakRssMiB(pid);
+  const afterLarge = servicePeakRssMiB(pid);
   if (smallRun.rows !== small || largeRun.rows !== large) throw new Error(`contacts-csv bench: exported ${smallRun.rows}/${largeRun.rows} rows, expected ${small}/${large}`);
   context.emit({
     bench: 'contacts-csv.export',

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Client, Pool } from 'pg';
 import { request } from 'undici';
 import { CustomerOrderPlaced, EventCatalogue, type CdnowOrderMessage, type StreamId } from '@clientela/contracts';
@@ -10,7 +9,8 @@ import { cdnowOrderMessages, freePort, refusedPort } from '@clientela/testing';
 // The gateway's route table: every service it routes must have a URL, and this bench runs only contacts.
 import { ROUTES } from '../../../../apps/gateway/src/routing/routes';
 import { REPO_ROOT } from '../paths';
-import { measure, perSecond, ratio, runConcurrently } from '../measure';
+import { measure, perSecond, ratio, round, runConcurrently } from '../measure';
+import { processCpuUs } from '../processes';
 import { registerBench, type BenchContext } from '../registry';
 import { UNREFUSING_RATE_LIMIT } from '../gateway-env';
 import { profileEnv, profileWindow } from '../service-profiles';
@@ -19,11 +19,7 @@ const BATCH = 1_000;
 const ADMIN_KEY = 'bench-ingest-admin-key-0123456789abcdef';
 
 /** CPU seconds (user + system) a process has used, from /proc. */
-const serviceCpuSeconds = (pid: number | undefined): number => {
-  if (pid === undefined) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Math.round(((Number(fields[11]) + Number(fields[12])) / 100) * 10) / 10;
-};
+const serviceCpuSeconds = (pid: number | undefined): number => (pid === undefined ? 0 : round((processCpuUs(pid) ?? 0) / 1e6, 1));
 
 const countContacts = async (client: Client): Promise<number> => {
   const { rows } = await client.query<{ n: string }>(

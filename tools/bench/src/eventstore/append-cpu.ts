@@ -10,10 +10,10 @@
  * is the whole server's, so other databases' writes land in it. APPEND_CPU_ONLY=ours (a contender's
  * name) measures that one alone, e.g. under `perf record -a`.
  */
-import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
 import { createBenchDatabase, defaultServerUrl } from '../database';
 import { Latencies } from '../measure';
+import { processCpuUs } from '../processes';
 import type { Contender } from './contender';
 import { LimitContender } from './limit';
 import { CdnowOrders, type StreamWork } from './orders';
@@ -28,19 +28,7 @@ interface Tally {
   walBytes: number;
 }
 
-const TICK_US = 1e6 / 100; // /proc's clock ticks (USER_HZ is 100 on Linux)
 const CALLS_PER_BLOCK = 10;
-
-/** utime + stime of a process, µs; 0 once it has gone. */
-const processCpuUs = (pid: number): number => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-  } catch {
-    return 0;
-  }
-};
 
 export const main = async (events: number, batchSize: number, peer: boolean): Promise<void> => {
   const database = await createBenchDatabase(defaultServerUrl(), 'clientela_append_cpu');
@@ -59,7 +47,7 @@ export const main = async (events: number, batchSize: number, peer: boolean): Pr
           where datname = current_database() and pid <> pg_backend_pid()`,
       );
       const { rows: lsn } = await admin.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
-      return { us: rows.reduce((sum, row) => sum + processCpuUs(row.pid), 0), lsn: lsn[0].lsn };
+      return { us: rows.reduce((sum, row) => sum + (processCpuUs(row.pid) ?? 0), 0), lsn: lsn[0].lsn };
     };
     const walBytes = async (from: string, to: string): Promise<number> =>
       Number((await admin.query<{ d: string }>('select pg_wal_lsn_diff($1, $2)::text as d', [to, from])).rows[0].d);

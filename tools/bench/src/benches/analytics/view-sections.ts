@@ -8,18 +8,16 @@
  * two alone, and the bare route's SELECT by primary key. Prints, per statement, the backend's CPU
  * (from /proc, so PostgreSQL must run on this machine) and the wall clock a call, medians of the rounds.
  */
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Client, Pool } from 'pg';
-import { parseCdnowLine, streamId, type CdnowPurchase } from '@clientela/contracts';
-import { PostgresEventStore, type StreamAppend } from '@clientela/event-store';
+import { PostgresEventStore } from '@clientela/event-store';
 import { ProjectionRunner } from '@clientela/projections';
 import { analyticsService } from '../../../../../apps/analytics/src/analytics-service';
 import { CUSTOMER_VIEW_SECTIONS, customerViewSql, idsSql, targetSql } from '../../../../../apps/analytics/src/customer-view/customer-view.sections';
 import { createBenchDatabase, defaultServerUrl } from '../../database';
 import { median, round } from '../../measure';
-import { DATASETS_DIR } from '../../paths';
+import { processCpuUs } from '../../processes';
 import { NotificationListener } from '../../projections/listener';
+import { masterPurchases, orderAppends } from './cdnow-orders';
 import { customerStory } from './customer-story';
 
 interface Statement {
@@ -28,15 +26,6 @@ interface Statement {
   /** Whether it takes the currency ($2). */
   currency: boolean;
 }
-
-const CLOCK_TICK_US = 10_000;
-
-/** utime + stime of a process, µs (clock ticks of 10 ms). */
-const processCpuUs = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // After "pid (comm) ": state is field 0, utime field 11, stime field 12.
-  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
-};
 
 const statements = (): Statement[] => {
   const ids = `with target as (${targetSql('$1')}), ids as (${idsSql})`;
@@ -48,24 +37,6 @@ const statements = (): Statement[] => {
   ];
 };
 
-const cdnowAppends = (count: number): StreamAppend[][] => {
-  const purchases: CdnowPurchase[] = readFileSync(`${DATASETS_DIR}/cdnow/cdnow_master.txt`, 'utf8')
-    .split('\n')
-    .flatMap((line) => parseCdnowLine(line) ?? []);
-  const customers = new Map<string, string>();
-  const appends: StreamAppend[] = purchases.slice(0, count).map((p, i) => {
-    let customerId = customers.get(p.customer);
-    if (!customerId) customers.set(p.customer, (customerId = randomUUID()));
-    const amount = p.dollars.toFixed(2);
-    const orderId = `${p.customer}-${i}`;
-    const data = { customerId, source: 'cdnow', sourceEventId: orderId, occurredAt: `${p.date}T00:00:00Z`, orderId, lines: [{ sku: 'CD', quantity: Math.max(p.cds, 1), unitPrice: amount }], amount, currency: 'USD' };
-    return { streamId: streamId('order'), expectedRevision: 'no_stream', events: [{ type: 'CustomerOrderPlaced', data }] };
-  });
-  const batches: StreamAppend[][] = [];
-  for (let i = 0; i < appends.length; i += 1_000) batches.push(appends.slice(i, i + 1_000));
-  return batches;
-};
-
 export const main = async (orders: number, calls: number, rounds: number): Promise<void> => {
   const database = await createBenchDatabase(defaultServerUrl(), 'clientela_bench_view');
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -74,7 +45,7 @@ export const main = async (orders: number, calls: number, rounds: number): Promi
     cleanups.push(() => store.close());
     const story = customerStory();
     await store.appendToStreams(story.appends);
-    for (const batch of cdnowAppends(orders)) await store.appendToStreams(batch);
+    for (const batch of orderAppends(masterPurchases(), orders, 1_000)) await store.appendToStreams(batch);
     const head = await store.headPosition();
     const projections = analyticsService.projections ?? [];
     const pool = new Pool({ connectionString: database.url, max: 4 });
@@ -101,11 +72,11 @@ export const main = async (orders: number, calls: number, rounds: number): Promi
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < list.length; k++) {
         const index = (k + r) % list.length;
-        const cpuBefore = processCpuUs(pid);
+        const cpuBefore = processCpuUs(pid) ?? Number.NaN;
         const started = process.hrtime.bigint();
         for (let i = 0; i < calls; i++) await run(list[index], index);
         wall[index].push(Number(process.hrtime.bigint() - started) / 1000 / calls);
-        cpu[index].push((processCpuUs(pid) - cpuBefore) / calls);
+        cpu[index].push(((processCpuUs(pid) ?? Number.NaN) - cpuBefore) / calls);
       }
     }
     console.log(`${orders} cdnow orders and the story customer; ${calls} calls a round, ${rounds} rounds; µs a call (medians of the rounds)`);
