@@ -33,6 +33,7 @@ const CALLS_PER_BLOCK = 10;
 export const main = async (events: number, batchSize: number, peer: boolean): Promise<void> => {
   const database = await createBenchDatabase(defaultServerUrl(), 'clientela_append_cpu');
   const admin = new Pool({ connectionString: database.url, max: 1 });
+  admin.on('error', () => undefined); // the database is dropped with force at the end
   const contenders: Contender[] = [];
   try {
     contenders.push(await LimitContender.create(database.url, 1));
