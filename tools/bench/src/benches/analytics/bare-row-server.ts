@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { Pool } from 'pg';
+import { BARE_ROW_SQL } from './bare-row';
 
 /**
  * The limit of the customer view's figure: a bare Fastify route answering one customer's row of the
@@ -11,7 +12,7 @@ const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
 const app = Fastify({ logger: false });
 
 app.get<{ Params: { id: string } }>('/customers/:id', async (request, reply) => {
-  const { rows } = await pool.query({ name: 'customer-row', text: 'select * from proj_analytics_customer_contacts.profiles where customer_id = $1', values: [request.params.id] });
+  const { rows } = await pool.query({ name: 'customer-row', text: BARE_ROW_SQL, values: [request.params.id] });
   if (rows.length === 0) return reply.code(404).send({ status: 404 });
   return rows[0];
 });

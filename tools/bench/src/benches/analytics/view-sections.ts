@@ -17,6 +17,7 @@ import { createBenchDatabase, defaultServerUrl } from '../../database';
 import { median, round } from '../../measure';
 import { processCpuUs } from '../../processes';
 import { NotificationListener } from '../../projections/listener';
+import { BARE_ROW_SQL } from './bare-row';
 import { masterPurchases, orderAppends } from './cdnow-orders';
 import { customerStory } from './customer-story';
 
@@ -33,7 +34,7 @@ const statements = (): Statement[] => {
     { name: 'whole view', text: customerViewSql, currency: true },
     ...CUSTOMER_VIEW_SECTIONS.map((section) => ({ name: section.name, text: `${ids} select ${section.sql} as v`, currency: section.sql.includes('$2') })),
     { name: 'target and ids', text: `${ids} select count(*) from ids`, currency: false },
-    { name: 'bare route (primary key)', text: 'select * from proj_analytics_customer_contacts.profiles where customer_id = $1', currency: false },
+    { name: 'bare route (primary key)', text: BARE_ROW_SQL, currency: false },
   ];
 };
 
