@@ -18,8 +18,8 @@ import { profileEnv, profileWindow } from '../service-profiles';
 const BATCH = 1_000;
 const ADMIN_KEY = 'bench-ingest-admin-key-0123456789abcdef';
 
-/** CPU seconds (user + system) a process has used, from /proc. */
-const serviceCpuSeconds = (pid: number | undefined): number => (pid === undefined ? 0 : round((processCpuUs(pid) ?? 0) / 1e6, 1));
+/** CPU seconds (user + system) a process has used, from /proc; NaN (null in the line) once it has gone. */
+const serviceCpuSeconds = (pid: number | undefined): number => (pid === undefined ? 0 : round((processCpuUs(pid) ?? Number.NaN) / 1e6, 1));
 
 const countContacts = async (client: Client): Promise<number> => {
   const { rows } = await client.query<{ n: string }>(
