@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { useTestWorld } from '@clientela/testing';
 import type { SubscriptionPage } from '../port/event-store';
 import { counted, newStream, testCatalogue, uniqueCategory } from '../testing/test-events';
-import { Notifier } from './notifier';
+import { LISTENERS_CHECK_MS, listenerApplicationName, Notifier } from './notifier';
 import { PostgresEventStore } from './postgres-event-store';
 
 /**
@@ -55,5 +55,43 @@ describe('PostgreSQL store notifications', () => {
     // Both arrive within a moment on a local connection; only the second counted.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(notifier.current()).toBe(before + 1);
+  });
+
+  it('sends no NOTIFY while no other connection listens as a store does, and sends again once one does', async () => {
+    const schema = `notify_presence_${Date.now()}`;
+    const channel = `${schema}_events`;
+    const writer = await PostgresEventStore.create({ connectionString: world.database.url, schema, catalogue: testCatalogue() });
+    world.onCleanup(() => writer.close());
+    // The writer's own listener does not count: its subscription keeps it listening throughout.
+    const own = writer.subscribeToAll({ fromPosition: await writer.headPosition() });
+    const ownPages = own.pages()[Symbol.asyncIterator]();
+    await ownPages.next();
+    // Hears every NOTIFY on the channel, but is not named as a store's listener: not counted.
+    const ear = new Client({ connectionString: world.database.url });
+    await ear.connect();
+    world.onCleanup(() => ear.end());
+    const heard: string[] = [];
+    ear.on('notification', (message) => heard.push(message.payload ?? ''));
+    await ear.query(`listen "${channel}"`);
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const category = uniqueCategory();
+
+    // The first append notifies (nobody asked yet: the answer is yes) and asks; generous pauses, so
+    // that each question has its answer on a loaded machine too.
+    await writer.append(newStream(category), [counted(1)]);
+    await pause(3 * LISTENERS_CHECK_MS);
+    expect(heard).toHaveLength(1);
+    for (let n = 2; n <= 5; n++) await writer.append(newStream(category), [counted(n)]);
+    await pause(3 * LISTENERS_CHECK_MS);
+    expect(heard).toHaveLength(1);
+
+    // Now the ear calls itself a listener of the channel: appends notify again once they have asked.
+    await ear.query('select set_config($1, $2, false)', ['application_name', listenerApplicationName(channel)]);
+    for (let n = 6; heard.length === 1 && n < 30; n++) {
+      await writer.append(newStream(category), [counted(n)]);
+      await pause(LISTENERS_CHECK_MS / 2);
+    }
+    expect(heard.length).toBeGreaterThan(1);
+    await own.close();
   });
 });

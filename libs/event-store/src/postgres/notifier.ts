@@ -1,4 +1,17 @@
-import { Client, type ClientConfig } from 'pg';
+import { Client, type ClientConfig, type Pool } from 'pg';
+
+/** PostgreSQL keeps the first 63 bytes of an application name (NAMEDATALEN - 1). */
+const APPLICATION_NAME_BYTES = 63;
+
+/**
+ * What a store's LISTEN connection calls itself, so that appenders can tell whether anyone listens on
+ * its channel (cut as PostgreSQL cuts it: two channels alike in their first bytes look like one, which
+ * only costs a NOTIFY nobody needed).
+ */
+export const listenerApplicationName = (channel: string): string => {
+  const name = Buffer.from(`clientela-listen:${channel}`, 'utf8');
+  return name.length <= APPLICATION_NAME_BYTES ? name.toString('utf8') : name.subarray(0, APPLICATION_NAME_BYTES).toString('utf8').replace(/\uFFFD$/, '');
+};
 
 /**
  * One LISTEN connection per store, shared by all its subscriptions. NOTIFY only wakes
@@ -12,6 +25,8 @@ export class Notifier {
   private retryTimer: NodeJS.Timeout | undefined;
   /** Counts notifications, so a reader can tell whether one came while it was reading. */
   private generation = 0;
+  /** The listening connection's server process, while it listens. */
+  private pid: number | undefined;
 
   constructor(
     private readonly config: ClientConfig,
@@ -20,6 +35,11 @@ export class Notifier {
     /** Notifications with this payload are this process's own, whose readers were woken already. */
     private readonly ownPayload?: string,
   ) {}
+
+  /** The server process of the LISTEN connection, while there is one: not another listener. */
+  get listenerPid(): number | undefined {
+    return this.client ? this.pid : undefined;
+  }
 
   current(): number {
     void this.ensureListening();
@@ -65,7 +85,7 @@ export class Notifier {
   }
 
   private async listen(): Promise<void> {
-    const client = new Client(this.config);
+    const client = new Client({ ...this.config, application_name: listenerApplicationName(this.channel) });
     client.on('notification', (message) => {
       if (this.ownPayload === undefined || message.payload !== this.ownPayload) this.wakeAll();
     });
@@ -74,6 +94,7 @@ export class Notifier {
     try {
       await client.connect();
       await client.query(`listen "${this.channel}"`);
+      this.pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
       if (this.closed) {
         await client.end();
         return;
@@ -93,5 +114,60 @@ export class Notifier {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.ensureListening(), 1_000);
     this.retryTimer.unref();
+  }
+}
+
+/** How long an answer to "does anyone else listen?" stands before it is asked again. */
+export const LISTENERS_CHECK_MS = 500;
+
+/**
+ * Whether any connection but the store's own listens on its channel (by the listener's application
+ * name, in pg_stat_activity), asked at most every LISTENERS_CHECK_MS and never waited for: the NOTIFY
+ * after appends is skipped while nobody would receive it. That NOTIFY is a transaction of its own,
+ * and one-event appends from one writer paid about as much server CPU for it as for the append
+ * (tools/bench/README.md, session 31). A listener that starts meanwhile reads once when its LISTEN is
+ * in, and its subscriptions look once a second anyway: at worst it wakes that much later, once.
+ * Until the first answer, and whenever the question fails, the answer is yes.
+ */
+export class OtherListeners {
+  private listening = true;
+  private checkedAt = Number.NEGATIVE_INFINITY;
+  private checking: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly channel: string,
+    /** The store's own listening connection, which does not count. */
+    private readonly ownPid: () => number | undefined,
+  ) {}
+
+  /** The latest answer; asks again in the background when it is older than LISTENERS_CHECK_MS. */
+  any(): boolean {
+    if (this.checking === undefined && Date.now() - this.checkedAt >= LISTENERS_CHECK_MS) {
+      this.checking = this.pool
+        .query<{ listening: boolean }>(
+          `select exists (select 1 from pg_stat_activity
+                           where datname = current_database() and application_name = $1 and pid <> $2) as listening`,
+          [listenerApplicationName(this.channel), this.ownPid() ?? 0],
+        )
+        .then(
+          ({ rows }) => {
+            this.listening = rows[0]?.listening !== false;
+          },
+          () => {
+            this.listening = true;
+          },
+        )
+        .finally(() => {
+          this.checkedAt = Date.now();
+          this.checking = undefined;
+        });
+    }
+    return this.listening;
+  }
+
+  /** Waits for a question in flight (before its pool closes). */
+  async settled(): Promise<void> {
+    await this.checking;
   }
 }

@@ -53,7 +53,7 @@ import {
 import { eventContentLimits, findUnstorableJson, type EventContentLimits } from '../port/event-content';
 import { assertEventFilter } from '../port/event-filter';
 import { decodeStoredEvents, type PersonalDataCodec } from '../port/personal-data';
-import { Notifier } from './notifier';
+import { Notifier, OtherListeners } from './notifier';
 import { asPgError, IDEMPOTENCY_CONFLICT, isConnectionError, LOOK_UP_IDS, STREAM_TOMBSTONED, WRONG_REVISION } from './errors';
 import { packPosition, unpackPosition } from './positions';
 import { EVENT_STORE_MIGRATIONS } from './schema';
@@ -125,6 +125,8 @@ const EVENT_COLUMNS =
 export class PostgresEventStore implements EventStore {
   readonly schema: string;
   private readonly notifier: Notifier;
+  /** Whether another connection listens for this store's NOTIFYs: none is sent while nobody does. */
+  private readonly otherListeners: OtherListeners;
   private readonly subscriptions = new Set<PostgresSubscription>();
   private readonly contentLimits: EventContentLimits;
   /** The NOTIFY after appends: none due, one due this turn, one in flight, one more due after it. */
@@ -151,6 +153,7 @@ export class PostgresEventStore implements EventStore {
       (error) => this.reportTransient(error),
       this.notifyPayload,
     );
+    this.otherListeners = new OtherListeners(pool, `${schema}_events`, () => this.notifier.listenerPid);
   }
 
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -447,6 +450,7 @@ export class PostgresEventStore implements EventStore {
       await this.notified;
     }
     await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.otherListeners.settled();
     await this.notifier.close();
     if (this.ownsPool) await this.pool.end().catch(() => undefined);
   }
@@ -529,6 +533,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   private sendNotify(): void {
+    if (!this.otherListeners.any()) {
+      this.notifyState = 'idle';
+      return;
+    }
     this.notifyState = 'sending';
     // NOTIFY gives its transaction an id and a commit record, and a synchronous commit would wait
     // for that record's flush, holding a pool connection for nothing: a notification is never
