@@ -193,6 +193,10 @@ const objectOf = (cls: Class, depth: number, valid: boolean): fc.Arbitrary<Recor
 const inputsOf = (cls: Class): fc.Arbitrary<Record<string, unknown>> =>
   fc.oneof({ weight: 3, arbitrary: objectOf(cls, 2, true) }, { weight: 2, arbitrary: objectOf(cls, 2, false) });
 
+/** Whether an own property named `__proto__` is anywhere in the value. */
+const hasOwnProtoKey = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && (Object.prototype.hasOwnProperty.call(value, '__proto__') || Object.values(value).some(hasOwnProtoKey));
+
 const CLASSES = [...payloadClasses()].sort(([a], [b]) => a.localeCompare(b));
 
 describe('the compiled check accepts exactly what class-validator accepts', () => {
@@ -212,7 +216,12 @@ describe('the compiled check accepts exactly what class-validator accepts', () =
           return;
         }
         seen[errors.length === 0 ? 'valid' : 'invalid']++;
-        expect(compiledCheckOf(cls)(input)).toBe(errors.length === 0);
+        // An own `__proto__` key (JSON.parse makes one) is dropped by class-transformer's copy, so
+        // class-validator never sees it and may call the object valid; the compiled check may count it
+        // as an unknown field and leave the object to class-validator, whose answer callers get (below).
+        // Either answer is sound there; anywhere else the two must agree.
+        const compiled = compiledCheckOf(cls)(input);
+        if (!(errors.length === 0 && hasOwnProtoKey(input))) expect(compiled).toBe(errors.length === 0);
         // And what callers get is class-validator's own wording, violation for violation.
         expect(payloadViolations(cls, input, { prefix: 'data' })).toEqual(toFieldViolations(errors, 'data'));
       }),
