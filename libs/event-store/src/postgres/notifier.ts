@@ -1,17 +1,12 @@
 import { Client, type ClientConfig, type Pool } from 'pg';
 
-/** PostgreSQL keeps the first 63 bytes of an application name (NAMEDATALEN - 1). */
-const APPLICATION_NAME_BYTES = 63;
-
 /**
  * What a store's LISTEN connection calls itself, so that appenders can tell whether anyone listens on
- * its channel (cut as PostgreSQL cuts it: two channels alike in their first bytes look like one, which
- * only costs a NOTIFY nobody needed).
+ * its channel. At most 63 characters, PostgreSQL's limit for an application name (it would cut a longer
+ * one, which would then not equal the name looked for; schema names are ASCII, assertSchemaName); two
+ * channels alike in those characters look like one, which only costs a NOTIFY nobody needed.
  */
-export const listenerApplicationName = (channel: string): string => {
-  const name = Buffer.from(`clientela-listen:${channel}`, 'utf8');
-  return name.length <= APPLICATION_NAME_BYTES ? name.toString('utf8') : name.subarray(0, APPLICATION_NAME_BYTES).toString('utf8').replace(/\uFFFD$/, '');
-};
+export const listenerApplicationName = (channel: string): string => `clientela-listen:${channel}`.slice(0, 63);
 
 /**
  * One LISTEN connection per store, shared by all its subscriptions. NOTIFY only wakes
