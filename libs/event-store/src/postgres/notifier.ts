@@ -25,7 +25,8 @@ export class Notifier {
 
   constructor(
     private readonly config: ClientConfig,
-    private readonly channel: string,
+    /** The channel it listens on: the one its store notifies on. */
+    readonly channel: string,
     private readonly onError: (error: unknown) => void,
     /** Notifications with this payload are this process's own, whose readers were woken already. */
     private readonly ownPayload?: string,
@@ -131,9 +132,8 @@ export class OtherListeners {
 
   constructor(
     private readonly pool: Pool,
-    private readonly channel: string,
-    /** The store's own listening connection, which does not count. */
-    private readonly ownPid: () => number | undefined,
+    /** The store's own listener: its channel is the one asked about, its connection does not count. */
+    private readonly own: Pick<Notifier, 'channel' | 'listenerPid'>,
   ) {}
 
   /** The latest answer; asks again in the background when it is older than LISTENERS_CHECK_MS. */
@@ -143,7 +143,7 @@ export class OtherListeners {
         .query<{ listening: boolean }>(
           `select exists (select 1 from pg_stat_activity
                            where datname = current_database() and application_name = $1 and pid <> $2) as listening`,
-          [listenerApplicationName(this.channel), this.ownPid() ?? 0],
+          [listenerApplicationName(this.own.channel), this.own.listenerPid ?? 0],
         )
         .then(
           ({ rows }) => {

@@ -153,7 +153,7 @@ export class PostgresEventStore implements EventStore {
       (error) => this.reportTransient(error),
       this.notifyPayload,
     );
-    this.otherListeners = new OtherListeners(pool, `${schema}_events`, () => this.notifier.listenerPid);
+    this.otherListeners = new OtherListeners(pool, this.notifier);
   }
 
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -542,7 +542,7 @@ export class PostgresEventStore implements EventStore {
     // for that record's flush, holding a pool connection for nothing: a notification is never
     // durable anyway, and the events it announces were flushed with their own commit.
     this.notified = this.pool
-      .query("select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [`${this.schema}_events`, this.notifyPayload])
+      .query("select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [this.notifier.channel, this.notifyPayload])
       .then(
         () => undefined,
         (error: unknown) => this.reportTransient(error),
