@@ -57,6 +57,12 @@ describe('ingest contract', () => {
     expect(violationsOf({ ...order, customer: { externalId: 'c-😀' } })).toEqual([]);
   });
 
+  it('refuses an own __proto__ key anywhere in a message, as a Kafka message parsed with JSON.parse has it', () => {
+    const text = JSON.stringify({ ...order, customer: { email: 'ada@example.com', traits: { x: 1 } } }).replace('"x":1', '"__proto__":{"isAdmin":true}');
+    expect(violationsOf(JSON.parse(text))).toEqual(['customer.traits.__proto__']);
+    expect(violationsOf(JSON.parse(JSON.stringify(order).replace('"orderId"', '"__proto__":[],"orderId"')))).toEqual(['data.__proto__']);
+  });
+
   it('refuses a consent of an unknown channel or without its decision', () => {
     expect(violationsOf({ ...order, type: 'ConsentChanged', data: { channel: 'pigeon', purpose: 'marketing' } })).toEqual(['data.channel', 'data.granted']);
   });

@@ -28,13 +28,19 @@ export const unstorableStringReason = (text: string): string | undefined => {
   return match[0] === '\u0000' ? 'contains U+0000' : 'contains a lone UTF-16 surrogate';
 };
 
+/** The key refused everywhere a value comes in (the HTTP bodies' parser refuses it too). */
+export const PROTO_KEY = '__proto__';
+const PROTO_KEY_MESSAGE = 'is a key named __proto__, which is refused (copying the value would set an object\'s prototype)';
+
 type Frame = { value: unknown; path: string; depth: number; key: string } | { leave: object };
 
 /**
  * The first place in `root` that JSON or PostgreSQL cannot hold: a string or key with U+0000 or
  * a lone surrogate, a BigInt, symbol or function, a number that is not finite, a cycle, or
- * nesting deeper than `maxDepth`. Walks without recursion, as JSON.stringify sees the value
- * (toJSON applied), in document order.
+ * nesting deeper than `maxDepth`; or that nothing should hold: an own key `__proto__` (JSON.parse
+ * makes one, and whatever copies the value with assignment sets a prototype from it, while
+ * class-transformer drops it before class-validator looks). Walks without recursion, as
+ * JSON.stringify sees the value (toJSON applied), in document order.
  */
 export const findUnstorableJson = (root: unknown, rootPath: string, maxDepth: number): ContentViolation | undefined => {
   const stack: Frame[] = [{ value: root, path: rootPath, depth: 0, key: '' }];
@@ -76,6 +82,7 @@ export const findUnstorableJson = (root: unknown, rootPath: string, maxDepth: nu
     const keys = Array.isArray(value) ? value.map((_, i) => String(i)) : Object.keys(value);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i];
+      if (key === PROTO_KEY && !Array.isArray(value)) return { path: `${path}.${key}`, rule: 'noProtoKey', message: PROTO_KEY_MESSAGE };
       const reason = unstorableStringReason(key);
       // The path names a bad key with U+FFFD in place of what cannot be stored: it goes into errors, logs and dead letters.
       if (reason) return { path: `${path}.${key.replace(UNSTORABLE_CHARACTERS, '\ufffd')}`, rule: 'storableText', message: `has a key that ${reason}` };

@@ -13,6 +13,7 @@ describe('findUnstorableJson', () => {
     ['a symbol in an array', { list: [1, Symbol('s')] }, 'data.list.1', 'isJson'],
     ['a lone high surrogate at the end', { s: 'ok\ud83d' }, 'data.s', 'storableText'],
     ['U+0000 in what toJSON gives', { at: { toJSON: () => 'a\u0000' } }, 'data.at', 'storableText'],
+    ['an own __proto__ key, as JSON.parse makes it', { address: JSON.parse('{"__proto__": {"admin": true}}') as unknown }, 'data.address.__proto__', 'noProtoKey'],
     ['a cycle through an array', (() => { const a: unknown[] = []; a.push({ back: a }); return { a }; })(), 'data.a.0.back', 'notCircular'],
   ])('finds %s', (_label, value, path, rule) => {
     expect(findUnstorableJson(value, 'data', 64)).toMatchObject({ path, rule });

@@ -1,4 +1,4 @@
-import { findUnstorableJson, unstorableStringReason, ValidationError, type ContentViolation, type NewEvent } from '@clientela/contracts';
+import { findUnstorableJson, PROTO_KEY, unstorableStringReason, ValidationError, type ContentViolation, type NewEvent } from '@clientela/contracts';
 
 // The rule of what text PostgreSQL can store lives in contracts, where ingest and the HTTP layer check it too.
 export { findUnstorableJson, unstorableStringReason, type ContentViolation };
@@ -48,7 +48,7 @@ const MAY_HOLD_UNSTORABLE = /\\u(?:0000|d[89a-f])/;
 /**
  * Whether JSON.stringify writes `value` as it is: strings, finite numbers, booleans, null, plain
  * arrays and objects no deeper than `maxDepth` (so no cycles), no toJSON, and keys left out
- * (undefined values) storable. Anything else may be refused: findUnstorableJson decides.
+ * (undefined values) storable, no own `__proto__` key. Anything else may be refused: findUnstorableJson decides.
  */
 const isPlainJson = (value: unknown, depth: number, maxDepth: number): boolean => {
   switch (typeof value) {
@@ -73,6 +73,7 @@ const isPlainJson = (value: unknown, depth: number, maxDepth: number): boolean =
   if ((prototype !== Object.prototype && prototype !== null) || (value as { toJSON?: unknown }).toJSON !== undefined) return false;
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
+    if (key === PROTO_KEY) return false;
     const item = record[key];
     // A key whose value JSON leaves out is not in the text, where its characters are checked.
     if (item === undefined ? unstorableStringReason(key) !== undefined : !isPlainJson(item, depth + 1, maxDepth)) return false;
