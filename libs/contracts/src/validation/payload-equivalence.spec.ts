@@ -299,7 +299,7 @@ describe('parseIngestMessage', () => {
         // Since then, text PostgreSQL cannot store (U+0000, a lone surrogate) or an own `__proto__` key refuses the message by itself,
         // named, before anything else is checked: whatever the old parse said, or whether it threw.
         const unstorable = findUnstorableJson(message, '$', 32);
-        const refusedAsUnstorable = unstorable?.rule === 'storableText' || unstorable?.rule === 'noProtoKey' ? [{ path: unstorable.path.slice(2), constraints: { storableText: unstorable.message } }] : undefined;
+        const refusedAsUnstorable = unstorable?.rule === 'storableText' || unstorable?.rule === 'noProtoKey' ? [{ path: unstorable.path.slice(2), constraints: { [unstorable.rule]: unstorable.message } }] : undefined;
         let expected: unknown[];
         try {
           expected = before(message);
