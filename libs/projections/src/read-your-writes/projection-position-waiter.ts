@@ -11,7 +11,8 @@ interface Waiter {
 
 /**
  * Answers "have these projections reached this position?", waiting for the checkpoint
- * notifications the runners send (LISTEN), never polling. One per process.
+ * notifications the runners send (LISTEN), never polling; when the listening connection drops, it
+ * listens again and reads the positions pending waits need. One per process.
  */
 export class ProjectionPositionWaiter {
   private readonly known = new Map<string, Position>();
@@ -80,12 +81,28 @@ export class ProjectionPositionWaiter {
     return this.listening;
   }
 
+  /**
+   * After the listening connection dropped with waiters pending: listen again, then read what they
+   * wait for, since a checkpoint may have passed unheard. Where the database is away, their timeouts
+   * answer (each reads the positions once more).
+   */
+  private async resume(): Promise<void> {
+    try {
+      await this.listen();
+      await this.refresh([...new Set([...this.waiters].flatMap((waiter) => waiter.names))]);
+    } catch {
+      return;
+    }
+    for (const waiter of [...this.waiters]) if (this.reached(waiter.names, waiter.min)) waiter.resolve(true);
+  }
+
   private async connect(): Promise<void> {
     const client = new Client(this.options.connection ?? this.pool.options);
     const dropped = () => {
       if (this.listener !== client) return;
       this.listener = undefined;
       this.known.clear(); // positions may have moved unseen; read them again next time
+      if (this.waiters.size > 0 && !this.closed) void this.resume();
     };
     client.on('error', dropped);
     client.on('end', dropped);

@@ -12,6 +12,8 @@ import { useTestWorld } from '@clientela/testing';
 import { ProjectionRunner } from '../projection-runner';
 import { schemaOf } from '../projection';
 import { customerRevenueProjection, ordersCatalogue } from '../testing/sample-orders';
+import { CHECKPOINT_CHANNEL } from '../registry';
+import { ProjectionPositionWaiter } from './projection-position-waiter';
 import { ReadYourWrites, ReadYourWritesModule } from './read-your-writes';
 
 const PROJECTION = 'ryw_revenue';
@@ -107,6 +109,27 @@ describe('read-your-writes over HTTP (X-Min-Position)', () => {
     expect(response.headers['content-type']).toContain('application/problem+json');
     expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(response.body).toMatchObject({ status: 503, code: 'projection_behind', projections: [PROJECTION] });
+  });
+
+  it('answers a wait pending when the listening connection drops once the checkpoint passes, not at its timeout', async () => {
+    const waiter = new ProjectionPositionWaiter(pool);
+    world.onCleanup(() => waiter.close());
+    const head = await store.headPosition();
+    const waitMs = 60_000;
+    const started = Date.now();
+    const waiting = waiter.waitFor([PROJECTION], head + 1n, waitMs);
+    // The waiter listens soon after the wait begins; then every listening connection of this database is dropped.
+    let dropped = 0;
+    for (let attempt = 0; attempt < 250 && dropped === 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const { rows } = await pool.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = 'listen ${CHECKPOINT_CHANNEL}'`);
+      dropped = rows.length;
+    }
+    expect(dropped).toBeGreaterThan(0);
+    await request(app.getHttpServer()).post('/orders').send({ customerId: `c-${randomUUID()}`, amount: 1 }).expect(201);
+    await expect(waiting).resolves.toBe(true);
+    // Before: answered only by its timeout's last look.
+    expect(Date.now() - started).toBeLessThan(waitMs / 2);
   });
 
   it('refuses a malformed X-Min-Position with 400 problem+json', async () => {
