@@ -82,7 +82,7 @@ export const findUnstorableJson = (root: unknown, rootPath: string, maxDepth: nu
     const keys = Array.isArray(value) ? value.map((_, i) => String(i)) : Object.keys(value);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i];
-      if (key === PROTO_KEY && !Array.isArray(value)) return { path: `${path}.${key}`, rule: 'noProtoKey', message: PROTO_KEY_MESSAGE };
+      if (key === PROTO_KEY) return { path: `${path}.${key}`, rule: 'noProtoKey', message: PROTO_KEY_MESSAGE };
       const reason = unstorableStringReason(key);
       // The path names a bad key with U+FFFD in place of what cannot be stored: it goes into errors, logs and dead letters.
       if (reason) return { path: `${path}.${key.replace(UNSTORABLE_CHARACTERS, '\ufffd')}`, rule: 'storableText', message: `has a key that ${reason}` };
