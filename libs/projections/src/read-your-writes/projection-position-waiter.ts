@@ -93,6 +93,10 @@ export class ProjectionPositionWaiter {
     } catch {
       return;
     }
+    this.wakeReached();
+  }
+
+  private wakeReached(): void {
     for (const waiter of [...this.waiters]) if (this.reached(waiter.names, waiter.min)) waiter.resolve(true);
   }
 
@@ -110,7 +114,7 @@ export class ProjectionPositionWaiter {
       const [name, position] = (message.payload ?? '').split(':');
       if (!name || !position || !/^\d+$/.test(position)) return;
       this.record(name, BigInt(position));
-      for (const waiter of [...this.waiters]) if (this.reached(waiter.names, waiter.min)) waiter.resolve(true);
+      this.wakeReached();
     });
     await client.connect();
     await client.query(`listen ${CHECKPOINT_CHANNEL}`);
