@@ -75,7 +75,7 @@ const main = async (): Promise<void> => {
     .option('--batch-size <n>', 'eventstore: events per batch append (default 100)', positiveInt)
     .option('--page-size <n>', 'eventstore: events per read page (default 1000)', positiveInt)
     .option('--concurrency <n>', 'concurrent writers (default 8)', positiveInt)
-    .option('--rounds <n>', 'eventstore: measured rounds of each phase, contenders interleaved (default 3, quick 1)', positiveInt)
+    .option('--rounds <n>', 'eventstore, projections, kafka, analytics: measured rounds of each phase, contenders interleaved (default 5, quick 1)', positiveInt)
     .option('--grow <n>', 'eventstore: events put into each store before measuring, e.g. 5000000', positiveInt)
     .option('--no-peer', 'skip the peer implementations')
     .option('--statements [n]', "after each bench, its databases' top n statements by time in the server (default 15; needs pg_stat_statements)", positiveInt)

@@ -11,6 +11,13 @@ export const roundFields = (name: string, values: readonly number[]): Record<str
   [`${name}_spread`]: spread(values),
 });
 
+/**
+ * Rounds of a phase unless `--rounds` says otherwise. Five, not three: on 2 cores one round of a few seconds
+ * can run a third slower or faster than its neighbours, and the median of three then moved a ratio by up to
+ * 30 % between runs minutes apart (tools/bench/README.md, sessions 32 and 33).
+ */
+export const defaultRounds = (quick: boolean | undefined): number => (quick ? 1 : 5);
+
 /** Two contenders of one round, in an order that turns each round, so that drift on the machine falls on both alike. */
 export const inTurns = async (round: number, first: () => Promise<void>, second: () => Promise<void>): Promise<void> => {
   if (round % 2 === 0) {

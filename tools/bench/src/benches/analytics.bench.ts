@@ -18,6 +18,7 @@ import { openMeasuredDatabase } from '../database';
 import { processCpuUs } from '../processes';
 import { measure, median, perSecond, ratio, round, runConcurrently, spread } from '../measure';
 import { REPO_ROOT } from '../paths';
+import { defaultRounds } from '../rounds';
 import { NotificationListener } from '../projections/listener';
 import { registerBench, type BenchContext } from '../registry';
 import { UNREFUSING_RATE_LIMIT } from '../gateway-env';
@@ -234,7 +235,7 @@ const runCustomerViewLoad = async (ctx: BenchContext, database: { url: string; n
   // The server's processes serving the bench's database (all of them on this machine: /proc has their CPU).
   const backends = async () => (await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database.name])).rows.map((r) => r.pid);
   const seconds = ctx.options.quick ? 3 : 10;
-  const rounds = ctx.options.rounds ?? (ctx.options.quick ? 1 : 3);
+  const rounds = ctx.options.rounds ?? defaultRounds(ctx.options.quick);
   const connections = ctx.options.concurrency ?? 10;
   const [analyticsPort, gatewayPort, barePort, closedPort] = [await freePort(), await freePort(), await freePort(), await refusedPort()];
   const analytics = startServiceProcess({ name: 'analytics', root: REPO_ROOT, env: { DATABASE_URL: databaseUrl, PORT: String(analyticsPort), LOG_LEVEL: 'warn', ...profileEnv('analytics') }, output: process.stderr });

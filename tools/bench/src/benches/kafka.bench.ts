@@ -9,7 +9,7 @@ import { startKafka } from '@clientela/kafka-runner';
 import { envelopeDecoder, EventHeaders, eventHeaders, Relay, startKafkaConsumer } from '@clientela/messaging';
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
 import { Latencies, measure, perSecond, median, ratio, round, runConcurrently, type Measured } from '../measure';
-import { inTurns, roundFields } from '../rounds';
+import { defaultRounds, inTurns, roundFields } from '../rounds';
 import { settleDisk } from '../disk';
 import { withClient } from '../database';
 import type { BenchContext, LineValue } from '../registry';
@@ -343,7 +343,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const quick = ctx.options.quick;
   const events = ctx.options.events ?? (quick ? 2_000 : 50_000);
   const perAppend = ctx.options.batchSize ?? 50;
-  const rounds = ctx.options.rounds ?? (quick ? 1 : 3);
+  const rounds = ctx.options.rounds ?? defaultRounds(quick);
   // 30 s a round: the broker stops for a young collection every 4-4.5 s (14-21 ms, holding the 15-20
   // events produced meanwhile), so a round of 10 s held two or three of them, and which it was moved its
   // p99 by a third (tools/bench/README.md, session 28); over 30 s they are seven or eight.

@@ -1,4 +1,5 @@
 import { openMeasuredDatabase } from '../database';
+import { defaultRounds } from '../rounds';
 import { collectGarbage, Latencies, measure, median, perSecond, ratio, runConcurrently, spread, type Measured } from '../measure';
 import type { BenchContext, BenchLine, BenchOptions, LineValue } from '../registry';
 import type { Contender } from './contender';
@@ -50,8 +51,8 @@ export const eventStoreSizes = (options: BenchOptions): EventStoreSizes => {
     multiStreams: MULTI_STREAMS_PER_CALL,
     pageSize,
     readWarmup: 5 * pageSize,
-    readRounds: options.rounds ?? (options.quick ? 1 : 3),
-    appendRounds: options.rounds ?? (options.quick ? 1 : 3),
+    readRounds: options.rounds ?? defaultRounds(options.quick),
+    appendRounds: options.rounds ?? defaultRounds(options.quick),
     concurrency: options.concurrency ?? 8,
     grow: options.grow ?? 0,
   };

@@ -10,7 +10,7 @@ import { DEFAULT_REGISTRY_SCHEMA, ProjectionRunner, schemaOf, type RowProjection
 import { customerRevenueProjection, ordersCatalogue } from '../../../../libs/projections/src/testing/sample-orders';
 import { measure, perSecond, ratio, round, runConcurrently, type Measured } from '../measure';
 import { median } from '../measure';
-import { inTurns, roundFields } from '../rounds';
+import { defaultRounds, inTurns, roundFields } from '../rounds';
 import type { BenchContext, BenchLine, BenchOptions } from '../registry';
 import { appendAtSteadyRate, checkpointLags, notificationLags, type Lags, type SteadyRate, type SteadyRun } from './lag';
 import { NotificationListener } from './listener';
@@ -38,7 +38,7 @@ export const projectionsSizes = (options: BenchOptions): ProjectionsSizes => ({
   loadBatch: 500,
   loadWriters: options.concurrency ?? 4,
   batchSize: options.batchSize ?? DEFAULT_PROJECTION_BATCH,
-  rounds: options.rounds ?? (options.quick ? 1 : 3),
+  rounds: options.rounds ?? defaultRounds(options.quick),
   lag: { seconds: options.quick ? 5 : 20, tickMs: 10, eventsPerTick: 10, warmupMs: options.quick ? 500 : 1_000 },
 });
 
