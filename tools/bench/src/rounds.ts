@@ -12,9 +12,9 @@ export const roundFields = (name: string, values: readonly number[]): Record<str
 });
 
 /**
- * Rounds of a phase unless `--rounds` says otherwise. Five, not three: on 2 cores one round of a few seconds
- * can run a third slower or faster than its neighbours, and the median of three then moved a ratio by up to
- * 30 % between runs minutes apart (tools/bench/README.md, sessions 32 and 33).
+ * Rounds of a phase unless `--rounds` says otherwise. Five, not three: on 2 cores rounds of a few seconds
+ * can run a third apart within one run, and two such rounds moved a median of three by up to 30 % between
+ * runs minutes apart; a median of five takes three (tools/bench/README.md, sessions 32 and 33).
  */
 export const defaultRounds = (quick: boolean | undefined): number => (quick ? 1 : 5);
 
