@@ -3,10 +3,10 @@ import { Pool } from 'pg';
 import { cpus, loadavg } from 'node:os';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { logLevel, Kafka, type KafkaConfig } from 'kafkajs';
-import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
+import { streamId, type RecordedEvent } from '@clientela/contracts';
 import { PostgresEventStore, type EventStore, type Subscription } from '@clientela/event-store';
 import { startKafka } from '@clientela/kafka-runner';
-import { envelopeDecoder, EventHeaders, eventHeaders, Relay, startKafkaConsumer } from '@clientela/messaging';
+import { envelopeDecoder, EventHeaders, Relay, startKafkaConsumer } from '@clientela/messaging';
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
 import { Latencies, measure, perSecond, median, ratio, round, runConcurrently, type Measured } from '../measure';
 import { defaultRounds, inTurns, roundFields } from '../rounds';
@@ -14,6 +14,7 @@ import { settleDisk } from '../disk';
 import { withClient } from '../database';
 import type { BenchContext, LineValue } from '../registry';
 import { registerBench } from '../registry';
+import { orderEvent, orderMessage, startBarePipeline, type BarePipeline } from './kafka-bare-pipeline';
 
 const PARTITIONS = 3;
 const BATCH = 500;
@@ -51,20 +52,7 @@ const deleteTopics = async (kafka: Kafka, topics: string[]): Promise<void> => {
  * Until session 22 the limit sent three of those six headers, each of which kafkajs encodes and
  * decodes on its own (a buffer allocated per header and record): a cheaper message than ours.
  */
-const sampleMessage = (i: number) => {
-  const customerId = randomUUID();
-  const event: RecordedEvent = {
-    id: randomUUID(),
-    type: 'OrderPlaced',
-    streamId: streamId('order'),
-    revision: i % 50,
-    position: BigInt(i) << 64n,
-    data: { customerId, orderId: `${customerId}-${i}`, seq: i % 50, amount: 10 },
-    metadata: { schemaVersion: 1, sentAt: now() } as RecordedEvent['metadata'],
-    recordedAt: new Date(),
-  };
-  return { key: customerId, value: JSON.stringify(toEnvelopeJson(event)), headers: eventHeaders(event) };
-};
+const sampleMessage = (i: number) => orderMessage(orderEvent(streamId('order'), randomUUID(), i % 50, now(), BigInt(i) << 64n));
 
 /** The limit: kafkajs producing batches (acks=-1) and one consumer group counting them, on the same broker. */
 const rawProduceConsume = async (kafka: Kafka, events: number): Promise<number> => {
@@ -314,29 +302,47 @@ const watchGcPauses = () => {
   };
 };
 
+/** Calls `tick` every 10 ms, `ticks` times from `start` (open loop: a late tick is caught up), and waits for every call. */
+const everyTenMs = async (start: number, ticks: number, tick: () => Promise<unknown>): Promise<void> => {
+  const pending: Promise<unknown>[] = [];
+  for (let t = 0; t < ticks; t++) {
+    const wait = start + t * 10 - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(tick());
+  }
+  await Promise.all(pending);
+};
+
+/** Warm-up ticks of a steady round: appended but not counted. */
+const WARM_UP_TICKS = 100;
+
 /**
- * One round of steady load: 10 events every 10 ms, one append each (open loop: a late tick is
- * caught up), for `seconds` after one second of warm-up that is appended but not counted.
+ * One round of steady load: 10 events every 10 ms, one append each, for `seconds` after one second
+ * of warm-up that is appended but not counted.
  */
 const steadyRound = async (pipeline: Pipeline, seconds: number) => {
   const before = pipeline.handled();
-  const warmUpTicks = 100;
-  const ticks = warmUpTicks + seconds * 100;
+  const ticks = WARM_UP_TICKS + seconds * 100;
   const start = now();
-  pipeline.tracer.begin(start + warmUpTicks * 10);
-  const pending: Promise<unknown>[] = [];
-  for (let tick = 0; tick < ticks; tick++) {
-    const wait = start + tick * 10 - now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(appendOrders(pipeline.store, 10, 10, pipeline.tracer));
-  }
-  await Promise.all(pending);
+  pipeline.tracer.begin(start + WARM_UP_TICKS * 10);
+  await everyTenMs(start, ticks, () => appendOrders(pipeline.store, 10, 10, pipeline.tracer));
   const offered = ticks * 10;
   await waitUntil(() => pipeline.handled() >= before + offered, 120_000, () => 'the steady events');
   const achieved = perSecond(offered, now() - start);
   const stages = pipeline.tracer.end();
   if (!stages) throw new Error('kafka bench: the stage tracer was not running');
   return { achieved, stages, offered };
+};
+
+/** The same steady load through the bare pipeline (the latency's limit): latencies from just before the insert to the read model's commit. */
+const bareSteadyRound = async (bare: BarePipeline, seconds: number) => {
+  const before = bare.handled();
+  const ticks = WARM_UP_TICKS + seconds * 100;
+  const start = now();
+  bare.begin(start + WARM_UP_TICKS * 10);
+  await everyTenMs(start, ticks, () => bare.tick(10));
+  await waitUntil(() => bare.handled() >= before + ticks * 10, 120_000, () => 'the bare pipeline\'s steady events');
+  return bare.end();
 };
 
 const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
@@ -436,6 +442,14 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   // kernel in the middle of the first latency rounds, stalling every commit behind it), and from a
   // server whose checkpoint is done: the throughput rounds' WAL (the server's checkpoints here are
   // requested by WAL volume) otherwise starts one that writes and syncs during the latency rounds.
+  // The latency's limit (kafka-bare-pipeline.ts) runs its rounds in turns with ours, on the same broker and server.
+  const bare = await startBarePipeline(
+    ctx,
+    kafka,
+    (topic) => createTopic(kafka, topic),
+    (topic) => deleteTopics(kafka, [topic, `${topic}.dlq`]),
+  );
+  ctx.onCleanup(() => bare.stop());
   const checkpointStarted = performance.now();
   const checkpointed = await withClient(ctx.options.serverUrl, (client) => client.query('checkpoint')).then(
     () => round((performance.now() - checkpointStarted) / 1000, 1),
@@ -458,9 +472,11 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const latencyCpu: number[] = [];
   // Garbage collection's pauses in this process during each round (see watchGcPauses).
   const gcFields = { minor_count: [] as number[], minor_ms: [] as number[], minor_max_ms: [] as number[], major_ms: [] as number[], major_max_ms: [] as number[] };
+  const limitP50: number[] = [];
+  const limitP99: number[] = [];
   let counted = 0;
-  for (let r = 0; r < rounds; r++) {
-    ctx.log(`round ${r + 1}/${rounds}: steady 1,000 events/s for ${steadySeconds} s (+1 s warm-up)`);
+  const runOursSteady = async (r: number) => {
+    ctx.log(`round ${r + 1}/${rounds}: steady 1,000 events/s for ${steadySeconds} s (+1 s warm-up), append -> read model`);
     const loop = monitorEventLoopDelay({ resolution: 5 });
     const gcWatch = watchGcPauses();
     loop.enable();
@@ -484,7 +500,14 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
       stageP50[stage].push(stages[stage].quantile(0.5));
       stageP99[stage].push(stages[stage].quantile(0.99));
     }
-  }
+  };
+  const runBareSteady = async (r: number) => {
+    ctx.log(`round ${r + 1}/${rounds}: steady 1,000 events/s for ${steadySeconds} s (+1 s warm-up), the bare pipeline`);
+    const latencies = await bareSteadyRound(bare, steadySeconds);
+    limitP50.push(latencies.quantile(0.5));
+    limitP99.push(latencies.quantile(0.99));
+  };
+  for (let r = 0; r < rounds; r++) await inTurns(r, () => runOursSteady(r), () => runBareSteady(r));
   for (const stage of STAGES) {
     stageFields[`${stage}_p50_ms`] = median(stageP50[stage]);
     Object.assign(stageFields, roundFields(`${stage}_p99_ms`, stageP99[stage]));
@@ -496,6 +519,11 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     achieved_per_s: median(achieved),
     ...roundFields('p50_ms', p50),
     ...roundFields('p99_ms', p99),
+    ...roundFields('limit_p50_ms', limitP50),
+    ...roundFields('limit_p99_ms', limitP99),
+    // Ours' p99 over the limit's, each round's pair and the medians': how much of the tail is ours, not the machine's.
+    p99_ratio: ratio(median(p99), median(limitP99)),
+    p99_ratio_rounds: p99.map((value, i) => ratio(value, limitP99[i] ?? 0)).join(','),
     ...stageFields,
     ...roundFields('event_loop_delay_p99_ms', loopP99),
     ...roundFields('event_loop_delay_max_ms', loopMax),
@@ -513,6 +541,8 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     unwritten_mb_before_sync: settled.unwrittenMb,
     sync_s: settled.syncS,
     checkpoint_s: checkpointed,
+    limit:
+      'the bare pipeline, rounds in turns with ours: each tick inserts its 10 events into a plain table in one statement, kafkajs sends them (acks=-1, idempotent, from this thread), a consumer group parses the JSON and writes each batch to the read model in one transaction; latency from just before the insert to that commit',
     measured:
       'from just before append to just after the consumer transaction that wrote the read model committed; <stage>_p50/p99_ms: from just before append to the append returning, the relay reading its page, the produce acknowledged, the consumer decoding it, the commit (each the median of the rounds), after `sync` wrote back what the throughput rounds left (unwritten_mb_before_sync, sync_s); event_loop_delay_*: how long the event loop of this process was held up (perf_hooks, 5 ms resolution) during each round',
   });
@@ -521,6 +551,6 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
 registerBench({
   name: 'kafka',
   description:
-    'events/s from append through relay and consumer group to read model, beside raw kafkajs produce-and-consume on the same broker; p50/p99 latency at a steady 1,000 events/s',
+    'events/s from append through relay and consumer group to read model, beside raw kafkajs produce-and-consume on the same broker; p50/p99 latency at a steady 1,000 events/s beside a bare pipeline (insert, kafkajs, read-model commit)',
   run: runKafkaBench,
 });
