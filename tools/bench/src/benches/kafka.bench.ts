@@ -437,11 +437,6 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     cpu: 'this process (appends, relay, consumer; the limit: producer and consumer) in µs per event; PostgreSQL and the broker not counted',
   });
 
-  // Steady load, for the latency from append to committed read model, and where it goes; from a disk
-  // that has written back what the throughput rounds left (a few hundred MB, otherwise flushed by the
-  // kernel in the middle of the first latency rounds, stalling every commit behind it), and from a
-  // server whose checkpoint is done: the throughput rounds' WAL (the server's checkpoints here are
-  // requested by WAL volume) otherwise starts one that writes and syncs during the latency rounds.
   // The latency's limit (kafka-bare-pipeline.ts) runs its rounds in turns with ours, on the same broker and server.
   const bare = await startBarePipeline(
     ctx,
@@ -450,6 +445,12 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     (topic) => deleteTopics(kafka, [topic, `${topic}.dlq`]),
   );
   ctx.onCleanup(() => bare.stop());
+
+  // Steady load, for the latency from append to committed read model, and where it goes; from a disk
+  // that has written back what the throughput rounds left (a few hundred MB, otherwise flushed by the
+  // kernel in the middle of the first latency rounds, stalling every commit behind it), and from a
+  // server whose checkpoint is done: the throughput rounds' WAL (the server's checkpoints here are
+  // requested by WAL volume) otherwise starts one that writes and syncs during the latency rounds.
   const checkpointStarted = performance.now();
   const checkpointed = await withClient(ctx.options.serverUrl, (client) => client.query('checkpoint')).then(
     () => round((performance.now() - checkpointStarted) / 1000, 1),
