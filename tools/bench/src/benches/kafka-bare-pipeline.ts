@@ -3,10 +3,10 @@ import { Pool } from 'pg';
 import type { Kafka } from 'kafkajs';
 import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
 import { eventHeaders } from '@clientela/messaging';
+import { withTransaction } from '@clientela/postgres';
 import { Latencies } from '../measure';
+import { createTopic, deleteTopic, now, startGroup } from './kafka-parts';
 import type { BenchContext } from '../registry';
-
-const now = (): number => performance.timeOrigin + performance.now();
 
 /** An OrderPlaced as our store records it and the relay sends it: the bench's event, in both pipelines. */
 export const orderEvent = (stream: string, customerId: string, seq: number, sentAt: number, position: bigint): RecordedEvent => ({
@@ -46,55 +46,34 @@ export interface BarePipeline {
  * each batch to the read model in one transaction. No store, relay, checkpoint, catalogue or dedupe:
  * the least any pipeline from a commit to a read model through Kafka does, in this process as ours is.
  */
-export const startBarePipeline = async (ctx: BenchContext, kafka: Kafka, createTopic: (topic: string) => Promise<void>, deleteTopic: (topic: string) => Promise<void>): Promise<BarePipeline> => {
+export const startBarePipeline = async (ctx: BenchContext, kafka: Kafka): Promise<BarePipeline> => {
   const database = await ctx.createDatabase('clientela_bench_kafka_bare');
   const pool = new Pool({ connectionString: database.url, max: 20 });
   await pool.query(`create table events (position bigserial primary key, stream_id text not null, type text not null, data jsonb not null, metadata jsonb not null,
                                          recorded_at timestamptz not null default now())`);
   await pool.query('create table orders (order_id text primary key, customer_id text not null, amount numeric not null)');
   const topic = `bench-bare-${randomUUID()}`;
-  await createTopic(topic);
+  await createTopic(kafka, topic);
   let latencies: Latencies | undefined;
   let countFrom = Infinity;
   let handled = 0;
-  const consumer = kafka.consumer({ groupId: `bench-bare-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
-  await consumer.run({
-    partitionsConsumedConcurrently: 3,
-    eachBatch: async ({ batch }) => {
-      const events = batch.messages.map((message) => JSON.parse(message.value?.toString() ?? 'null') as ReturnType<typeof toEnvelopeJson>);
-      const orders = events.map((event) => event.data as { orderId: string; customerId: string; amount: number });
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
-        await client.query('insert into orders (order_id, customer_id, amount) select * from unnest($1::text[], $2::text[], $3::numeric[])', [
-          orders.map((order) => order.orderId),
-          orders.map((order) => order.customerId),
-          orders.map((order) => order.amount),
-        ]);
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-      handled += events.length;
-      const at = now();
-      for (const event of events) {
-        const sentAt = (event.metadata as { sentAt?: unknown }).sentAt;
-        if (latencies && typeof sentAt === 'number' && sentAt >= countFrom) latencies.add(at - sentAt);
-      }
-    },
+  const consumer = await startGroup(kafka, topic, 100, async ({ batch }) => {
+    const events = batch.messages.map((message) => JSON.parse(message.value?.toString() ?? 'null') as ReturnType<typeof toEnvelopeJson>);
+    const orders = events.map((event) => event.data as { orderId: string; customerId: string; amount: number });
+    await withTransaction(pool, (client) =>
+      client.query('insert into orders (order_id, customer_id, amount) select * from unnest($1::text[], $2::text[], $3::numeric[])', [
+        orders.map((order) => order.orderId),
+        orders.map((order) => order.customerId),
+        orders.map((order) => order.amount),
+      ]),
+    );
+    handled += events.length;
+    const at = now();
+    for (const event of events) {
+      const sentAt = (event.metadata as { sentAt?: unknown }).sentAt;
+      if (latencies && typeof sentAt === 'number' && sentAt >= countFrom) latencies.add(at - sentAt);
+    }
   });
-  const deadline = Date.now() + 60_000;
-  while (!joined) {
-    if (Date.now() > deadline) throw new Error('kafka bench: timed out waiting for the bare consumer to join');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   return {
@@ -126,7 +105,7 @@ export const startBarePipeline = async (ctx: BenchContext, kafka: Kafka, createT
       await producer.disconnect();
       await consumer.disconnect();
       await pool.end();
-      await deleteTopic(topic);
+      await deleteTopic(kafka, topic);
       await database.drop();
     },
   };

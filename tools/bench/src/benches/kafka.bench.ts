@@ -15,36 +15,9 @@ import { withClient } from '../database';
 import type { BenchContext, LineValue } from '../registry';
 import { registerBench } from '../registry';
 import { orderEvent, orderMessage, startBarePipeline, type BarePipeline } from './kafka-bare-pipeline';
+import { createTopic, deleteTopic, now, PARTITIONS, startGroup, waitUntil } from './kafka-parts';
 
-const PARTITIONS = 3;
 const BATCH = 500;
-
-const now = (): number => performance.timeOrigin + performance.now();
-
-const waitUntil = async (check: () => boolean, timeoutMs: number, what: () => string): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`kafka bench: timed out waiting for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
-
-const createTopic = async (kafka: Kafka, topic: string): Promise<void> => {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }, { topic: `${topic}.dlq`, numPartitions: 1, replicationFactor: 1 }] });
-  } finally {
-    await admin.disconnect();
-  }
-};
-
-const deleteTopics = async (kafka: Kafka, topics: string[]): Promise<void> => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin.disconnect();
-};
 
 /**
  * A message as the relay makes it, by the relay's own functions: the envelope's JSON as value and
@@ -59,13 +32,7 @@ const rawProduceConsume = async (kafka: Kafka, events: number): Promise<number> 
   const topic = `bench-raw-${randomUUID()}`;
   await createTopic(kafka, topic);
   let consumed = 0;
-  const consumer = kafka.consumer({ groupId: `bench-raw-${randomUUID()}`, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
-  await consumer.run({ partitionsConsumedConcurrently: PARTITIONS, eachBatch: async ({ batch }) => void (consumed += batch.messages.length) });
-  await waitUntil(() => joined, 60_000, () => 'the raw consumer to join');
+  const consumer = await startGroup(kafka, topic, 50, async ({ batch }) => void (consumed += batch.messages.length));
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const batches = Array.from({ length: Math.ceil(events / BATCH) }, (_, b) =>
@@ -77,7 +44,7 @@ const rawProduceConsume = async (kafka: Kafka, events: number): Promise<number> 
   const ms = now() - started;
   await producer.disconnect();
   await consumer.disconnect();
-  await deleteTopics(kafka, [topic, `${topic}.dlq`]);
+  await deleteTopic(kafka, topic);
   return ms;
 };
 
@@ -229,7 +196,7 @@ const startPipeline = async (ctx: BenchContext, kafkaConfig: KafkaConfig, kafka:
       await consumer.stop();
       await store.close();
       await pool.end();
-      await deleteTopics(kafka, [topic, `${topic}.dlq`]);
+      await deleteTopic(kafka, topic);
       await database.drop();
     },
   };
@@ -438,12 +405,7 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   });
 
   // The latency's limit (kafka-bare-pipeline.ts) runs its rounds in turns with ours, on the same broker and server.
-  const bare = await startBarePipeline(
-    ctx,
-    kafka,
-    (topic) => createTopic(kafka, topic),
-    (topic) => deleteTopics(kafka, [topic, `${topic}.dlq`]),
-  );
+  const bare = await startBarePipeline(ctx, kafka);
   ctx.onCleanup(() => bare.stop());
 
   // Steady load, for the latency from append to committed read model, and where it goes; from a disk
