@@ -8,7 +8,7 @@ import { Latencies } from '../measure';
 import { createTopic, deleteTopic, now, startGroup } from './kafka-parts';
 import type { BenchContext } from '../registry';
 
-/** An OrderPlaced as our store records it and the relay sends it: the bench's event, in both pipelines. */
+/** An OrderPlaced shaped as our store records it: the event of the raw kafkajs limit's and the bare pipeline's messages. */
 export const orderEvent = (stream: string, customerId: string, seq: number, sentAt: number, position: bigint): RecordedEvent => ({
   id: randomUUID(),
   type: 'OrderPlaced',
