@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 
 /** Dirty and under-writeback page cache in MB (/proc/meminfo): what the kernel still has to write. */
 export const unwrittenMb = (): number => {
@@ -20,4 +24,77 @@ export const settleDisk = async (): Promise<{ unwrittenMb: number; syncS: number
   const started = performance.now();
   await promisify(execFile)('sync').catch(() => undefined);
   return { unwrittenMb: before, syncS: Math.round((performance.now() - started) / 100) / 10 };
+};
+
+/** The sampling worker, plain JavaScript (run with `eval`, so it needs no build of its own). */
+const FSYNC_PROBE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const fd = fs.openSync(workerData.path, 'w');
+const block = Buffer.alloc(8192, 1);
+const timer = setInterval(() => {
+  const started = performance.now();
+  fs.writeSync(fd, block, 0, block.length, 0);
+  fs.fdatasyncSync(fd);
+  const ended = performance.now();
+  parentPort.postMessage([performance.timeOrigin + started, Math.round((ended - started) * 1000)]);
+}, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  fs.closeSync(fd);
+  fs.rmSync(workerData.path, { force: true });
+  parentPort.close();
+});`;
+
+/** Milliseconds since the epoch, to the microsecond: comparable across threads (each has its own `performance.now()` origin). */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * How long this machine's disk takes to make 8 KiB durable, sampled while a bench runs: a worker
+ * thread rewrites one 8 KiB block of a file in the temporary directory and `fdatasync`s it every
+ * `intervalMs` (what a commit's WAL flush does). A contender that waits on WAL flushes follows this
+ * figure, one bound by the CPU does not: beside each round's rate it tells a slower disk from slower
+ * code (issue 14's batch limit ran at 18,000/s in one run and 46,000/s in the next with nothing
+ * else changed). It measures the disk the temporary directory is on: meaningful when PostgreSQL's
+ * data is on the same disk, as on a machine that runs the server itself.
+ */
+export class FsyncProbe {
+  private readonly at: number[] = [];
+  private readonly us: number[] = [];
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', ([at, us]: [number, number]) => {
+      this.at.push(at);
+      this.us.push(us);
+    });
+    worker.on('error', () => undefined);
+    worker.unref();
+  }
+
+  static start(intervalMs = 200): FsyncProbe {
+    const path = join(tmpdir(), `clientela-bench-fsync-${process.pid}-${randomBytes(4).toString('hex')}`);
+    return new FsyncProbe(new Worker(FSYNC_PROBE_WORKER, { eval: true, workerData: { path, intervalMs } }));
+  }
+
+  /** The median latency in µs of the samples taken between `from` and `to` (`epochMs()`), null if none. */
+  medianUs(from: number, to: number): number | null {
+    const inside: number[] = [];
+    for (let i = 0; i < this.at.length; i++) if (this.at[i] >= from && this.at[i] <= to) inside.push(this.us[i]);
+    if (inside.length === 0) return null;
+    inside.sort((a, b) => a - b);
+    const mid = inside.length >> 1;
+    return inside.length % 2 === 1 ? inside[mid] : Math.round((inside[mid - 1] + inside[mid]) / 2);
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage('stop');
+    await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
+  }
+}
+
+/** Whether `serverUrl` names a server on this machine (so that its disk is the one FsyncProbe samples). */
+export const isLocalServer = (serverUrl: string): boolean => {
+  const host = new URL(serverUrl).hostname;
+  return host === '' || host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 };

@@ -1,4 +1,5 @@
 import { openMeasuredDatabase } from '../database';
+import { epochMs, FsyncProbe, isLocalServer } from '../disk';
 import { defaultRounds } from '../rounds';
 import { collectGarbage, Latencies, measure, median, perSecond, ratio, runConcurrently, spread, type Measured } from '../measure';
 import type { BenchContext, BenchLine, BenchOptions, LineValue } from '../registry';
@@ -81,13 +82,18 @@ interface Segment {
   machineCpuUsPerEvent?: number;
   p50Ms?: number;
   p99Ms?: number;
+  /** The disk's fdatasync of 8 KiB during the round, median µs (FsyncProbe; null when not sampled). */
+  fsyncUs?: number | null;
   /** The rate of each round, in the order they ran. */
   rounds: number[];
+  /** Each round's fsyncUs, in the same order. */
+  fsyncUsRounds?: (number | null)[];
 }
 
 /** One measured round of `events` events. */
-const roundOf = (events: number, measured: Measured<unknown>): Omit<Segment, 'rounds'> => ({
+const roundOf = (events: number, measured: Measured<unknown>, fsyncUs: number | null): Omit<Segment, 'rounds'> => ({
   events,
+  fsyncUs,
   ms: measured.ms,
   perSecond: perSecond(events, measured.ms),
   rssPeakMb: measured.rssPeakMb,
@@ -110,6 +116,7 @@ const summarise = (rounds: readonly Omit<Segment, 'rounds'>[], latencies?: Laten
     machineCpuUsPerEvent: events > 0 ? round3((machineCpuS * 1e6) / events) : undefined,
     ...(latencies ? { p50Ms: latencies.quantile(0.5), p99Ms: latencies.quantile(0.99) } : {}),
     rounds: rates,
+    fsyncUsRounds: rounds.map((r) => r.fsyncUs ?? null),
   };
 };
 
@@ -128,6 +135,17 @@ const cpuFields = (who: string, s: Segment): Record<string, LineValue> => ({
   [`${who}_machine_cpu_s`]: s.machineCpuS,
   [`${who}_machine_cpu_us_per_event`]: s.machineCpuUsPerEvent ?? null,
 });
+
+/**
+ * `<who>_fsync_us` (the median of its rounds' medians) and `<who>_fsync_us_rounds`: how long the disk
+ * took to flush 8 KiB while each of its rounds ran. A rate that falls with a slower disk waits on
+ * WAL flushes; one that does not is bound elsewhere.
+ */
+const fsyncFields = (who: string, s: Segment): Record<string, LineValue> => {
+  const sampled = (s.fsyncUsRounds ?? []).filter((us): us is number => us !== null);
+  if (sampled.length === 0) return {};
+  return { [`${who}_fsync_us`]: median(sampled), [`${who}_fsync_us_rounds`]: (s.fsyncUsRounds ?? []).join(',') };
+};
 
 /** The ratio of each round (ours / theirs, same round) and their spread: what the median ratio hides. */
 const ratioFields = (ours: Segment, theirs: Segment): Record<string, LineValue> => {
@@ -164,6 +182,9 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   ctx.log(
     `database ${database.name}, PostgreSQL ${postgres}, synchronous_commit=${synchronousCommit}; sizes ${JSON.stringify(sizes)}`,
   );
+  // The disk's flush time beside every append round, when the server's disk is this machine's.
+  const probe = isLocalServer(ctx.options.serverUrl) ? FsyncProbe.start() : undefined;
+  if (probe) ctx.onCleanup(() => probe.stop());
   const orders = new CdnowOrders();
   const singleWarmup = orders.customerStreams(sizes.singleWarmup);
   const single = orders.customerStreams(sizes.single);
@@ -222,13 +243,15 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
         const timer = latencies.get(contender.name) as Latencies;
         await checkpoint();
         // Labelled per contender and round: BENCH_CPU_PROFILE_DIR profiles each on its own (profileLabel).
+        const from = epochMs();
         const measured = await measure(
           () => during(contender, () => runConcurrently(sizes.concurrency, part, (stream) => append(contender, stream, timer))),
           profileLabel(label, contender, index + 1),
         );
-        const segment = roundOf(events, measured);
+        const segment = roundOf(events, measured, probe?.medianUs(from, epochMs()) ?? null);
         rounds.get(contender.name)?.push(segment);
-        ctx.log(`${label} ${contender.name} round ${index + 1}: ${events} events in ${(measured.ms / 1000).toFixed(2)} s, ${segment.perSecond}/s`);
+        const fsync = segment.fsyncUs == null ? '' : `, disk flush ${segment.fsyncUs} µs`;
+        ctx.log(`${label} ${contender.name} round ${index + 1}: ${events} events in ${(measured.ms / 1000).toFixed(2)} s, ${segment.perSecond}/s${fsync}`);
       }
     }
     return new Map(who.map((c) => [c.name, summarise(rounds.get(c.name) ?? [], latencies.get(c.name))]));
@@ -254,6 +277,8 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       ...roundFields('limit', ours),
       ...cpuFields('ours', withSealing),
       ...cpuFields('limit', ours),
+      ...fsyncFields('ours', withSealing),
+      ...fsyncFields('limit', ours),
       limit: 'the same store without personal data sealing (ours); here the CDNOW customer id of each event is personal, sealed with AES-256-GCM under a key per customer kept in PostgreSQL',
       ...tail,
     });
@@ -288,6 +313,8 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       ...latency('limit', limit),
       ...cpuFields('ours', ours),
       ...cpuFields('limit', limit),
+      ...fsyncFields('ours', ours),
+      ...fsyncFields('limit', limit),
       ours_rss_peak_mb: ours.rssPeakMb,
       limit_rss_peak_mb: limit.rssPeakMb,
       limit: limitHow,
@@ -310,6 +337,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       peer_s: round3(peer.ms / 1000),
       ...latency('peer', peer),
       ...cpuFields('peer', peer),
+      ...fsyncFields('peer', peer),
       peer_rss_peak_mb: peer.rssPeakMb,
       ...peerExtra,
       ...tail,
@@ -383,7 +411,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       const events = measured.result;
       const expected = expectedBase + multiWritten(contender);
       if (events !== expected) ctx.log(`read.all ${contender.name}: read ${events} events, but ${expected} were appended`);
-      rounds.get(contender.name)?.push(roundOf(events, measured));
+      rounds.get(contender.name)?.push(roundOf(events, measured, null));
       const seconds = (measured.ms / 1000).toFixed(2);
       ctx.log(`read.all ${contender.name} round ${round}: ${events} events in ${seconds} s, ${perSecond(events, measured.ms)}/s`);
     }
