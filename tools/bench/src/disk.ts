@@ -76,14 +76,15 @@ export class FsyncProbe {
     return new FsyncProbe(new Worker(FSYNC_PROBE_WORKER, { eval: true, workerData: { path, intervalMs } }));
   }
 
-  /** The median latency in µs of the samples taken between `from` and `to` (`epochMs()`), null if none. */
-  medianUs(from: number, to: number): number | null {
+  /** The median and the slowest of the samples taken between `from` and `to` (`epochMs()`), in µs; null if none. */
+  between(from: number, to: number): { medianUs: number; maxUs: number } | null {
     const inside: number[] = [];
     for (let i = 0; i < this.at.length; i++) if (this.at[i] >= from && this.at[i] <= to) inside.push(this.us[i]);
     if (inside.length === 0) return null;
     inside.sort((a, b) => a - b);
     const mid = inside.length >> 1;
-    return inside.length % 2 === 1 ? inside[mid] : Math.round((inside[mid - 1] + inside[mid]) / 2);
+    const medianUs = inside.length % 2 === 1 ? inside[mid] : Math.round((inside[mid - 1] + inside[mid]) / 2);
+    return { medianUs, maxUs: inside[inside.length - 1] };
   }
 
   async stop(): Promise<void> {

@@ -10,7 +10,7 @@ import { envelopeDecoder, EventHeaders, Relay, startKafkaConsumer } from '@clien
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
 import { Latencies, measure, perSecond, median, ratio, round, runConcurrently, type Measured } from '../measure';
 import { defaultRounds, inTurns, roundFields } from '../rounds';
-import { settleDisk } from '../disk';
+import { epochMs, FsyncProbe, isLocalServer, settleDisk } from '../disk';
 import { withClient } from '../database';
 import type { BenchContext, LineValue } from '../registry';
 import { registerBench } from '../registry';
@@ -437,13 +437,25 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   const gcFields = { minor_count: [] as number[], minor_ms: [] as number[], minor_max_ms: [] as number[], major_ms: [] as number[], major_max_ms: [] as number[] };
   const limitP50: number[] = [];
   const limitP99: number[] = [];
+  // The disk's flush time during each round (median and slowest sample), when the server's disk is this machine's:
+  // a round whose tail grew with the disk's is the machine's, one whose tail grew alone is the pipeline's.
+  const flushProbe = isLocalServer(ctx.options.serverUrl) ? FsyncProbe.start() : undefined;
+  if (flushProbe) ctx.onCleanup(() => flushProbe.stop());
+  const flush = { ours: [] as (number | null)[], oursMax: [] as (number | null)[], limit: [] as (number | null)[], limitMax: [] as (number | null)[] };
+  const sampleFlush = (from: number, median: (number | null)[], max: (number | null)[]) => {
+    const sampled = flushProbe?.between(from, epochMs());
+    median.push(sampled?.medianUs ?? null);
+    max.push(sampled?.maxUs ?? null);
+  };
   let counted = 0;
   const runOursSteady = async (r: number) => {
     ctx.log(`round ${r + 1}/${rounds}: steady 1,000 events/s for ${steadySeconds} s (+1 s warm-up), append -> read model`);
     const loop = monitorEventLoopDelay({ resolution: 5 });
     const gcWatch = watchGcPauses();
     loop.enable();
+    const from = epochMs();
     const measured = await measure(() => steadyRound(pipeline, steadySeconds), r === 0 ? 'kafka.latency' : undefined);
+    sampleFlush(from, flush.ours, flush.oursMax);
     const { stages, achieved: rate, offered } = measured.result;
     latencyCpu.push(round((measured.cpuS * 1e6) / offered, 1));
     loop.disable();
@@ -466,7 +478,9 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
   };
   const runBareSteady = async (r: number) => {
     ctx.log(`round ${r + 1}/${rounds}: steady 1,000 events/s for ${steadySeconds} s (+1 s warm-up), the bare pipeline`);
+    const from = epochMs();
     const latencies = await bareSteadyRound(bare, steadySeconds);
+    sampleFlush(from, flush.limit, flush.limitMax);
     limitP50.push(latencies.quantile(0.5));
     limitP99.push(latencies.quantile(0.99));
   };
@@ -488,6 +502,8 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
     p99_ratio: ratio(median(p99), median(limitP99)),
     p99_ratio_rounds: p99.map((value, i) => ratio(value, limitP99[i] ?? 0)).join(','),
     ...stageFields,
+    ...flushFields('disk_flush', flush.ours, flush.oursMax),
+    ...flushFields('limit_disk_flush', flush.limit, flush.limitMax),
     ...roundFields('event_loop_delay_p99_ms', loopP99),
     ...roundFields('event_loop_delay_max_ms', loopMax),
     ...roundFields('cpu_us_per_event', latencyCpu),
@@ -510,6 +526,10 @@ const runKafkaBench = async (ctx: BenchContext): Promise<void> => {
       'from just before append to just after the consumer transaction that wrote the read model committed; <stage>_p50/p99_ms: from just before append to the append returning, the relay reading its page, the produce acknowledged, the consumer decoding it, the commit (each the median of the rounds), after `sync` wrote back what the throughput rounds left (unwritten_mb_before_sync, sync_s); event_loop_delay_*: how long the event loop of this process was held up (perf_hooks, 5 ms resolution) during each round',
   });
 };
+
+/** `<name>_us_rounds` and `<name>_max_us_rounds` (each round's median and slowest flush of 8 KiB, FsyncProbe), when sampled. */
+const flushFields = (name: string, medians: readonly (number | null)[], maxes: readonly (number | null)[]): Record<string, LineValue> =>
+  medians.every((us) => us === null) ? {} : { [`${name}_us_rounds`]: medians.join(','), [`${name}_max_us_rounds`]: maxes.join(',') };
 
 registerBench({
   name: 'kafka',

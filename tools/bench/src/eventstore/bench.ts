@@ -248,7 +248,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
           () => during(contender, () => runConcurrently(sizes.concurrency, part, (stream) => append(contender, stream, timer))),
           profileLabel(label, contender, index + 1),
         );
-        const segment = roundOf(events, measured, probe?.medianUs(from, epochMs()) ?? null);
+        const segment = roundOf(events, measured, probe?.between(from, epochMs())?.medianUs ?? null);
         rounds.get(contender.name)?.push(segment);
         const fsync = segment.fsyncUs == null ? '' : `, disk flush ${segment.fsyncUs} µs`;
         ctx.log(`${label} ${contender.name} round ${index + 1}: ${events} events in ${(measured.ms / 1000).toFixed(2)} s, ${segment.perSecond}/s${fsync}`);
