@@ -54,8 +54,8 @@ export const epochMs = (): number => performance.timeOrigin + performance.now();
  * thread rewrites one 8 KiB block of a file in the temporary directory and `fdatasync`s it every
  * `intervalMs` (what a commit's WAL flush does). A contender that waits on WAL flushes follows this
  * figure, one bound by the CPU does not: beside each round's rate it tells a slower disk from slower
- * code (issue 14's batch limit ran at 18,000/s in one run and 46,000/s in the next with nothing
- * else changed). It measures the disk the temporary directory is on: meaningful when PostgreSQL's
+ * code (it showed that the batch limit's slow runs were not the disk's: tools/bench/README.md,
+ * session 35). It measures the disk the temporary directory is on: meaningful when PostgreSQL's
  * data is on the same disk, as on a machine that runs the server itself.
  */
 export class FsyncProbe {

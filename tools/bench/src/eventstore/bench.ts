@@ -83,17 +83,17 @@ interface Segment {
   p50Ms?: number;
   p99Ms?: number;
   /** The disk's fdatasync of 8 KiB during the round, median µs (FsyncProbe; null when not sampled). */
-  fsyncUs?: number | null;
+  diskFlushUs?: number | null;
   /** The rate of each round, in the order they ran. */
   rounds: number[];
-  /** Each round's fsyncUs, in the same order. */
-  fsyncUsRounds?: (number | null)[];
+  /** Each round's diskFlushUs, in the same order. */
+  diskFlushUsRounds?: (number | null)[];
 }
 
 /** One measured round of `events` events. */
-const roundOf = (events: number, measured: Measured<unknown>, fsyncUs: number | null): Omit<Segment, 'rounds'> => ({
+const roundOf = (events: number, measured: Measured<unknown>, diskFlushUs: number | null): Omit<Segment, 'rounds'> => ({
   events,
-  fsyncUs,
+  diskFlushUs,
   ms: measured.ms,
   perSecond: perSecond(events, measured.ms),
   rssPeakMb: measured.rssPeakMb,
@@ -116,7 +116,7 @@ const summarise = (rounds: readonly Omit<Segment, 'rounds'>[], latencies?: Laten
     machineCpuUsPerEvent: events > 0 ? round3((machineCpuS * 1e6) / events) : undefined,
     ...(latencies ? { p50Ms: latencies.quantile(0.5), p99Ms: latencies.quantile(0.99) } : {}),
     rounds: rates,
-    fsyncUsRounds: rounds.map((r) => r.fsyncUs ?? null),
+    diskFlushUsRounds: rounds.map((r) => r.diskFlushUs ?? null),
   };
 };
 
@@ -137,14 +137,14 @@ const cpuFields = (who: string, s: Segment): Record<string, LineValue> => ({
 });
 
 /**
- * `<who>_fsync_us` (the median of its rounds' medians) and `<who>_fsync_us_rounds`: how long the disk
+ * `<who>_disk_flush_us` (the median of its rounds' medians) and `<who>_disk_flush_us_rounds`: how long the disk
  * took to flush 8 KiB while each of its rounds ran. A rate that falls with a slower disk waits on
  * WAL flushes; one that does not is bound elsewhere.
  */
-const fsyncFields = (who: string, s: Segment): Record<string, LineValue> => {
-  const sampled = (s.fsyncUsRounds ?? []).filter((us): us is number => us !== null);
+const diskFlushFields = (who: string, s: Segment): Record<string, LineValue> => {
+  const sampled = (s.diskFlushUsRounds ?? []).filter((us): us is number => us !== null);
   if (sampled.length === 0) return {};
-  return { [`${who}_fsync_us`]: median(sampled), [`${who}_fsync_us_rounds`]: (s.fsyncUsRounds ?? []).join(',') };
+  return { [`${who}_disk_flush_us`]: median(sampled), [`${who}_disk_flush_us_rounds`]: (s.diskFlushUsRounds ?? []).join(',') };
 };
 
 /** The ratio of each round (ours / theirs, same round) and their spread: what the median ratio hides. */
@@ -250,8 +250,8 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
         );
         const segment = roundOf(events, measured, probe?.between(from, epochMs())?.medianUs ?? null);
         rounds.get(contender.name)?.push(segment);
-        const fsync = segment.fsyncUs == null ? '' : `, disk flush ${segment.fsyncUs} µs`;
-        ctx.log(`${label} ${contender.name} round ${index + 1}: ${events} events in ${(measured.ms / 1000).toFixed(2)} s, ${segment.perSecond}/s${fsync}`);
+        const flush = segment.diskFlushUs == null ? '' : `, disk flush ${segment.diskFlushUs} µs`;
+        ctx.log(`${label} ${contender.name} round ${index + 1}: ${events} events in ${(measured.ms / 1000).toFixed(2)} s, ${segment.perSecond}/s${flush}`);
       }
     }
     return new Map(who.map((c) => [c.name, summarise(rounds.get(c.name) ?? [], latencies.get(c.name))]));
@@ -277,8 +277,8 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       ...roundFields('limit', ours),
       ...cpuFields('ours', withSealing),
       ...cpuFields('limit', ours),
-      ...fsyncFields('ours', withSealing),
-      ...fsyncFields('limit', ours),
+      ...diskFlushFields('ours', withSealing),
+      ...diskFlushFields('limit', ours),
       limit: 'the same store without personal data sealing (ours); here the CDNOW customer id of each event is personal, sealed with AES-256-GCM under a key per customer kept in PostgreSQL',
       ...tail,
     });
@@ -313,8 +313,8 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       ...latency('limit', limit),
       ...cpuFields('ours', ours),
       ...cpuFields('limit', limit),
-      ...fsyncFields('ours', ours),
-      ...fsyncFields('limit', limit),
+      ...diskFlushFields('ours', ours),
+      ...diskFlushFields('limit', limit),
       ours_rss_peak_mb: ours.rssPeakMb,
       limit_rss_peak_mb: limit.rssPeakMb,
       limit: limitHow,
@@ -337,7 +337,7 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
       peer_s: round3(peer.ms / 1000),
       ...latency('peer', peer),
       ...cpuFields('peer', peer),
-      ...fsyncFields('peer', peer),
+      ...diskFlushFields('peer', peer),
       peer_rss_peak_mb: peer.rssPeakMb,
       ...peerExtra,
       ...tail,
