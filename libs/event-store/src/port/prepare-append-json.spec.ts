@@ -8,8 +8,11 @@ const thing = streamId('thing');
 
 describe('prepareAppend serialises each event once, for the adapter', () => {
   it('gives the JSON of the data and of the stamped metadata, whatever metadata was given', () => {
+    // Storable values only: fast-check's JSON values sometimes hold a key named __proto__, which the
+    // store refuses by design (InvalidEventContentError; event-content's own spec covers it).
+    const storable = fc.jsonValue({ maxDepth: 2 }).filter((value) => !JSON.stringify(value).includes('"__proto__"'));
     const metadata = fc.option(
-      fc.dictionary(fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom('schemaVersion', '1', 'correlationId')), fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined)), { maxKeys: 5 }),
+      fc.dictionary(fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom('schemaVersion', '1', 'correlationId')), fc.oneof(storable, fc.constant(undefined)), { maxKeys: 5 }),
       { nil: undefined },
     );
     fc.assert(
