@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { epochMs, FsyncProbe, isLocalServer } from './disk';
+import { FsyncProbe, isLocalServer } from './disk';
+import { epochMs } from './measure';
 
 const probeFiles = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith(`clientela-bench-fsync-${process.pid}-`));
 

@@ -46,9 +46,6 @@ parentPort.on('message', () => {
   parentPort.close();
 });`;
 
-/** Milliseconds since the epoch, to the microsecond: comparable across threads (each has its own `performance.now()` origin). */
-export const epochMs = (): number => performance.timeOrigin + performance.now();
-
 /**
  * How long this machine's disk takes to make 8 KiB durable, sampled while a bench runs: a worker
  * thread rewrites one 8 KiB block of a file in the temporary directory and `fdatasync`s it every
@@ -76,7 +73,7 @@ export class FsyncProbe {
     return new FsyncProbe(new Worker(FSYNC_PROBE_WORKER, { eval: true, workerData: { path, intervalMs } }));
   }
 
-  /** The median and the slowest of the samples taken between `from` and `to` (`epochMs()`), in µs; null if none. */
+  /** The median and the slowest of the samples taken between `from` and `to` (measure.ts `epochMs()`), in µs; null if none. */
   between(from: number, to: number): { medianUs: number; maxUs: number } | null {
     const inside: number[] = [];
     for (let i = 0; i < this.at.length; i++) if (this.at[i] >= from && this.at[i] <= to) inside.push(this.us[i]);

@@ -22,6 +22,9 @@ const machineBusyMs = (): number => {
   return busy;
 };
 
+/** Milliseconds since the epoch, to the microsecond: comparable across threads and callbacks (each thread's `performance.now()` has its own origin). */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
 const MB = 1024 * 1024;
 
 let gc: (() => void) | undefined;

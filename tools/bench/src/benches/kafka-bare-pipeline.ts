@@ -4,8 +4,8 @@ import type { Kafka } from 'kafkajs';
 import { streamId, toEnvelopeJson, type RecordedEvent } from '@clientela/contracts';
 import { eventHeaders } from '@clientela/messaging';
 import { withTransaction } from '@clientela/postgres';
-import { Latencies } from '../measure';
-import { createTopic, deleteTopic, now, startGroup } from './kafka-parts';
+import { epochMs, Latencies } from '../measure';
+import { createTopic, deleteTopic, startGroup } from './kafka-parts';
 import type { BenchContext } from '../registry';
 
 /** An OrderPlaced shaped as our store records it: the event of the raw kafkajs limit's and the bare pipeline's messages. */
@@ -68,7 +68,7 @@ export const startBarePipeline = async (ctx: BenchContext, kafka: Kafka): Promis
       ]),
     );
     handled += events.length;
-    const at = now();
+    const at = epochMs();
     for (const event of events) {
       const sentAt = (event.metadata as { sentAt?: unknown }).sentAt;
       if (latencies && typeof sentAt === 'number' && sentAt >= countFrom) latencies.add(at - sentAt);
@@ -79,7 +79,7 @@ export const startBarePipeline = async (ctx: BenchContext, kafka: Kafka): Promis
   return {
     async tick(events) {
       const customerId = randomUUID();
-      const sentAt = now();
+      const sentAt = epochMs();
       const seqs = Array.from({ length: events }, (_, seq) => seq);
       const stream = streamId('order');
       const payloads = seqs.map((seq) => orderEvent(stream, customerId, seq, sentAt, 0n));

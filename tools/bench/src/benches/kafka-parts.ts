@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchHandler, Kafka } from 'kafkajs';
 
-/** What the kafka bench's pipelines share: the clock, waiting, topics and consumer groups of their own. */
+/** What the kafka bench's pipelines share: waiting, topics and consumer groups of their own. */
 
 /** Partitions of every topic the kafka bench makes. */
 export const PARTITIONS = 3;
-
-/** Milliseconds since the epoch, to the microsecond: comparable across the bench's threads and callbacks. */
-export const now = (): number => performance.timeOrigin + performance.now();
 
 export const waitUntil = async (check: () => boolean, timeoutMs: number, what: () => string): Promise<void> => {
   const deadline = Date.now() + timeoutMs;

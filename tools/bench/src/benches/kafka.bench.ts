@@ -8,14 +8,14 @@ import { PostgresEventStore, type EventStore, type Subscription } from '@cliente
 import { startKafka } from '@clientela/kafka-runner';
 import { envelopeDecoder, EventHeaders, Relay, startKafkaConsumer } from '@clientela/messaging';
 import { sampleCatalogue } from '../../../../libs/messaging/src/testing/sample-events';
-import { Latencies, measure, perSecond, median, ratio, round, runConcurrently, type Measured } from '../measure';
+import { epochMs, Latencies, measure, perSecond, median, ratio, round, runConcurrently, type Measured } from '../measure';
 import { defaultRounds, inTurns, roundFields } from '../rounds';
-import { epochMs, FsyncProbe, isLocalServer, settleDisk } from '../disk';
+import { FsyncProbe, isLocalServer, settleDisk } from '../disk';
 import { withClient } from '../database';
 import type { BenchContext, LineValue } from '../registry';
 import { registerBench } from '../registry';
 import { orderEvent, orderMessage, startBarePipeline, type BarePipeline } from './kafka-bare-pipeline';
-import { createTopic, deleteTopic, now, PARTITIONS, startGroup, waitUntil } from './kafka-parts';
+import { createTopic, deleteTopic, PARTITIONS, startGroup, waitUntil } from './kafka-parts';
 
 const BATCH = 500;
 
@@ -25,7 +25,7 @@ const BATCH = 500;
  * Until session 22 the limit sent three of those six headers, each of which kafkajs encodes and
  * decodes on its own (a buffer allocated per header and record): a cheaper message than ours.
  */
-const sampleMessage = (i: number) => orderMessage(orderEvent(streamId('order'), randomUUID(), i % 50, now(), BigInt(i) << 64n));
+const sampleMessage = (i: number) => orderMessage(orderEvent(streamId('order'), randomUUID(), i % 50, epochMs(), BigInt(i) << 64n));
 
 /** The limit: kafkajs producing batches (acks=-1) and one consumer group counting them, on the same broker. */
 const rawProduceConsume = async (kafka: Kafka, events: number): Promise<number> => {
@@ -38,10 +38,10 @@ const rawProduceConsume = async (kafka: Kafka, events: number): Promise<number> 
   const batches = Array.from({ length: Math.ceil(events / BATCH) }, (_, b) =>
     Array.from({ length: Math.min(BATCH, events - b * BATCH) }, (_, i) => sampleMessage(b * BATCH + i)),
   );
-  const started = now();
+  const started = epochMs();
   await runConcurrently(1, batches, async (messages) => void (await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] })));
   await waitUntil(() => consumed >= events, 120_000, () => `raw consumption (${consumed} of ${events})`);
-  const ms = now() - started;
+  const ms = epochMs() - started;
   await producer.disconnect();
   await consumer.disconnect();
   await deleteTopic(kafka, topic);
@@ -111,7 +111,7 @@ const tracedStore = (store: PostgresEventStore, tracer: StageTracer): EventStore
             close: () => subscription.close(),
             async *pages() {
               for await (const page of subscription.pages()) {
-                tracer.read(page.events, now());
+                tracer.read(page.events, epochMs());
                 yield page;
               }
             },
@@ -150,7 +150,7 @@ const startPipeline = async (ctx: BenchContext, kafkaConfig: KafkaConfig, kafka:
     pool,
     topics: [topic],
     decoder: (message) => {
-      tracer.reached('received', message.headers[EventHeaders.id], now());
+      tracer.reached('received', message.headers[EventHeaders.id], epochMs());
       return decode(message);
     },
     batchSize: BATCH,
@@ -167,7 +167,7 @@ const startPipeline = async (ctx: BenchContext, kafkaConfig: KafkaConfig, kafka:
     },
     afterCommit: (events) => {
       handled += events.length;
-      const at = now();
+      const at = epochMs();
       for (const event of events) tracer.reached('committed', event.id, at);
     },
   });
@@ -181,7 +181,7 @@ const startPipeline = async (ctx: BenchContext, kafkaConfig: KafkaConfig, kafka:
     batchSize: BATCH,
     onPublished: (events) => {
       published += events.length;
-      const at = now();
+      const at = epochMs();
       for (const event of events) tracer.reached('produced', event.id, at);
     },
   });
@@ -204,7 +204,7 @@ const startPipeline = async (ctx: BenchContext, kafkaConfig: KafkaConfig, kafka:
 
 const appendOrders = async (store: PostgresEventStore, count: number, perAppend: number, tracer?: StageTracer) => {
   const customerId = randomUUID();
-  const sentAt = now();
+  const sentAt = epochMs();
   const result = await store.append(
     streamId('order'),
     Array.from({ length: Math.min(perAppend, count) }, (_, seq) => ({
@@ -213,7 +213,7 @@ const appendOrders = async (store: PostgresEventStore, count: number, perAppend:
       metadata: { sentAt },
     })),
   );
-  tracer?.appended(sentAt, Math.min(perAppend, count), now());
+  tracer?.appended(sentAt, Math.min(perAppend, count), epochMs());
   return result;
 };
 
@@ -227,11 +227,11 @@ const oursRound = async (pipeline: Pipeline, events: number, perAppend: number, 
   const publishedBefore = pipeline.published();
   const appends = Array.from({ length: Math.ceil(events / perAppend) }, (_, i) => Math.min(perAppend, events - i * perAppend));
   return measure(async () => {
-    const start = now();
+    const start = epochMs();
     let published = 0;
-    const relayed = waitUntil(() => pipeline.published() >= publishedBefore + events, 300_000, () => 'the relay').then(() => (published = now() - start));
+    const relayed = waitUntil(() => pipeline.published() >= publishedBefore + events, 300_000, () => 'the relay').then(() => (published = epochMs() - start));
     await runConcurrently(8, appends, async (count) => void (await appendOrders(pipeline.store, count, perAppend)));
-    const appended = now() - start;
+    const appended = epochMs() - start;
     await waitUntil(() => pipeline.handled() >= before + events, 300_000, () => `the read model (${pipeline.handled() - before} of ${events})`);
     await relayed;
     return { appended, published };
@@ -273,7 +273,7 @@ const watchGcPauses = () => {
 const everyTenMs = async (start: number, ticks: number, tick: () => Promise<unknown>): Promise<void> => {
   const pending: Promise<unknown>[] = [];
   for (let t = 0; t < ticks; t++) {
-    const wait = start + t * 10 - now();
+    const wait = start + t * 10 - epochMs();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     pending.push(tick());
   }
@@ -290,12 +290,12 @@ const WARM_UP_TICKS = 100;
 const steadyRound = async (pipeline: Pipeline, seconds: number) => {
   const before = pipeline.handled();
   const ticks = WARM_UP_TICKS + seconds * 100;
-  const start = now();
+  const start = epochMs();
   pipeline.tracer.begin(start + WARM_UP_TICKS * 10);
   await everyTenMs(start, ticks, () => appendOrders(pipeline.store, 10, 10, pipeline.tracer));
   const offered = ticks * 10;
   await waitUntil(() => pipeline.handled() >= before + offered, 120_000, () => 'the steady events');
-  const achieved = perSecond(offered, now() - start);
+  const achieved = perSecond(offered, epochMs() - start);
   const stages = pipeline.tracer.end();
   if (!stages) throw new Error('kafka bench: the stage tracer was not running');
   return { achieved, stages, offered };
@@ -305,7 +305,7 @@ const steadyRound = async (pipeline: Pipeline, seconds: number) => {
 const bareSteadyRound = async (bare: BarePipeline, seconds: number) => {
   const before = bare.handled();
   const ticks = WARM_UP_TICKS + seconds * 100;
-  const start = now();
+  const start = epochMs();
   bare.begin(start + WARM_UP_TICKS * 10);
   await everyTenMs(start, ticks, () => bare.tick(10));
   await waitUntil(() => bare.handled() >= before + ticks * 10, 120_000, () => 'the bare pipeline\'s steady events');

@@ -1,7 +1,7 @@
 import { openMeasuredDatabase } from '../database';
-import { epochMs, FsyncProbe, isLocalServer } from '../disk';
+import { FsyncProbe, isLocalServer } from '../disk';
 import { defaultRounds } from '../rounds';
-import { collectGarbage, Latencies, measure, median, perSecond, ratio, runConcurrently, spread, type Measured } from '../measure';
+import { collectGarbage, epochMs, Latencies, measure, median, perSecond, ratio, runConcurrently, spread, type Measured } from '../measure';
 import type { BenchContext, BenchLine, BenchOptions, LineValue } from '../registry';
 import type { Contender } from './contender';
 import { LimitContender } from './limit';
