@@ -40,9 +40,13 @@ describe('rebuild under load', () => {
 
     // Readers: the total number of orders seen may only grow. A half-built copy would show fewer.
     const readers = watchTotal(pool, table, 'orders', 3);
+    // Each swap moves the copy's generation, which caches of its rows compare.
+    const generation = async () => (await pool.query<{ g: string }>('select generation::text as g from projections.state where name = $1', [projection.name])).rows[0].g;
+    expect(await generation()).toBe('0');
 
     await new Promise((resolve) => setTimeout(resolve, 200));
     await runner.rebuild();
+    expect(await generation()).toBe('1');
     await new Promise((resolve) => setTimeout(resolve, 200));
     const flowed = await writers.stop();
     written += flowed.written;

@@ -76,6 +76,14 @@ const MIGRATIONS: readonly Migration[] = [
     // without the projection's code (the CLI, the gateway) can count its lag.
     sql: (s) => `alter table ${s}.state add column filter jsonb;`,
   },
+  {
+    version: 6,
+    name: 'generation',
+    // Counts the copies swapped in: a cache of what was derived from a projection's tables (the
+    // customer view's) keeps the generation it read and is stale once it moves, since a rebuilt copy
+    // may differ from the old one in rows whose own change counters came out the same.
+    sql: (s) => `alter table ${s}.state add column generation bigint not null default 0;`,
+  },
 ];
 
 /** Creates or upgrades the registry, once per database, under an advisory lock. */

@@ -23,7 +23,16 @@ describe('the contacts part of the customer view', () => {
         { type: 'ContactMerged', data: { contactId: b, customerId: b, survivorId: c, members: [b, a], identities, mergedAt: '2024-01-02T00:00:00Z' } },
         { type: 'ContactUnmerged', data: { contactId: b, customerId: b, survivorId: c, members: [b, a], unmergedAt: '2024-01-03T00:00:00Z' } },
       ])
-      .thenRows({ members: [{ contact_id: a, survivor_id: b }] }));
+      .thenRows({
+        members: [{ contact_id: a, survivor_id: b }],
+        // Each merge and unmerge changes the view of the survivor and of every member (a merged id answers with its
+        // survivor's), beside the contact whose event it is.
+        customer_changes: [
+          { customer_id: a, changes: 4 },
+          { customer_id: b, changes: 5 },
+          { customer_id: c, changes: 2 },
+        ],
+      }));
 
   it('keeps a lead\'s acquisition facts, not its personal values, and links it to the contact it became', () =>
     projectionSpec(customerContactRows)
@@ -38,5 +47,7 @@ describe('the contacts part of the customer view', () => {
           expect.objectContaining({ lead_id: c, customer_id: null, type: 'LeadCaptured', data: JSON.stringify({ leadId: c, source: 'webinar', acquisitionCost: { amount: '12.5', currency: 'EUR' }, capturedAt: '2024-01-01T00:00:00Z' }) }),
           expect.objectContaining({ lead_id: c, customer_id: a, type: 'LeadConverted' }),
         ]) as unknown as Array<Record<string, unknown>>,
+        // Only the conversion shows in a customer's view.
+        customer_changes: [{ customer_id: a, changes: 1 }],
       }));
 });

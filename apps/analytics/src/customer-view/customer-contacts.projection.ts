@@ -14,8 +14,9 @@ import type {
   RecordedEvent,
 } from '@clientela/contracts';
 import { ERASED_TEXT } from '@clientela/personal-data';
-import { defineProjection, type RowChange, type RowProjection, type Scalar } from '@clientela/projections';
+import { defineProjection, writeRowChanges, type RowChange, type RowProjection, type Scalar } from '@clientela/projections';
 import { scrubbedOnErasure } from '@clientela/service-kit';
+import { customerChanged, customerChangesTable } from './customer-changes';
 import { interaction, interactionsTable, timelineRow, timelineTable, type TimelineChannel } from './timeline';
 
 /**
@@ -88,6 +89,7 @@ const tables = {
     indexes: [['customer_id'], ['captured_at']],
   },
   timeline: timelineTable,
+  customer_changes: customerChangesTable,
 } as const;
 
 /** An instant in one form (UTC ISO), so that keeping the earliest or latest compares like with like. */
@@ -170,15 +172,23 @@ const contactChanges = (event: RecordedEvent): { changes: RowChange[]; at?: stri
       };
     }
     case 'ContactMerged': {
+      // The survivor's view now holds the members' rows, and each member's id answers with it.
       const d = event.data as unknown as ContactMergedPayload;
-      return { at: d.mergedAt, changes: d.members.map((id): RowChange => ({ table: 'members', key: { contact_id: id }, set: { survivor_id: d.survivorId } })) };
+      return {
+        at: d.mergedAt,
+        changes: [...d.members.map((id): RowChange => ({ table: 'members', key: { contact_id: id }, set: { survivor_id: d.survivorId } })), customerChanged(d.survivorId), ...d.members.map(customerChanged)],
+      };
     }
     case 'ContactUnmerged': {
       // The merged contact is its own again; those it had taken in count as it again.
       const d = event.data as unknown as ContactUnmergedPayload;
       return {
         at: d.unmergedAt,
-        changes: d.members.map((id): RowChange => (id === d.contactId ? { table: 'members', key: { contact_id: id }, delete: true } : { table: 'members', key: { contact_id: id }, set: { survivor_id: d.contactId } })),
+        changes: [
+          ...d.members.map((id): RowChange => (id === d.contactId ? { table: 'members', key: { contact_id: id }, delete: true } : { table: 'members', key: { contact_id: id }, set: { survivor_id: d.contactId } })),
+          customerChanged(d.survivorId),
+          ...d.members.map(customerChanged),
+        ],
       };
     }
     default:
@@ -207,6 +217,8 @@ const leadChanges = (event: RecordedEvent): RowChange[] => {
       const d = event.data as unknown as LeadConvertedPayload;
       return [
         { table: 'leads', key: { lead_id: d.leadId }, set: { customer_id: d.contactId, status: 'converted', converted_at: d.convertedAt } },
+        // The view shows a lead from its conversion on (a converted lead changes no more).
+        customerChanged(d.contactId),
         timelineRow(event, { customerId: d.contactId, leadId: d.leadId }, 'crm', d.convertedAt),
       ];
     }
@@ -243,7 +255,8 @@ const LEAD_TYPES = ['LeadCaptured', 'LeadProfileChanged', 'LeadQualificationChan
 /** The pure row mapping (what the unit spec checks); the service runs customerContactsProjection below. */
 export const customerContactRows = defineProjection<RowProjection<typeof tables>>({
   name: CUSTOMER_CONTACTS_PROJECTION,
-  version: 1,
+  // 2: the view's change counters.
+  version: 2,
   categories: ['contact', 'lead', 'activity'],
   eventTypes: [...CONTACT_TYPES, ...LEAD_TYPES, ...Object.keys(ACTIVITY_CHANNELS)],
   tables,
@@ -251,12 +264,13 @@ export const customerContactRows = defineProjection<RowProjection<typeof tables>
     const channel = ACTIVITY_CHANNELS[event.type];
     if (channel) {
       const d = event.data as { customerId: string; occurredAt: string };
-      return [interaction(d.customerId, channel, utc(d.occurredAt)), timelineRow(event, { customerId: d.customerId }, channel, d.occurredAt)];
+      return [interaction(d.customerId, channel, utc(d.occurredAt)), customerChanged(d.customerId), timelineRow(event, { customerId: d.customerId }, channel, d.occurredAt)];
     }
     if (LEAD_TYPES.includes(event.type)) return leadChanges(event);
     if (!CONTACT_TYPES.includes(event.type)) return [];
     const { changes, at } = contactChanges(event);
-    return [...changes, timelineRow(event, { customerId: (event.data as { customerId: string }).customerId }, 'crm', at)];
+    const customerId = (event.data as { customerId: string }).customerId;
+    return [...changes, customerChanged(customerId), timelineRow(event, { customerId }, 'crm', at)];
   },
 });
 
@@ -275,4 +289,5 @@ export const customerContactsProjection = scrubbedOnErasure(customerContactRows,
     [id, ERASED_TEXT],
   );
   await client.query('delete from identities where customer_id = $1', [id]);
+  await writeRowChanges(client, customerContactRows, [customerChanged(id)]);
 });

@@ -1,5 +1,6 @@
 import type { DealChangedPayload, DealLostPayload, DealOpenedPayload, DealReopenedPayload, DealStageMovedPayload, DealWonPayload, RecordedEvent } from '@clientela/contracts';
 import { defineProjection, type RowChange, type RowProjection, type Scalar } from '@clientela/projections';
+import { customerChanged, customerChangesTable } from './customer-changes';
 import { interaction, interactionsTable, timelineRow, timelineTable } from './timeline';
 
 /**
@@ -33,6 +34,7 @@ const tables = {
   },
   interactions: interactionsTable,
   timeline: timelineTable,
+  customer_changes: customerChangesTable,
 } as const;
 
 const utc = (iso: string): string => new Date(iso).toISOString();
@@ -96,7 +98,8 @@ const dealChange = (event: RecordedEvent): { change: RowChange; at: string } | u
 
 export const customerDealsProjection = defineProjection<RowProjection<typeof tables>>({
   name: CUSTOMER_DEALS_PROJECTION,
-  version: 1,
+  // 2: the view's change counters.
+  version: 2,
   categories: ['deal'],
   eventTypes: ['DealOpened', 'DealChanged', 'DealStageMoved', 'DealWon', 'DealLost', 'DealReopened'],
   tables,
@@ -104,6 +107,6 @@ export const customerDealsProjection = defineProjection<RowProjection<typeof tab
     const deal = dealChange(event);
     if (!deal) return [];
     const customerId = (event.data as { customerId: string }).customerId;
-    return [deal.change, interaction(customerId, 'sales', utc(deal.at)), timelineRow(event, { customerId }, 'sales', deal.at)];
+    return [deal.change, interaction(customerId, 'sales', utc(deal.at)), customerChanged(customerId), timelineRow(event, { customerId }, 'sales', deal.at)];
   },
 });

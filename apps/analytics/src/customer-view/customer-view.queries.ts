@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
 import type { Pool } from 'pg';
@@ -19,6 +20,13 @@ export interface TimelineEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * Answers kept per id asked for and currency, with the stamp they were built under (about 2 KB each).
+ * Held in memory only, never stored: an erased person's answer goes stale with the erasure's change
+ * counter and is dropped when asked for again or pushed out by others.
+ */
+const VIEW_CACHE_ENTRIES = 10_000;
+
 const TIMELINE_SORTS: Record<string, SortKey> = { occurredAt: { expression: 't.occurred_at' } };
 const CSV_PAGE = 1_000;
 
@@ -31,15 +39,30 @@ export class CustomerViewQueries {
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
+  private readonly answers = new LRUCache<string, { stamp: string; answer: string }>({ max: VIEW_CACHE_ENTRIES });
+
   /**
    * The single customer view as the JSON text of the answer: one statement (a prepared one, planned once
    * per connection) of key lookups in the read models, over the survivor the id counts as and the
-   * contacts merged into it, building the whole answer.
+   * contacts merged into it. It reads the stamp of what the answer is built from first and builds the
+   * answer only when the one held here has another stamp (or none).
    */
   async view(id: string, currency = DEFAULT_CURRENCY): Promise<string> {
-    const { rows } = await this.pool.query<{ answer: string | null }>({ name: 'analytics-customer-view', text: customerViewSql, values: [id, currency] });
-    const answer = rows[0]?.answer;
-    if (!answer) throw new NotFoundError(`customer ${id} is not known to analytics`);
+    const key = `${id}|${currency}`;
+    const held = this.answers.get(key);
+    const { rows } = await this.pool.query<{ stamp: string | null; answer: string | null }>({
+      name: 'analytics-customer-view',
+      text: customerViewSql,
+      values: [id, currency, held?.stamp ?? null],
+    });
+    const { stamp, answer } = rows[0];
+    if (held && stamp === held.stamp) return held.answer;
+    if (!answer) {
+      this.answers.delete(key);
+      throw new NotFoundError(`customer ${id} is not known to analytics`);
+    }
+    if (stamp) this.answers.set(key, { stamp, answer });
+    else this.answers.delete(key);
     return answer;
   }
 

@@ -15,6 +15,7 @@ describe('the purchases projection', () => {
           expect.objectContaining({ id: '0b9a3e0e-6d0c-4e0a-9f3c-1d2e3f4a5b6c', customer_id: customerId, source: 'shop', amount: '12.50', currency: 'EUR', placed_at: '1997-03-01T23:30:00-02:00', placed_on: '1997-03-02', cancelled_on: null, source_order_id: '1001' }),
         ],
         order_changes: [{ id: 'orders', changes: 1 }],
+        customer_changes: [{ customer_id: customerId, changes: 1 }],
       }));
 
   it('keeps each refund with the day it was paid back, against its order', () =>
@@ -33,10 +34,12 @@ describe('the purchases projection', () => {
       .thenRows({
         orders: [expect.objectContaining({ id: 'a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d', source: 'deal', amount: '3000.00', placed_on: '2024-05-01', cancelled_on: '2024-05-03' })],
         order_changes: [{ id: 'orders', changes: 2 }],
+        // The cancellation changes the customer's view too.
+        customer_changes: [{ customer_id: customerId, changes: 2 }],
       }));
 
   it('ignores a deal reopened from lost: it had no order', () =>
     projectionSpec(purchasesProjection)
       .given([{ type: 'DealReopened', data: { ...deal, from: 'lost', stageId: 'propose', probability: 50, reopenedAt: '2024-05-03T09:00:00Z' } }])
-      .thenRows({ orders: [], order_changes: [] }));
+      .thenRows({ orders: [], order_changes: [], customer_changes: [] }));
 });

@@ -1,5 +1,6 @@
 import type { CustomerOrderPlacedPayload, CustomerOrderRefundedPayload, DealReopenedPayload, DealWonPayload, RecordedEvent } from '@clientela/contracts';
 import { defineProjection, type RowChange, type RowProjection } from '@clientela/projections';
+import { customerChanged, customerChangesTable } from '../customer-view/customer-changes';
 
 /**
  * Every purchase of every customer, with the day it was placed and each refund with the day it was
@@ -55,6 +56,7 @@ const tables = {
     columns: { id: 'text', changes: { type: 'bigint', default: '0' } },
     primaryKey: ['id'],
   },
+  customer_changes: customerChangesTable,
 } as const;
 
 /** `order-<uuid>` → the uuid: an ingested order's id is its stream's. */
@@ -70,12 +72,13 @@ const placed = (event: RecordedEvent, id: string, customerId: string, source: st
     set: { customer_id: customerId, source, amount, currency, placed_at: at, placed_on: utcDay(at), source_order_id: sourceOrderId, event_id: event.id, position: event.position.toString(10) },
   },
   changed,
+  customerChanged(customerId),
 ];
 
 export const purchasesProjection = defineProjection<RowProjection<typeof tables>>({
   name: PURCHASES_PROJECTION,
-  // 2: event ids, positions and times for the customer timeline.
-  version: 2,
+  // 2: event ids, positions and times for the customer timeline. 3: the view's change counters.
+  version: 3,
   // Both categories belong to the sales context, so in Kafka mode this follows one topic.
   categories: ['order', 'deal'],
   eventTypes: ['CustomerOrderPlaced', 'CustomerOrderRefunded', 'DealWon', 'DealReopened'],
@@ -104,6 +107,7 @@ export const purchasesProjection = defineProjection<RowProjection<typeof tables>
             },
           },
           changed,
+          customerChanged(d.customerId),
         ];
       }
       case 'DealWon': {
@@ -113,7 +117,7 @@ export const purchasesProjection = defineProjection<RowProjection<typeof tables>
       case 'DealReopened': {
         const d = event.data as unknown as DealReopenedPayload;
         if (!d.cancelledOrderId) return [];
-        return [{ table: 'orders', key: { id: d.cancelledOrderId }, set: { cancelled_on: utcDay(d.reopenedAt) } }, changed];
+        return [{ table: 'orders', key: { id: d.cancelledOrderId }, set: { cancelled_on: utcDay(d.reopenedAt) } }, changed, customerChanged(d.customerId)];
       }
       default:
         return [];

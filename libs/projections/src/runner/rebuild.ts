@@ -207,7 +207,7 @@ export const runRebuild = async (state: RunnerState, previous: ProjectionStatusN
       await client.query(`alter schema ${shadow} rename to ${state.schema}`);
       await client.query(
         `update ${state.registry}.state
-            set version = $2, position = $3, swap_position = $3, built = true, status = 'live', rebuild_version = null, rebuild_position = null,
+            set version = $2, position = $3, swap_position = $3, built = true, generation = generation + 1, status = 'live', rebuild_version = null, rebuild_position = null,
                 rebuild_head = null, rebuild_events = null, rebuild_started_at = null, rebuild_requested_at = null,
                 kafka_offsets = coalesce($4::jsonb, kafka_offsets), updated_at = now()
           where name = $1`,
