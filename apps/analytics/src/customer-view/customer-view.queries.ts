@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { NotFoundError } from '@clientela/contracts';
 import { csvStream, keysetPage, PG_POOL, type Page, type SortKey } from '@clientela/service-kit';
 import { DEFAULT_CURRENCY } from '../rfm/rfm.dto';
-import { customerViewSql, idsSql, targetSql, timelineSql } from './customer-view.sections';
+import { customerViewSql, customerViewStampSql, idsSql, targetSql, timelineSql } from './customer-view.sections';
 import { TimelineRow } from './customer-view.entities';
 import type { TimelineQuery } from './customer-view.dto';
 
@@ -44,19 +44,18 @@ export class CustomerViewQueries {
   /**
    * The single customer view as the JSON text of the answer: one statement (a prepared one, planned once
    * per connection) of key lookups in the read models, over the survivor the id counts as and the
-   * contacts merged into it. It reads the stamp of what the answer is built from first and builds the
-   * answer only when the one held here has another stamp (or none).
+   * contacts merged into it, with the stamp of what it was built from. When an answer is held here, the
+   * stamp alone is read first: the same stamp, the same answer.
    */
   async view(id: string, currency = DEFAULT_CURRENCY): Promise<string> {
     const key = `${id}|${currency}`;
     const held = this.answers.get(key);
-    const { rows } = await this.pool.query<{ stamp: string | null; answer: string | null }>({
-      name: 'analytics-customer-view',
-      text: customerViewSql,
-      values: [id, currency, held?.stamp ?? null],
-    });
+    if (held) {
+      const { rows } = await this.pool.query<{ stamp: string | null }>({ name: 'analytics-customer-view-stamp', text: customerViewStampSql, values: [id] });
+      if (rows[0].stamp === held.stamp) return held.answer;
+    }
+    const { rows } = await this.pool.query<{ stamp: string | null; answer: string | null }>({ name: 'analytics-customer-view', text: customerViewSql, values: [id, currency] });
     const { stamp, answer } = rows[0];
-    if (held && stamp === held.stamp) return held.answer;
     if (!answer) {
       this.answers.delete(key);
       throw new NotFoundError(`customer ${id} is not known to analytics`);

@@ -4,7 +4,8 @@
  * A database of its own with the analytics bench's story customer and `orders` cdnow orders of other
  * customers, every analytics projection built over them; then, on one connection, each statement
  * prepared and run `calls` times in a row for the story customer, the statements in an order that
- * turns by one each round: the whole view, each section alone over the same `target` and `ids`, those
+ * turns by one each round: the whole view, its stamp alone (what the service reads when it holds the
+ * answer), each section alone over the same `target` and `ids`, those
  * two alone, and the bare route's SELECT by primary key. Prints, per statement, the backend's CPU
  * (from /proc, so PostgreSQL must run on this machine) and the wall clock a call, medians of the rounds.
  */
@@ -12,7 +13,7 @@ import { Client, Pool } from 'pg';
 import { PostgresEventStore } from '@clientela/event-store';
 import { ProjectionRunner } from '@clientela/projections';
 import { analyticsService } from '../../../../../apps/analytics/src/analytics-service';
-import { CUSTOMER_VIEW_SECTIONS, customerViewSql, idsSql, targetSql } from '../../../../../apps/analytics/src/customer-view/customer-view.sections';
+import { CUSTOMER_VIEW_SECTIONS, customerViewSql, customerViewStampSql, idsSql, targetSql } from '../../../../../apps/analytics/src/customer-view/customer-view.sections';
 import { createBenchDatabase, defaultServerUrl } from '../../database';
 import { median, round } from '../../measure';
 import { processCpuUs } from '../../processes';
@@ -24,17 +25,17 @@ import { customerStory } from './customer-story';
 interface Statement {
   name: string;
   text: string;
-  /** Whether it takes the currency ($2). */
-  currency: boolean;
+  values: unknown[];
 }
 
-const statements = (): Statement[] => {
+const statements = (customerId: string): Statement[] => {
   const ids = `with target as (${targetSql('$1')}), ids as (${idsSql})`;
   return [
-    { name: 'whole view', text: customerViewSql, currency: true },
-    ...CUSTOMER_VIEW_SECTIONS.map((section) => ({ name: section.name, text: `${ids} select ${section.sql} as v`, currency: section.sql.includes('$2') })),
-    { name: 'target and ids', text: `${ids} select count(*) from ids`, currency: false },
-    { name: 'bare route (primary key)', text: BARE_ROW_SQL, currency: false },
+    { name: 'whole view', text: customerViewSql, values: [customerId, 'USD'] },
+    { name: 'stamp', text: customerViewStampSql, values: [customerId] },
+    ...CUSTOMER_VIEW_SECTIONS.map((section) => ({ name: section.name, text: `${ids} select ${section.sql} as v`, values: section.sql.includes('$2') ? [customerId, 'USD'] : [customerId] })),
+    { name: 'target and ids', text: `${ids} select count(*) from ids`, values: [customerId] },
+    { name: 'bare route (primary key)', text: BARE_ROW_SQL, values: [customerId] },
   ];
 };
 
@@ -63,9 +64,8 @@ export const main = async (orders: number, calls: number, rounds: number): Promi
     cleanups.push(() => client.end());
     await client.query('vacuum analyze');
     const pid = Number((await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid);
-    const list = statements();
-    const run = (statement: Statement, index: number) =>
-      client.query({ name: `view-section-${index}`, text: statement.text, values: statement.currency ? [story.customerId, 'USD'] : [story.customerId] });
+    const list = statements(story.customerId);
+    const run = (statement: Statement, index: number) => client.query({ name: `view-section-${index}`, text: statement.text, values: statement.values });
     // Every statement past its custom plans (a prepared statement is planned anew for its first five calls).
     for (const [index, statement] of list.entries()) for (let i = 0; i < 10; i++) await run(statement, index);
     const cpu = list.map(() => [] as number[]);
