@@ -21,11 +21,13 @@ export interface TimelineEvent {
 }
 
 /**
- * Answers kept per id asked for and currency, with the stamp they were built under (about 2 KB each).
- * Held in memory only, never stored: an erased person's answer goes stale with the erasure's change
- * counter and is dropped when asked for again or pushed out by others.
+ * Answers kept per id asked for and currency, with the stamp they were built under: at most 10,000
+ * (about 2 KB each) and 32 M characters in all, since a customer with many deals or leads has a long
+ * one. Held in memory only, never stored: an erased person's answer goes stale with the erasure's
+ * change counter and is dropped when asked for again or pushed out by others.
  */
 const VIEW_CACHE_ENTRIES = 10_000;
+const VIEW_CACHE_CHARACTERS = 32 * 1024 * 1024;
 
 const TIMELINE_SORTS: Record<string, SortKey> = { occurredAt: { expression: 't.occurred_at' } };
 const CSV_PAGE = 1_000;
@@ -39,7 +41,12 @@ export class CustomerViewQueries {
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
-  private readonly answers = new LRUCache<string, { stamp: string; answer: string }>({ max: VIEW_CACHE_ENTRIES });
+  private readonly answers = new LRUCache<string, { stamp: string; answer: string }>({
+    max: VIEW_CACHE_ENTRIES,
+    maxSize: VIEW_CACHE_CHARACTERS,
+    // An answer longer than the whole budget is not kept (set() passes over it).
+    sizeCalculation: (held) => held.stamp.length + held.answer.length,
+  });
 
   /**
    * The single customer view as the JSON text of the answer: one statement (a prepared one, planned once
