@@ -100,6 +100,12 @@ describe('the single customer view through the gateway', () => {
     });
     // The duplicate's id answers with the survivor's view.
     expect(await ok('GET', `/customers/${duplicate}`)).toEqual({ ...view, requestedId: duplicate });
+    // A client that holds the answer revalidates it: 304, no body, through the gateway.
+    const conditional = (tag: string) => fetch(`${base}/customers/${customer}`, { headers: { 'x-api-key': ADMIN_KEY, 'if-none-match': tag } });
+    const tag = (await conditional('W/"none"')).headers.get('etag');
+    expect(tag).toMatch(/^W\/"[\w-]+"$/);
+    const unchanged = await conditional(tag!);
+    expect([unchanged.status, await unchanged.text(), unchanged.headers.get('etag')]).toEqual([304, '', tag]);
 
     const timeline: Array<{ eventId: string; type: string; occurredAt: string }> = [];
     let cursor: unknown;

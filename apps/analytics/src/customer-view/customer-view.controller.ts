@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ReadYourWrites } from '@clientela/projections';
 import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
@@ -26,12 +26,26 @@ export class CustomerViewController {
     description:
       'the single customer view: profile, identities, consents, lifecycle stage, owner, order summary per currency, open deals, lead history, last interaction per channel, scores (RFM segment, loyalty tier, churn band and P(alive), historic value); a merged contact answers with its survivor\'s view (`requestedId` names the id asked for)',
   })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'the ETag of an answer held: 304 while it is still the one' })
+  @ApiResponse({ status: 304, description: 'the answer whose ETag was sent in If-None-Match is still the one (no body)' })
   @ApiProblems(400, 404, 503)
-  async view(@Param() { id }: CustomerParams, @Query() query: CustomerViewQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    const answer = await this.queries.view(id, query.currency);
+  async view(
+    @Param() { id }: CustomerParams,
+    @Query() query: CustomerViewQuery,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | undefined> {
+    const viewed = await this.queries.view(id, query.currency, ifNoneMatch);
+    // Revalidated on every use: the answer changes with any event of the customer.
+    void reply.header('cache-control', 'private, no-cache');
+    if (viewed.tag) void reply.header('etag', viewed.tag);
+    if (viewed.unchanged) {
+      void reply.code(304);
+      return undefined;
+    }
     // Already the answer's JSON text: sent as it is.
     void reply.type('application/json; charset=utf-8');
-    return answer;
+    return viewed.answer;
   }
 
   @Get(':id/timeline')

@@ -217,6 +217,28 @@ describe('the single customer view and timeline over HTTP', () => {
     expect(countersAfter).toBe(countersBefore);
   });
 
+  it('answers a conditional request with 304 while the answer the client holds is still the one', async () => {
+    const first = await get(`/api/v1/customers/${a}`).expect(200);
+    const tag = first.headers.etag as string;
+    expect(tag).toMatch(/^W\/"[\w-]+"$/);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    const conditional = (path: string, ifNoneMatch: string) => get(path).set('if-none-match', ifNoneMatch);
+    const unchanged = await conditional(`/api/v1/customers/${a}`, `"other", ${tag}`).expect(304);
+    expect([unchanged.text, unchanged.headers.etag]).toEqual(['', tag]);
+    // The strong form of the same tag matches too (weak comparison), and * while the customer is known.
+    await conditional(`/api/v1/customers/${a}`, tag.slice(2)).expect(304);
+    await conditional(`/api/v1/customers/${a}`, '*').expect(304);
+    expectProblem(await conditional(`/api/v1/customers/${randomUUID()}`, '*'), 404);
+    // Another currency or the duplicate's id is another answer, with another tag.
+    expect((await conditional(`/api/v1/customers/${a}?currency=EUR`, tag).expect(200)).headers.etag).not.toBe(tag);
+    expect((await conditional(`/api/v1/customers/${b}`, tag).expect(200)).headers.etag).not.toBe(tag);
+    // An event of the customer: the held tag is stale.
+    await append(`activity-${a}` as StreamId, 'CustomerWebPageViewed', { customerId: a, source: 'web', sourceEventId: 'v-etag', occurredAt: '2024-06-10T12:00:00Z', url: 'https://shop.example/y' });
+    const changed = await conditional(`/api/v1/customers/${a}`, tag).expect(200);
+    expect(changed.headers.etag).not.toBe(tag);
+    expect(changed.body.lastInteractions.web).toMatch(/^2024-06-10/);
+  });
+
   it('shows an erasure at once, although the answer before it was held', async () => {
     const c = randomUUID();
     const contact = `contact-${c}` as StreamId;

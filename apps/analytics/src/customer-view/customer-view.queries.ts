@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -29,6 +30,24 @@ export interface TimelineEvent {
 const VIEW_CACHE_ENTRIES = 10_000;
 const VIEW_CACHE_CHARACTERS = 32 * 1024 * 1024;
 
+/**
+ * The view as answered: its JSON text and its entity tag, or `unchanged` when the tag the client
+ * holds (If-None-Match) is still the one. No tag when the read models could not give a stamp.
+ */
+export type CustomerViewAnswer = { unchanged: false; answer: string; tag: string | undefined } | { unchanged: true; tag: string };
+
+/**
+ * A weak entity tag of one answer: the stamp it was built under, with what else shapes it (the id
+ * asked for, which a merged contact's answer names, and the currency of its scores).
+ */
+const viewTag = (stamp: string, id: string, currency: string): string => `W/"${hash('sha1', `${stamp}|${id}|${currency}`, 'base64url')}"`;
+
+/** Whether an If-None-Match header names the tag (weak comparison, RFC 9110 §13.1.2); `*` is not matched here. */
+const namesTag = (ifNoneMatch: string, tag: string): boolean => {
+  const opaque = (t: string) => t.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => opaque(t) === opaque(tag));
+};
+
 const TIMELINE_SORTS: Record<string, SortKey> = { occurredAt: { expression: 't.occurred_at' } };
 const CSV_PAGE = 1_000;
 
@@ -52,14 +71,20 @@ export class CustomerViewQueries {
    * The single customer view as the JSON text of the answer: one statement (a prepared one, planned once
    * per connection) of key lookups in the read models, over the survivor the id counts as and the
    * contacts merged into it, with the stamp of what it was built from. When an answer is held here, the
-   * stamp alone is read first: the same stamp, the same answer.
+   * stamp alone is read first: the same stamp, the same answer. So is it for a conditional request
+   * (`ifNoneMatch`): when the tag the client holds is still the one, nothing more is read.
    */
-  async view(id: string, currency = DEFAULT_CURRENCY): Promise<string> {
+  async view(id: string, currency = DEFAULT_CURRENCY, ifNoneMatch?: string): Promise<CustomerViewAnswer> {
     const key = `${id}|${currency}`;
     const held = this.answers.get(key);
-    if (held) {
+    // If-None-Match: * asks whether the customer is known at all.
+    const anyTag = ifNoneMatch?.trim() === '*';
+    const conditional = ifNoneMatch !== undefined && !anyTag;
+    if (held || conditional) {
       const { rows } = await this.pool.query<{ stamp: string | null }>({ name: 'analytics-customer-view-stamp', text: customerViewStampSql, values: [id] });
-      if (rows[0].stamp === held.stamp) return held.answer;
+      const { stamp } = rows[0];
+      if (stamp !== null && conditional && namesTag(ifNoneMatch, viewTag(stamp, id, currency))) return { unchanged: true, tag: viewTag(stamp, id, currency) };
+      if (held && stamp === held.stamp) return anyTag ? { unchanged: true, tag: viewTag(stamp, id, currency) } : { unchanged: false, answer: held.answer, tag: viewTag(stamp, id, currency) };
     }
     const { rows } = await this.pool.query<{ stamp: string | null; answer: string | null }>({ name: 'analytics-customer-view', text: customerViewSql, values: [id, currency] });
     const { stamp, answer } = rows[0];
@@ -69,7 +94,9 @@ export class CustomerViewQueries {
     }
     if (stamp) this.answers.set(key, { stamp, answer });
     else this.answers.delete(key);
-    return answer;
+    const tag = stamp ? viewTag(stamp, id, currency) : undefined;
+    if (tag && anyTag) return { unchanged: true, tag };
+    return { unchanged: false, answer, tag };
   }
 
   async timeline(id: string, query: TimelineQuery): Promise<Page<TimelineEvent>> {
