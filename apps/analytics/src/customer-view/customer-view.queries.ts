@@ -83,8 +83,9 @@ export class CustomerViewQueries {
     if (held || conditional) {
       const { rows } = await this.pool.query<{ stamp: string | null }>({ name: 'analytics-customer-view-stamp', text: customerViewStampSql, values: [id] });
       const { stamp } = rows[0];
-      if (stamp !== null && conditional && namesTag(ifNoneMatch, viewTag(stamp, id, currency))) return { unchanged: true, tag: viewTag(stamp, id, currency) };
-      if (held && stamp === held.stamp) return anyTag ? { unchanged: true, tag: viewTag(stamp, id, currency) } : { unchanged: false, answer: held.answer, tag: viewTag(stamp, id, currency) };
+      const tag = stamp === null ? undefined : viewTag(stamp, id, currency);
+      if (tag && conditional && namesTag(ifNoneMatch, tag)) return { unchanged: true, tag };
+      if (tag && held && stamp === held.stamp) return anyTag ? { unchanged: true, tag } : { unchanged: false, answer: held.answer, tag };
     }
     const { rows } = await this.pool.query<{ stamp: string | null; answer: string | null }>({ name: 'analytics-customer-view', text: customerViewSql, values: [id, currency] });
     const { stamp, answer } = rows[0];
