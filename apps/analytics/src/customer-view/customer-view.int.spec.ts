@@ -6,6 +6,7 @@ import { readRows } from '@clientela/projections/testing';
 import { requestProjectionRebuild, schemaOf } from '@clientela/projections';
 import { bootTestService, expectProblem, type TestService } from '@clientela/service-kit/testing';
 import { analyticsService } from '../analytics-service';
+import { CUSTOMER_DEALS_PROJECTION } from './customer-deals.projection';
 import { customerViewStampSql } from './customer-view.sections';
 
 // The single customer view and the timeline over events appended straight to the store, as the
@@ -252,6 +253,21 @@ describe('the single customer view and timeline over HTTP', () => {
     const erased = await get(`/api/v1/customers/${c}`).expect(200);
     expect(erased.body).toMatchObject({ profile: { givenName: ERASED_TEXT, familyName: ERASED_TEXT, lifecycleStage: 'lead' }, identities: [] });
     expect(erased.text).not.toMatch(/Grace|Hopper|grace@example/);
+  });
+
+  it('answers, without a tag, while a copy it reads predates the change counters (an upgrade\'s rebuild)', async () => {
+    const held = await get(`/api/v1/customers/${a}`).expect(200);
+    const counters = `${schemaOf({ name: CUSTOMER_DEALS_PROJECTION })}.customer_changes`;
+    // The old copy of a projection whose new version is being rebuilt has no counters table.
+    await service.infra.pool.query(`alter table ${counters} rename to customer_changes_elsewhere`);
+    try {
+      const answered = await get(`/api/v1/customers/${a}`).expect(200);
+      expect([answered.body, answered.headers.etag]).toEqual([held.body, undefined]);
+      expectProblem(await get(`/api/v1/customers/${randomUUID()}`), 404);
+    } finally {
+      await service.infra.pool.query(`alter table ${counters}_elsewhere rename to customer_changes`);
+    }
+    expect((await get(`/api/v1/customers/${a}`).expect(200)).headers.etag).toBe(held.headers.etag);
   });
 
   it('answers 404 for an id nobody has seen and 400 for bad input', async () => {

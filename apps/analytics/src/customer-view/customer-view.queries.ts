@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { NotFoundError } from '@clientela/contracts';
 import { csvStream, keysetPage, PG_POOL, type Page, type SortKey } from '@clientela/service-kit';
 import { DEFAULT_CURRENCY } from '../rfm/rfm.dto';
-import { customerViewSql, customerViewStampSql, idsSql, targetSql, timelineSql } from './customer-view.sections';
+import { customerViewSql, customerViewStampSql, customerViewUnstampedSql, idsSql, targetSql, timelineSql } from './customer-view.sections';
 import { TimelineRow } from './customer-view.entities';
 import type { TimelineQuery } from './customer-view.dto';
 
@@ -48,6 +48,13 @@ const namesTag = (ifNoneMatch: string, tag: string): boolean => {
   return ifNoneMatch.split(',').some((t) => opaque(t) === opaque(tag));
 };
 
+/**
+ * What PostgreSQL says of a stamp read while a copy predates it (no `customer_changes` table until
+ * the copy of the projection's new version is swapped in; no `generation` before registry migration 6).
+ */
+const UNSTAMPED_COPY = new Set(['42P01', '42703']);
+const predatesStamp = (error: unknown): boolean => UNSTAMPED_COPY.has((error as { code?: unknown })?.code as string);
+
 const TIMELINE_SORTS: Record<string, SortKey> = { occurredAt: { expression: 't.occurred_at' } };
 const CSV_PAGE = 1_000;
 
@@ -75,6 +82,18 @@ export class CustomerViewQueries {
    * (`ifNoneMatch`): when the tag the client holds is still the one, nothing more is read.
    */
   async view(id: string, currency = DEFAULT_CURRENCY, ifNoneMatch?: string): Promise<CustomerViewAnswer> {
+    try {
+      return await this.stampedView(id, currency, ifNoneMatch);
+    } catch (error) {
+      if (!predatesStamp(error)) throw error;
+      // Answered as before the stamps: built every time, with no tag, until the copies have them.
+      const { rows } = await this.pool.query<{ answer: string | null }>({ name: 'analytics-customer-view-unstamped', text: customerViewUnstampedSql, values: [id, currency] });
+      if (!rows[0].answer) throw new NotFoundError(`customer ${id} is not known to analytics`);
+      return { unchanged: false, answer: rows[0].answer, tag: undefined };
+    }
+  }
+
+  private async stampedView(id: string, currency: string, ifNoneMatch: string | undefined): Promise<CustomerViewAnswer> {
     const key = `${id}|${currency}`;
     const held = this.answers.get(key);
     // If-None-Match: * asks whether the customer is known at all.

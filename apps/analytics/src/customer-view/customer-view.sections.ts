@@ -167,13 +167,20 @@ export const customerViewStampSql = `with ${customerIdsSql('$1')} ${stampSql}`;
  * which the service sends as it is, with no parse and serialisation of its own, and its stamp, read in
  * the same snapshot. `v` is materialized: inlined, each use of a section would run its subquery again.
  */
-export const customerViewSql = `
+const viewSql = (stamp: string): string => `
   with ${customerIdsSql('$1')}, v as materialized (${sectionsSql})
-  select (${stampSql}) as stamp,
+  select ${stamp} as stamp,
          case when not ${knownSql} then null
               when v."customerId"::text = cast($1 as text) then ${answerSql(false)}::text
               else ${answerSql(true)}::text end as answer
     from v`;
+export const customerViewSql = viewSql(`(${stampSql})`);
+
+/**
+ * The view without its stamp, for while a copy the view reads predates the change counters: a
+ * version's rebuild keeps the old copy serving until its swap.
+ */
+export const customerViewUnstampedSql = viewSql('null::text');
 
 /**
  * Where the timeline's events are: each context's projection keeps a `timeline` table; ingested
