@@ -3,16 +3,9 @@ import { ApiHeader, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@ne
 import type { FastifyReply } from 'fastify';
 import { ReadYourWrites } from '@clientela/projections';
 import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
-import { LOYALTY_PROJECTION } from '../loyalty/loyalty.projection';
-import { PURCHASES_PROJECTION } from '../purchases/purchases.projection';
-import { SEGMENTS_PROJECTION } from '../segment-changes/segments.projection';
-import { CUSTOMER_CONTACTS_PROJECTION } from './customer-contacts.projection';
-import { CUSTOMER_DEALS_PROJECTION } from './customer-deals.projection';
 import { CustomerParams, CustomerViewQuery, TimelineQuery } from './customer-view.dto';
 import { CustomerViewQueries } from './customer-view.queries';
-
-/** The projections the view and the timeline read: a read-your-writes request waits for all of them. */
-const CUSTOMER_PROJECTIONS = [CUSTOMER_CONTACTS_PROJECTION, CUSTOMER_DEALS_PROJECTION, PURCHASES_PROJECTION, SEGMENTS_PROJECTION, LOYALTY_PROJECTION];
+import { CUSTOMER_VIEW_PROJECTIONS } from './customer-view.sections';
 
 @ApiTags('customers')
 @Controller('api/v1/customers')
@@ -20,7 +13,7 @@ export class CustomerViewController {
   constructor(private readonly queries: CustomerViewQueries) {}
 
   @Get(':id')
-  @ReadYourWrites(...CUSTOMER_PROJECTIONS)
+  @ReadYourWrites(...CUSTOMER_VIEW_PROJECTIONS)
   @ApiReadHeaders()
   @ApiOkResponse({
     description:
@@ -49,7 +42,7 @@ export class CustomerViewController {
   }
 
   @Get(':id/timeline')
-  @ReadYourWrites(...CUSTOMER_PROJECTIONS)
+  @ReadYourWrites(...CUSTOMER_VIEW_PROJECTIONS)
   @ApiReadHeaders()
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'every event of the customer (and of the contacts merged into it, and of the leads it came from) in every context, in time order; with Accept: text/csv the whole filtered list' })

@@ -131,15 +131,20 @@ const answerSql = (withRequestedId: boolean): string => `json_build_object(
                                 'historicValue', coalesce((select o->>'netRevenue' from json_array_elements(v.orders) o where o->>'currency' = cast($2 as text)), '0')),
     ${Object.entries(PENDING_SECTIONS).map(([name, value]) => `'${name}', '${JSON.stringify(value)}'::json`).join(', ')})`;
 
-/** The projections the view reads, each with its per-contact counter of changes to what the view shows. */
+/**
+ * The projections the view (and the timeline) reads, each with its per-contact counter of changes to
+ * what the view shows (no row reads as -1: a stream's first event is revision 0).
+ */
 const VIEW_PROJECTIONS = [
   { name: CUSTOMER_CONTACTS_PROJECTION, counter: `${C}.customer_changes`, column: 'changes' },
   { name: CUSTOMER_DEALS_PROJECTION, counter: `${D}.customer_changes`, column: 'changes' },
   { name: PURCHASES_PROJECTION, counter: `${P}.customer_changes`, column: 'changes' },
-  // A stream's first event is revision 0: no row reads as -1.
   { name: SEGMENTS_PROJECTION, counter: `${S}.segment_streams`, column: 'revision' },
   { name: LOYALTY_PROJECTION, counter: `${L}.loyalty_streams`, column: 'revision' },
 ] as const;
+
+/** What a read-your-writes request for the view or the timeline waits for. */
+export const CUSTOMER_VIEW_PROJECTIONS: readonly string[] = VIEW_PROJECTIONS.map((p) => p.name);
 
 /**
  * What the view's answer was built from, as one text: the generation of each projection's copy (a
@@ -152,7 +157,7 @@ const stampSql = `
   select (select string_agg(s.generation::text, '.' order by s.name) from ${DEFAULT_REGISTRY_SCHEMA}.state s
            where s.name in (${VIEW_PROJECTIONS.map((p) => `'${p.name}'`).join(', ')}))
          || '|' ||
-         (select string_agg(ids.id::text || ${VIEW_PROJECTIONS.map((_, i) => `':' || coalesce(c${i}.${VIEW_PROJECTIONS[i].column}, -1)`).join(' || ')}, ',' order by ids.id)
+         (select string_agg(ids.id::text || ${VIEW_PROJECTIONS.map((p, i) => `':' || coalesce(c${i}.${p.column}, -1)`).join(' || ')}, ',' order by ids.id)
             from ids ${VIEW_PROJECTIONS.map((p, i) => `left join ${p.counter} c${i} on c${i}.customer_id = ids.id`).join(' ')}) as stamp`;
 
 /**
