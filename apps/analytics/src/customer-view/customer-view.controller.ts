@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ReadYourWrites } from '@clientela/projections';
+import { MIN_POSITION_HEADER, ReadYourWrites } from '@clientela/projections';
 import { answerList, ApiProblems, ApiReadHeaders } from '@clientela/service-kit';
 import { CustomerParams, CustomerViewQuery, TimelineQuery } from './customer-view.dto';
 import { CustomerViewQueries } from './customer-view.queries';
@@ -26,9 +26,10 @@ export class CustomerViewController {
     @Param() { id }: CustomerParams,
     @Query() query: CustomerViewQuery,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Headers(MIN_POSITION_HEADER) minPosition: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string | undefined> {
-    const viewed = await this.queries.view(id, query.currency, ifNoneMatch);
+    const viewed = await this.queries.view(id, query.currency, ifNoneMatch, minPosition !== undefined);
     // Revalidated on every use: the answer changes with any event of the customer.
     void reply.header('cache-control', 'private, no-cache');
     if (viewed.tag) void reply.header('etag', viewed.tag);

@@ -255,6 +255,29 @@ describe('the single customer view and timeline over HTTP', () => {
     expect(erased.text).not.toMatch(/Grace|Hopper|grace@example/);
   });
 
+  it('answers a held view without reading the database while this process wrote nothing, and reads again once it has', async () => {
+    const c = randomUUID();
+    await append(`contact-${c}` as StreamId, 'ContactRegistered', { contactId: c, customerId: c, givenName: 'Katherine', lifecycleStage: 'lead', registeredAt: '2024-07-01T09:00:00Z' });
+    const first = await get(`/api/v1/customers/${c}`).expect(200);
+    // Without X-Min-Position: a read that did not wait for its writes.
+    const plain = () => http().get(`/api/v1/customers/${c}`);
+    // With a counters table gone, reading the stamp would fail and the answer come untagged: it comes as held.
+    const counters = `${schemaOf({ name: CUSTOMER_DEALS_PROJECTION })}.customer_changes`;
+    await service.infra.pool.query(`alter table ${counters} rename to customer_changes_elsewhere`);
+    try {
+      const held = await plain().expect(200);
+      expect([held.body, held.headers.etag]).toEqual([first.body, first.headers.etag]);
+    } finally {
+      await service.infra.pool.query(`alter table ${counters}_elsewhere rename to customer_changes`);
+    }
+    // A transaction of one of the view's projections here: the next read asks the database again.
+    await append(`activity-${c}` as StreamId, 'CustomerWebPageViewed', { customerId: c, source: 'web', sourceEventId: 'v-local', occurredAt: '2024-07-02T12:00:00Z', url: 'https://shop.example/z' });
+    await get(`/api/v1/customers/${c}/timeline`).expect(200); // waits for the projections
+    const after = await plain().expect(200);
+    expect(after.body.lastInteractions.web).toMatch(/^2024-07-02/);
+    expect(after.headers.etag).not.toBe(first.headers.etag);
+  });
+
   it('answers, without a tag, while a copy it reads predates the change counters (an upgrade\'s rebuild)', async () => {
     const held = await get(`/api/v1/customers/${a}`).expect(200);
     const counters = `${schemaOf({ name: CUSTOMER_DEALS_PROJECTION })}.customer_changes`;

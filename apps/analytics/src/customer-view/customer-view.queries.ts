@@ -6,9 +6,10 @@ import type { Readable } from 'node:stream';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { NotFoundError } from '@clientela/contracts';
+import { LocalProjectionWrites } from '@clientela/projections';
 import { csvStream, keysetPage, PG_POOL, type Page, type SortKey } from '@clientela/service-kit';
 import { DEFAULT_CURRENCY } from '../rfm/rfm.dto';
-import { customerViewSql, customerViewStampSql, customerViewUnstampedSql, idsSql, targetSql, timelineSql } from './customer-view.sections';
+import { CUSTOMER_VIEW_PROJECTIONS, customerViewSql, customerViewStampSql, customerViewUnstampedSql, idsSql, targetSql, timelineSql } from './customer-view.sections';
 import { TimelineRow } from './customer-view.entities';
 import type { TimelineQuery } from './customer-view.dto';
 
@@ -29,6 +30,24 @@ export interface TimelineEvent {
  */
 const VIEW_CACHE_ENTRIES = 10_000;
 const VIEW_CACHE_CHARACTERS = 32 * 1024 * 1024;
+
+/**
+ * How long a held answer is trusted on this process's own knowledge (`LocalProjectionWrites`: the
+ * view's five projections all written here, none of them written since its stamp was read) before the
+ * stamp is read again. Bounded because a runner whose lease connection was cut without its knowing still
+ * counts as the writer here while another replica has taken over.
+ */
+const LOCALLY_TRUSTED_MS = 1_000;
+
+interface HeldAnswer {
+  stamp: string;
+  tag: string;
+  answer: string;
+  /** `LocalProjectionWrites.clock` of the view's projections, read before the stamp last was; undefined when they are not all written here. */
+  clock: number | undefined;
+  /** When the stamp last was read and found the same (ms since the epoch). */
+  checkedAt: number;
+}
 
 /**
  * The view as answered: its JSON text and its entity tag, or `unchanged` when the tag the client
@@ -65,13 +84,14 @@ export class CustomerViewQueries {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly localWrites: LocalProjectionWrites,
   ) {}
 
-  private readonly answers = new LRUCache<string, { stamp: string; answer: string }>({
+  private readonly answers = new LRUCache<string, HeldAnswer>({
     max: VIEW_CACHE_ENTRIES,
     maxSize: VIEW_CACHE_CHARACTERS,
     // An answer longer than the whole budget is not kept (set() passes over it).
-    sizeCalculation: (held) => held.stamp.length + held.answer.length,
+    sizeCalculation: (held) => held.stamp.length + held.tag.length + held.answer.length,
   });
 
   /**
@@ -79,11 +99,13 @@ export class CustomerViewQueries {
    * per connection) of key lookups in the read models, over the survivor the id counts as and the
    * contacts merged into it, with the stamp of what it was built from. When an answer is held here, the
    * stamp alone is read first: the same stamp, the same answer. So is it for a conditional request
-   * (`ifNoneMatch`): when the tag the client holds is still the one, nothing more is read.
+   * (`ifNoneMatch`): when the tag the client holds is still the one, nothing more is read. When this
+   * process writes all five read models and none has been written since the stamp was read, not even
+   * the stamp is (for a second at most), unless the request waited for its writes (`waited`).
    */
-  async view(id: string, currency = DEFAULT_CURRENCY, ifNoneMatch?: string): Promise<CustomerViewAnswer> {
+  async view(id: string, currency = DEFAULT_CURRENCY, ifNoneMatch?: string, waited = false): Promise<CustomerViewAnswer> {
     try {
-      return await this.stampedView(id, currency, ifNoneMatch);
+      return await this.stampedView(id, currency, ifNoneMatch, waited);
     } catch (error) {
       if (!predatesStamp(error)) throw error;
       // Answered as before the stamps: built every time, with no tag, until the copies have them.
@@ -93,18 +115,28 @@ export class CustomerViewQueries {
     }
   }
 
-  private async stampedView(id: string, currency: string, ifNoneMatch: string | undefined): Promise<CustomerViewAnswer> {
+  private async stampedView(id: string, currency: string, ifNoneMatch: string | undefined, waited: boolean): Promise<CustomerViewAnswer> {
     const key = `${id}|${currency}`;
     const held = this.answers.get(key);
     // If-None-Match: * asks whether the customer is known at all.
     const anyTag = ifNoneMatch?.trim() === '*';
     const conditional = ifNoneMatch !== undefined && !anyTag;
+    // Read before any statement: a transaction of the read models that begins after this moves it.
+    const clock = this.localWrites.clock(CUSTOMER_VIEW_PROJECTIONS);
+    const now = Date.now();
+    if (held && !waited && clock !== undefined && held.clock === clock && now - held.checkedAt < LOCALLY_TRUSTED_MS) {
+      return this.heldAnswer(held, anyTag, conditional ? ifNoneMatch : undefined);
+    }
     if (held || conditional) {
       const { rows } = await this.pool.query<{ stamp: string | null }>({ name: 'analytics-customer-view-stamp', text: customerViewStampSql, values: [id] });
       const { stamp } = rows[0];
       const tag = stamp === null ? undefined : viewTag(stamp, id, currency);
       if (tag && conditional && namesTag(ifNoneMatch, tag)) return { unchanged: true, tag };
-      if (tag && held && stamp === held.stamp) return anyTag ? { unchanged: true, tag } : { unchanged: false, answer: held.answer, tag };
+      if (tag && held && stamp === held.stamp) {
+        held.clock = clock;
+        held.checkedAt = now;
+        return this.heldAnswer(held, anyTag, undefined);
+      }
     }
     const { rows } = await this.pool.query<{ stamp: string | null; answer: string | null }>({ name: 'analytics-customer-view', text: customerViewSql, values: [id, currency] });
     const { stamp, answer } = rows[0];
@@ -112,11 +144,17 @@ export class CustomerViewQueries {
       this.answers.delete(key);
       throw new NotFoundError(`customer ${id} is not known to analytics`);
     }
-    if (stamp) this.answers.set(key, { stamp, answer });
-    else this.answers.delete(key);
     const tag = stamp ? viewTag(stamp, id, currency) : undefined;
+    if (stamp && tag) this.answers.set(key, { stamp, tag, answer, clock, checkedAt: now });
+    else this.answers.delete(key);
     if (tag && anyTag) return { unchanged: true, tag };
     return { unchanged: false, answer, tag };
+  }
+
+  /** A held answer that is still the one: 304 for `*` or for the tag the client holds, else the answer. */
+  private heldAnswer(held: HeldAnswer, anyTag: boolean, ifNoneMatch: string | undefined): CustomerViewAnswer {
+    if (anyTag || (ifNoneMatch !== undefined && namesTag(ifNoneMatch, held.tag))) return { unchanged: true, tag: held.tag };
+    return { unchanged: false, answer: held.answer, tag: held.tag };
   }
 
   async timeline(id: string, query: TimelineQuery): Promise<Page<TimelineEvent>> {

@@ -9,6 +9,7 @@ import { schemaOf, type Projection } from '../projection';
 import type { PartitionOffsets, ProjectionSource } from '../kafka-source';
 import { assertRegistrySchema, CHECKPOINT_CHANNEL, DEFAULT_REGISTRY_SCHEMA } from '../registry';
 import type { ProjectionMetrics } from '../projection-metrics';
+import type { LocalProjectionWrites } from './local-writes';
 
 export type ProjectionStatusName = 'standby' | 'starting' | 'live' | 'rebuilding' | 'stopped' | 'failed';
 
@@ -20,6 +21,8 @@ export interface ProjectionRunnerOptions {
   /** Connection for the leadership lock; defaults to the pool's own settings. */
   connectionString?: string;
   registrySchema?: string;
+  /** Told of each transaction and each change of leadership: what lets this process's caches trust their reads. */
+  localWrites?: LocalProjectionWrites;
   /** Events per page read from the store, and per transaction once caught up. Default 2000. */
   batchSize?: number;
   /**
@@ -104,7 +107,7 @@ export class RunnerState {
   readonly mutex = new Mutex();
   readonly filter: EventFilter;
   running = false;
-  active = false;
+  private leading = false;
   position: Position = START;
   /** The live loop must start again from the registry (a swap moved it, or leadership went). */
   restartLive = false;
@@ -128,6 +131,16 @@ export class RunnerState {
       eventTypes: options.projection.eventTypes,
       ...(options.projection.categories ? { categories: options.projection.categories } : {}),
     };
+  }
+
+  /** Whether this runner holds the projection's lease: the one that writes its read model. */
+  get active(): boolean {
+    return this.leading;
+  }
+
+  set active(active: boolean) {
+    this.leading = active;
+    this.options.localWrites?.led(this.name, active);
   }
 
   get pool(): Pool {
@@ -165,7 +178,14 @@ export class RunnerState {
   /** A transaction of the read model; a checkpoint it moved is announced once it has committed. */
   async transaction<T>(work: (client: PoolClient, commit: CommitAnnouncement) => Promise<T>): Promise<T> {
     const commit: CommitAnnouncement = {};
-    const result = await withTransaction(this.options.pool, (client) => work(client, commit));
+    const localWrites = this.options.localWrites;
+    localWrites?.moved(this.name);
+    let result: T;
+    try {
+      result = await withTransaction(this.options.pool, (client) => work(client, commit));
+    } finally {
+      localWrites?.moved(this.name);
+    }
     if (commit.checkpoint !== undefined) this.announce(commit.checkpoint);
     return result;
   }

@@ -3,7 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HealthModule, postgresReadiness, type ReadinessCheck } from '@clientela/platform';
 import { PostgresEventStore } from '@clientela/event-store';
-import { projectionsReadiness, ReadYourWritesModule } from '@clientela/projections';
+import { LocalProjectionWrites, projectionsReadiness, ReadYourWritesModule } from '@clientela/projections';
 import { Aggregates, EVENT_STORE } from '../commands/aggregates';
 import { METRICS_REGISTRY, MetricsController } from '../http/http-metrics';
 import { watchEventStoreHorizon } from '../infrastructure/horizon-watch';
@@ -16,7 +16,7 @@ export const SERVICE_INFRASTRUCTURE = Symbol('clientela:service-infrastructure')
 
 /**
  * What every service's feature modules can inject: the event store, the pool, `Aggregates` (the
- * write path), the CommandBus and QueryBus, TypeORM repositories; plus /health, /metrics and the
+ * write path), `LocalProjectionWrites` (whether this process alone writes some read models), the CommandBus and QueryBus, TypeORM repositories; plus /health, /metrics and the
  * relay and projection runners, the same in every service.
  */
 @Global()
@@ -54,9 +54,10 @@ export class ServiceKitModule {
         { provide: EVENT_STORE, useValue: infra.store },
         { provide: PG_POOL, useValue: infra.pool },
         { provide: METRICS_REGISTRY, useValue: infra.metrics },
+        { provide: LocalProjectionWrites, useValue: runtime.localWrites },
         Aggregates,
       ],
-      exports: [SERVICE_INFRASTRUCTURE, EVENT_STORE, PG_POOL, METRICS_REGISTRY, Aggregates, CqrsModule],
+      exports: [SERVICE_INFRASTRUCTURE, EVENT_STORE, PG_POOL, METRICS_REGISTRY, LocalProjectionWrites, Aggregates, CqrsModule],
     };
   }
 }

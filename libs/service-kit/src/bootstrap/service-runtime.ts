@@ -1,6 +1,6 @@
 import { DefaultCategoryContexts, type Context } from '@clientela/contracts';
 import { ClientelaTransport, messagingMetrics, Relay } from '@clientela/messaging';
-import { ProjectionMetrics, ProjectionRunner, type Projection, type ProjectionSource } from '@clientela/projections';
+import { LocalProjectionWrites, ProjectionMetrics, ProjectionRunner, type Projection, type ProjectionSource } from '@clientela/projections';
 import { componentReadiness, type ReadinessCheck } from '@clientela/platform';
 import { ensureTopics, type ServiceInfrastructure } from '../infrastructure/service-infrastructure';
 import type { ServiceDefinition } from './service-definition';
@@ -35,6 +35,8 @@ const topicsOf = (categories: readonly string[], infra: ServiceInfrastructure): 
 export class ServiceRuntime {
   private readonly relays: Relay[] = [];
   private readonly runners: ProjectionRunner[] = [];
+  /** Which of the service's projections this process writes, for caches of their rows (`LocalProjectionWrites`). */
+  readonly localWrites = new LocalProjectionWrites();
   /** The transport of the service's `@EventPattern` handlers, when it reacts to other services' events. */
   readonly reactions: ClientelaTransport | undefined;
 
@@ -87,6 +89,7 @@ export class ServiceRuntime {
           store: infra.store,
           pool: infra.pool,
           source,
+          localWrites: this.localWrites,
           metrics: projectionMetrics,
           logger: logger.child({ projection: projection.name }),
           personalFields: (type) => (definition.catalogue.has(type) ? definition.catalogue.personalFields(type) : []),
