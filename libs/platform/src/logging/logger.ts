@@ -14,6 +14,8 @@ export interface LogSink {
 /** The platform's logger: a LogSink that also makes children carrying bindings (a projection, a relay). */
 export interface StructuredLogger extends LogSink {
   child(bindings: Record<string, unknown>): StructuredLogger;
+  /** Whether a line at this level would be written: a busy path need not build one that would not. */
+  isLevelEnabled(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
 }
 
 /** Logs nothing: the default of every library component when none is given. */
@@ -23,6 +25,7 @@ export const silentLogger: StructuredLogger = {
   warn: () => undefined,
   error: () => undefined,
   child: () => silentLogger,
+  isLevelEnabled: () => false,
 };
 
 /** The message of an error-like value, for a log field. */
@@ -34,6 +37,7 @@ const wrap = (logger: PinoLogger): StructuredLogger => ({
   warn: (message, fields) => logger.warn(fields ?? {}, message),
   error: (message, fields) => logger.error(fields ?? {}, message),
   child: (bindings) => wrap(logger.child(bindings)),
+  isLevelEnabled: (level) => logger.isLevelEnabled(level),
 });
 
 export interface LoggerOptions {
