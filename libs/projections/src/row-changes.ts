@@ -137,6 +137,38 @@ const keyIdentity = (key: Record<string, Scalar>): Scalar => {
 const newWrite = (change: RowChange, deleteFirst: boolean): RowWrite => ({ table: change.table, key: change.key, deleteFirst, columns: [], ops: [], values: [] });
 
 /**
+ * The first write of a row the merger has not seen, its arrays the size of its columns (grown by push
+ * they would hold 17 entries each, then be copied to fit: a window keeps 100,000 rows); undefined when
+ * the change names a column under two ops, which add() merges.
+ */
+const firstWrite = (change: RowChange): RowWrite | undefined => {
+  let count = 0;
+  let opsGiven = 0;
+  for (const op of OPS) {
+    const values = change[op];
+    if (!values) continue;
+    opsGiven++;
+    for (const _column in values) count++;
+  }
+  const columns = new Array<string>(count);
+  const ops = new Array<ColumnOp>(count);
+  const values = new Array<Scalar>(count);
+  let i = 0;
+  for (const op of OPS) {
+    const given = change[op];
+    if (!given) continue;
+    for (const column in given) {
+      if (opsGiven > 1 && columns.indexOf(column) >= 0) return undefined;
+      columns[i] = column;
+      ops[i] = op;
+      values[i] = given[column];
+      i++;
+    }
+  }
+  return { table: change.table, key: change.key, deleteFirst: false, columns, ops, values };
+};
+
+/**
  * Merges changes into as few row writes as possible, in rounds: round 0 holds the first write of
  * every row, round 1 a second write of rows with a column whose changes could not be merged into
  * one (add then max, say: rare). Columns do not read each other, so applying the rounds in order
@@ -165,6 +197,13 @@ export class RowChangeMerger {
         writes.push(newWrite(change, true));
       } else this.newRow(ofTable, id, newWrite(change, true));
       return;
+    }
+    if (!writes) {
+      const first = firstWrite(change);
+      if (first) {
+        this.newRow(ofTable, id, first);
+        return;
+      }
     }
     let last = writes?.[writes.length - 1];
     if (!writes || !last) writes = this.newRow(ofTable, id, (last = newWrite(change, false)));

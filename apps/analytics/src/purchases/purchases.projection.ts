@@ -61,8 +61,11 @@ const tables = {
 
 /** `order-<uuid>` → the uuid: an ingested order's id is its stream's. */
 const idOfStream = (streamId: string): string => streamId.slice(streamId.indexOf('-') + 1);
-/** The UTC day of an ISO 8601 time, whatever offset it was written with. */
-export const utcDay = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
+/** A time written in UTC (`...Z`, no offset): its day is its first ten characters. */
+const UTC_TIME = /^\d{4}-\d{2}-\d{2}T[\d:.]*Z$/;
+
+/** The UTC day of an ISO 8601 time, whatever offset it was written with (parsed only when it has one: a rebuild takes millions). */
+export const utcDay = (iso: string): string => (UTC_TIME.test(iso) ? iso.slice(0, 10) : new Date(iso).toISOString().slice(0, 10));
 const changed: RowChange = { table: 'order_changes', key: { id: 'orders' }, add: { changes: 1 } };
 
 const placed = (event: RecordedEvent, id: string, customerId: string, source: string, sourceOrderId: string | null, amount: string, currency: string, at: string): RowChange[] => [

@@ -108,14 +108,14 @@ const runAnalyticsBench = async (ctx: BenchContext): Promise<void> => {
       fromPosition = page.nextPosition;
       if (page.isEnd) return count;
     }
-  });
+  }, 'analytics.rebuild.limit');
   if (read.result !== loaded) throw new Error(`the plain read found ${read.result} events, ${loaded} were loaded`);
   await checkpoint();
   const runners = PROJECTIONS.map((projection) => new ProjectionRunner({ projection, store, pool: readModel, batchSize: BATCH }));
   const rebuilt = await measure(async () => {
     await Promise.all(runners.map((runner) => runner.start()));
     await Promise.all(listeners.map((listener) => listener.reached(head, Math.max(300_000, events))));
-  });
+  }, 'analytics.rebuild');
   await Promise.all(runners.map((runner) => runner.stop()));
   const rows = Number((await admin.query<{ n: string }>('select count(*)::text as n from proj_analytics_purchases.orders')).rows[0].n);
   const oursPerS = perSecond(loaded, rebuilt.ms);
