@@ -293,7 +293,7 @@ const runCustomerViewLoad = async (ctx: BenchContext, database: { url: string; n
     ...loadFields('service_direct', runs.direct),
     connections,
     seconds_per_round: seconds,
-    limit: 'a bare Fastify route (its own process, a pg pool of 20 as the service\'s) answering the customer\'s profile row with one prepared SELECT by primary key; ours: GET /api/v1/customers/:id through the gateway (API key, proxy) to the analytics service (validation, read-your-writes check, one prepared statement over every section); same autocannon settings, warm-up (5 s, then 2 s before each round) and rounds for both; cpu_ms_per_request_<process> from /proc (autocannon: this process; postgres: the server\'s backends of the bench\'s database)',
+    limit: 'a bare Fastify route (its own process, a pg pool of 20 as the service\'s) answering the customer\'s profile row with one prepared SELECT by primary key; ours: GET /api/v1/customers/:id through the gateway (API key, proxy) to the analytics service (validation, read-your-writes check, the answer held since its first request: the service writes every read model of the view itself, and none has moved); same autocannon settings, warm-up (5 s, then 2 s before each round) and rounds for both; cpu_ms_per_request_<process> from /proc (autocannon: this process; postgres: the server\'s backends of the bench\'s database)',
     ...tail,
     loadavg_1m_after: round(loadavg()[0], 2),
   });
