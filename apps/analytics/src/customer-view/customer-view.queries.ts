@@ -130,13 +130,13 @@ export class CustomerViewQueries {
     if (held || conditional) {
       const { rows } = await this.pool.query<{ stamp: string | null }>({ name: 'analytics-customer-view-stamp', text: customerViewStampSql, values: [id] });
       const { stamp } = rows[0];
-      const tag = stamp === null ? undefined : viewTag(stamp, id, currency);
-      if (tag && conditional && namesTag(ifNoneMatch, tag)) return { unchanged: true, tag };
-      if (tag && held && stamp === held.stamp) {
+      if (held && stamp === held.stamp) {
         held.clock = clock;
         held.checkedAt = now;
-        return this.heldAnswer(held, anyTag, undefined);
+        return this.heldAnswer(held, anyTag, conditional ? ifNoneMatch : undefined);
       }
+      const tag = stamp === null ? undefined : viewTag(stamp, id, currency);
+      if (tag && conditional && namesTag(ifNoneMatch, tag)) return { unchanged: true, tag };
     }
     const { rows } = await this.pool.query<{ stamp: string | null; answer: string | null }>({ name: 'analytics-customer-view', text: customerViewSql, values: [id, currency] });
     const { stamp, answer } = rows[0];
