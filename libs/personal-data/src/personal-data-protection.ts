@@ -29,6 +29,9 @@ export interface SealableEvent {
   json?: PreparedJson;
 }
 
+/** How many sealed texts a data key keeps: a person's few usual values (an email, a phone, an external id), not every note. */
+const SEALED_TEXTS_PER_KEY = 8;
+
 const hasPersonalValue = (data: Record<string, unknown>, fields: readonly string[]): boolean => {
   for (const field of fields) if (data[field] !== undefined && data[field] !== null) return true;
   return false;
@@ -45,6 +48,12 @@ export interface PersonalDataProtectionOptions {
  */
 export class PersonalDataProtection implements PersonalDataCodec {
   private readonly thread: SealingWorker | undefined;
+  /**
+   * Sealed texts by data key, then by type, field list and plaintext: what sealing gives again for
+   * the same input. An entry lives as long as its key object (the ring drops it on erasure or
+   * eviction), and a key holds its last SEALED_TEXTS_PER_KEY.
+   */
+  private readonly sealedTexts = new WeakMap<DataKey, Map<string, string>>();
 
   constructor(
     private readonly catalogue: EventCatalogue,
@@ -57,7 +66,10 @@ export class PersonalDataProtection implements PersonalDataCodec {
 
   /**
    * The same appends with personal fields sealed under each subject's key (created on first use).
-   * One key lookup for the whole call; the cipher work of a large call goes to the sealing thread.
+   * One key lookup for the whole call. Sealing is deterministic, so one person's same values in
+   * events of one type (the same email on every order) are sealed once: within the call, and
+   * across calls while the key is held (`sealedTexts`). The cipher work of what is left goes to the
+   * sealing thread when there is enough of it.
    */
   async seal<E extends SealableEvent>(appends: ReadonlyArray<{ streamId: string; events: readonly E[] }>): Promise<E[][]> {
     // First pass: whose key each event with a personal value needs (undefined: nothing to seal).
@@ -75,30 +87,55 @@ export class PersonalDataProtection implements PersonalDataCodec {
     if (subjects.size === 0) return appends.map(({ events }) => [...events]);
     const keys = await this.keys.keysFor(subjects, true);
     const sealed = appends.map(({ events }) => [...events]);
-    const jobs: Array<SealingJob & { a: number; e: number; plan: SealPlan; event: E }> = [];
+    // Each event to seal, with its sealed text where it is known already, else the job that makes it.
+    const planned: Array<{ a: number; e: number; plan: SealPlan; subject: string; held: Map<string, string>; memo: string; text: string | undefined; job: number }> = [];
+    const jobs: SealingJob[] = [];
+    const jobOf = new Map<Map<string, string>, Map<string, number>>();
     appends.forEach(({ events }, a) => {
       for (let e = 0; e < events.length; e++) {
         const subject = subjectsOf[a][e];
         if (subject === undefined) continue;
         const key = keys.get(subject);
         if (key === undefined || key === 'erased') throw new SubjectErasedError(subject, a);
-        const event = events[e];
-        const plan = planSeal(event.data, this.catalogue.personalFields(event.type));
-        if (plan !== undefined) jobs.push({ a, e, plan, event, subject, key, plaintext: plan.plaintext });
+        const { type, data } = events[e];
+        const plan = planSeal(data, this.catalogue.personalFields(type));
+        if (plan === undefined) continue;
+        let held = this.sealedTexts.get(key);
+        if (held === undefined) this.sealedTexts.set(key, (held = new Map()));
+        // The key object stands for the subject (a ring holds one per subject), so type, field list and plaintext are the rest of the input.
+        const memo = `${type}\n${plan.fieldList}\n${plan.plaintext}`;
+        const text = held.get(memo);
+        let job = -1;
+        if (text === undefined) {
+          let calls = jobOf.get(held);
+          if (calls === undefined) jobOf.set(held, (calls = new Map()));
+          job = calls.get(memo) ?? -1;
+          if (job < 0) {
+            calls.set(memo, (job = jobs.length));
+            jobs.push({ input: { type, subject, fieldList: plan.fieldList, plaintext: plan.plaintext }, key });
+          }
+        }
+        planned.push({ a, e, plan, subject, held, memo, text, job });
       }
     });
     const inThread = this.thread?.seal(jobs);
-    const ciphertexts = inThread ? await inThread.catch(() => undefined) : undefined;
-    jobs.forEach((job, index) => {
-      const { a, e, event, subject, key, plan } = job;
-      // Inline where the thread was not used or failed: the same bytes either way.
-      const ciphertext = ciphertexts?.[index] ?? sealInputNow(event, subject, key, plan.plaintext);
+    const fromThread = inThread ? await inThread.catch(() => undefined) : undefined;
+    // Inline where the thread was not used or failed: the same bytes either way.
+    const made = jobs.map((job, index) => fromThread?.[index] ?? sealInputNow(job.input, job.key));
+    for (const { a, e, plan, subject, held, memo, text, job } of planned) {
+      let ciphertext = text;
+      if (ciphertext === undefined) {
+        ciphertext = made[job];
+        if (held.size >= SEALED_TEXTS_PER_KEY) held.delete(held.keys().next().value as string);
+        held.set(memo, ciphertext);
+      }
+      const event = appends[a].events[e];
       const data = sealedData(appends[a].streamId, event.data, plan, ciphertext, subject);
       // The sealed data's JSON text from the text the event was checked as, where it can be (the adapter writes that text).
-      const text = event.json?.of.data === event.data ? sealedDataJson(event.json.data, plan, data) : undefined;
+      const json = event.json?.of.data === event.data ? sealedDataJson(event.json.data, plan, data) : undefined;
       // Where it cannot, the adapter serialises the data again (and keeps the metadata's text).
-      sealed[a][e] = { ...event, data, json: text === undefined || !event.json ? event.json : { ...event.json, of: { ...event.json.of, data }, data: text } };
-    });
+      sealed[a][e] = { ...event, data, json: json === undefined || !event.json ? event.json : { ...event.json, of: { ...event.json.of, data }, data: json } };
+    }
     return sealed;
   }
 

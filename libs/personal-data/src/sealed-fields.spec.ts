@@ -28,7 +28,7 @@ const seal = (data: Record<string, unknown>, key: DataKey, event = { id: randomU
 const open = (event: { id: string; type: string }, stored: Record<string, unknown>, key: DataKey | undefined, streamId = STREAM) =>
   openPersonalFields(event, stored, sealedPartOf(stored, streamId)!, key);
 
-/** The v2 string's parts: version, field list, ciphertext and, where kept, the subject. */
+/** The v3 string's parts: version, field list, ciphertext and, where kept, the subject. */
 const partsOf = (stored: Record<string, unknown>): string[] => (stored[SEALED_FIELD] as string).split('|');
 const withParts = (stored: Record<string, unknown>, parts: string[]) => ({ ...stored, [SEALED_FIELD]: parts.join('|') });
 
@@ -42,6 +42,17 @@ const sealV1 = (event: { id: string; type: string }, data: Record<string, unknow
   const kinds = Object.fromEntries(Object.entries(picked).map(([f, v]) => [f, typeof v === 'string' ? 's' : Array.isArray(v) ? 'a' : 'o']));
   const rest = Object.fromEntries(Object.entries(data).filter(([f]) => !(f in picked)));
   return { ...rest, [SEALED_FIELD]: { v: 1, s: subject, f: kinds, c } };
+};
+
+/** What the code before 8 December 2026 wrote (v2): the compact string, the event's id, type and subject as associated data. */
+const sealV2 = (event: { id: string; type: string }, data: Record<string, unknown>, subject: string, key: DataKey) => {
+  const plan = planSeal(data, PERSONAL)!;
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key.encryption, iv);
+  cipher.setAAD(Buffer.from(`${event.id}\n${event.type}\n${subject}`));
+  const c = Buffer.concat([iv, cipher.update(plan.plaintext), cipher.final(), cipher.getAuthTag()]).toString('base64');
+  const rest = Object.fromEntries(Object.entries(data).filter(([f]) => !plan.names.includes(f)));
+  return { ...rest, [SEALED_FIELD]: `2|${plan.fieldList}|${c}` };
 };
 
 describe('sealed personal fields', () => {
@@ -104,11 +115,14 @@ describe('sealed personal fields', () => {
     expect(sealedDataJson(JSON.stringify(nested), plan, sealedData(STREAM, nested, plan, 'c2VhbGVk', 'c-1'))).toBeUndefined();
   });
 
-  it('seals the same event to the same bytes (idempotent re-appends compare equal), and another event differently', () => {
+  it('seals the same values of one person in events of one type to the same bytes (idempotent re-appends compare equal), anything else differently', () => {
     const event = { id: randomUUID(), type: 'ContactRegistered' };
+    const bytes = (sealed: Record<string, unknown>) => sealed[SEALED_FIELD];
     expect(seal(data, key, event).sealed).toEqual(seal(data, key, event).sealed);
-    expect(seal(data, key, { ...event, id: randomUUID() }).sealed[SEALED_FIELD]).not.toEqual(seal(data, key, event).sealed[SEALED_FIELD]);
-    expect(seal({ ...data, givenName: `${data.givenName} ` }, key, event).sealed[SEALED_FIELD]).not.toEqual(seal(data, key, event).sealed[SEALED_FIELD]);
+    expect(bytes(seal(data, key, { ...event, id: randomUUID() }).sealed)).toEqual(bytes(seal(data, key, event).sealed));
+    expect(bytes(seal(data, key, { ...event, type: 'ContactProfileChanged' }).sealed)).not.toEqual(bytes(seal(data, key, event).sealed));
+    expect(bytes(seal({ ...data, givenName: `${data.givenName} ` }, key, event).sealed)).not.toEqual(bytes(seal(data, key, event).sealed));
+    expect(bytes(seal(data, dataKey(), event).sealed)).not.toEqual(bytes(seal(data, key, event).sealed));
   });
 
   it('leaves data with no personal value present as it is', () => {
@@ -121,16 +135,30 @@ describe('sealed personal fields', () => {
     expect(open(event, sealed, undefined)).toEqual({ contactId: 'c-1', amount: '12.50', note: null, givenName: ERASED_TEXT, emails: [], address: {} });
   });
 
-  it('refuses tampered ciphertext, another key, and sealed data moved to another event', () => {
+  it('refuses tampered ciphertext, another key, a changed field list, and sealed data moved to an event of another type', () => {
     const { event, sealed } = seal(data, key);
     const parts = partsOf(sealed);
+    expect(parts[0]).toBe('3');
     const bytes = Buffer.from(parts[2], 'base64');
     bytes[20] ^= 1;
     const tampered = withParts(sealed, [parts[0], parts[1], bytes.toString('base64')]);
     expect(() => open(event, tampered, key)).toThrow(SealedDataError);
     expect(() => open(event, sealed, dataKey())).toThrow(/does not authenticate/);
-    expect(() => open({ ...event, id: randomUUID() }, sealed, key)).toThrow(/does not authenticate/);
-    expect(() => open({ ...event, type: 'ContactProfileChanged' }, sealed, key)).toThrow(SealedDataError);
+    expect(() => open({ ...event, type: 'ContactProfileChanged' }, sealed, key)).toThrow(/does not authenticate/);
+    // The field list is authenticated: two fields' names swapped would swap their values.
+    const swapped = parts[1].split(',').reverse().join(',');
+    expect(() => open(event, withParts(sealed, [parts[0], swapped, parts[2]]), key)).toThrow(/does not authenticate/);
+    // Not bound to the event's id (v3): the person's same values in another event of the type are the same bytes.
+    expect(open({ ...event, id: randomUUID() }, sealed, key)).toEqual(data);
+  });
+
+  it('still opens what the v2 form sealed, bound to the event\'s id', () => {
+    const event = { id: randomUUID(), type: 'ContactRegistered' };
+    const v2 = sealV2(event, data, 'c-1', key);
+    expect(sealedPartOf(v2, STREAM)).toMatchObject({ version: 2, subject: 'c-1', fields: ['givenName', 'emails', 'address'] });
+    expect(open(event, v2, key)).toEqual(data);
+    expect(open(event, v2, undefined)).toEqual({ contactId: 'c-1', amount: '12.50', note: null, givenName: ERASED_TEXT, emails: [], address: {} });
+    expect(() => open({ ...event, id: randomUUID() }, v2, key)).toThrow(/does not authenticate/);
   });
 
   it('refuses sealed data read under another subject than it was sealed for', () => {
@@ -166,10 +194,11 @@ describe('sealed personal fields', () => {
   });
 
   it('refuses a malformed sealed field', () => {
-    for (const malformed of ['x', '2|x', '2|givenName|abc', '2|givenName:q|abc', 42, null]) {
+    for (const malformed of ['x', '2|x', '2|givenName|abc', '2|givenName:q|abc', '3|x', '3|givenName:q|abc', 42, null]) {
       expect(() => sealedPartOf({ [SEALED_FIELD]: malformed }, STREAM)).toThrow(SealedDataError);
     }
-    expect(() => sealedPartOf({ [SEALED_FIELD]: '3|givenName:s|abc' }, STREAM)).toThrow(/version 3/);
+    expect(() => sealedPartOf({ [SEALED_FIELD]: '4|givenName:s|abc' }, STREAM)).toThrow(/version 4/);
+    expect(() => sealedPartOf({ [SEALED_FIELD]: '23|givenName:s|abc' }, STREAM)).toThrow(/version 23/);
     expect(() => sealedPartOf({ [SEALED_FIELD]: { v: 2, s: 'a', f: {}, c: '' } }, STREAM)).toThrow(/version 2/);
     expect(() => sealedPartOf({ [SEALED_FIELD]: { v: 1, s: 'a', f: { givenName: 'q' }, c: '' } }, STREAM)).toThrow(/malformed/);
     expect(sealedPartOf({ a: 1 }, STREAM)).toBeUndefined();
@@ -234,7 +263,7 @@ describe('sealed personal fields', () => {
 
     it('throws what the caller makes of tampering where a personal field is read, every time', () => {
       const { event, sealed } = seal(data, key);
-      const opened = onAccess({ ...event, id: randomUUID() }, sealed, key);
+      const opened = onAccess({ ...event, type: 'ContactProfileChanged' }, sealed, key);
       expect(opened.contactId).toBe('c-1');
       expect(() => opened.givenName).toThrow(Unreadable);
       expect(() => JSON.stringify(opened)).toThrow(/does not authenticate/);

@@ -10,19 +10,24 @@ type FieldKind = 's' | 'n' | 'b' | 'a' | 'o';
 const KINDS: ReadonlySet<string> = new Set(['s', 'n', 'b', 'a', 'o']);
 
 /**
- * An event's sealed personal fields, as read from either stored form:
- * - v2 (written since December 2026), one string: `2|<field>:<kind>,...|<base64 of IV | ciphertext | tag>`,
+ * An event's sealed personal fields, as read from any stored form:
+ * - v3 (written since 8 December 2026), one string: `3|<field>:<kind>,...|<base64 of IV | ciphertext | tag>`,
  *   then `|<subject>` only where the subject is not the one subjectOf finds in the event; the
- *   plaintext is the JSON array of the values in field order;
+ *   plaintext is the JSON array of the values in field order; the associated data the event's
+ *   type, the subject and the field list (not the event's id: one person's same values in events
+ *   of one type seal to the same bytes, so they are sealed once, see PersonalDataProtection);
+ * - v2, the same string with `2|`, the associated data the event's id, type and subject;
  * - v1, an object `{ v: 1, s: <subject>, f: { <field>: <kind> }, c: <base64> }`, the plaintext a JSON object.
- * v2 is about half v1's size (no subject, no nested object, no field names in the plaintext): the
- * server's jsonb output and the client's parse of every read carry it.
+ * v2 and v3 are about half v1's size (no subject, no nested object, no field names in the
+ * plaintext): the server's jsonb output and the client's parse of every read carry it.
  */
 export interface SealedPersonalData {
-  readonly version: 1 | 2;
+  readonly version: 1 | 2 | 3;
   /** The person (data key) they are sealed under. */
   readonly subject: string;
   readonly fields: readonly string[];
+  /** The field list as stored (`<field>:<kind>,...`): v3 authenticates it; '' in v1. */
+  readonly fieldList: string;
   readonly kinds: readonly FieldKind[];
   /** base64 of IV (12 bytes) | ciphertext | tag (16 bytes). */
   readonly ciphertext: string;
@@ -41,9 +46,10 @@ class SealedPart implements SealedPersonalData {
   values: Record<string, unknown> | undefined = undefined;
 
   constructor(
-    readonly version: 1 | 2,
+    readonly version: 1 | 2 | 3,
     readonly subject: string,
     readonly fields: readonly string[],
+    readonly fieldList: string,
     readonly kinds: readonly FieldKind[],
     readonly ciphertext: string,
   ) {}
@@ -70,7 +76,7 @@ export interface DataKey {
   readonly ivKey: Buffer;
 }
 
-/** The event a payload belongs to: its id and type are bound to the ciphertext, so sealed data cannot be moved to another event. */
+/** The event a payload belongs to: its type is bound to the ciphertext (its id too in v1 and v2), so sealed data cannot be moved to an event of another type or person. */
 export interface EventIdentity {
   id: string;
   type: string;
@@ -92,7 +98,8 @@ const kindOf = (value: unknown): FieldKind =>
 
 const erasedValue = (kind: FieldKind): unknown => (kind === 's' ? ERASED_TEXT : kind === 'a' ? [] : kind === 'o' ? {} : null);
 
-const associatedData = (event: EventIdentity, subject: string): Buffer => Buffer.from(`${event.id}\n${event.type}\n${subject}`, 'utf8');
+const associatedData = (event: EventIdentity, sealed: SealedPersonalData): Buffer =>
+  Buffer.from(sealed.version === 3 ? `${event.type}\n${sealed.subject}\n${sealed.fieldList}` : `${event.id}\n${event.type}\n${sealed.subject}`, 'utf8');
 
 export const isSealed = (data: Record<string, unknown>): boolean => Object.prototype.hasOwnProperty.call(data, SEALED_FIELD);
 
@@ -127,25 +134,33 @@ export const planSeal = (data: Record<string, unknown>, personalFields: readonly
   return texts.length === 0 ? undefined : { names, texts, fieldList, plaintext: `[${texts.join(',')}]` };
 };
 
-/** The most bytes writeSealInput can take for these texts (UTF-8: at most 3 bytes a UTF-16 unit). */
-export const sealInputBound = (ivKey: Buffer, event: EventIdentity, subject: string, plaintext: string): number =>
-  2 + ivKey.length + 4 + 3 * (event.id.length + event.type.length + subject.length + plaintext.length) + 2;
+/** What one event's sealed field seals (v3): the event's type, the subject, the plan's field list and plaintext. */
+export interface SealInput {
+  type: string;
+  subject: string;
+  fieldList: string;
+  plaintext: string;
+}
+
+/** The most bytes writeSealInput can take for this input (UTF-8: at most 3 bytes a UTF-16 unit). */
+export const sealInputBound = (ivKey: Buffer, input: SealInput): number =>
+  2 + ivKey.length + 4 + 3 * (input.type.length + input.subject.length + input.fieldList.length + input.plaintext.length) + 2;
 
 /**
  * Writes what sealing an event hashes and encrypts into `into` at `at` (room: sealInputBound):
  * length of the IV key (u16) | IV key | length of the associated data (u32) | the associated data
- * (id \n type \n subject) | plaintext. The lengths keep every split apart. Returns where it ends.
+ * (type \n subject \n field list) | plaintext. The lengths keep every split apart. Returns where it ends.
  */
-export const writeSealInput = (into: Buffer, at: number, ivKey: Buffer, event: EventIdentity, subject: string, plaintext: string): number => {
+export const writeSealInput = (into: Buffer, at: number, ivKey: Buffer, input: SealInput): number => {
   into.writeUInt16BE(ivKey.length, at);
   const aadAt = at + 2 + ivKey.copy(into, at + 2) + 4;
-  let end = aadAt + into.write(event.id, aadAt, 'utf8');
+  let end = aadAt + into.write(input.type, aadAt, 'utf8');
   into[end++] = 0x0a;
-  end += into.write(event.type, end, 'utf8');
+  end += into.write(input.subject, end, 'utf8');
   into[end++] = 0x0a;
-  end += into.write(subject, end, 'utf8');
+  end += into.write(input.fieldList, end, 'utf8');
   into.writeUInt32BE(end - aadAt, aadAt - 4);
-  return end + into.write(plaintext, end, 'utf8');
+  return end + into.write(input.plaintext, end, 'utf8');
 };
 
 /**
@@ -153,9 +168,10 @@ export const writeSealInput = (into: Buffer, at: number, ivKey: Buffer, event: E
  * `key` (the data key, as a KeyObject or its 32 bytes): what both the inline sealing and the sealing
  * worker run, so that both give the same bytes. The IV is SHA-256 of IV key | associated data |
  * plaintext, cut to 96 bits: a keyed hash (the IV key is secret, so the IV says nothing about the
- * plaintext but equality of whole events; cut short, so not open to length extension), in one call
- * where an HMAC object cost twice as much. Deterministic for the same event and values (idempotent
- * re-appends compare the stored bytes), different for anything else.
+ * plaintext but equality of whole inputs; cut short, so not open to length extension), in one call
+ * where an HMAC object cost twice as much. Deterministic for the same input (idempotent re-appends
+ * compare the stored bytes; one person's same values in events of one type are sealed once),
+ * different for anything else.
  */
 export const sealInput = (input: Buffer, key: KeyObject | Buffer): Buffer => {
   const ivKeyEnd = 2 + input.readUInt16BE(0);
@@ -173,12 +189,12 @@ export const sealInput = (input: Buffer, key: KeyObject | Buffer): Buffer => {
   return out;
 };
 
-/** The v2 string of the sealed field, from sealInput's bytes in base64; the subject only where subjectOf would not find it in `rest`. */
+/** The v3 string of the sealed field, from sealInput's bytes in base64; the subject only where subjectOf would not find it in `rest`. */
 const sealedFieldText = (streamId: string, rest: Record<string, unknown>, plan: SealPlan, sealed: string, subject: string): string =>
   // The subject is left out where the reader finds it again in the event (nearly always: customerId or contactId stay in clear).
-  `2|${plan.fieldList}|${sealed}${subjectOf(streamId, rest) === subject ? '' : `|${subject}`}`;
+  `3|${plan.fieldList}|${sealed}${subjectOf(streamId, rest) === subject ? '' : `|${subject}`}`;
 
-/** `data` with the planned fields moved into the sealed field (v2), from sealInput's bytes in base64. */
+/** `data` with the planned fields moved into the sealed field (v3), from sealInput's bytes in base64. */
 export const sealedData = (streamId: string, data: Record<string, unknown>, plan: SealPlan, sealed: string, subject: string): Record<string, unknown> => {
   const rest: Record<string, unknown> = {};
   for (const field in data) {
@@ -232,14 +248,14 @@ export const sealedDataJson = (dataJson: string, plan: SealPlan, sealed: Record<
 let scratch = Buffer.allocUnsafe(16 * 1024);
 
 /** The base64 of sealInput for one event, here and now (through the scratch buffer). */
-export const sealInputNow = (event: EventIdentity, subject: string, key: DataKey, plaintext: string): string => {
-  const most = sealInputBound(key.ivKey, event, subject, plaintext);
+export const sealInputNow = (input: SealInput, key: DataKey): string => {
+  const most = sealInputBound(key.ivKey, input);
   if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, 2 * scratch.length));
-  const end = writeSealInput(scratch, 0, key.ivKey, event, subject, plaintext);
+  const end = writeSealInput(scratch, 0, key.ivKey, input);
   return sealInput(scratch.subarray(0, end), key.encryption).toString('base64');
 };
 
-/** Moves the personal fields present in `data` into one sealed field (v2), here and now (planSeal, sealInput, sealedData). */
+/** Moves the personal fields present in `data` into one sealed field (v3), here and now (planSeal, sealInput, sealedData). */
 export const sealPersonalFields = (
   event: SealingEvent,
   data: Record<string, unknown>,
@@ -248,7 +264,9 @@ export const sealPersonalFields = (
   key: DataKey,
 ): Record<string, unknown> => {
   const plan = planSeal(data, personalFields);
-  return plan === undefined ? data : sealedData(event.streamId, data, plan, sealInputNow(event, subject, key, plan.plaintext), subject);
+  if (plan === undefined) return data;
+  const sealed = sealInputNow({ type: event.type, subject, fieldList: plan.fieldList, plaintext: plan.plaintext }, key);
+  return sealedData(event.streamId, data, plan, sealed, subject);
 };
 
 /** A v2 string's field list, parsed once per distinct list (events of a type mostly share one). */
@@ -274,11 +292,12 @@ const parseFieldList = (list: string): { fields: readonly string[]; kinds: reado
 
 let lastFieldList: { text: string; fields: readonly string[]; kinds: readonly FieldKind[] } | undefined;
 
-/** The v2 string, parsed; the subject, where left out, is the one subjectOf finds in the event. */
-const parseV2 = (text: string, streamId: string, data: Record<string, unknown>): SealedPersonalData => {
+/** The v2 or v3 string, parsed; the subject, where left out, is the one subjectOf finds in the event. */
+const parseCompact = (text: string, streamId: string, data: Record<string, unknown>): SealedPersonalData => {
   const first = text.indexOf('|');
   const second = text.indexOf('|', first + 1);
-  if (text.slice(0, first) !== '2' || second < 0) {
+  const version = first === 1 ? text.charCodeAt(0) - 48 : 0;
+  if ((version !== 2 && version !== 3) || second < 0) {
     throw new SealedDataError(first > 0 ? `unknown sealing version ${text.slice(0, first)}` : 'the sealed field is malformed');
   }
   const third = text.indexOf('|', second + 1);
@@ -290,14 +309,14 @@ const parseV2 = (text: string, streamId: string, data: Record<string, unknown>):
     const listText = text.slice(first + 1, second);
     lastFieldList = list = { text: listText, ...parseFieldList(listText) };
   }
-  return new SealedPart(2, subject, list.fields, list.kinds, ciphertext);
+  return new SealedPart(version, subject, list.fields, list.text, list.kinds, ciphertext);
 };
 
 /** The sealed part of stored data, checked for shape; throws SealedDataError saying what is wrong. */
 export const sealedPartOf = (data: Record<string, unknown>, streamId: string): SealedPersonalData | undefined => {
   const sealed = data[SEALED_FIELD];
   if (sealed === undefined) return undefined;
-  if (typeof sealed === 'string') return parseV2(sealed, streamId, data);
+  if (typeof sealed === 'string') return parseCompact(sealed, streamId, data);
   if (typeof sealed !== 'object' || sealed === null) throw new SealedDataError('the sealed field is not an object');
   const { v, s, f, c } = sealed as { v?: unknown; s?: unknown; f?: unknown; c?: unknown };
   if (v !== 1) throw new SealedDataError(`unknown sealing version ${String(v)}`);
@@ -305,7 +324,7 @@ export const sealedPartOf = (data: Record<string, unknown>, streamId: string): S
   const fields = Object.keys(f);
   const kinds = fields.map((field) => (f as Record<string, unknown>)[field]);
   if (!kinds.every((kind) => typeof kind === 'string' && KINDS.has(kind))) throw new SealedDataError('the sealed field is malformed');
-  return new SealedPart(1, s, fields, kinds as FieldKind[], c);
+  return new SealedPart(1, s, fields, '', kinds as FieldKind[], c);
 };
 
 /** The person whose key an event as stored is sealed under (undefined: nothing sealed), without opening it. */
@@ -317,7 +336,7 @@ const decrypt = (event: EventIdentity, sealed: SealedPersonalData, key: DataKey)
   const bytes = Buffer.from(sealed.ciphertext, 'base64');
   if (bytes.length < IV_BYTES + TAG_BYTES) throw new SealedDataError('the ciphertext is too short');
   const decipher = createDecipheriv('aes-256-gcm', key.encryption, bytes.subarray(0, IV_BYTES));
-  decipher.setAAD(associatedData(event, sealed.subject));
+  decipher.setAAD(associatedData(event, sealed));
   decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
   let plaintext: string;
   try {
@@ -327,7 +346,7 @@ const decrypt = (event: EventIdentity, sealed: SealedPersonalData, key: DataKey)
   }
   const parsed: unknown = JSON.parse(plaintext);
   if (sealed.version === 1) return parsed as Record<string, unknown>;
-  // v2: the values in field order (authenticated, so a length mismatch is a bug, not tampering).
+  // v2 and v3: the values in field order (authenticated, so a length mismatch is a bug, not tampering).
   const values = parsed as unknown[];
   const fields: Record<string, unknown> = {};
   for (let i = 0; i < sealed.fields.length; i++) fields[sealed.fields[i]] = values[i];
@@ -384,7 +403,7 @@ export const openPersonalFieldsOnAccess = (
   for (const field of sealed.fields) Object.defineProperty(opened, field, accessorOf(field));
   // The part sealedPartOf made keeps the state; a part from elsewhere, or one already in use, is copied.
   const state =
-    sealed instanceof SealedPart && sealed.event === undefined ? sealed : new SealedPart(sealed.version, sealed.subject, sealed.fields, sealed.kinds, sealed.ciphertext);
+    sealed instanceof SealedPart && sealed.event === undefined ? sealed : new SealedPart(sealed.version, sealed.subject, sealed.fields, sealed.fieldList, sealed.kinds, sealed.ciphertext);
   state.event = event;
   state.key = key;
   state.unreadable = unreadable;

@@ -1,4 +1,4 @@
-import { sealInputBound, writeSealInput, type DataKey, type EventIdentity } from './sealed-fields';
+import { sealInputBound, writeSealInput, type DataKey, type SealInput } from './sealed-fields';
 
 /** A data key's raw bytes (AES-256). */
 export const KEY_BYTES = 32;
@@ -10,12 +10,10 @@ export interface SealingBatch {
   count: number;
 }
 
-/** One event to seal: its identity, its subject and that subject's key, and the plaintext (planSeal's). */
+/** One input to seal (an event's type, subject, field list and plaintext) and its subject's key. */
 export interface SealingJob {
-  event: EventIdentity;
-  subject: string;
+  input: SealInput;
   key: DataKey;
-  plaintext: string;
 }
 
 /**
@@ -41,7 +39,7 @@ const rawKeyOf = (key: DataKey): Buffer => {
  */
 export const sealingBatch = (jobs: readonly SealingJob[]): SealingBatch => {
   let size = 0;
-  for (const job of jobs) size += 8 + sealInputBound(job.key.ivKey, job.event, job.subject, job.plaintext);
+  for (const job of jobs) size += 8 + sealInputBound(job.key.ivKey, job.input);
   const inputs = Buffer.allocUnsafeSlow(size);
   const keyIndex = new Map<DataKey, number>();
   const keyList: Buffer[] = [];
@@ -52,7 +50,7 @@ export const sealingBatch = (jobs: readonly SealingJob[]): SealingBatch => {
       keyIndex.set(job.key, (index = keyList.length));
       keyList.push(rawKeyOf(job.key));
     }
-    const end = writeSealInput(inputs, at + 8, job.key.ivKey, job.event, job.subject, job.plaintext);
+    const end = writeSealInput(inputs, at + 8, job.key.ivKey, job.input);
     inputs.writeUInt32BE(end - at - 8, at);
     inputs.writeUInt32BE(index, at + 4);
     at = end;

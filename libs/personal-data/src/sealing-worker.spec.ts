@@ -111,9 +111,33 @@ describe('the sealing thread', () => {
     expect(thread.running).toBe(true);
   });
 
+  it('seals one person\'s same values in events of one type once: within a call, and again while the key is held', async () => {
+    const thread = new SealingWorker();
+    expect(await thread.ready()).toBe(true);
+    const keys = ring();
+    const protection = new PersonalDataProtection(catalogue, keys, { sealingThread: thread });
+    const inline = new PersonalDataProtection(catalogue, keys, { sealingThread: false });
+    const used = jest.spyOn(thread, 'seal');
+    // 120 notes by 40 customers, each customer's three with the same email and no text; 40 more with a text each.
+    const customers = Array.from({ length: 40 }, () => randomUUID());
+    const same = (i: number): SealableEvent => ({ id: randomUUID(), type: 'NoteTaken', data: { customerId: customers[i % 40], email: `c${i % 40}@example.com` } });
+    const own = (i: number): SealableEvent => ({ id: randomUUID(), type: 'NoteTaken', data: { customerId: customers[i], email: `c${i}@example.com`, text: `note ${i}` } });
+    const first = [{ streamId: 'activity-a', events: [...Array.from({ length: 120 }, (_, i) => same(i)), ...Array.from({ length: 40 }, (_, i) => own(i))] }];
+    const sealed = await protection.seal(first);
+    expect(used.mock.calls[0][0]).toHaveLength(80);
+    expect(JSON.stringify(sealed)).toBe(JSON.stringify(await inline.seal(first)));
+    // The same values again in another call: nothing left to seal, the held texts answer.
+    const again = [{ streamId: 'activity-b', events: Array.from({ length: 40 }, (_, i) => same(i)) }];
+    const sealedAgain = await protection.seal(again);
+    expect(used.mock.calls[1][0]).toHaveLength(0);
+    expect(sealedAgain[0].map((event) => event.data[SEALED_FIELD])).toEqual(sealed[0].slice(0, 40).map((event) => event.data[SEALED_FIELD]));
+    const opened = await inline.open(sealedAgain[0].map((event) => recorded('activity-b', event)));
+    expect(opened.map((event) => event.data)).toEqual(again[0].events.map((event) => event.data));
+  });
+
   it('leaves small calls to be sealed inline', () => {
     const thread = new SealingWorker();
-    const job = { event: { id: randomUUID(), type: 'NoteTaken' }, subject: 's', key: { encryption: createSecretKey(randomBytes(32)), ivKey: randomBytes(32) }, plaintext: '["a"]' };
+    const job = { input: { type: 'NoteTaken', subject: 's', fieldList: 'text:s', plaintext: '["a"]' }, key: { encryption: createSecretKey(randomBytes(32)), ivKey: randomBytes(32) } };
     expect(thread.seal(Array.from({ length: SEAL_IN_WORKER_FROM - 1 }, () => job))).toBeUndefined();
   });
 
@@ -154,7 +178,7 @@ describe('the sealing thread', () => {
       const { SealingWorker, SEAL_IN_WORKER_FROM } = require(${JSON.stringify(join(__dirname, 'sealing-worker.ts'))});
       const thread = new SealingWorker();
       const key = { encryption: createSecretKey(randomBytes(32)), ivKey: randomBytes(32) };
-      const jobs = Array.from({ length: SEAL_IN_WORKER_FROM }, (_, i) => ({ event: { id: 'e' + i, type: 'T' }, subject: 's', key, plaintext: '["x"]' }));
+      const jobs = Array.from({ length: SEAL_IN_WORKER_FROM }, (_, i) => ({ input: { type: 'T', subject: 's', fieldList: 'x:s', plaintext: '["x' + i + '"]' }, key }));
       thread.ready().then((ready) => thread.seal(jobs).then((sealed) => console.log(ready, sealed.length, new Set(sealed).size)));`;
     const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { timeout: 60_000 });
     expect(stdout.trim()).toBe(`true ${SEAL_IN_WORKER_FROM} ${SEAL_IN_WORKER_FROM}`);
