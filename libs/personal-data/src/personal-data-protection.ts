@@ -29,6 +29,13 @@ export interface SealableEvent {
   json?: PreparedJson;
 }
 
+/** A sealed text kept for its key and plaintext, with the rest of its input. */
+interface HeldText {
+  type: string;
+  fieldList: string;
+  text: string;
+}
+
 /** How many sealed texts a data key keeps: a person's few usual values (an email, a phone, an external id), not every note. */
 const SEALED_TEXTS_PER_KEY = 8;
 
@@ -49,11 +56,11 @@ export interface PersonalDataProtectionOptions {
 export class PersonalDataProtection implements PersonalDataCodec {
   private readonly thread: SealingWorker | undefined;
   /**
-   * Sealed texts by data key, then by type, field list and plaintext: what sealing gives again for
-   * the same input. An entry lives as long as its key object (the ring drops it on erasure or
-   * eviction), and a key holds its last SEALED_TEXTS_PER_KEY.
+   * Sealed texts by data key, then by plaintext: what sealing gives again for the same input. An
+   * entry lives as long as its key object (the ring drops it on erasure or eviction), and a key
+   * holds its last SEALED_TEXTS_PER_KEY.
    */
-  private readonly sealedTexts = new WeakMap<DataKey, Map<string, string>>();
+  private readonly sealedTexts = new WeakMap<DataKey, Map<string, HeldText>>();
 
   constructor(
     private readonly catalogue: EventCatalogue,
@@ -88,9 +95,10 @@ export class PersonalDataProtection implements PersonalDataCodec {
     const keys = await this.keys.keysFor(subjects, true);
     const sealed = appends.map(({ events }) => [...events]);
     // Each event to seal, with its sealed text where it is known already, else the job that makes it.
-    const planned: Array<{ a: number; e: number; plan: SealPlan; subject: string; held: Map<string, string>; memo: string; text: string | undefined; job: number }> = [];
+    const planned: Array<{ a: number; e: number; plan: SealPlan; subject: string; held: Map<string, HeldText>; text: string | undefined; job: number }> = [];
     const jobs: SealingJob[] = [];
-    const jobOf = new Map<Map<string, string>, Map<string, number>>();
+    /** This call's jobs by key, then by plaintext (type and field list compared on the job). */
+    const jobOf = new Map<Map<string, HeldText>, Map<string, number>>();
     appends.forEach(({ events }, a) => {
       for (let e = 0; e < events.length; e++) {
         const subject = subjectsOf[a][e];
@@ -102,32 +110,32 @@ export class PersonalDataProtection implements PersonalDataCodec {
         if (plan === undefined) continue;
         let held = this.sealedTexts.get(key);
         if (held === undefined) this.sealedTexts.set(key, (held = new Map()));
-        // The key object stands for the subject (a ring holds one per subject), so type, field list and plaintext are the rest of the input.
-        const memo = `${type}\n${plan.fieldList}\n${plan.plaintext}`;
-        const text = held.get(memo);
+        // The key object stands for the subject (a ring holds one per subject): the same plaintext, type and field list are the same input.
+        const found = held.get(plan.plaintext);
+        const text = found !== undefined && found.type === type && found.fieldList === plan.fieldList ? found.text : undefined;
         let job = -1;
         if (text === undefined) {
           let calls = jobOf.get(held);
           if (calls === undefined) jobOf.set(held, (calls = new Map()));
-          job = calls.get(memo) ?? -1;
-          if (job < 0) {
-            calls.set(memo, (job = jobs.length));
+          job = calls.get(plan.plaintext) ?? -1;
+          if (job < 0 || jobs[job].input.type !== type || jobs[job].input.fieldList !== plan.fieldList) {
+            calls.set(plan.plaintext, (job = jobs.length));
             jobs.push({ input: { type, subject, fieldList: plan.fieldList, plaintext: plan.plaintext }, key });
           }
         }
-        planned.push({ a, e, plan, subject, held, memo, text, job });
+        planned.push({ a, e, plan, subject, held, text, job });
       }
     });
     const inThread = this.thread?.seal(jobs);
     const fromThread = inThread ? await inThread.catch(() => undefined) : undefined;
     // Inline where the thread was not used or failed: the same bytes either way.
     const made = jobs.map((job, index) => fromThread?.[index] ?? sealInputNow(job.input, job.key));
-    for (const { a, e, plan, subject, held, memo, text, job } of planned) {
+    for (const { a, e, plan, subject, held, text, job } of planned) {
       let ciphertext = text;
       if (ciphertext === undefined) {
         ciphertext = made[job];
-        if (held.size >= SEALED_TEXTS_PER_KEY) held.delete(held.keys().next().value as string);
-        held.set(memo, ciphertext);
+        if (held.size >= SEALED_TEXTS_PER_KEY && !held.has(plan.plaintext)) held.delete(held.keys().next().value as string);
+        held.set(plan.plaintext, { type: jobs[job].input.type, fieldList: plan.fieldList, text: ciphertext });
       }
       const event = appends[a].events[e];
       const data = sealedData(appends[a].streamId, event.data, plan, ciphertext, subject);

@@ -109,6 +109,11 @@ describe('sealed personal fields', () => {
       const sealed = sealedData(STREAM, data, plan, 'c2VhbGVk', 'c-1');
       expect(sealedDataJson(JSON.stringify(data), plan, sealed)).toBe(JSON.stringify(sealed));
     }
+    // Field names and a kept subject that JSON must escape: the sealed string quoted as JSON.stringify does.
+    const odd = { 'na"me\\': 'Ada', 'tab\t': 'x', other: 1 };
+    const oddPlan = planSeal(odd, ['na"me\\', 'tab\t'])!;
+    const oddSealed = sealedData('lead-7', odd, oddPlan, 'c2VhbGVk', 'c-"1\u2028');
+    expect(sealedDataJson(JSON.stringify(odd), oddPlan, oddSealed)).toBe(JSON.stringify(oddSealed));
     // A personal key that is also a key deeper down: not told.
     const nested = { givenName: 'Ada', other: { givenName: 'Bob' } };
     const plan = planSeal(nested, PERSONAL)!;

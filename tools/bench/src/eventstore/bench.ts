@@ -1,3 +1,4 @@
+import { SealingWorker } from '@clientela/personal-data';
 import { openMeasuredDatabase } from '../database';
 import { FsyncProbe, isLocalServer } from '../disk';
 import { defaultRounds } from '../rounds';
@@ -205,6 +206,8 @@ export const runEventStoreBench = async (ctx: BenchContext): Promise<void> => {
   // Ours with personal data sealed: in the batch append and the read, beside ours without (issue 9).
   const sealed = await OursContender.create(database.url, sizes.concurrency, { sealed: true });
   ctx.onCleanup(() => sealed.close());
+  // Its sealing thread up before the warm-up, as in a service under steady load (the first large call starts it and seals inline meanwhile).
+  ctx.log(`sealing thread ${(await SealingWorker.shared().ready()) ? 'up' : 'did not start: sealing inline'}`);
   if (sizes.grow > 0) {
     for (const contender of [...contenders, sealed]) {
       const started = Date.now();
