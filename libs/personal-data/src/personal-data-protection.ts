@@ -36,8 +36,13 @@ interface HeldText {
   text: string;
 }
 
-/** How many sealed texts a data key keeps: a person's few usual values (an email, a phone, an external id), not every note. */
-const SEALED_TEXTS_PER_KEY = 8;
+/**
+ * What a data key keeps: its last few sealed texts of values short enough to repeat (an email, a
+ * phone, an external id), not free text, which seldom comes twice. With the ring's 100,000 keys that
+ * bounds what the held texts can take to about 100,000 × 4 × 1 KB.
+ */
+const SEALED_TEXTS_PER_KEY = 4;
+const HELD_PLAINTEXT_MAX = 256;
 
 const hasPersonalValue = (data: Record<string, unknown>, fields: readonly string[]): boolean => {
   for (const field of fields) if (data[field] !== undefined && data[field] !== null) return true;
@@ -58,7 +63,7 @@ export class PersonalDataProtection implements PersonalDataCodec {
   /**
    * Sealed texts by data key, then by plaintext: what sealing gives again for the same input. An
    * entry lives as long as its key object (the ring drops it on erasure or eviction), and a key
-   * holds its last SEALED_TEXTS_PER_KEY.
+   * holds its last SEALED_TEXTS_PER_KEY of plaintexts up to HELD_PLAINTEXT_MAX.
    */
   private readonly sealedTexts = new WeakMap<DataKey, Map<string, HeldText>>();
 
@@ -134,8 +139,10 @@ export class PersonalDataProtection implements PersonalDataCodec {
       let ciphertext = text;
       if (ciphertext === undefined) {
         ciphertext = made[job];
-        if (held.size >= SEALED_TEXTS_PER_KEY && !held.has(plan.plaintext)) held.delete(held.keys().next().value as string);
-        held.set(plan.plaintext, { type: jobs[job].input.type, fieldList: plan.fieldList, text: ciphertext });
+        if (plan.plaintext.length <= HELD_PLAINTEXT_MAX) {
+          if (held.size >= SEALED_TEXTS_PER_KEY && !held.has(plan.plaintext)) held.delete(held.keys().next().value as string);
+          held.set(plan.plaintext, { type: jobs[job].input.type, fieldList: plan.fieldList, text: ciphertext });
+        }
       }
       const event = appends[a].events[e];
       const data = sealedData(appends[a].streamId, event.data, plan, ciphertext, subject);

@@ -44,7 +44,7 @@ const sealV1 = (event: { id: string; type: string }, data: Record<string, unknow
   return { ...rest, [SEALED_FIELD]: { v: 1, s: subject, f: kinds, c } };
 };
 
-/** What the code before 8 December 2026 wrote (v2): the compact string, the event's id, type and subject as associated data. */
+/** What the code before 7 December 2026 wrote (v2): the compact string, the event's id, type and subject as associated data. */
 const sealV2 = (event: { id: string; type: string }, data: Record<string, unknown>, subject: string, key: DataKey) => {
   const plan = planSeal(data, PERSONAL)!;
   const iv = randomBytes(12);

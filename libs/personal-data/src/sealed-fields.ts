@@ -11,7 +11,7 @@ const KINDS: ReadonlySet<string> = new Set(['s', 'n', 'b', 'a', 'o']);
 
 /**
  * An event's sealed personal fields, as read from any stored form:
- * - v3 (written since 8 December 2026), one string: `3|<field>:<kind>,...|<base64 of IV | ciphertext | tag>`,
+ * - v3 (written since 7 December 2026), one string: `3|<field>:<kind>,...|<base64 of IV | ciphertext | tag>`,
  *   then `|<subject>` only where the subject is not the one subjectOf finds in the event; the
  *   plaintext is the JSON array of the values in field order; the associated data the event's
  *   type, the subject and the field list (not the event's id: one person's same values in events

@@ -135,6 +135,24 @@ describe('the sealing thread', () => {
     expect(opened.map((event) => event.data)).toEqual(again[0].events.map((event) => event.data));
   });
 
+  it('holds no sealed text of a long value (free text seldom comes twice), and at most four a key', async () => {
+    const thread = new SealingWorker();
+    const protection = new PersonalDataProtection(catalogue, ring(), { sealingThread: thread });
+    const used = jest.spyOn(thread, 'seal');
+    const customerId = randomUUID();
+    const note = (text: string, email?: string): SealableEvent => ({ id: randomUUID(), type: 'NoteTaken', data: { customerId, text, email } });
+    const long = `a long call note ${'x'.repeat(300)}`;
+    const call = (events: SealableEvent[]) => protection.seal([{ streamId: 'activity-a', events }]);
+    await call([note(long), note(long)]);
+    expect(used.mock.calls[0][0]).toHaveLength(1);
+    await call([note(long)]);
+    expect(used.mock.calls[1][0]).toHaveLength(1);
+    // Five short values: the first is no longer held once the fifth is.
+    await call(['a', 'b', 'c', 'd', 'e'].map((text) => note(text)));
+    await call([note('e'), note('b'), note('a')]);
+    expect(used.mock.calls[3][0].map((job) => job.input.plaintext)).toEqual(['["a"]']);
+  });
+
   it('leaves small calls to be sealed inline', () => {
     const thread = new SealingWorker();
     const job = { input: { type: 'NoteTaken', subject: 's', fieldList: 'text:s', plaintext: '["a"]' }, key: { encryption: createSecretKey(randomBytes(32)), ivKey: randomBytes(32) } };
