@@ -1,13 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { request } from 'undici';
-import { CustomerOrderPlaced, EventCatalogue, type CdnowOrderMessage, type StreamId } from '@clientela/contracts';
-import { DataKeyRing, generateMasterKey, migrateDataKeys, parseMasterKeys, PersonalDataProtection } from '@clientela/personal-data';
-import { PostgresEventStore } from '@clientela/event-store';
+import { CustomerOrderPlaced, EventCatalogue, START, type CdnowOrderMessage, type NewEvent, type StreamId } from '@clientela/contracts';
+import { DataKeyRing, generateMasterKey, migrateDataKeys, parseMasterKeys, PersonalDataProtection, SealingWorker } from '@clientela/personal-data';
+import { PostgresEventStore, type StreamAppend } from '@clientela/event-store';
 import { startServiceProcess, stopServiceProcess } from '@clientela/launcher';
 import { cdnowOrderMessages, freePort, refusedPort } from '@clientela/testing';
 // The gateway's route table: every service it routes must have a URL, and this bench runs only contacts.
 import { ROUTES } from '../../../../apps/gateway/src/routing/routes';
+// The contacts service's catalogue: what its ingest writes, for the store to write it again alone.
+import { contactsService } from '../../../../apps/contacts/src/contacts-service';
 import { REPO_ROOT } from '../paths';
 import { measure, perSecond, ratio, round, runConcurrently } from '../measure';
 import { processCpuUs } from '../processes';
@@ -60,6 +62,80 @@ const measureLimit = async (context: BenchContext, batches: CdnowOrderMessage[][
       await store.append(`order-${String(index).padStart(8, '0')}-0000-4000-8000-000000000000` as StreamId, events, { expectedRevision: 'no_stream' });
     }),
   );
+};
+
+/** One appendToStreams call of the ingest run: its StreamAppends, and how many events they hold. */
+interface WrittenCall {
+  appends: StreamAppend[];
+  events: number;
+}
+
+/**
+ * What ingest wrote, read back opened (the service's master key) and cut into the calls that wrote it:
+ * one `appendToStreams` is one transaction (a position is the transaction id above 64 bits of
+ * sequence), and within it each run of one stream's events one StreamAppend, expecting the revision
+ * before it (`no_stream` at 0), as identity resolution plans them.
+ */
+const writtenCalls = async (databaseUrl: string, masterKey: string): Promise<WrittenCall[]> => {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  const store = await PostgresEventStore.create({
+    pool,
+    catalogue: contactsService.catalogue,
+    personalData: new PersonalDataProtection(contactsService.catalogue, new DataKeyRing(pool, parseMasterKeys(masterKey))),
+  });
+  const calls: WrittenCall[] = [];
+  let transaction: bigint | undefined;
+  let last: { streamId: string; events: NewEvent[] } | undefined;
+  try {
+    for (let from = START, end = false; !end; ) {
+      const page = await store.readAll({ fromPosition: from, maxCount: 5_000 });
+      for (const event of page.events) {
+        if (event.position >> 64n !== transaction) {
+          transaction = event.position >> 64n;
+          calls.push({ appends: [], events: 0 });
+          last = undefined;
+        }
+        const call = calls[calls.length - 1];
+        if (last?.streamId !== event.streamId) {
+          last = { streamId: event.streamId, events: [] };
+          call.appends.push({ streamId: event.streamId as StreamId, events: last.events, expectedRevision: event.revision === 0 ? 'no_stream' : event.revision - 1 });
+        }
+        // Stored metadata carries the catalogue's stamp, which the store adds again.
+        const { schemaVersion: _stamp, ...metadata } = event.metadata;
+        last.events.push({ id: event.id, type: event.type, data: event.data, metadata });
+        call.events++;
+      }
+      from = page.nextPosition;
+      end = page.isEnd;
+    }
+  } finally {
+    await store.close();
+    await pool.end();
+  }
+  return calls;
+};
+
+/**
+ * The store alone writing what ingest wrote, call for call, `concurrency` calls in flight, on a
+ * database of its own: how fast ingest could be if identity resolution, the HTTP hops and the read
+ * models cost nothing. `sealed`: as the service seals it (a key made for every new person).
+ */
+const measureStoreOnly = async (context: BenchContext, calls: readonly WrittenCall[], concurrency: number, sealed: boolean) => {
+  const database = await context.createDatabase(sealed ? 'clientela_bench_ingest_store_only_sealed' : 'clientela_bench_ingest_store_only');
+  const pool = new Pool({ connectionString: database.url, max: concurrency });
+  pool.on('error', () => undefined); // the database is dropped with force at the end
+  context.onCleanup(() => pool.end());
+  const { catalogue } = contactsService;
+  let personalData: PersonalDataProtection | undefined;
+  if (sealed) {
+    await migrateDataKeys(pool);
+    personalData = new PersonalDataProtection(catalogue, new DataKeyRing(pool, parseMasterKeys(generateMasterKey())));
+    // Up before the clock starts, as in a service that has been ingesting.
+    await SealingWorker.shared().ready();
+  }
+  const store = await PostgresEventStore.create({ pool, catalogue, personalData });
+  context.onCleanup(() => store.close());
+  return measure(() => runConcurrently(concurrency, calls, async (call) => void (await store.appendToStreams(call.appends))));
 };
 
 /** A contact id per CDNOW customer, so the sealed limit has a subject per customer as ours does. */
@@ -132,6 +208,10 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
   // then the same with personal data protection on, as npm start runs the store (both printed).
   const limitPerS = perSecond(messages.length, (await measureLimit(context, batches, concurrency, false)).ms);
   const limitSealedPerS = perSecond(messages.length, (await measureLimit(context, batches, concurrency, true)).ms);
+  // The ceiling of the ratio with this store and these events: the store writing them alone.
+  const calls = await writtenCalls(database.url, masterKey);
+  const storeOnlyPerS = perSecond(messages.length, (await measureStoreOnly(context, calls, concurrency, false)).ms);
+  const storeOnlySealedPerS = perSecond(messages.length, (await measureStoreOnly(context, calls, concurrency, true)).ms);
 
   const oursPerS = perSecond(messages.length, ours.ms);
   context.emit({
@@ -145,6 +225,15 @@ const runIngestBench = async (context: BenchContext): Promise<void> => {
     ratio: ratio(oursPerS, limitPerS),
     limit_sealed_per_s: limitSealedPerS,
     ratio_sealed: ratio(oursPerS, limitSealedPerS),
+    // Ingest's own appendToStreams calls, the store alone (plain, then sealed as ours): messages/s,
+    // and the ratio to the limit that ours could reach if nothing but the store cost anything.
+    store_only_per_s: storeOnlyPerS,
+    ratio_store_only: ratio(storeOnlyPerS, limitPerS),
+    store_only_sealed_per_s: storeOnlySealedPerS,
+    ratio_store_only_sealed: ratio(storeOnlySealedPerS, limitPerS),
+    written_calls: calls.length,
+    written_stream_appends: calls.reduce((n, c) => n + c.appends.length, 0),
+    written_events: calls.reduce((n, c) => n + c.events, 0),
     // Where our time went: answering the requests, then the read model catching up.
     requests_s: Math.round((posted - started) / 100) / 10,
     read_model_wait_s: Math.round((ours.ms - (posted - started)) / 100) / 10,
