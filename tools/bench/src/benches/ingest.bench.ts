@@ -35,14 +35,12 @@ const serviceUrls = (contactsPort: number, closedPort: number): string =>
   [...new Set(Object.values(ROUTES))].map((name) => `${name}=http://127.0.0.1:${name === 'contacts' ? contactsPort : closedPort}`).join(',');
 
 /**
- * The store's own batch append of the messages as `CustomerOrderPlaced` events, 1,000 per append
- * and stream, `concurrency` in flight, on a database of its own. `sealed`: with personal data
- * protection as the services run it (keys in PostgreSQL, each event under its customer's contact);
- * `CustomerOrderPlaced` holds no personal field, so it seals nothing and only costs the check.
+ * A store on a database of its own (`name`, `_sealed` added when sealed), a connection per call in
+ * flight. `sealed`: with personal data protection as the services run it (keys in PostgreSQL), its
+ * sealing thread up before the clock starts, as in a service that has been appending.
  */
-const measureLimit = async (context: BenchContext, batches: CdnowOrderMessage[][], concurrency: number, sealed: boolean) => {
-  const database = await context.createDatabase(sealed ? 'clientela_bench_ingest_limit_sealed' : 'clientela_bench_ingest_limit');
-  const catalogue = new EventCatalogue([CustomerOrderPlaced]);
+const storeOfItsOwn = async (context: BenchContext, name: string, catalogue: EventCatalogue, concurrency: number, sealed: boolean): Promise<PostgresEventStore> => {
+  const database = await context.createDatabase(sealed ? `${name}_sealed` : name);
   const pool = new Pool({ connectionString: database.url, max: concurrency });
   pool.on('error', () => undefined); // the database is dropped with force at the end
   context.onCleanup(() => pool.end());
@@ -50,9 +48,21 @@ const measureLimit = async (context: BenchContext, batches: CdnowOrderMessage[][
   if (sealed) {
     await migrateDataKeys(pool);
     personalData = new PersonalDataProtection(catalogue, new DataKeyRing(pool, parseMasterKeys(generateMasterKey())));
+    await SealingWorker.shared().ready();
   }
   const store = await PostgresEventStore.create({ pool, catalogue, personalData });
   context.onCleanup(() => store.close());
+  return store;
+};
+
+/**
+ * The store's own batch append of the messages as `CustomerOrderPlaced` events, 1,000 per append
+ * and stream, `concurrency` in flight, on a database of its own. `sealed`: with personal data
+ * protection as the services run it (keys in PostgreSQL, each event under its customer's contact);
+ * `CustomerOrderPlaced` holds no personal field, so it seals nothing and only costs the check.
+ */
+const measureLimit = async (context: BenchContext, batches: CdnowOrderMessage[][], concurrency: number, sealed: boolean) => {
+  const store = await storeOfItsOwn(context, 'clientela_bench_ingest_limit', new EventCatalogue([CustomerOrderPlaced]), concurrency, sealed);
   return measure(() =>
     runConcurrently(concurrency, batches.map((batch, index) => ({ batch, index })), async ({ batch, index }) => {
       const events = batch.map((m) => ({
@@ -121,20 +131,7 @@ const writtenCalls = async (databaseUrl: string, masterKey: string): Promise<Wri
  * models cost nothing. `sealed`: as the service seals it (a key made for every new person).
  */
 const measureStoreOnly = async (context: BenchContext, calls: readonly WrittenCall[], concurrency: number, sealed: boolean) => {
-  const database = await context.createDatabase(sealed ? 'clientela_bench_ingest_store_only_sealed' : 'clientela_bench_ingest_store_only');
-  const pool = new Pool({ connectionString: database.url, max: concurrency });
-  pool.on('error', () => undefined); // the database is dropped with force at the end
-  context.onCleanup(() => pool.end());
-  const { catalogue } = contactsService;
-  let personalData: PersonalDataProtection | undefined;
-  if (sealed) {
-    await migrateDataKeys(pool);
-    personalData = new PersonalDataProtection(catalogue, new DataKeyRing(pool, parseMasterKeys(generateMasterKey())));
-    // Up before the clock starts, as in a service that has been ingesting.
-    await SealingWorker.shared().ready();
-  }
-  const store = await PostgresEventStore.create({ pool, catalogue, personalData });
-  context.onCleanup(() => store.close());
+  const store = await storeOfItsOwn(context, 'clientela_bench_ingest_store_only', contactsService.catalogue, concurrency, sealed);
   return measure(() => runConcurrently(concurrency, calls, async (call) => void (await store.appendToStreams(call.appends))));
 };
 
